@@ -9,8 +9,8 @@ import { expandBraces } from "./brace-expand.js";
  */
 export interface StringMatcher {
   test(s: string): boolean;
-  /** literal text every match starts with, for indexing (empty when none) */
-  readonly prefixes: readonly string[];
+  /** per brace alternative: its leading literal text and whether it is all literal (for indexing) */
+  readonly alternatives: ReadonlyArray<{ prefix: string; exact: boolean }>;
 }
 
 type Token =
@@ -25,7 +25,11 @@ export function compileWildcard(pattern: string, opts: { caseInsensitive?: boole
   const ci = opts.caseInsensitive === true;
   const alts = expandBraces(ci ? pattern.toLowerCase() : pattern).map(tokenize);
   const tests = alts.map(compileAlternative);
-  const prefixes = alts.map((tokens) => (tokens[0]?.t === "lit" ? tokens[0].s : ""));
+  const alternatives = alts.map((tokens) => {
+    const first = tokens[0];
+    const prefix = first?.t === "lit" ? first.s : "";
+    return { prefix, exact: tokens.length === 0 || (tokens.length === 1 && first?.t === "lit") };
+  });
   const one = tests.length === 1 ? tests[0]! : undefined;
   const testFn = one
     ? ci
@@ -36,7 +40,7 @@ export function compileWildcard(pattern: string, opts: { caseInsensitive?: boole
         for (const f of tests) if (f(v)) return true;
         return false;
       };
-  return { test: testFn, prefixes };
+  return { test: testFn, alternatives };
 }
 
 function compileAlternative(tokens: Token[]): (s: string) => boolean {

@@ -1,0 +1,79 @@
+import { actionPatternMatches } from "../policy/actions.js";
+import type { Effect, PolicyIR, RateLimit, RuleIR } from "../policy/ir.js";
+import { scheduleOpen } from "../policy/schedule.js";
+import { compileCondition, compileConditions, type SubjectTest } from "./compile-test.js";
+import { RuleBucket, type IndexedRule } from "./rule-index.js";
+import type { Subject } from "./subject.js";
+
+/** A policy compiled once at load and evaluated many times. */
+export interface CompiledRule extends IndexedRule {
+  id: string;
+  effect: Effect;
+  reason?: string;
+  actions: readonly string[];
+  rateLimit?: RateLimit;
+  ir: RuleIR;
+  /** conditions only (no schedule), for explanations */
+  test: SubjectTest;
+  /** each condition on its own, to say which one failed */
+  parts: ReadonlyArray<{ label: string; test: SubjectTest }>;
+  activeAt(nowMs: number): boolean;
+}
+
+export interface CompiledPolicy {
+  readonly ir: PolicyIR;
+  readonly digest: string;
+  readonly rules: readonly CompiledRule[];
+  bucket(action: string): RuleBucket;
+}
+
+// Custom action names come from requests; caching a bucket per name must not
+// let a caller grow memory without bound.
+const MAX_CACHED_BUCKETS = 4096;
+
+export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
+  const rules: CompiledRule[] = ir.rules.map((r, index) => compileRule(r, index, ir.cwd));
+  const buckets = new Map<string, RuleBucket>();
+  const build = (action: string) =>
+    new RuleBucket(
+      rules,
+      rules.filter((r) => r.actions.some((p) => actionPatternMatches(p, action))).map((r) => r.index),
+      ir.cwd,
+    );
+  return {
+    ir,
+    digest,
+    rules,
+    bucket(action) {
+      let b = buckets.get(action);
+      if (!b) {
+        b = build(action);
+        if (buckets.size < MAX_CACHED_BUCKETS) buckets.set(action, b);
+      }
+      return b;
+    },
+  };
+}
+
+function compileRule(r: RuleIR, index: number, cwd: string | undefined): CompiledRule {
+  const test = compileConditions(r.when, cwd);
+  const expires = r.expiresAt === undefined ? Infinity : Date.parse(r.expiresAt);
+  const schedule = r.schedule;
+  const timed = schedule !== undefined || expires !== Infinity;
+  const activeAt = timed ? (now: number) => now < expires && (schedule === undefined || scheduleOpen(schedule, now)) : () => true;
+  const rule: CompiledRule = {
+    index,
+    id: r.id,
+    effect: r.effect,
+    actions: r.actions,
+    when: r.when,
+    ir: r,
+    test,
+    parts: r.when.map((c) => ({ label: c.kind === "field" ? c.field : c.kind, test: compileCondition(c, cwd) })),
+    activeAt,
+    matches: timed ? (s: Subject, now: number) => test(s) && activeAt(now) : test,
+  };
+  if (r.reason !== undefined) rule.reason = r.reason;
+  if (r.rateLimit !== undefined) rule.rateLimit = r.rateLimit;
+  return rule;
+}

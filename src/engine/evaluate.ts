@@ -1,0 +1,99 @@
+import type { Effect } from "../policy/ir.js";
+import { normalizeRequest } from "../request/normalize-request.js";
+import type { CompiledPolicy, CompiledRule } from "./compile.js";
+import { SEVERITY, type Decision, type ExplainEntry } from "./decision.js";
+import type { RateLimitStore } from "./rate-limit.js";
+import type { Subject } from "./subject.js";
+
+export interface EvaluateOptions {
+  nowMs: number;
+  rateLimits?: RateLimitStore;
+  explain?: boolean;
+}
+
+interface Outcome {
+  effect: Effect;
+  rule: CompiledRule | undefined;
+  reason: string;
+}
+
+/**
+ * Decides one request. Never throws: a request it cannot understand, and any
+ * internal failure, is a deny whose reason says why.
+ */
+export function evaluate(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): Decision {
+  try {
+    return decide(policy, input, opts);
+  } catch (e) {
+    return {
+      decision: "deny",
+      allowed: false,
+      rule: null,
+      reason: `internal error while evaluating; denied: ${(e as Error)?.message ?? String(e)}`,
+      policy: policy.digest,
+      error: "internal_error",
+    };
+  }
+}
+
+function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): Decision {
+  const n = normalizeRequest(input, policy.ir.cwd === undefined ? {} : { cwd: policy.ir.cwd });
+  if (!n.ok) {
+    const d: Decision = { decision: "deny", allowed: false, rule: null, reason: `invalid request: ${n.reason}`, policy: policy.digest, error: n.reason };
+    if (n.action !== undefined) d.action = n.action;
+    return d;
+  }
+  const { subjects, action } = n.request;
+  const explain: ExplainEntry[] | undefined = opts.explain ? [] : undefined;
+  let worst: Outcome | undefined;
+  let worstLabel = "";
+  for (const { label, subject } of subjects) {
+    const o = decideSubject(policy, subject, opts);
+    if (explain) explain.push(explainSubject(policy, subject, label, o, opts.nowMs));
+    if (!worst || SEVERITY[o.effect] > SEVERITY[worst.effect]) {
+      worst = o;
+      worstLabel = label;
+    }
+    if (worst.effect === "deny" && !explain) break;
+  }
+  const o = worst!;
+  // When a command line splits into several parts, say which part decided.
+  const reason = subjects.length > 1 && o.effect !== "allow" ? `${o.reason} (${worstLabel})` : o.reason;
+  const d: Decision = { decision: o.effect, allowed: o.effect === "allow", rule: o.rule?.id ?? null, reason, policy: policy.digest, action };
+  if (explain) d.explain = explain;
+  return d;
+}
+
+function decideSubject(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions): Outcome {
+  const i = policy.bucket(s.action).firstMatch(s, opts.nowMs);
+  if (i < 0) {
+    const def = policy.ir.defaultAction;
+    return { effect: def, rule: undefined, reason: `no rule matched; the policy default is ${def}` };
+  }
+  const rule = policy.rules[i]!;
+  if (rule.rateLimit && opts.rateLimits) {
+    const bucket = rule.rateLimit.per === "rule" ? rule.id : `${rule.id}\u0000${s.agent ?? ""}`;
+    if (!opts.rateLimits.hit(bucket, rule.rateLimit, opts.nowMs)) {
+      return { effect: "deny", rule, reason: `rate limit of rule ${rule.id} exceeded (${rule.rateLimit.maxRequests} per ${rule.rateLimit.windowMs / 1000}s)` };
+    }
+  }
+  return { effect: rule.effect, rule, reason: rule.reason ?? `rule ${rule.id} (${rule.effect})` };
+}
+
+/** The slow, complete account: every rule for the action, in order, and why it did or did not match. */
+function explainSubject(policy: CompiledPolicy, s: Subject, label: string, o: Outcome, nowMs: number): ExplainEntry {
+  const rules: ExplainEntry["rules"] = [];
+  for (const i of policy.bucket(s.action).members) {
+    const r = policy.rules[i]!;
+    if (!r.activeAt(nowMs)) rules.push({ rule: r.id, matched: false, why: "not active now (schedule or expiresAt)" });
+    else if (r.test(s)) {
+      rules.push({ rule: r.id, matched: true, why: `all conditions hold; effect ${r.effect}` });
+      break;
+    } else rules.push({ rule: r.id, matched: false, why: `condition on ${failingFields(r, s).join(", ")} does not hold` });
+  }
+  return { subject: label, rules, decision: o.effect, rule: o.rule?.id ?? null };
+}
+
+function failingFields(r: CompiledRule, s: Subject): string[] {
+  return r.parts.filter((p) => !p.test(s)).map((p) => `\`${p.label}\``);
+}

@@ -1,0 +1,36 @@
+/**
+ * What a rule is tested against: one normalized action on one resource. A
+ * request usually is one subject; a shell command line is one subject per
+ * command it would run, plus one per file its redirections touch.
+ */
+export interface Subject {
+  action: string;
+  path?: string;
+  url?: string;
+  host?: string;
+  port?: number;
+  scheme?: string;
+  method?: string;
+  command?: string;
+  key?: string;
+  server?: string;
+  tool?: string;
+  agent?: string;
+  context?: Record<string, unknown>;
+  arguments?: Record<string, unknown>;
+}
+
+/** Reads a (possibly dotted) field off a subject without touching prototypes. */
+export function fieldGetter(field: string): (s: Subject) => unknown {
+  const dot = field.indexOf(".");
+  if (dot < 0) return (s) => (s as unknown as Record<string, unknown>)[field];
+  const [root, ...rest] = field.split(".");
+  return (s) => {
+    let v: unknown = (s as unknown as Record<string, unknown>)[root!];
+    for (const k of rest) {
+      if (v === null || typeof v !== "object" || !Object.hasOwn(v, k)) return undefined;
+      v = (v as Record<string, unknown>)[k];
+    }
+    return v;
+  };
+}

@@ -1,0 +1,17 @@
+import { RE2JS } from "re2js";
+
+/**
+ * Policy regular expressions run on RE2 semantics (linear time, no
+ * backreferences or lookaround), so no pattern in a policy can stall the
+ * decision path with catastrophic backtracking.
+ */
+export type RegexResult = { ok: true; test: (s: string) => boolean } | { ok: false; reason: string };
+
+export function compileRegex(source: string): RegexResult {
+  try {
+    const re = RE2JS.compile(source);
+    return { ok: true, test: (s) => re.test(s) };
+  } catch (e) {
+    return { ok: false, reason: `invalid regular expression \`${source}\`: ${(e as Error).message} (RE2 syntax: no backreferences or lookaround)` };
+  }
+}

@@ -1,0 +1,97 @@
+import { canonicalJson } from "../crypto/canonical-json.js";
+import { sha256Hex } from "../crypto/sha256.js";
+import { compilePolicy, type CompiledPolicy } from "../engine/compile.js";
+import type { PolicyError } from "./errors.js";
+import type { PolicyIR, RuleIR } from "./ir.js";
+import { validateFile } from "./validate.js";
+import { YamlSource } from "./yaml-source.js";
+
+/** A policy file's name (for error positions and derived rule ids) and text. */
+export interface PolicySource {
+  name: string;
+  text: string;
+}
+
+export type ParseResult = { ok: true; ir: PolicyIR; warnings: PolicyError[] } | { ok: false; errors: PolicyError[]; warnings: PolicyError[] };
+
+export type LoadResult = { ok: true; policy: CompiledPolicy; warnings: PolicyError[] } | { ok: false; errors: PolicyError[]; warnings: PolicyError[] };
+
+/**
+ * Validates one or more policy files (in the order given: rules concatenate)
+ * into one policy. Every problem in every file is reported; a policy with any
+ * error is never returned.
+ */
+export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
+  const problems: PolicyError[] = [];
+  if (sources.length === 0) {
+    problems.push({ code: "no_policy", message: "no policy files were given", file: "(none)", line: 1, column: 1, severity: "error" });
+  }
+  const files = sources.map((s) => {
+    const src = new YamlSource(s.name, s.text);
+    const ir = validateFile(src);
+    return { src, ir };
+  });
+
+  const ir: PolicyIR = { defaultAction: "deny", rules: [], sources: sources.map((s) => s.name) };
+  let defaultFrom: string | undefined;
+  let auditFrom: string | undefined;
+  const ids = new Map<string, RuleIR>();
+  for (const { src, ir: f } of files) {
+    if (f.defaultAction) {
+      if (defaultFrom && f.defaultAction.value !== ir.defaultAction) {
+        src.add(f.defaultAction.node, "conflict", `default \`${f.defaultAction.value}\` conflicts with \`${ir.defaultAction}\` in ${defaultFrom}`);
+      }
+      ir.defaultAction = f.defaultAction.value;
+      defaultFrom = f.file;
+    }
+    if (f.cwd !== undefined) {
+      if (ir.cwd !== undefined && ir.cwd !== f.cwd) src.addAt(0, "conflict", `\`cwd\` ${f.cwd} conflicts with ${ir.cwd} set in another file`);
+      ir.cwd = f.cwd;
+    }
+    if (f.audit) {
+      if (auditFrom) src.addAt(0, "conflict", `\`audit\` is already set in ${auditFrom}`);
+      ir.audit = f.audit;
+      auditFrom = f.file;
+    }
+    if (f.description !== undefined && ir.description === undefined) ir.description = f.description;
+    for (const r of f.rules) {
+      const prior = ids.get(r.id);
+      if (prior) src.addPos(r.source, "duplicate_id", `rule id \`${r.id}\` is already used at ${prior.source.file}:${prior.source.line}:${prior.source.column}`);
+      ids.set(r.id, r);
+      ir.rules.push(r);
+    }
+  }
+  for (const { src } of files) problems.push(...[...src.errors].sort((a, b) => a.line - b.line || a.column - b.column));
+  const errors = problems.filter((e) => e.severity === "error");
+  const warnings = problems.filter((e) => e.severity === "warning");
+  return errors.length > 0 ? { ok: false, errors, warnings } : { ok: true, ir, warnings };
+}
+
+/** The part of a policy that decides: what the digest covers. */
+export function decisionView(ir: PolicyIR): unknown {
+  return {
+    version: 1,
+    defaultAction: ir.defaultAction,
+    cwd: ir.cwd,
+    rules: ir.rules.map((r) => ({
+      id: r.id,
+      actions: r.actions,
+      effect: r.effect,
+      reason: r.reason,
+      when: r.when,
+      rateLimit: r.rateLimit,
+      schedule: r.schedule,
+      expiresAt: r.expiresAt,
+    })),
+  };
+}
+
+export async function policyDigest(ir: PolicyIR): Promise<string> {
+  return "sha256:" + (await sha256Hex(canonicalJson(decisionView(ir))));
+}
+
+export async function loadPolicy(sources: readonly PolicySource[]): Promise<LoadResult> {
+  const p = parsePolicy(sources);
+  if (!p.ok) return p;
+  return { ok: true, policy: compilePolicy(p.ir, await policyDigest(p.ir)), warnings: p.warnings };
+}

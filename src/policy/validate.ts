@@ -1,0 +1,254 @@
+import type { Node, YAMLMap } from "yaml";
+import { canonicalAction } from "./actions.js";
+import { parseDuration } from "./duration.js";
+import { canonicalField } from "./fields.js";
+import type { AuditSettings, Condition, Effect, RateLimit, RuleIR, Schedule } from "./ir.js";
+import { DAY_NAMES, parseDay, parseHours, validTimeZone } from "./schedule.js";
+import { didYouMean } from "./suggest.js";
+import { parseConditionEntry, parseConditionMap, type ConditionContext } from "./validate-condition.js";
+import { describe, type YamlSource } from "./yaml-source.js";
+
+/** One file's contribution to a policy, before files are merged. */
+export interface PolicyFileIR {
+  file: string;
+  version?: string;
+  description?: string;
+  defaultAction?: { value: "allow" | "deny"; node: Node | null };
+  cwd?: string;
+  audit?: AuditSettings;
+  rules: RuleIR[];
+}
+
+const TOP_KEYS = ["version", "description", "name", "defaultAction", "default", "cwd", "rules", "audit"];
+const RULE_KEYS = ["id", "description", "action", "actions", "effect", "decision", "reason", "conditions", "when", "rateLimit", "schedule", "expiresAt"];
+const FIELD_NAMES = ["path", "host", "domain", "destination", "url", "command", "key", "method", "agent", "port", "scheme", "server", "tool"];
+const EFFECTS: Record<string, Effect> = { allow: "allow", deny: "deny", require_approval: "require_approval", ask: "require_approval" };
+
+export function validateFile(src: YamlSource): PolicyFileIR {
+  const ir: PolicyFileIR = { file: src.file, rules: [] };
+  const root = src.doc.contents as Node | null;
+  if (src.errors.length > 0) return ir;
+  if (root === null || (src.isScalar(root) && root.value === null)) {
+    src.addAt(0, "no_policy", "policy file is empty");
+    return ir;
+  }
+  if (!src.isMap(root)) {
+    src.add(root, "not_a_map", `a policy must be a map with \`rules\`, got ${describe(root)}`);
+    return ir;
+  }
+  let rulesNode: Node | null | undefined;
+  let seenDefault: string | undefined;
+  for (const [k, v] of src.entries(root, TOP_KEYS, "the policy")) {
+    switch (k) {
+      case "version": {
+        const s = src.isScalar(v) ? String(v.value) : "";
+        if (!["1", "1.0"].includes(s)) src.add(v, "bad_value", `unsupported policy version \`${s}\``, "use `version: 1`");
+        else ir.version = "1";
+        break;
+      }
+      case "description":
+      case "name":
+        if (k === "description") ir.description = src.string(v, "`description`");
+        else src.string(v, "`name`");
+        break;
+      case "defaultAction":
+      case "default": {
+        if (seenDefault) src.add(v, "conflict", `both \`${seenDefault}\` and \`${k}\` are set`);
+        seenDefault = k;
+        const s = src.string(v, `\`${k}\``);
+        if (s === "allow" || s === "deny") ir.defaultAction = { value: s, node: v };
+        else if (s !== undefined) src.add(v, "bad_value", `\`${k}\` must be \`allow\` or \`deny\`, got \`${s}\``, didYouMean(s, ["allow", "deny"]));
+        break;
+      }
+      case "cwd": {
+        const s = src.string(v, "`cwd`");
+        if (s !== undefined && !s.startsWith("/")) src.add(v, "bad_value", "`cwd` must be an absolute path");
+        else if (s !== undefined) ir.cwd = s.replace(/\/+$/, "") || "/";
+        break;
+      }
+      case "audit":
+        ir.audit = validateAudit(src, v);
+        break;
+      case "rules":
+        rulesNode = v;
+        break;
+    }
+  }
+  if (rulesNode === undefined) return ir;
+  if (src.isScalar(rulesNode) && rulesNode.value === null) return ir;
+  if (!src.isSeq(rulesNode)) {
+    src.add(rulesNode, "bad_type", `\`rules\` must be a list, got ${describe(rulesNode)}`);
+    return ir;
+  }
+  rulesNode.items.forEach((item, index) => {
+    const rule = validateRule(src, src.deref(item), index, ir.cwd);
+    if (rule) ir.rules.push(rule);
+  });
+  return ir;
+}
+
+function validateRule(src: YamlSource, node: Node | null, index: number, cwd: string | undefined): RuleIR | undefined {
+  if (!src.isMap(node)) {
+    src.add(node, "not_a_map", `rule ${index + 1} must be a map, got ${describe(node)}`);
+    return undefined;
+  }
+  const what = `rule ${index + 1}`;
+  const isKey = (k: string) => RULE_KEYS.includes(k) || canonicalField(k).ok;
+  const entries = src.entries(node as YAMLMap, isKey, what, [...RULE_KEYS, ...FIELD_NAMES]);
+  const get = (k: string) => entries.find((e) => e[0] === k);
+  const rule: Partial<RuleIR> & { when: Condition[] } = { when: [], source: src.pos(node) };
+
+  const idEntry = get("id");
+  rule.id = idEntry ? src.string(idEntry[1], "`id`") : undefined;
+  rule.id ??= `${baseName(src.file)}#${index + 1}`;
+
+  const actionEntry = get("action") ?? get("actions");
+  if (get("action") && get("actions")) src.add(get("actions")![2], "conflict", "both `action` and `actions` are set");
+  rule.actions = actionEntry ? parseActions(src, actionEntry[1]) : [];
+  if (!actionEntry) src.add(node, "missing_key", `${what} has no \`action\``, "add e.g. `action: file.read`, or `action: \"*\"` for every action");
+
+  const effectEntries = entries.filter((e) => e[0] === "effect" || e[0] === "decision");
+  if (effectEntries.length > 1) src.add(effectEntries[1]![2], "conflict", "both `effect` and `decision` are set");
+  const effectEntry = effectEntries[0];
+  if (!effectEntry) src.add(node, "missing_key", `${what} has no \`effect\``, "add `effect: allow`, `deny` or `require_approval`");
+  else {
+    const s = src.string(effectEntry[1], `\`${effectEntry[0]}\``);
+    if (s !== undefined) {
+      const eff = EFFECTS[s];
+      if (eff) rule.effect = eff;
+      else src.add(effectEntry[1], "unknown_effect", `unknown effect \`${s}\``, didYouMean(s, Object.keys(EFFECTS)) ?? "use `allow`, `deny` or `require_approval`");
+    }
+  }
+
+  const reason = get("reason");
+  if (reason) rule.reason = src.string(reason[1], "`reason`");
+  const desc = get("description");
+  if (desc) src.string(desc[1], "`description`");
+
+  const ctx: ConditionContext = { src, actions: rule.actions.length ? rule.actions : ["*"], cwd };
+  const condEntries = entries.filter((e) => e[0] === "conditions" || e[0] === "when");
+  if (condEntries.length > 1) src.add(condEntries[1]![2], "conflict", "both `conditions` and `when` are set");
+  for (const [k, v, pair] of entries) {
+    if (k === "conditions" || k === "when") rule.when.push(...parseConditionMap(v, ctx, `\`${k}\``));
+    else if (!RULE_KEYS.includes(k)) {
+      const c = parseConditionEntry(k, v, ctx, src.deref(pair.key));
+      if (c) rule.when.push(c);
+    }
+  }
+
+  const rl = get("rateLimit");
+  if (rl) rule.rateLimit = validateRateLimit(src, rl[1]);
+  const sc = get("schedule");
+  if (sc) rule.schedule = validateSchedule(src, sc[1]);
+  const ex = get("expiresAt");
+  if (ex) {
+    const s = src.isScalar(ex[1]) ? String(ex[1].value) : undefined;
+    if (s === undefined || Number.isNaN(Date.parse(s))) src.add(ex[1], "bad_value", "`expiresAt` must be an ISO 8601 date-time, e.g. 2026-12-31T23:59:59Z");
+    else rule.expiresAt = new Date(Date.parse(s)).toISOString();
+  }
+  if (!rule.effect || rule.actions.length === 0) return undefined;
+  return rule as RuleIR;
+}
+
+function parseActions(src: YamlSource, node: Node | null): string[] {
+  const items = src.isSeq(node) ? node.items.map((i) => src.deref(i)) : [node];
+  const out: string[] = [];
+  for (const item of items) {
+    const s = src.string(item, "`action`");
+    if (s === undefined) continue;
+    const a = canonicalAction(s);
+    if (!a.ok) src.add(item, "unknown_action", a.message, a.help);
+    else out.push(a.action);
+  }
+  return out;
+}
+
+function validateRateLimit(src: YamlSource, node: Node | null): RateLimit | undefined {
+  if (!src.isMap(node)) {
+    src.add(node, "bad_type", "`rateLimit` must be a map with `maxRequests` and `window`");
+    return undefined;
+  }
+  const e = src.entries(node, ["maxRequests", "window", "per"], "`rateLimit`");
+  const max = e.find((x) => x[0] === "maxRequests")?.[1] ?? null;
+  const win = e.find((x) => x[0] === "window")?.[1] ?? null;
+  const per = e.find((x) => x[0] === "per")?.[1];
+  let ok = true;
+  if (!src.isScalar(max) || typeof max.value !== "number" || !Number.isInteger(max.value) || max.value < 1) {
+    src.add(max ?? node, "bad_value", "`rateLimit.maxRequests` must be a positive integer");
+    ok = false;
+  }
+  const windowMs = src.isScalar(win) && (typeof win.value === "string" || typeof win.value === "number") ? parseDuration(win.value) : undefined;
+  if (windowMs === undefined) {
+    src.add(win ?? node, "bad_value", "`rateLimit.window` must be a duration such as `1 minute`, `30s` or `1h`");
+    ok = false;
+  }
+  let perValue: "agent" | "rule" = "agent";
+  if (per !== undefined) {
+    const s = src.string(per, "`rateLimit.per`");
+    if (s === "agent" || s === "rule") perValue = s;
+    else if (s !== undefined) {
+      src.add(per, "bad_value", "`rateLimit.per` must be `agent` or `rule`");
+      ok = false;
+    }
+  }
+  return ok ? { maxRequests: (max as { value: number }).value, windowMs: windowMs!, per: perValue } : undefined;
+}
+
+function validateSchedule(src: YamlSource, node: Node | null): Schedule | undefined {
+  if (!src.isMap(node)) {
+    src.add(node, "bad_type", "`schedule` must be a map with `days`, `hours` and `timezone`");
+    return undefined;
+  }
+  const s: Schedule = { timezone: "UTC" };
+  let ok = true;
+  for (const [k, v] of src.entries(node, ["days", "hours", "timezone"], "`schedule`")) {
+    if (k === "days") {
+      const items = src.isSeq(v) ? v.items.map((i) => src.deref(i)) : [v];
+      s.days = [];
+      for (const item of items) {
+        const d = src.isScalar(item) && typeof item.value === "string" ? parseDay(item.value) : undefined;
+        if (d === undefined) {
+          src.add(item, "bad_value", `\`schedule.days\` takes day names (${DAY_NAMES.join(", ")})`);
+          ok = false;
+        } else s.days.push(d);
+      }
+    } else if (k === "hours") {
+      const h = src.isScalar(v) && typeof v.value === "string" ? parseHours(v.value) : undefined;
+      if (!h) {
+        src.add(v, "bad_value", "`schedule.hours` must look like `09:00-17:00`");
+        ok = false;
+      } else s.hours = h;
+    } else {
+      const tz = src.string(v, "`schedule.timezone`");
+      if (tz !== undefined && !validTimeZone(tz)) {
+        src.add(v, "bad_value", `unknown time zone \`${tz}\``, "use an IANA name such as `UTC` or `Europe/Paris`");
+        ok = false;
+      } else if (tz !== undefined) s.timezone = tz;
+    }
+  }
+  return ok ? s : undefined;
+}
+
+function validateAudit(src: YamlSource, node: Node | null): AuditSettings | undefined {
+  if (!src.isMap(node)) {
+    src.add(node, "bad_type", "`audit` must be a map");
+    return undefined;
+  }
+  const a: AuditSettings = {};
+  const choices: Record<string, readonly string[]> = { sink: ["stdout", "file", "s3"], format: ["json", "ndjson", "ocsf"], onAuditFailure: ["deny", "allow"] };
+  for (const [k, v] of src.entries(node, ["sink", "path", "url", "format", "onAuditFailure"], "`audit`")) {
+    const s = src.string(v, `\`audit.${k}\``);
+    if (s === undefined) continue;
+    const allowed = choices[k];
+    if (allowed && !allowed.includes(s)) {
+      src.add(v, "bad_value", `\`audit.${k}\` must be one of ${allowed.join(", ")}`, didYouMean(s, allowed));
+      continue;
+    }
+    (a as Record<string, string>)[k] = s;
+  }
+  return a;
+}
+
+function baseName(file: string): string {
+  return file.slice(file.lastIndexOf("/") + 1);
+}

@@ -1,0 +1,188 @@
+import { canonicalAction, isBuiltinAction } from "../policy/actions.js";
+import type { Subject } from "../engine/subject.js";
+import { analyzeCommand } from "../shell/command-checks.js";
+import { printable } from "./normalize-host.js";
+import { normalizePath } from "./normalize-path.js";
+import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
+
+/**
+ * Checks a request's shape and brings it to normal form. Anything it does not
+ * understand (an unknown field, a wrong type, a field that does not belong to
+ * the action, a path with a NUL byte, a command it cannot parse) is an error,
+ * which the evaluator turns into a deny that names the problem.
+ */
+export interface NormalizedRequest {
+  action: string;
+  id?: string;
+  /** what the rules are tested against; all must be allowed */
+  subjects: Array<{ label: string; subject: Subject }>;
+}
+
+export type RequestResult = { ok: true; request: NormalizedRequest } | { ok: false; reason: string; action?: string };
+
+const COMMON = ["action", "id", "agent", "context"];
+const FIELDS_BY_ACTION: Record<string, readonly string[]> = {
+  "file.read": ["path", "cwd"],
+  "file.write": ["path", "cwd"],
+  "file.delete": ["path", "cwd"],
+  "shell.execute": ["command", "cwd"],
+  "network.request": ["url", "host", "port", "method", "scheme"],
+  "env.read": ["key"],
+  "mcp.call": ["server", "tool", "arguments"],
+};
+const CUSTOM_FIELDS = ["arguments"];
+
+export const MAX_COMMAND_LENGTH = 65_536;
+const MAX_SHORT = 1024;
+const MAX_CONTEXT_JSON = 65_536;
+const METHOD = /^[A-Za-z]{1,32}$/;
+
+class Bad extends Error {}
+
+export function normalizeRequest(input: unknown, opts: { cwd?: string } = {}): RequestResult {
+  if (input === null || typeof input !== "object" || Array.isArray(input)) {
+    return { ok: false, reason: `request must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}` };
+  }
+  const r = input as Record<string, unknown>;
+  if (!Object.hasOwn(r, "action")) return { ok: false, reason: "request has no `action`" };
+  if (typeof r.action !== "string") return { ok: false, reason: "`action` must be a string" };
+  const parsed = canonicalAction(r.action);
+  if (!parsed.ok) return { ok: false, reason: parsed.message + (parsed.help ? ` (${parsed.help})` : "") };
+  if (parsed.wildcard) return { ok: false, reason: `\`${r.action}\` is a pattern; a request names one action` };
+  const action = parsed.action;
+  try {
+    return { ok: true, request: build(action, r, opts) };
+  } catch (e) {
+    if (e instanceof Bad) return { ok: false, reason: e.message, action };
+    throw e;
+  }
+}
+
+function build(action: string, r: Record<string, unknown>, opts: { cwd?: string }): NormalizedRequest {
+  const allowed = [...COMMON, ...(isBuiltinAction(action) ? FIELDS_BY_ACTION[action]! : CUSTOM_FIELDS)];
+  for (const k of Object.keys(r)) {
+    if (!allowed.includes(k)) throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${allowed.join(", ")})`);
+  }
+  const base: Subject = { action };
+  const agent = optString(r, "agent", MAX_SHORT);
+  if (agent !== undefined) base.agent = agent;
+  if (r.context !== undefined) base.context = jsonObject(r.context, "context");
+  if (r.arguments !== undefined) base.arguments = jsonObject(r.arguments, "arguments");
+  const id = optString(r, "id", 128);
+  const out: NormalizedRequest = { action, subjects: [] };
+  if (id !== undefined) out.id = id;
+  const cwd = optString(r, "cwd", 4096) ?? opts.cwd;
+
+  switch (action) {
+    case "file.read":
+    case "file.write":
+    case "file.delete": {
+      const path = resolve(reqString(r, "path", 4096), cwd, "path");
+      out.subjects.push({ label: `${action} ${path}`, subject: { ...base, path } });
+      break;
+    }
+    case "env.read": {
+      const key = reqString(r, "key", 256);
+      if (key.length === 0 || /[=\u0000]/.test(key)) throw new Bad("`key` must be a non-empty name without `=` or NUL");
+      out.subjects.push({ label: `env.read ${key}`, subject: { ...base, key } });
+      break;
+    }
+    case "mcp.call": {
+      const server = reqString(r, "server", MAX_SHORT);
+      const tool = reqString(r, "tool", MAX_SHORT);
+      out.subjects.push({ label: `mcp.call ${server}/${tool}`, subject: { ...base, server, tool } });
+      break;
+    }
+    case "network.request":
+      out.subjects.push(network(r, base));
+      break;
+    case "shell.execute":
+      out.subjects.push(...shell(reqString(r, "command", MAX_COMMAND_LENGTH), cwd, base));
+      break;
+    default:
+      out.subjects.push({ label: action, subject: base });
+  }
+  return out;
+}
+
+function network(r: Record<string, unknown>, base: Subject): { label: string; subject: Subject } {
+  const url = optString(r, "url", 8192);
+  const host = optString(r, "host", MAX_SHORT);
+  const scheme = optString(r, "scheme", 16);
+  let port: number | undefined;
+  if (r.port !== undefined) {
+    if (typeof r.port !== "number" || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) throw new Bad("`port` must be an integer from 1 to 65535");
+    port = r.port;
+  }
+  if (url === undefined && host === undefined) throw new Bad("a `network.request` needs `url` or `host`");
+  const target = url !== undefined ? normalizeUrl(url) : normalizeHostTarget(host!, port, scheme);
+  if (!target.ok) throw new Bad(target.reason);
+  const t = target.target;
+  if (url !== undefined) {
+    // A request that names two different destinations is not one we can vouch for.
+    if (host !== undefined) {
+      const h = normalizeHostTarget(host, undefined, undefined);
+      if (!h.ok) throw new Bad(h.reason);
+      if (h.target.host !== t.host) throw new Bad(`\`host\` (${h.target.host}) and the host of \`url\` (${t.host}) disagree`);
+    }
+    if (port !== undefined && port !== t.port) throw new Bad(`\`port\` (${port}) and the port of \`url\` (${t.port}) disagree`);
+    if (scheme !== undefined && scheme.toLowerCase() !== t.scheme) throw new Bad(`\`scheme\` and the scheme of \`url\` disagree`);
+  }
+  const subject: Subject = { ...base, host: t.host, port: t.port, scheme: t.scheme };
+  if (t.url !== undefined) subject.url = t.url;
+  const method = optString(r, "method", 32);
+  if (method !== undefined) {
+    if (!METHOD.test(method)) throw new Bad(`\`method\` \`${printable(method)}\` is not an HTTP method`);
+    subject.method = method.toUpperCase();
+  }
+  return { label: `network.request ${subject.method ?? ""} ${t.url ?? t.host}`.replace("  ", " "), subject };
+}
+
+function shell(command: string, cwd: string | undefined, base: Subject): Array<{ label: string; subject: Subject }> {
+  if (command.trim().length === 0) throw new Bad("`command` is empty");
+  if (command.includes("\u0000")) throw new Bad("`command` contains a NUL byte");
+  const a = analyzeCommand(command);
+  if (!a.ok) throw new Bad(a.reason);
+  const out: Array<{ label: string; subject: Subject }> = [];
+  for (const c of a.analysis.checks) out.push({ label: `shell.execute ${c}`, subject: { ...base, action: "shell.execute", command: c } });
+  for (const p of a.analysis.reads) {
+    const path = resolve(p, cwd, "redirection");
+    out.push({ label: `file.read ${path} (redirection)`, subject: { ...base, action: "file.read", path } });
+  }
+  for (const p of a.analysis.writes) {
+    const path = resolve(p, cwd, "redirection");
+    out.push({ label: `file.write ${path} (redirection)`, subject: { ...base, action: "file.write", path } });
+  }
+  return out;
+}
+
+function resolve(raw: string, cwd: string | undefined, what: string): string {
+  const p = normalizePath(raw, cwd);
+  if (!p.ok) throw new Bad(`${what}: ${p.reason}`);
+  return p.path;
+}
+
+function reqString(r: Record<string, unknown>, k: string, max: number): string {
+  if (r[k] === undefined) throw new Bad(`a \`${r.action}\` request needs \`${k}\``);
+  return optString(r, k, max)!;
+}
+
+function optString(r: Record<string, unknown>, k: string, max: number): string | undefined {
+  const v = r[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw new Bad(`\`${k}\` must be a string, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`);
+  if (v.length > max) throw new Bad(`\`${k}\` is longer than ${max} characters`);
+  return v;
+}
+
+function jsonObject(v: unknown, k: string): Record<string, unknown> {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Bad(`\`${k}\` must be an object`);
+  let size: number;
+  try {
+    size = JSON.stringify(v).length;
+  } catch {
+    throw new Bad(`\`${k}\` is not plain JSON`);
+  }
+  if (size > MAX_CONTEXT_JSON) throw new Bad(`\`${k}\` is larger than ${MAX_CONTEXT_JSON} bytes of JSON`);
+  return v as Record<string, unknown>;
+}
