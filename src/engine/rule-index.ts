@@ -212,7 +212,7 @@ function globKeys(pattern: string, field: "key" | "host" | "command" | "path", c
     }
     case "path": {
       const r = compilePathPattern(pattern, cwd);
-      return r.ok && r.matcher.base !== "" ? [{ kind: "path", value: r.matcher.base }] : undefined;
+      return r.ok && r.matcher.bases ? r.matcher.bases.map((value) => ({ kind: "path" as const, value })) : undefined;
     }
     case "key": {
       const alts = compileWildcard(pattern).alternatives;

@@ -3,6 +3,7 @@ import { sha256Hex } from "../crypto/sha256.js";
 import { compilePolicy, type CompiledPolicy } from "../engine/compile.js";
 import type { PolicyError } from "./errors.js";
 import type { PolicyIR, RuleIR } from "./ir.js";
+import { embeddedPolicies } from "./configmap.js";
 import { validateFile } from "./validate.js";
 import { YamlSource } from "./yaml-source.js";
 
@@ -26,10 +27,17 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
   if (sources.length === 0) {
     problems.push({ code: "no_policy", message: "no policy files were given", file: "(none)", line: 1, column: 1, severity: "error" });
   }
-  const files = sources.map((s) => {
-    const src = new YamlSource(s.name, s.text);
-    const ir = validateFile(src);
-    return { src, ir };
+  const files = sources.flatMap((s) => {
+    const outer = new YamlSource(s.name, s.text);
+    const embedded = outer.errors.length === 0 ? embeddedPolicies(outer) : undefined;
+    if (embedded === undefined) return [{ src: outer, ir: validateFile(outer) }];
+    if (embedded.length === 0) outer.addAt(0, "no_policy", "ConfigMap has no `data` entry ending in .yaml, .yml or .json");
+    const inner = embedded.map((e) => {
+      const src = new YamlSource(s.name, e.text, e.shift);
+      src.idBase += `:${e.key}`;
+      return src;
+    });
+    return [{ src: outer, ir: validateFile(new YamlSource(s.name, "rules: []")) }, ...inner.map((src) => ({ src, ir: validateFile(src) }))];
   });
 
   const ir: PolicyIR = { defaultAction: "deny", rules: [], sources: sources.map((s) => s.name) };

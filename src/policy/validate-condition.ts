@@ -160,7 +160,7 @@ function checkedGlob(pattern: string, node: Node | null, field: string, ctx: Con
     if (field === "path") {
       const r = compilePathPattern(pattern, ctx.cwd);
       if (!r.ok) src.add(node, "bad_glob", r.reason);
-      else if (!pattern.startsWith("/") && !pattern.startsWith("**") && ctx.cwd === undefined) {
+      else if (r.matcher.floating) {
         src.warn(node, "bad_glob", `relative path pattern \`${pattern}\` matches at any depth (as \`**/${pattern}\`)`, "set `cwd:` at the top of the policy to anchor relative patterns");
       }
     } else if (field === "host") {

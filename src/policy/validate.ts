@@ -100,7 +100,7 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
 
   const idEntry = get("id");
   rule.id = idEntry ? src.string(idEntry[1], "`id`") : undefined;
-  rule.id ??= `${baseName(src.file)}#${index + 1}`;
+  rule.id ??= `${src.idBase}#${index + 1}`;
 
   const actionEntry = get("action") ?? get("actions");
   if (get("action") && get("actions")) src.add(get("actions")![2], "conflict", "both `action` and `actions` are set");
@@ -247,8 +247,4 @@ function validateAudit(src: YamlSource, node: Node | null): AuditSettings | unde
     (a as Record<string, string>)[k] = s;
   }
   return a;
-}
-
-function baseName(file: string): string {
-  return file.slice(file.lastIndexOf("/") + 1);
 }

@@ -14,13 +14,18 @@ export class YamlSource {
   readonly doc: Document.Parsed;
   private readonly lines = new LineCounter();
   private aliases = 0;
+  /** what derived rule ids start with: the file's base name (and the ConfigMap key) */
+  idBase: string;
 
   constructor(
     readonly file: string,
-    text: string,
+    readonly text: string,
+    /** where this text sits inside its file (a policy embedded in a ConfigMap) */
+    private readonly shift: { lines: number; columns: number } = { lines: 0, columns: 0 },
   ) {
     // uniqueKeys: a duplicated key in a rule is ambiguous, and ambiguity in a
     // security policy is a bug. maxAliasCount bounds alias expansion (billion laughs).
+    this.idBase = file.slice(file.lastIndexOf("/") + 1);
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
     for (const e of [...this.doc.errors]) {
       this.addAt(e.pos[0], "yaml_syntax", e.message.split("\n")[0]!);
@@ -28,8 +33,8 @@ export class YamlSource {
   }
 
   addAt(offset: number, code: PolicyErrorCode, message: string, help?: string, severity: "error" | "warning" = "error"): void {
-    const { line, col } = this.lines.linePos(offset);
-    const e: PolicyError = { code, message, file: this.file, line, column: col, severity };
+    const { line, column } = this.position(offset);
+    const e: PolicyError = { code, message, file: this.file, line, column, severity };
     if (help) e.help = help;
     this.errors.push(e);
   }
@@ -47,8 +52,12 @@ export class YamlSource {
   }
 
   pos(node: Node | Pair | null | undefined): { file: string; line: number; column: number } {
-    const { line, col } = this.lines.linePos(offsetOf(node));
-    return { file: this.file, line, column: col };
+    return { file: this.file, ...this.position(offsetOf(node)) };
+  }
+
+  position(offset: number): { line: number; column: number } {
+    const { line, col } = this.lines.linePos(offset);
+    return { line: line + this.shift.lines, column: col + this.shift.columns };
   }
 
   /** Follows aliases so `*anchor` validates like the node it names. */

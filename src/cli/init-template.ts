@@ -1,0 +1,67 @@
+/** The policy `safeclaw init` writes: deny by default, every action shown commented out. */
+export const INIT_TEMPLATE = `# SafeClaw policy. Rules are read top to bottom; the first rule whose action
+# and conditions all match decides. Nothing matched: defaultAction decides.
+# Check it with: npx safeclaw validate
+version: 1
+defaultAction: deny
+# Relative path patterns (src/**) are anchored here; without cwd they match at any depth.
+# cwd: /app
+
+rules:
+  # --- files -------------------------------------------------------------
+  # - id: read-app
+  #   action: file.read
+  #   path: "/app/**"
+  #   effect: allow
+  # - id: no-dotenv
+  #   action: file.*            # file.read, file.write and file.delete
+  #   path: "**/.env"
+  #   effect: deny
+  #   reason: "Secrets live in .env files"
+  # - id: write-tmp
+  #   action: file.write
+  #   path: "/tmp/**"
+  #   effect: allow
+
+  # --- shell commands (every command of a line must be allowed) -----------
+  # - id: terraform-plan
+  #   action: shell.execute
+  #   command: "terraform plan*"
+  #   effect: allow
+  # - id: helm-prod
+  #   action: shell.execute
+  #   command: "helm {install,upgrade} * --namespace prod*"
+  #   effect: require_approval
+  #   reason: "Production releases need a human"
+
+  # --- network -------------------------------------------------------------
+  # - id: llm-apis
+  #   action: network.request
+  #   host:
+  #     in: [api.openai.com, api.anthropic.com]
+  #   effect: allow
+  # - id: metadata
+  #   action: network.request
+  #   host: "169.254.169.254"
+  #   effect: deny
+  #   reason: "Cloud metadata endpoint"
+  # - id: docs-read-only
+  #   action: network.request
+  #   host: docs.example.com
+  #   method: GET
+  #   rateLimit: { maxRequests: 60, window: "1 minute" }
+  #   effect: allow
+
+  # --- environment variables ----------------------------------------------
+  # - id: no-cloud-keys
+  #   action: env.read
+  #   key: "AWS_SECRET_ACCESS_KEY"
+  #   effect: deny
+
+  # --- MCP tool calls -------------------------------------------------------
+  # - id: github-read
+  #   action: mcp.call
+  #   server: github
+  #   tool: "get_*"
+  #   effect: allow
+`;

@@ -1,0 +1,71 @@
+import { parseArgs } from "node:util";
+import { checkCommand, CHECK_HELP } from "./check.js";
+import { initCommand, INIT_HELP } from "./init.js";
+import type { Io } from "./io.js";
+import { CliExit, EXIT } from "./load-or-exit.js";
+import { validateCommand, VALIDATE_HELP } from "./validate.js";
+
+export const HELP = `safeclaw: deny-by-default gating for AI agent actions
+
+usage: safeclaw <command> [options]
+
+commands:
+  init [dir]                 write a deny-by-default safeclaw.config.yaml
+  validate [files|dir]       check policy files; errors as file:line:col
+  check --policy <p> [...]   decide requests (one with --request, or JSON lines on stdin)
+
+Run \`safeclaw <command> --help\` for a command's options.
+exit codes: 0 ok/allowed, 1 invalid policy or error, 2 denied, 3 require_approval, 64 usage`;
+
+const HELPS: Record<string, string> = { init: INIT_HELP, validate: VALIDATE_HELP, check: CHECK_HELP };
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+      io.stdout(rest[0] && HELPS[rest[0]] ? HELPS[rest[0]]! : HELP);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (!HELPS[command]) throw new CliExit(EXIT.usage, `safeclaw: unknown command \`${command}\`\n\n${HELP}`);
+    if (rest.includes("--help") || rest.includes("-h")) {
+      io.stdout(HELPS[command]!);
+      return EXIT.ok;
+    }
+    switch (command) {
+      case "init": {
+        const { positionals } = parse(rest, {});
+        return initCommand(positionals[0], io);
+      }
+      case "validate": {
+        const { positionals } = parse(rest, {});
+        return await validateCommand(positionals, io);
+      }
+      case "check": {
+        const { values } = parse(rest, {
+          policy: { type: "string", multiple: true, short: "p" },
+          request: { type: "string", short: "r" },
+          explain: { type: "boolean" },
+        });
+        const args: { policy: string[]; request?: string; explain: boolean } = { policy: (values.policy as string[] | undefined) ?? [], explain: values.explain === true };
+        if (typeof values.request === "string") args.request = values.request;
+        return await checkCommand(args, io);
+      }
+    }
+    return EXIT.usage;
+  } catch (e) {
+    if (e instanceof CliExit) {
+      if (e.message) io.stderr(e.message);
+      return e.code;
+    }
+    io.stderr(`safeclaw: unexpected error: ${(e as Error)?.stack ?? String(e)}`);
+    return EXIT.invalid;
+  }
+}
+
+function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>[0]>["options"]) {
+  try {
+    return parseArgs({ args, options: options ?? {}, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new CliExit(EXIT.usage, `safeclaw: ${(e as Error).message}`);
+  }
+}
