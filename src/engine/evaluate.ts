@@ -50,11 +50,11 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
   for (const { label, subject } of subjects) {
     const o = decideSubject(policy, subject, opts);
     if (explain) explain.push(explainSubject(policy, subject, label, o, opts.nowMs));
-    if (!worst || SEVERITY[o.effect] > SEVERITY[worst.effect]) {
+    if (!worst || outranks(o, worst)) {
       worst = o;
       worstLabel = label;
     }
-    if (worst.effect === "deny" && !explain) break;
+    if (worst.effect === "deny" && worst.rule && !explain) break;
   }
   const o = worst!;
   // When a command line splits into several parts, say which part decided.
@@ -62,6 +62,12 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
   const d: Decision = { decision: o.effect, allowed: o.effect === "allow", rule: o.rule?.id ?? null, reason, policy: policy.digest, action };
   if (explain) d.explain = explain;
   return d;
+}
+
+/** The stricter outcome decides; at equal strictness a rule that said so explains more than the default. */
+function outranks(a: Outcome, b: Outcome): boolean {
+  const d = SEVERITY[a.effect] - SEVERITY[b.effect];
+  return d > 0 || (d === 0 && a.rule !== undefined && b.rule === undefined);
 }
 
 function decideSubject(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions): Outcome {

@@ -17,9 +17,9 @@ export function normalizePath(raw: string, cwd?: string): PathResult {
   if (raw.startsWith("/")) joined = raw;
   else if (cwd === undefined) return { ok: false, reason: `path \`${raw}\` is relative and no \`cwd\` was given` };
   else {
+    if (!cwd.startsWith("/")) return { ok: false, reason: `cwd \`${cwd}\` must be absolute` };
     const base = normalizePath(cwd);
     if (!base.ok) return { ok: false, reason: `cwd: ${base.reason}` };
-    if (!base.path.startsWith("/")) return { ok: false, reason: "cwd must be absolute" };
     joined = base.path + "/" + raw;
   }
   return { ok: true, path: resolveDots(joined) };
