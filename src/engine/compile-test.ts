@@ -47,8 +47,11 @@ export function compileCondition(c: Condition, cwd: string | undefined): Subject
 }
 
 /** How operands of a field are brought to the request's normal form. */
-function normalizeOperand(field: string, v: Scalar, cwd: string | undefined): Scalar {
+function normalizeOperand(field: string, value: Scalar, cwd: string | undefined): Scalar {
+  let v = value;
   if (typeof v === "number" && field === "port") return v;
+  // YAML reads `0xa9fea9fe` or `2852039166` as numbers; as a host they are still hosts.
+  if (typeof v === "number" && (field === "host" || field === "path")) v = String(v);
   if (typeof v !== "string") return v;
   switch (field) {
     case "host": {
