@@ -40,7 +40,7 @@ function linearDecision(policy: CompiledPolicy, req: unknown): string {
   if (!n.ok) return "deny";
   let worst = "allow";
   const rank = { allow: 0, require_approval: 1, deny: 2 } as const;
-  for (const { subject } of n.request.subjects) {
+  for (const subject of n.request.subjects) {
     const rule = policy.rules.find((r) => r.actions.some((a) => actionPatternMatches(a, subject.action)) && r.test(subject));
     const eff = rule ? rule.effect : policy.ir.defaultAction;
     if (rank[eff] > rank[worst as keyof typeof rank]) worst = eff;

@@ -24,6 +24,8 @@ export interface CompiledPolicy {
   readonly ir: PolicyIR;
   readonly digest: string;
   readonly rules: readonly CompiledRule[];
+  /** what request normalization needs from the policy (its cwd) */
+  readonly requestOptions: { cwd?: string };
   bucket(action: string): RuleBucket;
 }
 
@@ -44,6 +46,7 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
     ir,
     digest,
     rules,
+    requestOptions: ir.cwd === undefined ? {} : { cwd: ir.cwd },
     bucket(action) {
       let b = buckets.get(action);
       if (!b) {

@@ -3,7 +3,7 @@ import { normalizeRequest } from "../request/normalize-request.js";
 import type { CompiledPolicy, CompiledRule } from "./compile.js";
 import { SEVERITY, type Decision, type ExplainEntry } from "./decision.js";
 import type { RateLimitStore } from "./rate-limit.js";
-import type { Subject } from "./subject.js";
+import { describeSubject, type Subject } from "./subject.js";
 
 export interface EvaluateOptions {
   nowMs: number;
@@ -37,7 +37,7 @@ export function evaluate(policy: CompiledPolicy, input: unknown, opts: EvaluateO
 }
 
 function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): Decision {
-  const n = normalizeRequest(input, policy.ir.cwd === undefined ? {} : { cwd: policy.ir.cwd });
+  const n = normalizeRequest(input, policy.requestOptions);
   if (!n.ok) {
     const d: Decision = { decision: "deny", allowed: false, rule: null, reason: `invalid request: ${n.reason}`, policy: policy.digest, error: n.reason };
     if (n.action !== undefined) d.action = n.action;
@@ -46,19 +46,19 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
   const { subjects, action } = n.request;
   const explain: ExplainEntry[] | undefined = opts.explain ? [] : undefined;
   let worst: Outcome | undefined;
-  let worstLabel = "";
-  for (const { label, subject } of subjects) {
+  let worstSubject: Subject | undefined;
+  for (const subject of subjects) {
     const o = decideSubject(policy, subject, opts);
-    if (explain) explain.push(explainSubject(policy, subject, label, o, opts.nowMs));
+    if (explain) explain.push(explainSubject(policy, subject, o, opts.nowMs));
     if (!worst || outranks(o, worst)) {
       worst = o;
-      worstLabel = label;
+      worstSubject = subject;
     }
     if (worst.effect === "deny" && worst.rule && !explain) break;
   }
   const o = worst!;
   // When a command line splits into several parts, say which part decided.
-  const reason = subjects.length > 1 && o.effect !== "allow" ? `${o.reason} (${worstLabel})` : o.reason;
+  const reason = subjects.length > 1 && o.effect !== "allow" ? `${o.reason} (${describeSubject(worstSubject!)})` : o.reason;
   const d: Decision = { decision: o.effect, allowed: o.effect === "allow", rule: o.rule?.id ?? null, reason, policy: policy.digest, action };
   if (explain) d.explain = explain;
   return d;
@@ -87,7 +87,7 @@ function decideSubject(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions
 }
 
 /** The slow, complete account: every rule for the action, in order, and why it did or did not match. */
-function explainSubject(policy: CompiledPolicy, s: Subject, label: string, o: Outcome, nowMs: number): ExplainEntry {
+function explainSubject(policy: CompiledPolicy, s: Subject, o: Outcome, nowMs: number): ExplainEntry {
   const rules: ExplainEntry["rules"] = [];
   for (const i of policy.bucket(s.action).members) {
     const r = policy.rules[i]!;
@@ -97,7 +97,7 @@ function explainSubject(policy: CompiledPolicy, s: Subject, label: string, o: Ou
       break;
     } else rules.push({ rule: r.id, matched: false, why: `condition on ${failingFields(r, s).join(", ")} does not hold` });
   }
-  return { subject: label, rules, decision: o.effect, rule: o.rule?.id ?? null };
+  return { subject: describeSubject(s), rules, decision: o.effect, rule: o.rule?.id ?? null };
 }
 
 function failingFields(r: CompiledRule, s: Subject): string[] {

@@ -18,6 +18,15 @@ export interface Subject {
   agent?: string;
   context?: Record<string, unknown>;
   arguments?: Record<string, unknown>;
+  /** a file action implied by a shell redirection */
+  viaRedirection?: boolean;
+}
+
+/** One line naming a subject, for reasons and explanations (built only when needed). */
+export function describeSubject(s: Subject): string {
+  const target = s.command ?? s.url ?? s.host ?? s.path ?? s.key ?? (s.server !== undefined ? `${s.server}/${s.tool}` : undefined);
+  const method = s.method !== undefined ? ` ${s.method}` : "";
+  return `${s.action}${method}${target !== undefined ? " " + target : ""}${s.viaRedirection ? " (redirection)" : ""}`;
 }
 
 /** Reads a (possibly dotted) field off a subject without touching prototypes. */

@@ -47,7 +47,20 @@ export type ActionParse =
  * `_` also appears inside custom names (`payments.refund_all`), only the first
  * `_` of an underscore-only spelling is read as the separator.
  */
+// Requests repeat a handful of action names; parsing each once keeps the hot path cheap.
+const CACHE = new Map<string, ActionParse>();
+const MAX_CACHE = 1024;
+
 export function canonicalAction(raw: string): ActionParse {
+  let r = CACHE.get(raw);
+  if (r === undefined) {
+    r = parseAction(raw);
+    if (CACHE.size < MAX_CACHE) CACHE.set(raw, r);
+  }
+  return r;
+}
+
+function parseAction(raw: string): ActionParse {
   const s = raw.trim().toLowerCase();
   if (s === "*") return { ok: true, action: "*", wildcard: true };
   let dotted: string;

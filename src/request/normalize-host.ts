@@ -9,8 +9,16 @@ export type HostResult = { ok: true; host: string } | { ok: false; reason: strin
 // Characters that would change what a URL parser takes as the host.
 const STRUCTURAL = /[\s/\\?#@\u0000-\u001f\u007f]/;
 
+// A plain DNS name whose last label is not numeric (so no IPv4 reading) and
+// with no punycode to validate is already what the URL parser would return.
+const PLAIN_NAME = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.?$/i;
+const NUMERIC_LAST = /(^|\.)(\d+|0x[0-9a-f]*)\.?$/i;
+
 export function normalizeHost(raw: string): HostResult {
   if (raw.length === 0) return { ok: false, reason: "host is empty" };
+  if (raw.length <= 253 && PLAIN_NAME.test(raw) && !NUMERIC_LAST.test(raw) && !raw.includes("xn--") && !raw.includes("XN--")) {
+    return { ok: true, host: canonicalHostname(raw) };
+  }
   if (raw.length > 1024) return { ok: false, reason: "host is longer than 1024 characters" };
   if (STRUCTURAL.test(raw)) return { ok: false, reason: `host \`${printable(raw)}\` contains characters a host cannot have` };
   let candidate = raw;

@@ -15,7 +15,7 @@ export interface NormalizedRequest {
   action: string;
   id?: string;
   /** what the rules are tested against; all must be allowed */
-  subjects: Array<{ label: string; subject: Subject }>;
+  subjects: Subject[];
 }
 
 export type RequestResult = { ok: true; request: NormalizedRequest } | { ok: false; reason: string; action?: string };
@@ -31,6 +31,9 @@ const FIELDS_BY_ACTION: Record<string, readonly string[]> = {
   "mcp.call": ["server", "tool", "arguments"],
 };
 const CUSTOM_FIELDS = ["arguments"];
+// Precomputed so the per-request shape check allocates nothing.
+const ALLOWED = new Map(Object.entries(FIELDS_BY_ACTION).map(([a, f]) => [a, new Set([...COMMON, ...f])]));
+const ALLOWED_CUSTOM = new Set([...COMMON, ...CUSTOM_FIELDS]);
 
 export const MAX_COMMAND_LENGTH = 65_536;
 const MAX_SHORT = 1024;
@@ -59,9 +62,9 @@ export function normalizeRequest(input: unknown, opts: { cwd?: string } = {}): R
 }
 
 function build(action: string, r: Record<string, unknown>, opts: { cwd?: string }): NormalizedRequest {
-  const allowed = [...COMMON, ...(isBuiltinAction(action) ? FIELDS_BY_ACTION[action]! : CUSTOM_FIELDS)];
-  for (const k of Object.keys(r)) {
-    if (!allowed.includes(k)) throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${allowed.join(", ")})`);
+  const allowed = (isBuiltinAction(action) ? ALLOWED.get(action) : undefined) ?? ALLOWED_CUSTOM;
+  for (const k in r) {
+    if (Object.hasOwn(r, k) && !allowed.has(k)) throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${[...allowed].join(", ")})`);
   }
   const base: Subject = { action };
   const agent = optString(r, "agent", MAX_SHORT);
@@ -77,20 +80,21 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
     case "file.read":
     case "file.write":
     case "file.delete": {
-      const path = resolve(reqString(r, "path", 4096), cwd, "path");
-      out.subjects.push({ label: `${action} ${path}`, subject: { ...base, path } });
+      base.path = resolve(reqString(r, "path", 4096), cwd, "path");
+      out.subjects.push(base);
       break;
     }
     case "env.read": {
       const key = reqString(r, "key", 256);
       if (key.length === 0 || /[=\u0000]/.test(key)) throw new Bad("`key` must be a non-empty name without `=` or NUL");
-      out.subjects.push({ label: `env.read ${key}`, subject: { ...base, key } });
+      base.key = key;
+      out.subjects.push(base);
       break;
     }
     case "mcp.call": {
-      const server = reqString(r, "server", MAX_SHORT);
-      const tool = reqString(r, "tool", MAX_SHORT);
-      out.subjects.push({ label: `mcp.call ${server}/${tool}`, subject: { ...base, server, tool } });
+      base.server = reqString(r, "server", MAX_SHORT);
+      base.tool = reqString(r, "tool", MAX_SHORT);
+      out.subjects.push(base);
       break;
     }
     case "network.request":
@@ -100,12 +104,12 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
       out.subjects.push(...shell(reqString(r, "command", MAX_COMMAND_LENGTH), cwd, base));
       break;
     default:
-      out.subjects.push({ label: action, subject: base });
+      out.subjects.push(base);
   }
   return out;
 }
 
-function network(r: Record<string, unknown>, base: Subject): { label: string; subject: Subject } {
+function network(r: Record<string, unknown>, base: Subject): Subject {
   const url = optString(r, "url", 8192);
   const host = optString(r, "host", MAX_SHORT);
   const scheme = optString(r, "scheme", 16);
@@ -128,30 +132,43 @@ function network(r: Record<string, unknown>, base: Subject): { label: string; su
     if (port !== undefined && port !== t.port) throw new Bad(`\`port\` (${port}) and the port of \`url\` (${t.port}) disagree`);
     if (scheme !== undefined && scheme.toLowerCase() !== t.scheme) throw new Bad(`\`scheme\` and the scheme of \`url\` disagree`);
   }
-  const subject: Subject = { ...base, host: t.host, port: t.port, scheme: t.scheme };
+  const subject = base;
+  subject.host = t.host;
+  subject.port = t.port;
+  subject.scheme = t.scheme;
   if (t.url !== undefined) subject.url = t.url;
   const method = optString(r, "method", 32);
   if (method !== undefined) {
     if (!METHOD.test(method)) throw new Bad(`\`method\` \`${printable(method)}\` is not an HTTP method`);
     subject.method = method.toUpperCase();
   }
-  return { label: `network.request ${subject.method ?? ""} ${t.url ?? t.host}`.replace("  ", " "), subject };
+  return subject;
 }
 
-function shell(command: string, cwd: string | undefined, base: Subject): Array<{ label: string; subject: Subject }> {
+function shell(command: string, cwd: string | undefined, base: Subject): Subject[] {
   if (command.trim().length === 0) throw new Bad("`command` is empty");
   if (command.includes("\u0000")) throw new Bad("`command` contains a NUL byte");
   const a = analyzeCommand(command);
   if (!a.ok) throw new Bad(a.reason);
-  const out: Array<{ label: string; subject: Subject }> = [];
-  for (const c of a.analysis.checks) out.push({ label: `shell.execute ${c}`, subject: { ...base, action: "shell.execute", command: c } });
-  for (const p of a.analysis.reads) {
-    const path = resolve(p, cwd, "redirection");
-    out.push({ label: `file.read ${path} (redirection)`, subject: { ...base, action: "file.read", path } });
+  const out: Subject[] = [];
+  const like = (action: string): Subject => {
+    const s: Subject = { action };
+    if (base.agent !== undefined) s.agent = base.agent;
+    if (base.context !== undefined) s.context = base.context;
+    return s;
+  };
+  for (const command of a.analysis.checks) {
+    const s = like("shell.execute");
+    s.command = command;
+    out.push(s);
   }
-  for (const p of a.analysis.writes) {
-    const path = resolve(p, cwd, "redirection");
-    out.push({ label: `file.write ${path} (redirection)`, subject: { ...base, action: "file.write", path } });
+  for (const [action, paths] of [["file.read", a.analysis.reads], ["file.write", a.analysis.writes]] as const) {
+    for (const p of paths) {
+      const s = like(action);
+      s.path = resolve(p, cwd, "redirection");
+      s.viaRedirection = true;
+      out.push(s);
+    }
   }
   return out;
 }

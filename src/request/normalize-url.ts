@@ -31,14 +31,13 @@ export function normalizeUrl(raw: string): UrlResult {
   if (defaultPort === undefined) return { ok: false, reason: `url scheme \`${u.protocol}\` is not supported (http, https, ws, wss, ftp)` };
   if (u.hostname === "") return { ok: false, reason: "url has no host" };
   // Credentials in a URL are a known way to confuse readers about the host; the
-  // host is already correct, but the secret must not travel into the audit trail.
-  u.username = "";
-  u.password = "";
-  u.hash = "";
+  // host is already correct, but the secret must not travel into the audit trail,
+  // and the fragment never reaches the server.
+  const href = `${u.protocol}//${u.host}${u.pathname}${u.search}`;
   const host = canonicalHostname(u.hostname);
   return {
     ok: true,
-    target: { url: u.href, scheme: u.protocol.slice(0, -1), host, port: u.port === "" ? defaultPort : Number(u.port) },
+    target: { url: href, scheme: u.protocol.slice(0, -1), host, port: u.port === "" ? defaultPort : Number(u.port) },
   };
 }
 

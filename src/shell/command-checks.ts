@@ -36,7 +36,7 @@ export function analyzeCommand(line: string): AnalyzeResult {
   if (changesDir && [...acc.reads, ...acc.writes].some((p) => !p.startsWith("/"))) {
     return { ok: false, reason: "a relative redirection follows `cd`: the directory it writes in is not known before the command runs" };
   }
-  acc.checks = [...new Set(acc.checks)];
+  if (acc.checks.length > 1) acc.checks = [...new Set(acc.checks)];
   return { ok: true, analysis: acc };
 }
 

@@ -1,0 +1,90 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { FIXTURES } from "./helpers.js";
+
+// The real CLI as a user runs it: `node bin/safeclaw.js` over the built dist/ (npm test builds first).
+const BIN = new URL("../bin/safeclaw.js", import.meta.url).pathname;
+
+function run(args: string[], opts: { input?: string; cwd?: string } = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input: opts.input ?? "", cwd: opts.cwd ?? process.cwd(), encoding: "utf8", timeout: 20_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("safeclaw CLI", () => {
+  it("prints help for the tool and each command", () => {
+    expect(run(["--help"])).toMatchObject({ code: 0, stdout: expect.stringContaining("usage: safeclaw <command>") });
+    for (const c of ["init", "validate", "check"]) expect(run([c, "--help"]).stdout).toContain(`usage: safeclaw ${c}`);
+    expect(run([])).toMatchObject({ code: 64 });
+    expect(run(["frobnicate"])).toMatchObject({ code: 64, stderr: expect.stringContaining("unknown command") });
+    expect(run(["check", "--bogus"])).toMatchObject({ code: 64, stderr: expect.stringContaining("bogus") });
+  });
+
+  it("init writes a deny-by-default policy that validates, and refuses to overwrite it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safeclaw-init-"));
+    expect(run(["init", dir]).code).toBe(0);
+    const text = readFileSync(join(dir, "safeclaw.config.yaml"), "utf8");
+    expect(text).toContain("defaultAction: deny");
+    expect(run(["validate"], { cwd: dir })).toMatchObject({ code: 0, stdout: expect.stringContaining("ok: 0 rules") });
+    const again = run(["init", dir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("already exists");
+    expect(readFileSync(join(dir, "safeclaw.config.yaml"), "utf8")).toBe(text);
+    // Every commented example in the template is itself a valid rule.
+    const uncommented = text.replace(/^(\s*)# (- |  [a-zA-Z])/gm, "$1$2").replace(/^  # (?=\s)/gm, "  ");
+    writeFileSync(join(dir, "safeclaw.config.yaml"), uncommented);
+    const v = run(["validate"], { cwd: dir });
+    expect(v.stderr).toBe("");
+    expect(v.stdout).toMatch(/ok: 1\d rules/);
+  });
+
+  it("validate reports file:line:col and exits 1", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safeclaw-bad-"));
+    const file = join(dir, "p.yaml");
+    writeFileSync(file, "rules:\n- action: netwrok.request\n  effect: deny\n");
+    const r = run(["validate", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}:2:11: error[unknown_action]: unknown action \`netwrok.request\``);
+    expect(r.stderr).toContain("did you mean `network.request`?");
+    expect(r.stdout).toBe("");
+  });
+
+  it("validate finds a .safeclaw/policies directory", () => {
+    const r = run(["validate", join(FIXTURES, "seeds/devops")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("ok: 13 rules");
+  });
+
+  it("check --request prints one decision and exits by its verdict", () => {
+    const policy = join(FIXTURES, "seeds/fly.yaml");
+    const allow = run(["check", "--policy", policy, "--request", '{"action":"file.read","path":"/app/x"}']);
+    expect(allow.code).toBe(0);
+    expect(JSON.parse(allow.stdout)).toMatchObject({ decision: "allow", allowed: true, rule: "fly.yaml#1" });
+    const deny = run(["check", "-p", policy, "-r", '{"action":"network.request","url":"http://0xa9fea9fe/"}', "--explain"]);
+    expect(deny.code).toBe(2);
+    expect(JSON.parse(deny.stdout)).toMatchObject({ decision: "deny", reason: "Block instance metadata access", explain: expect.any(Array) });
+    const ask = run(["check", "-p", join(FIXTURES, "seeds/devops"), "-r", "not json"]);
+    expect(ask.code).toBe(2);
+    expect(JSON.parse(ask.stdout).error).toMatch(/not valid JSON/);
+  });
+
+  it("check streams JSON lines in order; a bad line is denied and the stream goes on", () => {
+    const input = ['{"action":"file.read","path":"/app/a"}', "{oops", "", '{"action":"env.read","key":"FLY_API_TOKEN"}', '{"action":"file.write","path":"/tmp/b"}'].join("\n");
+    const r = run(["check", "--policy", join(FIXTURES, "seeds/fly.yaml")], { input });
+    expect(r.code).toBe(0);
+    const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(out.map((d) => d.decision)).toEqual(["allow", "deny", "deny", "allow"]);
+    expect(out[1].error).toMatch(/not valid JSON/);
+  });
+
+  it("check with an invalid policy decides nothing and exits 1", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safeclaw-bad-"));
+    writeFileSync(join(dir, "safeclaw.yaml"), "rules:\n- action: file.read\n  effect: alow\n");
+    const r = run(["check", "--policy", dir], { input: '{"action":"file.read","path":"/x"}\n' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toContain("safeclaw.yaml:3:11");
+  });
+});

@@ -1,0 +1,73 @@
+import { builtinModules } from "node:module";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { runInNewContext } from "node:vm";
+import { build } from "esbuild";
+import { describe, expect, it } from "vitest";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+// Node-only parts live in these folders and are imported only by the CLI and the adapters.
+const NODE_ONLY = /^src\/(node|cli)\//;
+
+function coreFiles(dir = join(ROOT, "src")): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) return coreFiles(p);
+    const rel = p.slice(ROOT.length);
+    return p.endsWith(".ts") && !NODE_ONLY.test(rel) ? [rel] : [];
+  });
+}
+
+describe("the engine is platform-neutral", () => {
+  it("bundles for --platform=neutral with no Node built-in reachable", async () => {
+    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    const reached: string[] = [];
+    const result = await build({
+      entryPoints: [join(ROOT, "src/index.ts")],
+      bundle: true,
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      format: "iife",
+      globalName: "SafeClaw",
+      write: false,
+      logLevel: "silent",
+      plugins: [
+        {
+          name: "no-node-builtins",
+          setup(b) {
+            b.onResolve({ filter: /.*/ }, (args) => {
+              if (builtins.has(args.path) || args.path.startsWith("node:")) {
+                reached.push(`${args.path} (from ${args.importer.slice(ROOT.length)})`);
+                return { path: args.path, external: true };
+              }
+              return undefined;
+            });
+          },
+        },
+      ],
+    });
+    expect(reached).toEqual([]);
+    const code = result.outputFiles[0]!.text;
+
+    // Run the bundle where only Web-standard globals exist: no process, require, Buffer or fs.
+    const sandbox: Record<string, unknown> = { URL, TextEncoder, TextDecoder, crypto: globalThis.crypto, Intl, console };
+    runInNewContext(code, sandbox);
+    const api = sandbox.SafeClaw as typeof import("../src/index.js");
+    const r = await api.loadPolicy([{ name: "p.yaml", text: "rules:\n- {action: network.request, host: '*.internal', effect: allow}" }]);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const e = api.createEngine(r.policy);
+    expect(e.check({ action: "network.request", url: "https://db.internal/x" }).decision).toBe("allow");
+    expect(e.check({ action: "network.request", url: "http://0xa9fea9fe/" }).decision).toBe("deny");
+    expect(e.check({ action: "shell.execute", command: "ls && rm -rf /" }).decision).toBe("deny");
+  });
+
+  it.each(coreFiles())("%s uses no node:, fs, process, eval or new Function", (file) => {
+    const text = readFileSync(join(ROOT, file), "utf8").replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    expect(text).not.toMatch(/from\s+["'](node:|fs|path|os|child_process|crypto)["']/);
+    expect(text).not.toMatch(/(?<!["'.])\bprocess\.(env|argv|exit|cwd|platform|std\w+|on|nextTick|version|hrtime)\b/);
+    expect(text).not.toMatch(/\beval\s*\(/);
+    expect(text).not.toMatch(/new\s+Function\s*\(/);
+    expect(text).not.toMatch(/\brequire\s*\(/);
+  });
+});
