@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { checkCommand, CHECK_HELP } from "./check.js";
+import { auditCommand, AUDIT_HELP } from "./audit.js";
+import { checkCommand, CHECK_HELP, type CheckArgs } from "./check.js";
 import { initCommand, INIT_HELP } from "./init.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
@@ -13,13 +14,14 @@ commands:
   init [dir]                 write a deny-by-default safeclaw.config.yaml
   validate [files|dir]       check policy files; errors as file:line:col
   check --policy <p> [...]   decide requests (one with --request, or JSON lines on stdin)
+  audit verify|export|keygen check, export or sign the audit trail
 
 Run \`safeclaw <command> --help\` for a command's options.
 exit codes: 0 ok/allowed, 1 invalid policy or error, 2 denied, 3 require_approval, 64 usage`;
 
-const HELPS: Record<string, string> = { init: INIT_HELP, validate: VALIDATE_HELP, check: CHECK_HELP };
+const HELPS: Record<string, string> = { init: INIT_HELP, validate: VALIDATE_HELP, check: CHECK_HELP, audit: AUDIT_HELP };
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], io: Io, env: Record<string, string | undefined> = {}): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
@@ -45,11 +47,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
           policy: { type: "string", multiple: true, short: "p" },
           request: { type: "string", short: "r" },
           explain: { type: "boolean" },
+          audit: { type: "string" },
         });
-        const args: { policy: string[]; request?: string; explain: boolean } = { policy: (values.policy as string[] | undefined) ?? [], explain: values.explain === true };
+        const args: CheckArgs = { policy: (values.policy as string[] | undefined) ?? [], explain: values.explain === true };
         if (typeof values.request === "string") args.request = values.request;
-        return await checkCommand(args, io);
+        if (typeof values.audit === "string") args.audit = values.audit;
+        return await checkCommand(args, io, env);
       }
+      case "audit":
+        return await auditCommand(rest, io, env);
     }
     return EXIT.usage;
   } catch (e) {

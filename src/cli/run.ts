@@ -6,5 +6,5 @@ const code = await main(process.argv.slice(2), {
   stderr: (s) => process.stderr.write(s + "\n"),
   stdin: process.stdin,
   cwd: process.cwd(),
-});
+}, process.env);
 process.exitCode = code;

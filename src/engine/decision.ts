@@ -13,6 +13,8 @@ export interface Decision {
   /** present when the request itself could not be understood */
   error?: string;
   explain?: ExplainEntry[];
+  /** where this decision sits in the audit trail, when it is recorded */
+  audit?: { chain: string; seq: number };
 }
 
 export interface ExplainEntry {

@@ -1,0 +1,48 @@
+import type { Decision } from "../engine/decision.js";
+import type { Engine } from "../engine/engine.js";
+import { AuditOverflowError, type AuditLog } from "./audit-log.js";
+import { decisionBody } from "./record.js";
+
+/**
+ * Decide and record. With `onAuditFailure: deny` (the default) a decision whose
+ * record cannot be made durable is turned into a deny: an action nobody can
+ * account for afterwards does not happen. With `allow` the decision stands and
+ * the record stays queued for retry. A full queue always denies.
+ */
+export async function auditedCheck(
+  engine: Engine,
+  log: AuditLog,
+  request: unknown,
+  opts: { explain?: boolean; requestId?: string; flush?: boolean } = {},
+): Promise<Decision> {
+  const d = engine.check(request, { explain: opts.explain === true });
+  let durable: Promise<void>;
+  try {
+    const rec = log.record(decisionBody(request, d, opts.requestId));
+    d.audit = { chain: log.chainId, seq: rec.seq };
+    durable = rec.durable;
+  } catch (e) {
+    if (!(e instanceof AuditOverflowError)) throw e;
+    return unaccounted(d, e.message);
+  }
+  if (opts.flush) await log.flush();
+  if (log.onAuditFailure === "deny") {
+    try {
+      await durable;
+    } catch (e) {
+      return unaccounted(d, (e as Error).message);
+    }
+  }
+  return d;
+}
+
+function unaccounted(d: Decision, why: string): Decision {
+  if (d.decision === "deny") return d;
+  return { ...d, decision: "deny", allowed: false, rule: null, reason: `denied because the audit trail is unavailable (${why}); the policy said ${d.decision}`, error: "audit_unavailable" };
+}
+
+/** A chain id: where and when this writer started, in characters safe for file and object names. */
+export function makeChainId(parts: readonly (string | undefined)[], startMs: number): string {
+  const stamp = new Date(startMs).toISOString().replace(/[-:.]/g, "");
+  return [...parts.filter((p): p is string => !!p), stamp].join("-").replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 200);
+}

@@ -1,0 +1,16 @@
+import { batchLines, type AuditFormat } from "./lines.js";
+import type { AuditBatch, AuditSink } from "./sink.js";
+
+/**
+ * The stdout sink, platform-neutral: one JSON line per record and checkpoint,
+ * handed to whatever writes lines here (process.stdout on Node and Lambda,
+ * console.log on Workers, where Logpush and Tail Workers pick it up).
+ */
+export function createLineSink(writeLine: (line: string) => void | Promise<void>, format: AuditFormat = "json"): AuditSink {
+  return {
+    name: "stdout",
+    async write(batch: AuditBatch) {
+      for (const line of batchLines(batch, format)) await writeLine(line);
+    },
+  };
+}

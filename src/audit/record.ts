@@ -1,0 +1,106 @@
+import type { Decision } from "../engine/decision.js";
+import { cap } from "./cap.js";
+import { redact } from "./redact.js";
+
+/**
+ * Audit wire types, versioned (`v: 1`). Every record sits in a chain: `seq`
+ * counts from 1 without gaps, `prev` is the previous record's `hash` (64 zeros
+ * for seq 1), and `hash` is the SHA-256 of the record's RFC 8785 canonical JSON
+ * without `hash`. Checkpoints are not in the chain; they vouch for its head.
+ */
+export const GENESIS_PREV = "0".repeat(64);
+
+export interface ChainLink {
+  v: 1;
+  chain: string;
+  seq: number;
+  time: string;
+  prev: string;
+  hash: string;
+}
+
+/** What was asked, as the agent sent it, redacted and capped. */
+export interface AuditTarget {
+  path?: string;
+  cwd?: string;
+  url?: string;
+  host?: string;
+  port?: number;
+  method?: string;
+  command?: string;
+  key?: string;
+  server?: string;
+  tool?: string;
+}
+
+export interface DecisionRecord extends ChainLink {
+  type: "decision";
+  id?: string;
+  action?: string;
+  target?: AuditTarget;
+  agent?: string;
+  decision: Decision["decision"];
+  rule: string | null;
+  reason: string;
+  policy: string;
+  error?: string;
+}
+
+/** First record of every chain: who writes it, under which policy, after which chain. */
+export interface StartRecord extends ChainLink {
+  type: "chain-start";
+  instance: Record<string, string>;
+  policy: string;
+  previous?: { chain: string; seq: number; hash: string };
+}
+
+/** Says in the trail what could not be in it: requests refused while the sink was failing. */
+export interface NoticeRecord extends ChainLink {
+  type: "notice";
+  notice: "audit-write-failed" | "requests-refused-unrecorded";
+  message: string;
+  /** the records concerned, when they exist */
+  seqs?: [number, number];
+  count?: number;
+}
+
+export type AuditRecord = DecisionRecord | StartRecord | NoticeRecord;
+
+export interface Checkpoint {
+  v: 1;
+  type: "checkpoint";
+  chain: string;
+  seq: number;
+  head: string;
+  time: string;
+  /** id of the signing key (first 16 hex of SHA-256 of the public key) */
+  key?: string;
+  /** base64 Ed25519 signature over the canonical JSON without `sig` */
+  sig?: string;
+}
+
+export type RecordBody<T extends AuditRecord = AuditRecord> = T extends AuditRecord ? Omit<T, keyof ChainLink> : never;
+
+const TARGET_FIELDS = ["path", "cwd", "url", "host", "method", "command", "key", "server", "tool"] as const;
+
+/** The audit body of one decision. Env values are never in a request, so never here. */
+export function decisionBody(request: unknown, d: Decision, requestId?: string): RecordBody<DecisionRecord> {
+  const body: RecordBody<DecisionRecord> = { type: "decision", decision: d.decision, rule: d.rule, reason: cap(redact(d.reason)), policy: d.policy };
+  if (requestId !== undefined) body.id = cap(requestId, 128);
+  if (d.action !== undefined) body.action = d.action;
+  if (d.error !== undefined) body.error = cap(redact(d.error));
+  if (request !== null && typeof request === "object" && !Array.isArray(request)) {
+    const r = request as Record<string, unknown>;
+    if (body.action === undefined && typeof r.action === "string") body.action = cap(r.action, 128);
+    if (body.id === undefined && typeof r.id === "string") body.id = cap(r.id, 128);
+    if (typeof r.agent === "string") body.agent = cap(r.agent, 256);
+    const target: AuditTarget = {};
+    for (const f of TARGET_FIELDS) {
+      const v = r[f];
+      if (typeof v === "string") target[f] = cap(redact(v));
+    }
+    if (typeof r.port === "number") target.port = r.port;
+    if (Object.keys(target).length > 0) body.target = target;
+  }
+  return body;
+}

@@ -1,0 +1,106 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { batchLines, type AuditFormat } from "../audit/lines.js";
+import type { AuditBatch, AuditSink } from "../audit/sink.js";
+
+/**
+ * The S3 sink (Node and Lambda, through the AWS SDK): one object per batch at
+ * `<prefix>/YYYY/MM/DD/HH/<chain>/<first-seq>.jsonl`, written with
+ * `If-None-Match: *` so a batch is never overwritten, even by a second writer
+ * that somehow shares a chain id. Bodies are strings (a stream of unknown
+ * length breaks the SDK's default checksums). Failures are retried with
+ * exponential backoff before the write is reported failed.
+ */
+export interface S3SinkOptions {
+  bucket: string;
+  prefix: string;
+  env: Record<string, string | undefined>;
+  format?: AuditFormat;
+  attempts?: number;
+  client?: S3Client;
+}
+
+export function s3ClientFromEnv(env: Record<string, string | undefined>): S3Client {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  const config: S3ClientConfig = { region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1", maxAttempts: 1 };
+  if (endpoint) {
+    config.endpoint = endpoint;
+    config.forcePathStyle = true; // S3-compatible stores (MinIO, moto, R2) address buckets by path
+  }
+  return new S3Client(config);
+}
+
+export function batchKey(prefix: string, batch: AuditBatch): string {
+  const t = batch.checkpoint.time; // ISO: YYYY-MM-DDTHH:...
+  const path = `${t.slice(0, 4)}/${t.slice(5, 7)}/${t.slice(8, 10)}/${t.slice(11, 13)}/${batch.chain}/${String(batch.firstSeq).padStart(12, "0")}.jsonl`;
+  return prefix ? `${prefix}/${path}` : path;
+}
+
+export class S3Sink implements AuditSink {
+  readonly name = "s3";
+  private readonly client: S3Client;
+
+  constructor(private readonly opts: S3SinkOptions) {
+    this.client = opts.client ?? s3ClientFromEnv(opts.env);
+  }
+
+  async write(batch: AuditBatch): Promise<void> {
+    const Key = batchKey(this.opts.prefix, batch);
+    const Body = batchLines(batch, this.opts.format ?? "json").join("\n") + "\n";
+    const attempts = this.opts.attempts ?? 4;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await sleep(100 * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key, Body, ContentType: "application/x-ndjson", IfNoneMatch: "*" }));
+        return;
+      } catch (e) {
+        if (status(e) === 412) {
+          // Already there: fine if it is this very batch (an earlier attempt landed), fatal otherwise.
+          if ((await this.read(Key)) === Body) return;
+          throw new Error(`s3://${this.opts.bucket}/${Key} already exists with other content; not overwriting it`);
+        }
+        lastError = e;
+      }
+    }
+    throw new Error(`PutObject s3://${this.opts.bucket}/${Key} failed after ${attempts} attempts: ${(lastError as Error)?.message ?? String(lastError)}`);
+  }
+
+  private async read(Key: string): Promise<string | undefined> {
+    try {
+      const r = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key }));
+      return await r.Body?.transformToString();
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Every batch object under a prefix, in key order (time, then chain, then seq), as lines. */
+export async function readS3Lines(bucket: string, prefix: string, env: Record<string, string | undefined>): Promise<Array<{ text: string; where: string }>> {
+  const client = s3ClientFromEnv(env);
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix ? prefix + "/" : undefined, ContinuationToken: token }));
+    for (const o of page.Contents ?? []) if (o.Key?.endsWith(".jsonl")) keys.push(o.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  keys.sort();
+  const out: Array<{ text: string; where: string }> = [];
+  for (const Key of keys) {
+    const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+    const text = (await r.Body?.transformToString()) ?? "";
+    text.split("\n").forEach((line, i) => {
+      if (line.trim() !== "") out.push({ text: line, where: `s3://${bucket}/${Key}:${i + 1}` });
+    });
+  }
+  return out;
+}
+
+function status(e: unknown): number | undefined {
+  return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
