@@ -7,9 +7,12 @@ import { FIXTURES } from "./helpers.js";
 
 // The real CLI as a user runs it: `node bin/safeclaw.js` over the built dist/ (npm test builds first).
 const BIN = new URL("../bin/safeclaw.js", import.meta.url).pathname;
+const EXAMPLE = new URL("../examples/safeclaw.config.yaml", import.meta.url).pathname;
 
 function run(args: string[], opts: { input?: string; cwd?: string } = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input: opts.input ?? "", cwd: opts.cwd ?? process.cwd(), encoding: "utf8", timeout: 20_000 });
+  const env = { ...process.env };
+  delete env.SAFECLAW_AUDIT_SINK;
+  const r = spawnSync(process.execPath, [BIN, ...args], { input: opts.input ?? "", cwd: opts.cwd ?? process.cwd(), encoding: "utf8", timeout: 20_000, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -58,10 +61,10 @@ describe("safeclaw CLI", () => {
   });
 
   it("check --request prints one decision and exits by its verdict", () => {
-    const policy = join(FIXTURES, "seeds/fly.yaml");
+    const policy = EXAMPLE;
     const allow = run(["check", "--policy", policy, "--request", '{"action":"file.read","path":"/app/x"}']);
     expect(allow.code).toBe(0);
-    expect(JSON.parse(allow.stdout)).toMatchObject({ decision: "allow", allowed: true, rule: "fly.yaml#1" });
+    expect(JSON.parse(allow.stdout)).toMatchObject({ decision: "allow", allowed: true, rule: "safeclaw.config.yaml#1" });
     const deny = run(["check", "-p", policy, "-r", '{"action":"network.request","url":"http://0xa9fea9fe/"}', "--explain"]);
     expect(deny.code).toBe(2);
     expect(JSON.parse(deny.stdout)).toMatchObject({ decision: "deny", reason: "Block instance metadata access", explain: expect.any(Array) });
@@ -72,11 +75,20 @@ describe("safeclaw CLI", () => {
 
   it("check streams JSON lines in order; a bad line is denied and the stream goes on", () => {
     const input = ['{"action":"file.read","path":"/app/a"}', "{oops", "", '{"action":"env.read","key":"FLY_API_TOKEN"}', '{"action":"file.write","path":"/tmp/b"}'].join("\n");
-    const r = run(["check", "--policy", join(FIXTURES, "seeds/fly.yaml")], { input });
+    const r = run(["check", "--policy", EXAMPLE], { input });
     expect(r.code).toBe(0);
     const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(out.map((d) => d.decision)).toEqual(["allow", "deny", "deny", "allow"]);
     expect(out[1].error).toMatch(/not valid JSON/);
+  });
+
+  it("a policy whose audit file cannot be written denies everything (fail closed)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safeclaw-nodir-"));
+    const missing = join(dir, "no-such-dir", "audit.log");
+    writeFileSync(join(dir, "p.yaml"), readFileSync(join(FIXTURES, "seeds/fly.yaml"), "utf8").replace("/data/audit.log", missing));
+    const d = JSON.parse(run(["check", "-p", join(dir, "p.yaml"), "-r", '{"action":"file.read","path":"/app/x"}']).stdout);
+    expect(d).toMatchObject({ decision: "deny", error: "audit_unavailable" });
+    expect(d.reason).toContain(missing);
   });
 
   it("check with an invalid policy decides nothing and exits 1", () => {
