@@ -20,7 +20,7 @@ describe("an intact trail verifies", () => {
     const rec = JSON.parse(first!);
     const { hash, ...rest } = rec;
     const reordered = Object.fromEntries(Object.entries(rest).reverse());
-    expect(recordHash(reordered)).toBe(hash);
+    expect(recordHash(reordered as Parameters<typeof recordHash>[0])).toBe(hash);
     expect(canonicalJson({ b: 1, a: [true, null, "é"] })).toBe('{"a":[true,null,"é"],"b":1}');
   });
 });

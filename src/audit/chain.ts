@@ -4,6 +4,7 @@ import { GENESIS_PREV, type AuditRecord, type ChainLink, type RecordBody } from 
 
 /** hash = SHA-256 of the canonical JSON of the record without its own `hash`. */
 export function recordHash(r: Omit<ChainLink, "hash"> & Record<string, unknown>): string {
+  if (!("hash" in r)) return sha256HexSync(canonicalJson(r));
   const { hash: _ignored, ...rest } = r as Record<string, unknown>;
   return sha256HexSync(canonicalJson(rest));
 }
@@ -23,12 +24,30 @@ export class Chain {
   ) {}
 
   append<T extends AuditRecord>(body: RecordBody<T>): T {
-    const link = { v: 1 as const, chain: this.id, seq: this.seq + 1, time: new Date(this.clock()).toISOString(), prev: this.head };
-    const draft = { ...link, ...body } as unknown as T;
-    draft.hash = recordHash(draft as unknown as Omit<ChainLink, "hash"> & Record<string, unknown>);
-    this.seq = draft.seq;
-    this.head = draft.hash;
-    return draft;
+    const draft = body as unknown as Record<string, unknown>;
+    draft.v = 1;
+    draft.chain = this.id;
+    draft.seq = this.seq + 1;
+    draft.time = this.isoNow();
+    draft.prev = this.head;
+    // The body is taken over (not copied): it is built for this call and hashed without `hash`.
+    const hash = recordHash(draft as unknown as Omit<ChainLink, "hash"> & Record<string, unknown>);
+    draft.hash = hash;
+    this.seq = draft.seq as number;
+    this.head = hash;
+    return draft as unknown as T;
+  }
+
+  private lastMs = -1;
+  private lastIso = "";
+
+  private isoNow(): string {
+    const ms = this.clock();
+    if (ms !== this.lastMs) {
+      this.lastMs = ms;
+      this.lastIso = new Date(ms).toISOString();
+    }
+    return this.lastIso;
   }
 
   get last(): { seq: number; hash: string } {
