@@ -50,7 +50,7 @@ describe("the engine is platform-neutral", () => {
     const code = result.outputFiles[0]!.text;
 
     // Run the bundle where only Web-standard globals exist: no process, require, Buffer or fs.
-    const sandbox: Record<string, unknown> = { URL, TextEncoder, TextDecoder, crypto: globalThis.crypto, Intl, console };
+    const sandbox: Record<string, unknown> = { URL, TextEncoder, TextDecoder, crypto: globalThis.crypto, Intl, console, atob, btoa, setTimeout, clearTimeout };
     runInNewContext(code, sandbox);
     const api = sandbox.SafeClaw as typeof import("../src/index.js");
     const r = await api.loadPolicy([{ name: "p.yaml", text: "rules:\n- {action: network.request, host: '*.internal', effect: allow}" }]);
@@ -60,6 +60,15 @@ describe("the engine is platform-neutral", () => {
     expect(e.check({ action: "network.request", url: "https://db.internal/x" }).decision).toBe("allow");
     expect(e.check({ action: "network.request", url: "http://0xa9fea9fe/" }).decision).toBe("deny");
     expect(e.check({ action: "shell.execute", command: "ls && rm -rf /" }).decision).toBe("deny");
+
+    // The audit chain, signatures and verification run there too.
+    const lines: string[] = [];
+    const key = api.parseSigningKey(api.generateSigningKey().secret);
+    const log = new api.AuditLog({ sink: api.createLineSink((l) => void lines.push(l)), chainId: "neutral", policy: r.policy.digest, signingKey: key });
+    const d = await api.auditedCheck(e, log, { action: "network.request", url: "https://db.internal/?token=s3cr3t" }, { flush: true });
+    expect(d.decision).toBe("allow");
+    expect(lines.join()).not.toContain("s3cr3t");
+    expect(api.verifyLines(lines.map((text, i) => ({ text, where: String(i) })), { publicKey: key.publicKey }).ok).toBe(true);
   });
 
   it.each(coreFiles())("%s uses no node:, fs, process, eval or new Function", (file) => {
