@@ -1,5 +1,8 @@
 import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
 import { auditCommand, AUDIT_HELP } from "./audit.js";
+import { buildCommand, BUILD_HELP } from "./build.js";
+import { serveCommand, SERVE_HELP } from "./serve.js";
 import { checkCommand, CHECK_HELP, type CheckArgs } from "./check.js";
 import { initCommand, INIT_HELP } from "./init.js";
 import type { Io } from "./io.js";
@@ -15,11 +18,16 @@ commands:
   validate [files|dir]       check policy files; errors as file:line:col
   check --policy <p> [...]   decide requests (one with --request, or JSON lines on stdin)
   audit verify|export|keygen check, export or sign the audit trail
+  serve [--policy <p>]       run the decision server (HTTP API)
+  build --policy <p> --out <dir>  compile the policy into a bundle for deployment
 
 Run \`safeclaw <command> --help\` for a command's options.
 exit codes: 0 ok/allowed, 1 invalid policy or error, 2 denied, 3 require_approval, 64 usage`;
 
-const HELPS: Record<string, string> = { init: INIT_HELP, validate: VALIDATE_HELP, check: CHECK_HELP, audit: AUDIT_HELP };
+const HELPS: Record<string, string> = { init: INIT_HELP, validate: VALIDATE_HELP, check: CHECK_HELP, audit: AUDIT_HELP, serve: SERVE_HELP, build: BUILD_HELP };
+
+// The example policy shipped with the package: what `npm start` serves.
+const EXAMPLE_POLICY = fileURLToPath(new URL("../../examples/safeclaw.config.yaml", import.meta.url));
 
 export async function main(argv: string[], io: Io, env: Record<string, string | undefined> = {}): Promise<number> {
   const [command, ...rest] = argv;
@@ -56,6 +64,27 @@ export async function main(argv: string[], io: Io, env: Record<string, string | 
       }
       case "audit":
         return await auditCommand(rest, io, env);
+      case "build": {
+        const { values } = parse(rest, { policy: { type: "string", multiple: true, short: "p" }, out: { type: "string", short: "o" } });
+        return await buildCommand((values.policy as string[] | undefined) ?? [], values.out as string | undefined, io);
+      }
+      case "serve": {
+        const { values } = parse(rest, {
+          policy: { type: "string", short: "p" },
+          bundle: { type: "string" },
+          host: { type: "string" },
+          port: { type: "string" },
+          audit: { type: "string" },
+          "insecure-no-auth": { type: "boolean" },
+        });
+        const o: Parameters<typeof serveCommand>[0] = { insecureNoAuth: values["insecure-no-auth"] === true };
+        if (typeof values.policy === "string") o.policyPath = values.policy;
+        if (typeof values.bundle === "string") o.bundlePath = values.bundle;
+        if (typeof values.host === "string") o.host = values.host;
+        if (typeof values.port === "string") o.port = Number(values.port);
+        if (typeof values.audit === "string") o.audit = values.audit;
+        return await serveCommand(o, io, env, EXAMPLE_POLICY);
+      }
     }
     return EXIT.usage;
   } catch (e) {

@@ -21,6 +21,9 @@ export async function auditLogFromConfig(opts: {
   chainParts: string[];
   log: (message: string) => void;
   autoFlushMs?: number;
+  groupCommit?: boolean;
+  /** sink to use when neither the caller, the environment nor the policy names one */
+  fallbackSink?: string;
 }): Promise<AuditLog | undefined> {
   const { env, policy } = opts;
   const fromPolicy = policy.ir.audit;
@@ -35,6 +38,7 @@ export async function auditLogFromConfig(opts: {
     if (!fromPolicy.url) throw new Error("policy `audit.sink: s3` needs `audit.url: s3://bucket/prefix`");
     spec = parseSinkSpec(fromPolicy.url);
   }
+  if (!spec && opts.fallbackSink) spec = parseSinkSpec(opts.fallbackSink);
   if (!spec) return undefined;
 
   const formatRaw = env.SAFECLAW_AUDIT_FORMAT ?? fromPolicy?.format ?? "json";
@@ -54,6 +58,7 @@ export async function auditLogFromConfig(opts: {
     instance: opts.instance,
   };
   if (opts.autoFlushMs !== undefined) options.autoFlushMs = opts.autoFlushMs;
+  if (opts.groupCommit) options.groupCommit = true;
   if (env.SAFECLAW_AUDIT_SIGNING_KEY) options.signingKey = parseSigningKey(env.SAFECLAW_AUDIT_SIGNING_KEY);
   if (spec.kind === "file") {
     const previous = await lastChainHead(spec.path);

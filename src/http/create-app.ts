@@ -1,0 +1,135 @@
+import { Hono, type Context } from "hono";
+import type { AuditLog } from "../audit/audit-log.js";
+import { auditedCheck } from "../audit/audited-check.js";
+import type { Decision } from "../engine/decision.js";
+import type { Engine } from "../engine/engine.js";
+import { bearerAuthorized } from "./bearer.js";
+import { readJsonBody } from "./read-body.js";
+
+/**
+ * The decision API as one Hono app over Web-standard Request/Response: the
+ * same app runs on Lambda, Fly (Node) and Workers; adapters only pass in what
+ * their platform provides.
+ */
+export interface PolicyInfo {
+  digest: string;
+  rules: number;
+  defaultAction: string;
+  sources: string[];
+  builtAt?: string;
+}
+
+export interface AppDeps {
+  engine: Engine;
+  policy: PolicyInfo;
+  audit?: AuditLog;
+  /** bearer tokens accepted on /v1/*; none means no authentication (a loopback sidecar) */
+  tokens?: readonly string[];
+  /** flush the audit batch before answering (Lambda, Workers); the Node server batches instead */
+  flushEachRequest?: boolean;
+  maxBodyBytes?: number;
+  maxBatch?: number;
+  newId?: () => string;
+  log?: (message: string) => void;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const maxBody = deps.maxBodyBytes ?? 64 * 1024;
+  const maxBatch = deps.maxBatch ?? 100;
+  const newId = deps.newId ?? (() => crypto.randomUUID());
+  const log = deps.log ?? ((m: string) => console.error(m));
+
+  app.use("*", async (c, next) => {
+    const given = c.req.header("x-request-id");
+    c.set("requestId" as never, (given && REQUEST_ID.test(given) ? given : newId()) as never);
+    await next();
+    c.res.headers.set("x-request-id", c.get("requestId" as never) as string);
+    c.res.headers.set("x-safeclaw-policy", deps.policy.digest);
+    c.res.headers.set("cache-control", "no-store");
+  });
+
+  app.get("/health", (c) => c.json({ status: "ok" }));
+
+  app.get("/ready", (c) => {
+    const failing = deps.audit?.failing;
+    if (failing) return c.json({ status: "not ready", policy: deps.policy.digest, audit: `failing: ${failing}` }, 503);
+    return c.json({ status: "ready", policy: deps.policy.digest, audit: deps.audit ? "ok" : "off" });
+  });
+
+  app.use("/v1/*", async (c, next) => {
+    if (deps.tokens && deps.tokens.length > 0 && !(await bearerAuthorized(c.req.header("authorization"), deps.tokens))) {
+      c.header("www-authenticate", 'Bearer realm="safeclaw"');
+      return error(c, 401, "unauthorized", "missing or invalid bearer token");
+    }
+    await next();
+  });
+
+  app.get("/v1/policy", (c) => c.json(deps.policy));
+
+  const decide = async (c: Context, request: unknown, requestId: string, explain: boolean): Promise<Decision> => {
+    if (!deps.audit) return deps.engine.check(request, { explain });
+    return auditedCheck(deps.engine, deps.audit, request, { explain, requestId, flush: deps.flushEachRequest === true });
+  };
+
+  app.post("/v1/check", async (c) => {
+    const id = c.get("requestId" as never) as string;
+    const body = await readJsonBody(c.req.raw, maxBody);
+    if (!body.ok) return refuse(c, body.status, body.code, body.message, id);
+    const d = await decide(c, body.value, id, c.req.query("explain") === "true");
+    return c.json(d, d.error && d.error !== "audit_unavailable" && d.error !== "internal_error" ? 400 : 200);
+  });
+
+  app.post("/v1/check/batch", async (c) => {
+    const id = c.get("requestId" as never) as string;
+    const body = await readJsonBody(c.req.raw, maxBody * 4);
+    if (!body.ok) return refuse(c, body.status, body.code, body.message, id);
+    const items = Array.isArray(body.value) ? body.value : (body.value as { requests?: unknown })?.requests;
+    if (!Array.isArray(items)) return refuse(c, 400, "bad_shape", "body must be a JSON array of requests (or {\"requests\": [...]})", id, "body");
+    if (items.length > maxBatch) return refuse(c, 413, "batch_too_large", `a batch holds at most ${maxBatch} requests, got ${items.length}`, id, "body");
+    const explain = c.req.query("explain") === "true";
+    const decisions: Decision[] = [];
+    for (let i = 0; i < items.length; i++) decisions.push(await decide(c, items[i], `${id}#${i}`, explain));
+    return c.json({ decisions });
+  });
+
+  // Known paths answer 405 for other methods; everything else is a JSON 404.
+  for (const [path, allow] of [["/health", "GET"], ["/ready", "GET"], ["/v1/policy", "GET"], ["/v1/check", "POST"], ["/v1/check/batch", "POST"]] as const) {
+    app.all(path, (c) => {
+      c.header("allow", allow);
+      return error(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}`);
+    });
+  }
+  app.notFound((c) => error(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+
+  // Fail closed: an unexpected error is a deny, logged, never an allow.
+  app.onError((e, c) => {
+    log(`safeclaw: internal error on ${c.req.method} ${c.req.path}: ${e?.stack ?? e}`);
+    return c.json({ decision: "deny", allowed: false, rule: null, reason: "internal error; denied", policy: deps.policy.digest, error: "internal_error" }, 500);
+  });
+
+  return app;
+
+  /** A request refused before the engine saw it: a JSON 4xx, and still a deny in the audit trail. */
+  async function refuse(c: Context, status: 400 | 413 | 415, code: string, message: string, requestId: string, field?: string) {
+    let audit: Decision["audit"];
+    if (deps.audit) {
+      try {
+        const rec = deps.audit.record({ type: "decision", id: requestId, decision: "deny", rule: null, reason: `refused: ${message}`, policy: deps.policy.digest, error: code });
+        audit = { chain: deps.audit.chainId, seq: rec.seq };
+        if (deps.flushEachRequest) await deps.audit.flush();
+      } catch {
+        // queue full: the refusal is still a refusal; the trail counts it in a notice
+      }
+    }
+    const body: Record<string, unknown> = { decision: "deny", allowed: false, rule: null, reason: `refused: ${message}`, policy: deps.policy.digest, error: message, code, ...(field ? { field } : {}) };
+    if (audit) body.audit = audit;
+    return c.json(body, status);
+  }
+}
+
+function error(c: Context, status: 401 | 404 | 405, code: string, message: string) {
+  return c.json({ error: { code, message } }, status);
+}
