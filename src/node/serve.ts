@@ -46,7 +46,13 @@ export function isLoopback(host: string): boolean {
 }
 
 async function policyFrom(opts: ServeOptions): Promise<{ policy: CompiledPolicy; builtAt?: string }> {
-  if (opts.bundlePath) return loadBundle(JSON.parse(await readFile(opts.bundlePath, "utf8")));
+  if (opts.bundlePath) {
+    try {
+      return await loadBundle(JSON.parse(await readFile(opts.bundlePath, "utf8")));
+    } catch (e) {
+      throw new ServeError(`${opts.bundlePath}: ${(e as Error).message}`);
+    }
+  }
   const r = await loadPolicy(readPolicySources([opts.policyPath ?? "."]));
   if (!r.ok) throw new ServeError(`policy is invalid; not serving:\n${r.errors.map(formatPolicyError).join("\n")}`);
   return { policy: r.policy };
