@@ -15,25 +15,47 @@ export async function auditedCheck(
   request: unknown,
   opts: { explain?: boolean; requestId?: string; flush?: boolean } = {},
 ): Promise<Decision> {
+  const pending = recordDecision(engine, log, request, opts);
+  if (opts.flush) await log.flush();
+  return settleDecision(pending, log);
+}
+
+/** Decides many requests, writes them as one batch, then settles each (one object per Lambda invocation). */
+export async function auditedCheckAll(engine: Engine, log: AuditLog, requests: readonly unknown[], opts: { explain?: boolean; requestId?: string } = {}): Promise<Decision[]> {
+  const pending = requests.map((r, i) => recordDecision(engine, log, r, { ...opts, ...(opts.requestId ? { requestId: `${opts.requestId}#${i}` } : {}) }));
+  await log.flush();
+  return Promise.all(pending.map((p) => settleDecision(p, log)));
+}
+
+export interface PendingDecision {
+  decision: Decision;
+  /** undefined when the record could not even be queued */
+  durable?: Promise<void>;
+  refusal?: string;
+}
+
+export function recordDecision(engine: Engine, log: AuditLog, request: unknown, opts: { explain?: boolean; requestId?: string } = {}): PendingDecision {
   const d = engine.check(request, { explain: opts.explain === true });
-  let durable: Promise<void>;
   try {
     const rec = log.record(decisionBody(request, d, opts.requestId));
     d.audit = { chain: log.chainId, seq: rec.seq };
-    durable = rec.durable;
+    return { decision: d, durable: rec.durable };
   } catch (e) {
     if (!(e instanceof AuditOverflowError)) throw e;
-    return unaccounted(d, e.message);
+    return { decision: d, refusal: e.message };
   }
-  if (opts.flush) await log.flush();
+}
+
+export async function settleDecision(p: PendingDecision, log: AuditLog): Promise<Decision> {
+  if (p.refusal !== undefined || !p.durable) return unaccounted(p.decision, p.refusal ?? "not recorded");
   if (log.onAuditFailure === "deny") {
     try {
-      await durable;
+      await p.durable;
     } catch (e) {
-      return unaccounted(d, (e as Error).message);
+      return unaccounted(p.decision, (e as Error).message);
     }
   }
-  return d;
+  return p.decision;
 }
 
 function unaccounted(d: Decision, why: string): Decision {

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import type { AuditLog } from "../audit/audit-log.js";
-import { auditedCheck } from "../audit/audited-check.js";
+import { auditedCheck, auditedCheckAll } from "../audit/audited-check.js";
 import type { Decision } from "../engine/decision.js";
 import type { Engine } from "../engine/engine.js";
 import { bearerAuthorized } from "./bearer.js";
@@ -69,7 +69,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get("/v1/policy", (c) => c.json(deps.policy));
 
-  const decide = async (c: Context, request: unknown, requestId: string, explain: boolean): Promise<Decision> => {
+  const decide = async (request: unknown, requestId: string, explain: boolean): Promise<Decision> => {
     if (!deps.audit) return deps.engine.check(request, { explain });
     return auditedCheck(deps.engine, deps.audit, request, { explain, requestId, flush: deps.flushEachRequest === true });
   };
@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps): Hono {
     const id = c.get("requestId" as never) as string;
     const body = await readJsonBody(c.req.raw, maxBody);
     if (!body.ok) return refuse(c, body.status, body.code, body.message, id);
-    const d = await decide(c, body.value, id, c.req.query("explain") === "true");
+    const d = await decide(body.value, id, c.req.query("explain") === "true");
     return c.json(d, d.error && d.error !== "audit_unavailable" && d.error !== "internal_error" ? 400 : 200);
   });
 
@@ -90,8 +90,9 @@ export function createApp(deps: AppDeps): Hono {
     if (!Array.isArray(items)) return refuse(c, 400, "bad_shape", "body must be a JSON array of requests (or {\"requests\": [...]})", id, "body");
     if (items.length > maxBatch) return refuse(c, 413, "batch_too_large", `a batch holds at most ${maxBatch} requests, got ${items.length}`, id, "body");
     const explain = c.req.query("explain") === "true";
-    const decisions: Decision[] = [];
-    for (let i = 0; i < items.length; i++) decisions.push(await decide(c, items[i], `${id}#${i}`, explain));
+    const decisions = deps.audit
+      ? await auditedCheckAll(deps.engine, deps.audit, items, { explain, requestId: id })
+      : items.map((r) => deps.engine.check(r, { explain }));
     return c.json({ decisions });
   });
 

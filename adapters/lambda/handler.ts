@@ -1,0 +1,6 @@
+// AWS Lambda entry (nodejs22.x). The policy is compiled into the build:
+// `npm run build:lambda` writes build/policy-bundle.json and bundles this file.
+import bundle from "../../build/policy-bundle.json" with { type: "json" };
+import { createLambdaHandler } from "../../src/node/lambda-handler.js";
+
+export const handler = createLambdaHandler({ bundle, env: process.env });
