@@ -1,4 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { batchKey } from "../audit/batch-key.js";
 import { batchLines, type AuditFormat } from "../audit/lines.js";
 import type { AuditBatch, AuditSink } from "../audit/sink.js";
 
@@ -30,12 +31,6 @@ export function s3ClientFromEnv(env: Record<string, string | undefined>): S3Clie
     config.forcePathStyle = true; // S3-compatible stores (MinIO, moto, R2) address buckets by path
   }
   return new S3Client(config);
-}
-
-export function batchKey(prefix: string, batch: AuditBatch): string {
-  const t = batch.checkpoint.time; // ISO: YYYY-MM-DDTHH:...
-  const path = `${t.slice(0, 4)}/${t.slice(5, 7)}/${t.slice(8, 10)}/${t.slice(11, 13)}/${batch.chain}/${String(batch.firstSeq).padStart(12, "0")}.jsonl`;
-  return prefix ? `${prefix}/${path}` : path;
 }
 
 export class S3Sink implements AuditSink {

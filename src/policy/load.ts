@@ -1,9 +1,10 @@
-import { canonicalJson } from "../crypto/canonical-json.js";
-import { sha256Hex } from "../crypto/sha256.js";
 import { compilePolicy, type CompiledPolicy } from "../engine/compile.js";
 import type { PolicyError } from "./errors.js";
 import type { PolicyIR, RuleIR } from "./ir.js";
+
+export { decisionView, policyDigest } from "./digest.js";
 import { embeddedPolicies } from "./configmap.js";
+import { policyDigest } from "./digest.js";
 import { validateFile } from "./validate.js";
 import { YamlSource } from "./yaml-source.js";
 
@@ -73,29 +74,6 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
   const errors = problems.filter((e) => e.severity === "error");
   const warnings = problems.filter((e) => e.severity === "warning");
   return errors.length > 0 ? { ok: false, errors, warnings } : { ok: true, ir, warnings };
-}
-
-/** The part of a policy that decides: what the digest covers. */
-export function decisionView(ir: PolicyIR): unknown {
-  return {
-    version: 1,
-    defaultAction: ir.defaultAction,
-    cwd: ir.cwd,
-    rules: ir.rules.map((r) => ({
-      id: r.id,
-      actions: r.actions,
-      effect: r.effect,
-      reason: r.reason,
-      when: r.when,
-      rateLimit: r.rateLimit,
-      schedule: r.schedule,
-      expiresAt: r.expiresAt,
-    })),
-  };
-}
-
-export async function policyDigest(ir: PolicyIR): Promise<string> {
-  return "sha256:" + (await sha256Hex(canonicalJson(decisionView(ir))));
 }
 
 export async function loadPolicy(sources: readonly PolicySource[]): Promise<LoadResult> {

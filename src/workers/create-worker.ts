@@ -1,0 +1,109 @@
+import { AuditLog, type OnAuditFailure } from "../audit/audit-log.js";
+import { makeChainId } from "../audit/audited-check.js";
+import { FetchS3Sink } from "../audit/fetch-s3-sink.js";
+import { createLineSink } from "../audit/line-sink.js";
+import type { AuditSink } from "../audit/sink.js";
+import { parseSinkSpec } from "../audit/sink-spec.js";
+import { parseSigningKey } from "../audit/signing.js";
+import { createEngine } from "../engine/engine.js";
+import { createApp } from "../http/create-app.js";
+import { loadBundle } from "../policy/bundle.js";
+import { R2Sink, type R2BucketLike } from "./r2-sink.js";
+
+/**
+ * The Cloudflare Worker: the same app, the policy compiled into the script,
+ * one audit chain per isolate. With `onAuditFailure: deny` each answer waits
+ * for its batch (fail closed); with `allow` the batch is written in
+ * `waitUntil` after the answer. Configuration comes from bindings (vars,
+ * secrets, an R2 bucket).
+ */
+export interface WorkerEnv {
+  SAFECLAW_AUDIT_SINK?: string;
+  SAFECLAW_AUDIT_FORMAT?: string;
+  SAFECLAW_ON_AUDIT_FAILURE?: string;
+  SAFECLAW_AUDIT_SIGNING_KEY?: string;
+  SAFECLAW_API_TOKENS?: string;
+  AUDIT_BUCKET?: R2BucketLike;
+  AWS_ACCESS_KEY_ID?: string;
+  AWS_SECRET_ACCESS_KEY?: string;
+  AWS_REGION?: string;
+  AWS_ENDPOINT_URL?: string;
+}
+
+export interface ExecutionContextLike {
+  waitUntil(p: Promise<unknown>): void;
+}
+
+interface Ready {
+  fetch: (req: Request) => Response | Promise<Response>;
+  audit: AuditLog;
+}
+
+function sinkFor(env: WorkerEnv, format: "json" | "ocsf"): AuditSink {
+  const spec = parseSinkSpec(env.SAFECLAW_AUDIT_SINK || "stdout");
+  switch (spec.kind) {
+    case "stdout":
+      return createLineSink((line) => console.log(line), format);
+    case "r2":
+      if (!env.AUDIT_BUCKET) throw new Error("SAFECLAW_AUDIT_SINK is r2 but there is no AUDIT_BUCKET binding");
+      return new R2Sink(env.AUDIT_BUCKET, spec.prefix, format);
+    case "s3":
+      if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) throw new Error("the s3 audit sink needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
+      return new FetchS3Sink({
+        bucket: spec.bucket,
+        prefix: spec.prefix,
+        accessKeyId: env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+        ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+        ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+        format,
+      });
+    case "file":
+      throw new Error("a Worker has no file system: use stdout, r2 or s3:// for SAFECLAW_AUDIT_SINK");
+  }
+}
+
+export function createWorker(bundle: unknown) {
+  let ready: Promise<Ready> | undefined;
+  const init = async (env: WorkerEnv, colo: string | undefined): Promise<Ready> => {
+    const { policy, builtAt } = await loadBundle(bundle);
+    const failure = env.SAFECLAW_ON_AUDIT_FAILURE ?? "deny";
+    if (failure !== "deny" && failure !== "allow") throw new Error(`SAFECLAW_ON_AUDIT_FAILURE \`${failure}\` is not deny or allow`);
+    const format = env.SAFECLAW_AUDIT_FORMAT === "ocsf" ? "ocsf" : "json";
+    const start = Date.now();
+    const audit = new AuditLog({
+      sink: sinkFor(env, format),
+      chainId: makeChainId(["worker", colo, crypto.randomUUID().slice(0, 8)], start),
+      policy: policy.digest,
+      onAuditFailure: failure as OnAuditFailure,
+      instance: { runtime: "workers", ...(colo ? { colo } : {}) },
+      log: (m) => console.error(m),
+      ...(env.SAFECLAW_AUDIT_SIGNING_KEY ? { signingKey: parseSigningKey(env.SAFECLAW_AUDIT_SIGNING_KEY) } : {}),
+    });
+    const tokens = (env.SAFECLAW_API_TOKENS ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+    const app = createApp({
+      engine: createEngine(policy),
+      policy: { digest: policy.digest, rules: policy.rules.length, defaultAction: policy.ir.defaultAction, sources: policy.ir.sources, ...(builtAt ? { builtAt } : {}) },
+      audit,
+      ...(tokens.length ? { tokens } : {}),
+      flushEachRequest: failure === "deny",
+    });
+    return { fetch: (req) => app.fetch(req), audit };
+  };
+
+  return {
+    async fetch(request: Request, env: WorkerEnv, ctx: ExecutionContextLike): Promise<Response> {
+      let r: Ready;
+      try {
+        r = await (ready ??= init(env, (request as Request & { cf?: { colo?: string } }).cf?.colo));
+      } catch (e) {
+        ready = undefined;
+        console.error(`safeclaw: cannot start: ${(e as Error).message}`);
+        return Response.json({ decision: "deny", allowed: false, rule: null, reason: `safeclaw is misconfigured; denied: ${(e as Error).message}`, error: "misconfigured" }, { status: 500 });
+      }
+      const res = await r.fetch(request);
+      ctx.waitUntil(r.audit.flush()); // `allow` mode writes here; in `deny` mode the batch is already out
+      return res;
+    },
+  };
+}
