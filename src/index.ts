@@ -30,3 +30,8 @@ export { redact } from "./audit/redact.js";
 export { toOcsf } from "./audit/ocsf.js";
 export { batchLines, type AuditFormat } from "./audit/lines.js";
 export { selectRecords, renderRecords, parseFilter, parseSince } from "./audit/export.js";
+export { createApp, type AppDeps, type PolicyInfo } from "./http/create-app.js";
+export { loadBundle, makeBundle, BUNDLE_FORMAT, type PolicyBundle } from "./policy/bundle.js";
+export { createWorker, type WorkerEnv } from "./workers/create-worker.js";
+export { FetchS3Sink } from "./audit/fetch-s3-sink.js";
+export { R2Sink } from "./workers/r2-sink.js";

@@ -58,6 +58,7 @@ export class AuditLog {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private groupScheduled = false;
+  private queued: Promise<boolean> | undefined;
   private refused = 0;
   private undurable: [number, number] | undefined;
   private lastError: string | undefined;
@@ -107,9 +108,19 @@ export class AuditLog {
     return { seq: r.seq, durable };
   }
 
-  /** Writes everything chained so far as one batch. Resolves true when it is durable. */
+  /**
+   * Writes everything chained so far as one batch. Resolves true when it is
+   * durable. A flush that is queued but not started already covers every
+   * record chained before it starts, so callers share it instead of queueing
+   * more.
+   */
   flush(): Promise<boolean> {
-    const run = this.queue.then(() => this.writeBatch());
+    if (this.queued) return this.queued;
+    const run = this.queue.then(() => {
+      this.queued = undefined;
+      return this.writeBatch();
+    });
+    this.queued = run;
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -6,11 +6,14 @@ import type { AuditBatch, AuditSink } from "./sink.js";
  * handed to whatever writes lines here (process.stdout on Node and Lambda,
  * console.log on Workers, where Logpush and Tail Workers pick it up).
  */
-export function createLineSink(writeLine: (line: string) => void | Promise<void>, format: AuditFormat = "json"): AuditSink {
+export function createLineSink(writeLine: (line: string) => void | Promise<void>, format: AuditFormat = "json", opts: { joined?: boolean } = {}): AuditSink {
   return {
     name: "stdout",
     async write(batch: AuditBatch) {
-      for (const line of batchLines(batch, format)) await writeLine(line);
+      const lines = batchLines(batch, format);
+      // One write per batch where the writer accepts several lines at once (a Node stream).
+      if (opts.joined) await writeLine(lines.join("\n"));
+      else for (const line of lines) await writeLine(line);
     },
   };
 }

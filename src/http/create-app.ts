@@ -42,13 +42,16 @@ export function createApp(deps: AppDeps): Hono {
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const log = deps.log ?? ((m: string) => console.error(m));
 
+  // Headers are set before the handler builds its response: editing a finished
+  // response's headers costs the Node adapter its fast path.
   app.use("*", async (c, next) => {
     const given = c.req.header("x-request-id");
-    c.set("requestId" as never, (given && REQUEST_ID.test(given) ? given : newId()) as never);
+    const id = given && REQUEST_ID.test(given) ? given : newId();
+    c.set("requestId" as never, id as never);
+    c.header("x-request-id", id);
+    c.header("x-safeclaw-policy", deps.policy.digest);
+    c.header("cache-control", "no-store");
     await next();
-    c.res.headers.set("x-request-id", c.get("requestId" as never) as string);
-    c.res.headers.set("x-safeclaw-policy", deps.policy.digest);
-    c.res.headers.set("cache-control", "no-store");
   });
 
   app.get("/health", (c) => c.json({ status: "ok" }));

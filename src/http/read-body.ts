@@ -13,7 +13,22 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<Body
   const declared = Number(req.headers.get("content-length") ?? NaN);
   const tooLarge: BodyResult = { ok: false, status: 413, code: "body_too_large", message: `body is larger than ${maxBytes} bytes` };
   if (declared > maxBytes) return tooLarge;
-  if (!req.body) return { ok: false, status: 400, code: "bad_json", message: "body is empty" };
+  let bytes: Uint8Array;
+  if (Number.isFinite(declared)) {
+    // Length known and within the limit: read it in one go (much cheaper than a stream reader on Node).
+    bytes = new Uint8Array(await req.arrayBuffer());
+    if (bytes.byteLength > maxBytes) return tooLarge;
+  } else {
+    const streamed = await readLimited(req, maxBytes);
+    if (!streamed) return tooLarge;
+    bytes = streamed;
+  }
+  return parseJson(bytes);
+}
+
+/** A body of unknown length, read chunk by chunk and abandoned as soon as it passes the limit. */
+async function readLimited(req: Request, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -23,7 +38,7 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<Body
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel();
-      return tooLarge;
+      return undefined;
     }
     chunks.push(value);
   }
@@ -33,6 +48,10 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<Body
     bytes.set(c, off);
     off += c.byteLength;
   }
+  return bytes;
+}
+
+function parseJson(bytes: Uint8Array): BodyResult {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -9,7 +9,7 @@ export { parseSinkSpec, type SinkSpec };
 export async function createSink(spec: SinkSpec, opts: { format?: AuditFormat; env?: NodeJS.ProcessEnv } = {}): Promise<AuditSink> {
   switch (spec.kind) {
     case "stdout":
-      return createLineSink((line) => writeStdout(line), opts.format);
+      return createLineSink((lines) => writeStdout(lines), opts.format, { joined: true });
     case "file":
       return new FileSink(spec.path, opts.format ? { format: opts.format } : {});
     case "s3": {

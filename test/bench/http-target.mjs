@@ -1,0 +1,24 @@
+// A server for the HTTP benchmark, one per child process:
+//   hello            bare Hono hello-world (the same framework and adapter, nothing else)
+//   off|stdout|file  the decision app with audit off, to stdout, or to a file
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { AuditLog, createApp, createEngine, createLineSink, loadBundle } from "../../dist/index.js";
+import { FileSink } from "../../dist/node/file-sink.js";
+import { readFileSync } from "node:fs";
+
+const [mode, port, auditFile] = process.argv.slice(2);
+let app;
+if (mode === "hello") {
+  app = new Hono();
+  app.post("/v1/check", (c) => c.json({ hello: "world" }));
+} else {
+  const { policy } = await loadBundle(JSON.parse(readFileSync(new URL("../../build/policy-bundle.json", import.meta.url), "utf8")));
+  const engine = createEngine(policy);
+  let audit;
+  if (mode === "stdout") audit = new AuditLog({ sink: createLineSink((l) => new Promise((r) => process.stdout.write(l + "\n", () => r())), "json", { joined: true }), chainId: "bench", policy: policy.digest, groupCommit: true });
+  if (mode === "file") audit = new AuditLog({ sink: new FileSink(auditFile), chainId: "bench", policy: policy.digest, groupCommit: true });
+  app = createApp({ engine, policy: { digest: policy.digest, rules: policy.rules.length, defaultAction: "deny", sources: [] }, ...(audit ? { audit } : {}) });
+}
+serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(port) }, () => process.send?.("ready"));
+process.on("SIGINT", () => process.exit(0));
