@@ -39,6 +39,12 @@ export interface AuditLogOptions {
    * next one. Low latency when idle, large batches under load.
    */
   groupCommit?: boolean;
+  /**
+   * How group commit defers its flush. The default (a microtask) is portable;
+   * Node passes `setImmediate`, which runs after the requests already read
+   * from sockets have been decided, so they share one batch.
+   */
+  defer?: (fn: () => void) => void;
 }
 
 export class AuditOverflowError extends Error {}
@@ -94,7 +100,7 @@ export class AuditLog {
     durable.catch(() => undefined); // callers that do not wait must not cause unhandled rejections
     if (this.opts.groupCommit && !this.groupScheduled) {
       this.groupScheduled = true;
-      queueMicrotask(() => {
+      (this.opts.defer ?? queueMicrotask)(() => {
         this.groupScheduled = false;
         void this.flush();
       });

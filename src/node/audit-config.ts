@@ -58,7 +58,10 @@ export async function auditLogFromConfig(opts: {
     instance: opts.instance,
   };
   if (opts.autoFlushMs !== undefined) options.autoFlushMs = opts.autoFlushMs;
-  if (opts.groupCommit) options.groupCommit = true;
+  if (opts.groupCommit) {
+    options.groupCommit = true;
+    options.defer = (fn) => void setImmediate(fn);
+  }
   if (env.SAFECLAW_AUDIT_SIGNING_KEY) options.signingKey = parseSigningKey(env.SAFECLAW_AUDIT_SIGNING_KEY);
   if (spec.kind === "file") {
     const previous = await lastChainHead(spec.path);

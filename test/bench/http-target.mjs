@@ -3,8 +3,8 @@
 //   off|stdout|file  the decision app with audit off, to stdout, or to a file
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { AuditLog, createApp, createEngine, createLineSink, loadBundle } from "../../dist/index.js";
-import { FileSink } from "../../dist/node/file-sink.js";
+import { createApp, createEngine, loadBundle } from "../../dist/index.js";
+import { auditLogFromConfig } from "../../dist/node/audit-config.js";
 import { readFileSync } from "node:fs";
 
 const [mode, port, auditFile] = process.argv.slice(2);
@@ -16,8 +16,10 @@ if (mode === "hello") {
   const { policy } = await loadBundle(JSON.parse(readFileSync(new URL("../../build/policy-bundle.json", import.meta.url), "utf8")));
   const engine = createEngine(policy);
   let audit;
-  if (mode === "stdout") audit = new AuditLog({ sink: createLineSink((l) => new Promise((r) => process.stdout.write(l + "\n", () => r())), "json", { joined: true }), chainId: "bench", policy: policy.digest, groupCommit: true });
-  if (mode === "file") audit = new AuditLog({ sink: new FileSink(auditFile), chainId: "bench", policy: policy.digest, groupCommit: true });
+  // Exactly the audit set-up `safeclaw serve` uses (group commit, one write per batch).
+  if (mode === "stdout" || mode === "file") {
+    audit = await auditLogFromConfig({ sink: mode === "stdout" ? "stdout" : auditFile, env: {}, policy, instance: { runtime: "bench" }, chainParts: ["bench"], log: console.error, groupCommit: true });
+  }
   app = createApp({ engine, policy: { digest: policy.digest, rules: policy.rules.length, defaultAction: "deny", sources: [] }, ...(audit ? { audit } : {}) });
 }
 serve({ fetch: app.fetch, hostname: "127.0.0.1", port: Number(port) }, () => process.send?.("ready"));
