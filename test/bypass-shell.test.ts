@@ -172,10 +172,11 @@ describe("redirections are file actions", async () => {
 describe("analyzeCommand", () => {
   it("lists each command once, quoting removed", () => {
     const r = analyzeCommand("git commit -m 'fix: a; b' && git push");
-    expect(r).toEqual({ ok: true, analysis: { checks: ["git commit -m fix: a; b", "git push"], reads: [], writes: [] } });
+    expect(r).toEqual({ ok: true, analysis: { checks: ["git commit -m fix: a; b", "git push"], reads: [], writes: [], deletes: [] } });
   });
   it("keeps for-loop headers out of the commands but checks their substitutions", () => {
-    const r = analyzeCommand("for f in $(ls /repo); do cat $f; done");
-    expect(r.ok && r.analysis.checks).toEqual(["ls /repo", "cat $f"]);
+    const r = analyzeCommand("for f in $(ls /repo); do echo $f; done");
+    expect(r.ok && r.analysis.checks).toEqual(["ls /repo", "echo $f"]);
+    expect(analyzeCommand("for f in *; do cat $f; done")).toMatchObject({ ok: false, reason: expect.stringContaining("only known at run time") });
   });
 });

@@ -18,7 +18,7 @@ export interface Subject {
   agent?: string;
   context?: Record<string, unknown>;
   arguments?: Record<string, unknown>;
-  /** a file action implied by a shell redirection */
+  /** a file action implied by a command line (a redirection, or a file a command names) */
   viaRedirection?: boolean;
 }
 
@@ -26,7 +26,7 @@ export interface Subject {
 export function describeSubject(s: Subject): string {
   const target = s.command ?? s.url ?? s.host ?? s.path ?? s.key ?? (s.server !== undefined ? `${s.server}/${s.tool}` : undefined);
   const method = s.method !== undefined ? ` ${s.method}` : "";
-  return `${s.action}${method}${target !== undefined ? " " + target : ""}${s.viaRedirection ? " (redirection)" : ""}`;
+  return `${s.action}${method}${target !== undefined ? " " + target : ""}${s.viaRedirection ? " (implied by the command)" : ""}`;
 }
 
 /** Reads a (possibly dotted) field off a subject without touching prototypes. */

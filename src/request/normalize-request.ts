@@ -162,10 +162,10 @@ function shell(command: string, cwd: string | undefined, base: Subject): Subject
     s.command = command;
     out.push(s);
   }
-  for (const [action, paths] of [["file.read", a.analysis.reads], ["file.write", a.analysis.writes]] as const) {
+  for (const [action, paths] of [["file.read", a.analysis.reads], ["file.write", a.analysis.writes], ["file.delete", a.analysis.deletes]] as const) {
     for (const p of paths) {
       const s = like(action);
-      s.path = resolve(p, cwd, "redirection");
+      s.path = resolve(p, cwd, "a file the command names");
       s.viaRedirection = true;
       out.push(s);
     }

@@ -1,4 +1,5 @@
 import { basename, SCRIPT_RUNNERS, shellScript, SHELLS, unwrap } from "./command-wrappers.js";
+import { fileEffects, UncertainFile } from "./file-effects.js";
 import { MAX_SHELL_DEPTH, parseShell, type SimpleCommand, type Word } from "./shell-parse.js";
 
 /**
@@ -12,8 +13,10 @@ export interface CommandAnalysis {
   checks: string[];
   /** files read through `<` (as written; resolved against cwd by the caller) */
   reads: string[];
-  /** files written through `>`, `>>`, `&>`, `<>` */
+  /** files written through `>`, `>>`, `&>`, `<>`, or by commands such as `tee`, `cp`, `sed -i` */
   writes: string[];
+  /** files removed by `rm`, `mv` (its sources), `shred` */
+  deletes: string[];
 }
 
 export type AnalyzeResult = { ok: true; analysis: CommandAnalysis } | { ok: false; reason: string };
@@ -25,7 +28,7 @@ const HARMLESS_TARGETS = new Set(["/dev/null", "/dev/stdout", "/dev/stderr", "/d
 const DIRECTORY_CHANGERS = new Set(["cd", "pushd", "popd"]);
 
 export function analyzeCommand(line: string): AnalyzeResult {
-  const acc: CommandAnalysis = { checks: [], reads: [], writes: [] };
+  const acc: CommandAnalysis = { checks: [], reads: [], writes: [], deletes: [] };
   let changesDir = false;
   try {
     changesDir = addScript(line, 0, acc);
@@ -33,9 +36,13 @@ export function analyzeCommand(line: string): AnalyzeResult {
     if (e instanceof Uncertain) return { ok: false, reason: e.message };
     throw e;
   }
-  if (changesDir && [...acc.reads, ...acc.writes].some((p) => !p.startsWith("/"))) {
-    return { ok: false, reason: "a relative redirection follows `cd`: the directory it writes in is not known before the command runs" };
+  if (changesDir && [...acc.reads, ...acc.writes, ...acc.deletes].some((p) => !p.startsWith("/"))) {
+    return { ok: false, reason: "a relative file path follows `cd`: the directory it refers to is not known before the command runs" };
   }
+  const harmless = (p: string) => !HARMLESS_TARGETS.has(p);
+  acc.reads = [...new Set(acc.reads.filter(harmless))];
+  acc.writes = [...new Set(acc.writes.filter(harmless))];
+  acc.deletes = [...new Set(acc.deletes.filter(harmless))];
   if (acc.checks.length > 1) acc.checks = [...new Set(acc.checks)];
   return { ok: true, analysis: acc };
 }
@@ -82,6 +89,17 @@ function addWords(words: Word[], assignments: Word[], depth: number, sc: SimpleC
   // `/usr/bin/terraform destroy` is still `terraform destroy` to a deny rule.
   if (head.text.includes("/")) acc.checks.push([name, ...texts.slice(1)].join(" "));
   let changesDir = DIRECTORY_CHANGERS.has(name);
+  try {
+    const fx = fileEffects(name, words.slice(1));
+    if (fx) {
+      acc.reads.push(...fx.reads);
+      acc.writes.push(...fx.writes);
+      acc.deletes.push(...fx.deletes);
+    }
+  } catch (e) {
+    if (e instanceof UncertainFile) throw new Uncertain(e.message);
+    throw e;
+  }
 
   if (SHELLS.has(name)) {
     const where = shellScript(texts);
