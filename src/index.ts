@@ -35,3 +35,8 @@ export { loadBundle, makeBundle, BUNDLE_FORMAT, type PolicyBundle } from "./poli
 export { createWorker, type WorkerEnv } from "./workers/create-worker.js";
 export { FetchS3Sink } from "./audit/fetch-s3-sink.js";
 export { R2Sink } from "./workers/r2-sink.js";
+export { createSafeClawGate, withGuards, denialMessage, strictest, type SafeClawGate, type GuardResult, type LocalGateOptions } from "./sdk/gate.js";
+export { Gate, type RemoteGateOptions } from "./sdk/remote-gate.js";
+export { mapToolCall, CLAUDE_CODE_TOOLS, type ToolMapping, type ActionRequest, type MappingContext } from "./sdk/tool-mapping.js";
+export { anthropicToolCalls, openAIToolCalls, decideToolCall, type ToolCall } from "./sdk/llm-tool-calls.js";
+export { mcpRequests } from "./sdk/tool-mapping.js";

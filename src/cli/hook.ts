@@ -1,0 +1,78 @@
+import { parseArgs } from "node:util";
+import type { Decision } from "../engine/decision.js";
+import { createSafeClawGate, strictest, type SafeClawGate } from "../sdk/gate.js";
+import { Gate } from "../sdk/remote-gate.js";
+import { mapToolCall } from "../sdk/tool-mapping.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { formatPolicyError } from "../policy/errors.js";
+import { loadPolicy } from "../policy/load.js";
+import { auditLogFromConfig } from "../node/audit-config.js";
+import { readPolicySources } from "../node/policy-files.js";
+import type { Io } from "./io.js";
+import { CliExit, EXIT } from "./load-or-exit.js";
+
+export const HOOK_HELP = `usage: safeclaw hook claude-code (--policy <file|dir> | --endpoint <url> [--token <t>])
+
+A Claude Code PreToolUse hook: reads the hook event (JSON) on stdin and prints
+{"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision":
+"allow" | "deny" | "ask", "permissionDecisionReason": "..."}} on stdout.
+require_approval becomes "ask". Anything that goes wrong is a "deny".
+The token may also come from SAFECLAW_TOKEN, the endpoint from SAFECLAW_ENDPOINT.
+
+.claude/settings.json:
+  {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [{"type": "command",
+    "command": "npx safeclaw hook claude-code --policy $CLAUDE_PROJECT_DIR/safeclaw.config.yaml"}]}]}}`;
+
+const TO_CLAUDE = { allow: "allow", deny: "deny", require_approval: "ask" } as const;
+
+export async function hookCommand(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
+  const [kind, ...rest] = args;
+  if (kind !== "claude-code") throw new CliExit(EXIT.usage, `safeclaw hook: unknown hook \`${kind ?? ""}\` (supported: claude-code)\n\n${HOOK_HELP}`);
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: rest, options: { policy: { type: "string", multiple: true, short: "p" }, endpoint: { type: "string" }, token: { type: "string" } }, strict: true }).values;
+  } catch (e) {
+    throw new CliExit(EXIT.usage, `safeclaw hook: ${(e as Error).message}`);
+  }
+  const answer = (d: Pick<Decision, "decision" | "reason"> & { rule?: string | null }) => {
+    const reason = d.decision === "allow" ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}` : `SafeClaw${d.rule ? ` (${d.rule})` : ""}: ${d.reason}`;
+    io.stdout(JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } }));
+    return EXIT.ok;
+  };
+  try {
+    const endpoint = (values.endpoint as string | undefined) ?? env.SAFECLAW_ENDPOINT;
+    const policies = (values.policy as string[] | undefined) ?? [];
+    let gate: SafeClawGate;
+    let audit: AuditLog | undefined;
+    if (policies.length > 0) {
+      const loaded = await loadPolicy(readPolicySources(policies));
+      if (!loaded.ok) return answer({ decision: "deny", reason: `policy is invalid (${loaded.errors.map(formatPolicyError).join("; ")}); denied` });
+      const sink = env.SAFECLAW_AUDIT_SINK ?? (loaded.policy.ir.audit?.sink === "stdout" ? "stdout" : undefined);
+      // stdout carries the hook's answer; the trail has to go to a file or S3.
+      if (sink === "stdout") return answer({ decision: "deny", reason: "audit to stdout is not possible inside a hook (stdout is the answer); use a file or s3:// sink; denied" });
+      audit = await auditLogFromConfig({ env, policy: loaded.policy, instance: { runtime: "claude-code-hook" }, chainParts: ["hook"], log: io.stderr });
+      gate = createSafeClawGate({ policy: loaded.policy, ...(audit ? { audit } : {}) });
+    }
+    else if (endpoint) {
+      const token = (values.token as string | undefined) ?? env.SAFECLAW_TOKEN;
+      gate = new Gate({ endpoint, ...(token ? { token } : {}) });
+    } else return answer({ decision: "deny", reason: "the hook has neither --policy nor --endpoint; denied" });
+
+    let text = "";
+    if (io.stdin) for await (const chunk of io.stdin) text += chunk;
+    let event: { tool_name?: unknown; tool_input?: unknown; cwd?: unknown; session_id?: unknown };
+    try {
+      event = JSON.parse(text);
+    } catch {
+      return answer({ decision: "deny", reason: "hook input is not JSON; denied" });
+    }
+    if (typeof event?.tool_name !== "string") return answer({ decision: "deny", reason: "hook input has no tool_name; denied" });
+    const ctx = { ...(typeof event.cwd === "string" ? { cwd: event.cwd } : {}), agent: `claude-code${typeof event.session_id === "string" ? ":" + event.session_id : ""}` };
+    const requests = mapToolCall(event.tool_name, event.tool_input, ctx);
+    const verdict = strictest(await gate.checkBatch(requests));
+    await audit?.close();
+    return answer(verdict);
+  } catch (e) {
+    return answer({ decision: "deny", reason: `hook failed (${(e as Error).message}); denied` });
+  }
+}

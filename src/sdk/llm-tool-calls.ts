@@ -1,0 +1,52 @@
+import type { Decision } from "../engine/decision.js";
+import { denialMessage, strictest, type SafeClawGate } from "./gate.js";
+import { mapToolCall, type MappingContext, type ToolMapping } from "./tool-mapping.js";
+
+/**
+ * Tool calls as the model APIs deliver them, to a decision and, for a refused
+ * call, the tool result the model should read instead of the tool's output.
+ */
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** the parsed input, or the reason it could not be parsed */
+  input: unknown;
+  malformed?: string;
+}
+
+/** Anthropic Messages API: the `tool_use` blocks of an assistant message. */
+export function anthropicToolCalls(content: unknown): ToolCall[] {
+  if (!Array.isArray(content)) return [];
+  return content
+    .filter((b): b is { type: "tool_use"; id: string; name: string; input: unknown } => b?.type === "tool_use" && typeof b.name === "string")
+    .map((b) => ({ id: String(b.id), name: b.name, input: b.input }));
+}
+
+/** OpenAI Chat Completions `tool_calls` and Responses API `function_call` items; arguments are a JSON string. */
+export function openAIToolCalls(items: unknown): ToolCall[] {
+  if (!Array.isArray(items)) return [];
+  const out: ToolCall[] = [];
+  for (const it of items) {
+    const fn = it?.type === "function" ? it.function : it?.type === "function_call" ? it : undefined;
+    if (!fn || typeof fn.name !== "string") continue;
+    const id = String(it.id ?? it.call_id ?? "");
+    try {
+      const input = typeof fn.arguments === "string" ? JSON.parse(fn.arguments) : fn.arguments;
+      out.push({ id, name: fn.name, input });
+    } catch (e) {
+      out.push({ id, name: fn.name, input: undefined, malformed: `arguments are not valid JSON: ${(e as Error).message}` });
+    }
+  }
+  return out;
+}
+
+/** Decides one tool call: malformed arguments are a deny without asking the policy. */
+export async function decideToolCall(gate: SafeClawGate, call: ToolCall, mappings?: Record<string, ToolMapping>, ctx: MappingContext = {}): Promise<Decision> {
+  if (call.malformed !== undefined) {
+    return { decision: "deny", allowed: false, rule: null, reason: `tool call \`${call.name}\` has malformed arguments (${call.malformed})`, policy: "", error: "malformed_tool_call" };
+  }
+  const requests = mapToolCall(call.name, call.input, ctx, mappings);
+  return strictest(await gate.checkBatch(requests));
+}
+
+export { denialMessage };

@@ -1,0 +1,74 @@
+/**
+ * From an LLM tool call to the actions it would take. Built-in mappings cover
+ * Claude Code's tools; user-defined tools (Messages API, OpenAI) get theirs
+ * from config. One resource model: Read(.env), Bash(cat .env) and an MCP
+ * filesystem read of .env all become a `file.read` of the same path.
+ */
+export type ActionRequest = Record<string, unknown> & { action: string };
+
+export interface MappingContext {
+  cwd?: string;
+  agent?: string;
+}
+
+export type ToolMapping = (input: Record<string, unknown>, ctx: MappingContext) => ActionRequest[];
+
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+function withCtx(req: ActionRequest, ctx: MappingContext, cwdField = true): ActionRequest {
+  if (cwdField && ctx.cwd !== undefined && req.cwd === undefined) req.cwd = ctx.cwd;
+  if (ctx.agent !== undefined) req.agent = ctx.agent;
+  return req;
+}
+
+/** A tool input the mapping cannot read (a missing or mistyped field) becomes a request the engine refuses. */
+function fileAction(action: string, path: unknown, ctx: MappingContext): ActionRequest {
+  return withCtx({ action, path: typeof path === "string" ? path : (path as never) }, ctx);
+}
+
+export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
+  Bash: (i, ctx) => [withCtx({ action: "shell.execute", command: i.command as never }, ctx)],
+  // Searches read the directory or file searched, not the search pattern.
+  Read: (i, ctx) => [fileAction("file.read", i.file_path, ctx)],
+  NotebookRead: (i, ctx) => [fileAction("file.read", i.notebook_path, ctx)],
+  LS: (i, ctx) => [fileAction("file.read", i.path, ctx)],
+  Grep: (i, ctx) => [fileAction("file.read", i.path ?? ctx.cwd, ctx)],
+  Glob: (i, ctx) => [fileAction("file.read", i.path ?? ctx.cwd, ctx)],
+  Write: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
+  Edit: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
+  MultiEdit: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
+  NotebookEdit: (i, ctx) => [fileAction("file.write", i.notebook_path, ctx)],
+  WebFetch: (i, ctx) => [withCtx({ action: "network.request", url: i.url as never, method: "GET" }, ctx, false)],
+  // The search runs on the model provider's side; policies allow it by this reserved host.
+  WebSearch: (i, ctx) => [withCtx({ action: "network.request", host: "web-search.invalid", method: "GET", context: { query: str(i.query) ?? "" } }, ctx, false)],
+};
+
+/** `mcp__server__tool` → mcp.call; any other unknown tool → `tool.call`, which a default policy denies. */
+export function mapToolCall(name: string, input: unknown, ctx: MappingContext = {}, mappings: Record<string, ToolMapping> = CLAUDE_CODE_TOOLS): ActionRequest[] {
+  const args = input !== null && typeof input === "object" && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
+  if (!args) return [withCtx({ action: "tool.call", context: { tool: name, error: "tool input is not an object" } }, ctx, false)];
+  const m = Object.hasOwn(mappings, name) ? mappings[name] : undefined;
+  if (m) return m(args, ctx);
+  const mcp = /^mcp__(.+?)__(.+)$/.exec(name);
+  if (mcp) return mcpRequests(mcp[1]!, mcp[2]!, args, ctx);
+  return [withCtx({ action: "tool.call", context: { tool: name } }, ctx, false)];
+}
+
+// The reference MCP filesystem server's tools, by what they do to the paths they name.
+const MCP_FILE_READS = new Set(["read_file", "read_text_file", "read_media_file", "read_multiple_files", "get_file_info", "list_directory", "list_directory_with_sizes", "directory_tree", "search_files"]);
+const MCP_FILE_WRITES = new Set(["write_file", "edit_file", "create_directory"]);
+
+/**
+ * An MCP tool call is an `mcp.call`; when the tool is a known file operation,
+ * it is also the file actions it performs, so file rules hold over MCP too.
+ */
+export function mcpRequests(server: string, tool: string, args: Record<string, unknown>, ctx: MappingContext = {}): ActionRequest[] {
+  const out: ActionRequest[] = [withCtx({ action: "mcp.call", server, tool, arguments: args }, ctx, false)];
+  const paths = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+  if (MCP_FILE_READS.has(tool)) for (const p of [...paths(args.path), ...paths(args.paths)]) out.push(fileAction("file.read", p, ctx));
+  if (MCP_FILE_WRITES.has(tool)) for (const p of paths(args.path)) out.push(fileAction("file.write", p, ctx));
+  if (tool === "move_file") {
+    out.push(fileAction("file.read", args.source, ctx), fileAction("file.delete", args.source, ctx), fileAction("file.write", args.destination, ctx));
+  }
+  return out;
+}
