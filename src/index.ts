@@ -40,3 +40,4 @@ export { Gate, type RemoteGateOptions } from "./sdk/remote-gate.js";
 export { mapToolCall, CLAUDE_CODE_TOOLS, type ToolMapping, type ActionRequest, type MappingContext } from "./sdk/tool-mapping.js";
 export { anthropicToolCalls, openAIToolCalls, decideToolCall, type ToolCall } from "./sdk/llm-tool-calls.js";
 export { mcpRequests } from "./sdk/tool-mapping.js";
+export { gateMcpMessage, MCP_DENIED_CODE, type McpVerdict } from "./sdk/mcp.js";

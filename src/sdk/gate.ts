@@ -35,6 +35,9 @@ export function strictest(decisions: readonly Decision[]): Decision {
 /** What the model reads when a tool call is refused: the reason, and not to try the same again. */
 export function denialMessage(d: Decision): string {
   const rule = d.rule ? ` (rule ${d.rule})` : "";
+  if (d.error === "malformed_tool_call") {
+    return `SafeClaw refused this tool call: ${d.reason}. It was not run. Send the call again with valid JSON arguments.`;
+  }
   if (d.decision === "require_approval") {
     return `SafeClaw: this action needs human approval${rule}: ${d.reason}. It was not run. Ask the user to approve it; do not retry it on your own.`;
   }
