@@ -1,23 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { AuditLog } from "../src/audit/audit-log.js";
 import { auditedCheck } from "../src/audit/audited-check.js";
 import { verifyLines } from "../src/audit/verify.js";
 import { readS3Lines, S3Sink, s3ClientFromEnv } from "../src/node/s3-sink.js";
 import { engineFromText } from "./helpers.js";
-import { freePort, Moto, MOTO_AVAILABLE } from "./moto.js";
+import { MOTO_AVAILABLE, useMoto } from "./moto.js";
 
 const POLICY = "rules:\n- {id: read-app, action: file.read, path: '/app/**', effect: allow}";
 
 // Skipped only when moto_server is absent outside CI (test/moto.ts warns loudly; under CI=true it fails instead).
 describe.skipIf(!MOTO_AVAILABLE)("S3 sink against a real S3-compatible server (moto_server)", () => {
-  let moto: Moto;
-  beforeAll(async () => {
-    moto = new Moto(await freePort());
-    await moto.start();
-    await moto.createBucket("audit");
-  }, 60_000);
-  afterAll(async () => moto?.stop());
+  const moto = useMoto(["audit"]);
 
   const listKeys = async (prefix: string) => {
     const r = await s3ClientFromEnv(moto.env()).send(new ListObjectsV2Command({ Bucket: "audit", Prefix: prefix }));

@@ -9,7 +9,7 @@ import { createEngine } from "../src/engine/engine.js";
 import { loadBundle } from "../src/policy/bundle.js";
 import { createLambdaHandler } from "../src/node/lambda-handler.js";
 import { readS3Lines } from "../src/node/s3-sink.js";
-import { freePort, Moto, MOTO_AVAILABLE } from "./moto.js";
+import { freePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
 
 /**
  * One table of requests and expected decisions, run against the engine in
@@ -89,13 +89,7 @@ describe("the same decisions and digest in every runtime", async () => {
 
 // Skipped only when moto_server is absent outside CI (test/moto.ts warns loudly; under CI=true it fails instead).
 describe.skipIf(!MOTO_AVAILABLE)("the Worker's S3 sink (aws4fetch) from inside workerd", () => {
-  let moto: Moto;
-  beforeAll(async () => {
-    moto = new Moto(await freePort());
-    await moto.start();
-    await moto.createBucket("worker-audit");
-  }, 60_000);
-  afterAll(async () => moto?.stop());
+  const moto = useMoto(["worker-audit"]);
 
   it("writes signed PUTs that land as verifiable batch objects; fails closed when S3 is down", async () => {
     const bindings = { SAFECLAW_AUDIT_SINK: "s3://worker-audit/w", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: "us-east-1", AWS_ENDPOINT_URL: moto.endpoint };

@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { verifyLines } from "../src/audit/verify.js";
 import { parsePolicy } from "../src/policy/load.js";
 import { makeBundle } from "../src/policy/bundle.js";
 import { createLambdaHandler, isDirectEvent } from "../src/node/lambda-handler.js";
 import { readS3Lines } from "../src/node/s3-sink.js";
-import { freePort, Moto, MOTO_AVAILABLE } from "./moto.js";
+import { freePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/lambda/${name}`, import.meta.url), "utf8"));
 const EXAMPLE = readFileSync(new URL("../examples/safeclaw.config.yaml", import.meta.url), "utf8");
@@ -35,13 +35,7 @@ describe("direct events are told apart from HTTP events", () => {
 
 // Skipped only when moto_server is absent outside CI (test/moto.ts warns loudly; under CI=true it fails instead).
 describe.skipIf(!MOTO_AVAILABLE)("the Lambda handler with audit to a real S3-compatible server", () => {
-  let moto: Moto;
-  beforeAll(async () => {
-    moto = new Moto(await freePort());
-    await moto.start();
-    await moto.createBucket("lambda-audit");
-  }, 60_000);
-  afterAll(async () => moto?.stop());
+  const moto = useMoto(["lambda-audit"]);
 
   const env = () => ({ ...moto.env(), SAFECLAW_AUDIT_SINK: "s3://lambda-audit/trail", AWS_LAMBDA_FUNCTION_NAME: "safeclaw", AWS_LAMBDA_LOG_STREAM_NAME: "2026/11/23/[$LATEST]0123456789abcdef" });
 

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 
 /**
  * A real S3-compatible server for the tests: moto_server on a free loopback
@@ -63,4 +64,31 @@ export class Moto {
     const r = await fetch(`${this.endpoint}/${name}`, { method: "PUT" });
     if (r.status >= 300) throw new Error(`create bucket: ${r.status}`);
   }
+}
+
+/**
+ * Starts a moto_server (with these buckets) for the enclosing describe block and
+ * stops it after; the handle returned reaches the running server.
+ */
+export function useMoto(buckets: readonly string[]): Pick<Moto, "endpoint" | "env" | "start" | "stop" | "createBucket"> {
+  let moto: Moto | undefined;
+  beforeAll(async () => {
+    moto = new Moto(await freePort());
+    await moto.start();
+    for (const b of buckets) await moto.createBucket(b);
+  }, 60_000);
+  afterAll(async () => moto?.stop());
+  const live = () => {
+    if (!moto) throw new Error("moto_server is not started");
+    return moto;
+  };
+  return {
+    get endpoint() {
+      return live().endpoint;
+    },
+    env: () => live().env(),
+    start: () => live().start(),
+    stop: () => live().stop(),
+    createBucket: (b: string) => live().createBucket(b),
+  };
 }
