@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { auditCommand, AUDIT_HELP } from "./audit.js";
 import { buildCommand, BUILD_HELP } from "./build.js";
 import { hookCommand, HOOK_HELP } from "./hook.js";
+import { mcpProxyCommand, MCP_PROXY_HELP } from "./mcp-proxy.js";
 import { serveCommand, SERVE_HELP } from "./serve.js";
 import { checkCommand, CHECK_HELP, type CheckArgs } from "./check.js";
 import { initCommand, INIT_HELP } from "./init.js";
@@ -22,11 +23,12 @@ commands:
   serve [--policy <p>]       run the decision server (HTTP API)
   build --policy <p> --out <dir>  compile the policy into a bundle for deployment
   hook claude-code --policy <p>   gate Claude Code's tool calls (PreToolUse hook)
+  mcp-proxy --policy <p> --server <name> -- <cmd>  gate an MCP server's tools/call over stdio
 
 Run \`safeclaw <command> --help\` for a command's options.
 exit codes: 0 ok/allowed, 1 invalid policy or error, 2 denied, 3 require_approval, 64 usage`;
 
-const HELPS: Record<string, string> = { init: INIT_HELP, validate: VALIDATE_HELP, check: CHECK_HELP, audit: AUDIT_HELP, serve: SERVE_HELP, build: BUILD_HELP, hook: HOOK_HELP };
+const HELPS: Record<string, string> = { init: INIT_HELP, validate: VALIDATE_HELP, check: CHECK_HELP, audit: AUDIT_HELP, serve: SERVE_HELP, build: BUILD_HELP, hook: HOOK_HELP, "mcp-proxy": MCP_PROXY_HELP };
 
 // The example policy shipped with the package: what `npm start` serves.
 const EXAMPLE_POLICY = fileURLToPath(new URL("../../examples/safeclaw.config.yaml", import.meta.url));
@@ -39,7 +41,8 @@ export async function main(argv: string[], io: Io, env: Record<string, string | 
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     if (!HELPS[command]) throw new CliExit(EXIT.usage, `safeclaw: unknown command \`${command}\`\n\n${HELP}`);
-    if (rest.includes("--help") || rest.includes("-h")) {
+    const own = command === "mcp-proxy" ? rest.slice(0, rest.indexOf("--") < 0 ? rest.length : rest.indexOf("--")) : rest;
+    if (own.includes("--help") || own.includes("-h")) {
       io.stdout(HELPS[command]!);
       return EXIT.ok;
     }
@@ -68,6 +71,8 @@ export async function main(argv: string[], io: Io, env: Record<string, string | 
         return await auditCommand(rest, io, env);
       case "hook":
         return await hookCommand(rest, io, env);
+      case "mcp-proxy":
+        return await mcpProxyCommand(rest, io, env);
       case "build": {
         const { values } = parse(rest, { policy: { type: "string", multiple: true, short: "p" }, out: { type: "string", short: "o" } });
         return await buildCommand((values.policy as string[] | undefined) ?? [], values.out as string | undefined, io);

@@ -1,0 +1,74 @@
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { formatPolicyError } from "../policy/errors.js";
+import { loadPolicy } from "../policy/load.js";
+import { createSafeClawGate, type SafeClawGate } from "../sdk/gate.js";
+import { gateMcpMessage } from "../sdk/mcp.js";
+import { Gate } from "../sdk/remote-gate.js";
+import { readPolicySources } from "../node/policy-files.js";
+import type { Io } from "./io.js";
+import { CliExit, EXIT } from "./load-or-exit.js";
+
+export const MCP_PROXY_HELP = `usage: safeclaw mcp-proxy (--policy <p> | --endpoint <url> [--token <t>]) --server <name> -- <command> [args...]
+
+Runs an MCP server over stdio and sits between it and the client: every
+message is forwarded unchanged, except \`tools/call\` requests, which are
+decided first (as mcp.call with the server name, plus the file actions of
+filesystem tools); a refused call is answered with a JSON-RPC error and never
+reaches the server. A line that is not JSON is not forwarded.`;
+
+export async function mcpProxyCommand(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
+  const dash = args.indexOf("--");
+  if (dash < 0 || dash === args.length - 1) throw new CliExit(EXIT.usage, `safeclaw mcp-proxy: give the server command after --\n\n${MCP_PROXY_HELP}`);
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: args.slice(0, dash), options: { policy: { type: "string", multiple: true }, endpoint: { type: "string" }, token: { type: "string" }, server: { type: "string" } }, strict: true }).values;
+  } catch (e) {
+    throw new CliExit(EXIT.usage, `safeclaw mcp-proxy: ${(e as Error).message}`);
+  }
+  const server = values.server as string | undefined;
+  if (!server) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: --server <name> is required (it is what policies match on)");
+  let gate: SafeClawGate;
+  const policies = (values.policy as string[] | undefined) ?? [];
+  if (policies.length > 0) {
+    const loaded = await loadPolicy(readPolicySources(policies));
+    if (!loaded.ok) throw new CliExit(EXIT.invalid, `safeclaw mcp-proxy: policy is invalid\n${loaded.errors.map(formatPolicyError).join("\n")}`);
+    gate = createSafeClawGate({ policy: loaded.policy });
+  } else {
+    const endpoint = (values.endpoint as string | undefined) ?? env.SAFECLAW_ENDPOINT;
+    if (!endpoint) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: give --policy or --endpoint");
+    const token = (values.token as string | undefined) ?? env.SAFECLAW_TOKEN;
+    gate = new Gate({ endpoint, ...(token ? { token } : {}) });
+  }
+
+  const [cmd, ...cmdArgs] = args.slice(dash + 1);
+  const child = spawn(cmd!, cmdArgs, { stdio: ["pipe", "pipe", "inherit"] });
+  const exited = new Promise<number>((resolve) => {
+    child.on("exit", (code) => resolve(code ?? 1));
+    child.on("error", (e) => {
+      io.stderr(`safeclaw mcp-proxy: cannot start \`${cmd}\`: ${e.message}`);
+      resolve(1);
+    });
+  });
+  // Server → client: passed through untouched.
+  createInterface({ input: child.stdout!, crlfDelay: Infinity }).on("line", (line) => io.stdout(line));
+  // Client → server: decided in order, one message at a time, so responses keep their order.
+  if (io.stdin) {
+    for await (const line of createInterface({ input: io.stdin, crlfDelay: Infinity })) {
+      if (line.trim() === "") continue;
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        io.stderr("safeclaw mcp-proxy: dropped a line that is not JSON");
+        continue;
+      }
+      const verdict = await gateMcpMessage(gate, server, message);
+      if (verdict.forward) child.stdin!.write(line + "\n");
+      else io.stdout(JSON.stringify(verdict.response));
+    }
+  }
+  child.stdin!.end();
+  return exited;
+}
