@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -21,7 +21,8 @@ describe("safeclaw mcp-proxy", () => {
       { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "write_file", arguments: { path: "/app/x", content: "y" } } },
     ];
     const input = messages.map((m) => JSON.stringify(m)).join("\n") + "\nnot json\n";
-    const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "filesystem", "--", process.execPath, FAKE], { input, encoding: "utf8", timeout: 20_000 });
+    const auditFile = join(dir, "audit.log");
+    const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "filesystem", "--", process.execPath, FAKE], { input, encoding: "utf8", timeout: 20_000, env: { ...process.env, SAFECLAW_AUDIT_SINK: auditFile } });
     expect(r.status, r.stderr).toBe(0);
     const out = new Map(r.stdout.trim().split("\n").map((l) => JSON.parse(l)).map((m) => [m.id, m]));
     expect(out.get(1).result.received).toBe("initialize");
@@ -31,6 +32,10 @@ describe("safeclaw mcp-proxy", () => {
     expect(out.get(5)).toMatchObject({ error: { code: -32001, data: { decision: "deny", rule: null } } });
     expect(out.size).toBe(5);
     expect(r.stderr).toContain("not JSON");
+    // Each tools/call is recorded as every action it implies (the mcp.call and its file action), and the trail verifies.
+    const decisions = readFileSync(auditFile, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((x) => x.type === "decision");
+    expect(decisions.map((d) => `${d.action} ${d.decision}`)).toEqual(["mcp.call allow", "file.read allow", "mcp.call allow", "file.read deny", "mcp.call deny", "file.write deny"]);
+    expect(spawnSync(process.execPath, [BIN, "audit", "verify", auditFile], { encoding: "utf8" }).status).toBe(0);
   });
 
   it("refuses to start without a server name or command", () => {

@@ -6,6 +6,8 @@ import { loadPolicy } from "../policy/load.js";
 import { createSafeClawGate, type SafeClawGate } from "../sdk/gate.js";
 import { gateMcpMessage } from "../sdk/mcp.js";
 import { Gate } from "../sdk/remote-gate.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { auditLogFromConfig } from "../node/audit-config.js";
 import { readPolicySources } from "../node/policy-files.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
@@ -30,11 +32,15 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
   const server = values.server as string | undefined;
   if (!server) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: --server <name> is required (it is what policies match on)");
   let gate: SafeClawGate;
+  let audit: AuditLog | undefined;
   const policies = (values.policy as string[] | undefined) ?? [];
   if (policies.length > 0) {
     const loaded = await loadPolicy(readPolicySources(policies));
     if (!loaded.ok) throw new CliExit(EXIT.invalid, `safeclaw mcp-proxy: policy is invalid\n${loaded.errors.map(formatPolicyError).join("\n")}`);
-    gate = createSafeClawGate({ policy: loaded.policy });
+    const sink = env.SAFECLAW_AUDIT_SINK ?? (loaded.policy.ir.audit?.sink === "stdout" ? "stdout" : undefined);
+    if (sink === "stdout") throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: stdout carries the MCP protocol; audit to a file or s3:// instead");
+    audit = await auditLogFromConfig({ env, policy: loaded.policy, instance: { runtime: "mcp-proxy", server }, chainParts: ["mcp", server], log: io.stderr });
+    gate = createSafeClawGate({ policy: loaded.policy, ...(audit ? { audit } : {}) });
   } else {
     const endpoint = (values.endpoint as string | undefined) ?? env.SAFECLAW_ENDPOINT;
     if (!endpoint) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: give --policy or --endpoint");
@@ -70,5 +76,7 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
     }
   }
   child.stdin!.end();
-  return exited;
+  const code = await exited;
+  await audit?.close();
+  return code;
 }
