@@ -80,6 +80,13 @@ describe.skipIf(!MOTO_AVAILABLE)("the Lambda handler with audit to a real S3-com
     expect(ids.slice(-3)).toEqual(["a5#0", "a6#0", "a6#1"]);
   });
 
+  it("bounds direct batches like the HTTP batch", async () => {
+    const handler = createLambdaHandler({ bundle: await exampleBundle(), env: { SAFECLAW_AUDIT_SINK: "s3://lambda-audit/bounded", ...moto.env() }, log: () => undefined });
+    const out = (await handler(Array.from({ length: 101 }, () => ({ action: "file.read", path: "/app/x" })))) as Array<{ decision: string; error: string }>;
+    expect(out).toHaveLength(101);
+    expect(out.every((d) => d.decision === "deny" && d.error === "batch_too_large")).toBe(true);
+  });
+
   it("denies when S3 is unreachable (onAuditFailure: deny)", async () => {
     const handler = createLambdaHandler({ bundle: await exampleBundle(), env: { ...env(), AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` }, log: () => undefined });
     expect(await handler({ action: "file.read", path: "/app/x" })).toMatchObject({ decision: "deny", error: "audit_unavailable" });

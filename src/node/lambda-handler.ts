@@ -25,6 +25,8 @@ interface Ready {
   http: (event: never, ctx?: never) => Promise<unknown>;
 }
 
+export const MAX_DIRECT_BATCH = 100;
+
 export function isDirectEvent(event: unknown): boolean {
   if (Array.isArray(event)) return true;
   if (event === null || typeof event !== "object") return false;
@@ -66,6 +68,16 @@ export function createLambdaHandler(opts: { bundle: unknown; env: Record<string,
     if (!isDirectEvent(event)) return r.http(event as never, context as never);
     const many = Array.isArray(event) ? event : (event as { requests?: unknown[] }).requests;
     const requests = many ?? [event];
+    if (requests.length > MAX_DIRECT_BATCH) {
+      // Same bound as the HTTP batch: a refusal for each, recorded, never a partial answer.
+      const reason = `a direct invocation holds at most ${MAX_DIRECT_BATCH} requests, got ${requests.length}`;
+      const refusal = (): Decision => ({ decision: "deny", allowed: false, rule: null, reason: `refused: ${reason}`, policy: r.engine.policy.digest, error: "batch_too_large" });
+      if (r.audit) {
+        r.audit.record({ type: "decision", decision: "deny", rule: null, reason: `refused: ${reason}`, policy: r.engine.policy.digest, error: "batch_too_large", ...(context?.awsRequestId ? { id: context.awsRequestId } : {}) });
+        await r.audit.flush();
+      }
+      return many ? requests.map(refusal) : refusal();
+    }
     const requestId = context?.awsRequestId;
     const decisions: Decision[] = r.audit
       ? await auditedCheckAll(r.engine, r.audit, requests, requestId ? { requestId } : {})
