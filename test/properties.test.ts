@@ -114,6 +114,25 @@ describe("invariants", () => {
     );
   });
 
+  it("path resolution (with its fast path) equals a plain segment-by-segment resolver", () => {
+    const reference = (p: string) => {
+      const out: string[] = [];
+      for (const seg of p.split("/")) {
+        if (seg === "" || seg === ".") continue;
+        if (seg === "..") out.pop();
+        else out.push(seg);
+      }
+      return "/" + out.join("/");
+    };
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("a", "b", ".", "..", "", ".x", "..y", "z."), { maxLength: 8 }), (segs) => {
+        const p = "/" + segs.join("/");
+        expect(normalizePath(p)).toEqual({ ok: true, path: reference(p) });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("every IPv4 spelling fast-check knows normalizes to its dotted quad", () => {
     fc.assert(
       fc.property(fc.ipV4(), fc.ipV4Extended(), (plain, extended) => {

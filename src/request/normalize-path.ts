@@ -25,8 +25,12 @@ export function normalizePath(raw: string, cwd?: string): PathResult {
   return { ok: true, path: resolveDots(joined) };
 }
 
+// An absolute path with no empty, `.` or `..` segment and no trailing slash is already normal.
+const NEEDS_WORK = /\/\/|\/\.\.?(\/|$)|.\/$/;
+
 /** Lexical resolution of `.`, `..` and repeated `/`; `..` above the root stays at the root. */
 export function resolveDots(absolute: string): string {
+  if (!NEEDS_WORK.test(absolute)) return absolute;
   const out: string[] = [];
   for (const seg of absolute.split("/")) {
     if (seg === "" || seg === ".") continue;
