@@ -82,7 +82,11 @@ export function createApp(deps: AppDeps): Hono {
     const body = await readJsonBody(c.req.raw, maxBody);
     if (!body.ok) return refuse(c, body.status, body.code, body.message, id);
     const d = await decide(body.value, id, c.req.query("explain") === "true");
-    return c.json(d, d.error && d.error !== "audit_unavailable" && d.error !== "internal_error" ? 400 : 200);
+    // The hot route answers with plain-object headers: the Node adapter writes those without building a Headers object.
+    return new Response(JSON.stringify(d), {
+      status: d.error && d.error !== "audit_unavailable" && d.error !== "internal_error" ? 400 : 200,
+      headers: { "content-type": "application/json", "x-request-id": id, "x-safeclaw-policy": deps.policy.digest, "cache-control": "no-store" },
+    });
   });
 
   app.post("/v1/check/batch", async (c) => {
