@@ -1,13 +1,10 @@
 import { parseArgs } from "node:util";
 import type { Decision } from "../engine/decision.js";
-import { createSafeClawGate, strictest, type SafeClawGate } from "../sdk/gate.js";
+import { strictest, type SafeClawGate } from "../sdk/gate.js";
 import { Gate } from "../sdk/remote-gate.js";
 import { mapToolCall } from "../sdk/tool-mapping.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { formatPolicyError } from "../policy/errors.js";
-import { loadPolicy } from "../policy/load.js";
-import { auditLogFromConfig } from "../node/audit-config.js";
-import { readPolicySources } from "../node/policy-files.js";
+import { stdioGateFromFiles } from "../node/gate.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 
@@ -45,13 +42,11 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     let gate: SafeClawGate;
     let audit: AuditLog | undefined;
     if (policies.length > 0) {
-      const loaded = await loadPolicy(readPolicySources(policies));
-      if (!loaded.ok) return answer({ decision: "deny", reason: `policy is invalid (${loaded.errors.map(formatPolicyError).join("; ")}); denied` });
-      const sink = env.SAFECLAW_AUDIT_SINK ?? (loaded.policy.ir.audit?.sink === "stdout" ? "stdout" : undefined);
-      // stdout carries the hook's answer; the trail has to go to a file or S3.
-      if (sink === "stdout") return answer({ decision: "deny", reason: "audit to stdout is not possible inside a hook (stdout is the answer); use a file or s3:// sink; denied" });
-      audit = await auditLogFromConfig({ env, policy: loaded.policy, instance: { runtime: "claude-code-hook" }, chainParts: ["hook"], log: io.stderr });
-      gate = createSafeClawGate({ policy: loaded.policy, ...(audit ? { audit } : {}) });
+      const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "claude-code-hook" }, chainParts: ["hook"], log: io.stderr });
+      if (!g.ok && g.problem === "invalid-policy") return answer({ decision: "deny", reason: `policy is invalid (${g.errors.join("; ")}); denied` });
+      if (!g.ok) return answer({ decision: "deny", reason: "audit to stdout is not possible inside a hook (stdout is the answer); use a file or s3:// sink; denied" });
+      gate = g.gate;
+      audit = g.audit;
     }
     else if (endpoint) {
       const token = (values.token as string | undefined) ?? env.SAFECLAW_TOKEN;

@@ -1,14 +1,11 @@
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { formatPolicyError } from "../policy/errors.js";
-import { loadPolicy } from "../policy/load.js";
-import { createSafeClawGate, type SafeClawGate } from "../sdk/gate.js";
+import type { SafeClawGate } from "../sdk/gate.js";
 import { gateMcpMessage } from "../sdk/mcp.js";
 import { Gate } from "../sdk/remote-gate.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { auditLogFromConfig } from "../node/audit-config.js";
-import { readPolicySources } from "../node/policy-files.js";
+import { stdioGateFromFiles } from "../node/gate.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 
@@ -35,12 +32,11 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
   let audit: AuditLog | undefined;
   const policies = (values.policy as string[] | undefined) ?? [];
   if (policies.length > 0) {
-    const loaded = await loadPolicy(readPolicySources(policies));
-    if (!loaded.ok) throw new CliExit(EXIT.invalid, `safeclaw mcp-proxy: policy is invalid\n${loaded.errors.map(formatPolicyError).join("\n")}`);
-    const sink = env.SAFECLAW_AUDIT_SINK ?? (loaded.policy.ir.audit?.sink === "stdout" ? "stdout" : undefined);
-    if (sink === "stdout") throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: stdout carries the MCP protocol; audit to a file or s3:// instead");
-    audit = await auditLogFromConfig({ env, policy: loaded.policy, instance: { runtime: "mcp-proxy", server }, chainParts: ["mcp", server], log: io.stderr });
-    gate = createSafeClawGate({ policy: loaded.policy, ...(audit ? { audit } : {}) });
+    const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "mcp-proxy", server }, chainParts: ["mcp", server], log: io.stderr });
+    if (!g.ok && g.problem === "invalid-policy") throw new CliExit(EXIT.invalid, `safeclaw mcp-proxy: policy is invalid\n${g.errors.join("\n")}`);
+    if (!g.ok) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: stdout carries the MCP protocol; audit to a file or s3:// instead");
+    gate = g.gate;
+    audit = g.audit;
   } else {
     const endpoint = (values.endpoint as string | undefined) ?? env.SAFECLAW_ENDPOINT;
     if (!endpoint) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: give --policy or --endpoint");

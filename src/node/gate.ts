@@ -1,6 +1,9 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import type { Decision } from "../engine/decision.js";
 import { createSafeClawGate as createFromSources, withGuards, type SafeClawGate } from "../sdk/gate.js";
+import { formatPolicyError } from "../policy/errors.js";
+import { loadPolicy } from "../policy/load.js";
+import { auditLogFromConfig } from "./audit-config.js";
 import { readPolicySources } from "./policy-files.js";
 
 /**
@@ -20,4 +23,27 @@ export function createSafeClawGate(opts: { policy?: string | string[]; bundle?: 
     return withGuards({ check: async () => ({ ...d }), checkBatch: async (rs) => rs.map(() => ({ ...d })) });
   }
   return createFromSources({ policy: sources, ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+}
+
+/**
+ * A gate over policy files that records its decisions, for tools whose stdout is
+ * a protocol channel (the Claude Code hook, the MCP proxy): the audit trail must
+ * go to a file or S3, never stdout. Audit is on when configured (environment or
+ * the policy's `audit:` block), off otherwise.
+ */
+export type StdioGate =
+  | { ok: true; gate: SafeClawGate; audit?: AuditLog }
+  | { ok: false; problem: "invalid-policy"; errors: string[] }
+  | { ok: false; problem: "stdout-audit" };
+
+export async function stdioGateFromFiles(
+  paths: readonly string[],
+  opts: { env: Record<string, string | undefined>; instance: Record<string, string>; chainParts: string[]; log: (m: string) => void },
+): Promise<StdioGate> {
+  const loaded = await loadPolicy(readPolicySources(paths));
+  if (!loaded.ok) return { ok: false, problem: "invalid-policy", errors: loaded.errors.map(formatPolicyError) };
+  const sink = opts.env.SAFECLAW_AUDIT_SINK ?? (loaded.policy.ir.audit?.sink === "stdout" ? "stdout" : undefined);
+  if (sink === "stdout") return { ok: false, problem: "stdout-audit" };
+  const audit = await auditLogFromConfig({ env: opts.env, policy: loaded.policy, instance: opts.instance, chainParts: opts.chainParts, log: opts.log });
+  return { ok: true, gate: createFromSources({ policy: loaded.policy, ...(audit ? { audit } : {}) }), ...(audit ? { audit } : {}) };
 }

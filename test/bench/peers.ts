@@ -14,7 +14,6 @@ export interface PeerRequest {
   value: string;
 }
 
-const FIELD: Record<number, PeerRequest["field"]> = { 0: "path", 1: "host", 2: "host", 3: "command", 4: "key" };
 const ACTION: Record<number, string> = { 0: "file.read", 1: "network.request", 2: "network.request", 3: "shell.execute", 4: "env.read" };
 
 function rule(i: number): { action: string; field: PeerRequest["field"]; like: string; regex: string; allow: boolean } {
@@ -33,7 +32,6 @@ function rule(i: number): { action: string; field: PeerRequest["field"]; like: s
       return { action: ACTION[4]!, field: "key", like: `SECRET_${i}`, regex: `^${esc(`SECRET_${i}`)}$`, allow: false };
   }
 }
-void FIELD;
 
 export function toPeerRequest(req: unknown): PeerRequest {
   const n = normalizeRequest(req);

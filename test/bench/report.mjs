@@ -1,6 +1,6 @@
 // Writes the generated tables of BENCHMARKS.md (between the markers) and
 // build/bench-results.json from the JSON the benchmark steps left in build/.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 
 const root = new URL("../../", import.meta.url);
 const read = (f) => JSON.parse(readFileSync(new URL(`build/${f}`, root), "utf8"));
@@ -55,4 +55,3 @@ if (!md.includes(start) || !md.includes(end)) throw new Error("BENCHMARKS.md lac
 writeFileSync(file, md.slice(0, md.indexOf(start) + start.length) + "\n" + lines.join("\n") + "\n" + md.slice(md.indexOf(end)));
 writeFileSync(new URL("build/bench-results.json", root), JSON.stringify({ date: new Date().toISOString(), node: process.version, peers, engine: engineRuns, http, edge, memory }, null, 1));
 console.log("\nBENCHMARKS.md tables and build/bench-results.json updated");
-void existsSync;
