@@ -1,19 +1,26 @@
 /**
- * SafeClaw Edge engine: platform-neutral (no Node built-ins, no file system,
- * no process), so the same code decides in Workers, Lambda and Node.
+ * SafeClaw Edge, the platform-neutral core (`safeclaw-edge`): no Node
+ * built-ins, no file system, no process, so the same code decides in Workers,
+ * Lambda and Node. Runtimes have their own entries: `safeclaw-edge/node`,
+ * `safeclaw-edge/lambda`, `safeclaw-edge/workers`.
  */
-export { loadPolicy, parsePolicy, policyDigest, decisionView, type PolicySource, type LoadResult, type ParseResult } from "./policy/load.js";
+export { parsePolicy, type PolicySource, type ParseResult } from "./policy/parse-policy.js";
+export { policyDigest, decisionView } from "./policy/digest.js";
 export { formatPolicyError, PolicyLoadError, type PolicyError, type PolicyErrorCode } from "./policy/errors.js";
 export type { PolicyIR, RuleIR, Effect, Condition, FieldTest } from "./policy/ir.js";
 export { canonicalAction, BUILTIN_ACTIONS } from "./policy/actions.js";
+export { ACTION_SCHEMA, type ActionSpec, type FieldSpec, type FieldKind } from "./policy/action-schema.js";
+export { loadPolicy, type LoadResult } from "./engine/load-policy.js";
 export { compilePolicy, type CompiledPolicy } from "./engine/compile.js";
 export { createEngine, type Engine, type EngineOptions } from "./engine/engine.js";
 export { evaluate } from "./engine/evaluate.js";
-export type { Decision, ExplainEntry } from "./engine/decision.js";
+export { deny, statusOf, strictest, DECISION_ERRORS, SEVERITY, type Decision, type DecisionErrorCode, type ExplainEntry } from "./engine/decision.js";
 export { MemoryRateLimitStore, type RateLimitStore } from "./engine/rate-limit.js";
-export { normalizeRequest } from "./request/normalize-request.js";
+export { loadBundle, makeBundle, BUNDLE_FORMAT, type PolicyBundle } from "./engine/bundle.js";
+export { normalizeRequest, type NormalizedRequest, type RequestResult } from "./request/normalize-request.js";
+export type { Subject } from "./request/subject.js";
 export { normalizePath } from "./request/normalize-path.js";
-export { normalizeHost } from "./request/normalize-host.js";
+export { normalizeHost } from "./net/host-name.js";
 export { normalizeUrl } from "./request/normalize-url.js";
 export { analyzeCommand } from "./shell/command-checks.js";
 export { parseShell } from "./shell/shell-parse.js";
@@ -23,6 +30,7 @@ export { AuditLog, AuditOverflowError, type AuditLogOptions, type OnAuditFailure
 export { auditedCheck, makeChainId } from "./audit/audited-check.js";
 export { createLineSink } from "./audit/line-sink.js";
 export type { AuditSink, AuditBatch } from "./audit/sink.js";
+export { parseSinkSpec, type SinkSpec } from "./audit/sink-spec.js";
 export { decisionBody, GENESIS_PREV, type AuditRecord, type Checkpoint, type DecisionRecord } from "./audit/record.js";
 export { verifyLines, parseAuditLine, type VerifyReport, type VerifyProblem } from "./audit/verify.js";
 export { generateSigningKey, parseSigningKey, parsePublicKey, signCheckpoint, checkpointSignatureValid } from "./audit/signing.js";
@@ -31,13 +39,9 @@ export { toOcsf } from "./audit/ocsf.js";
 export { batchLines, type AuditFormat } from "./audit/lines.js";
 export { selectRecords, renderRecords, parseFilter, parseSince } from "./audit/export.js";
 export { createApp, type AppDeps, type PolicyInfo } from "./http/create-app.js";
-export { loadBundle, makeBundle, BUNDLE_FORMAT, type PolicyBundle } from "./policy/bundle.js";
-export { createWorker, type WorkerEnv } from "./workers/create-worker.js";
-export { FetchS3Sink } from "./audit/fetch-s3-sink.js";
-export { R2Sink } from "./workers/r2-sink.js";
-export { createSafeClawGate, withGuards, denialMessage, strictest, type SafeClawGate, type GuardResult, type LocalGateOptions } from "./sdk/gate.js";
+export { runtimeConfig, parseTokens, policyInfo, ConfigError, type RuntimeConfig, type AuditConfig } from "./runtime/runtime-config.js";
+export { createSafeClawGate, withGuards, denialMessage, type SafeClawGate, type GuardResult, type LocalGateOptions } from "./sdk/gate.js";
 export { Gate, type RemoteGateOptions } from "./sdk/remote-gate.js";
-export { mapToolCall, CLAUDE_CODE_TOOLS, type ToolMapping, type ActionRequest, type MappingContext } from "./sdk/tool-mapping.js";
+export { mapToolCall, mcpRequests, CLAUDE_CODE_TOOLS, type ToolMapping, type ActionRequest, type MappingContext } from "./sdk/tool-mapping.js";
 export { anthropicToolCalls, openAIToolCalls, decideToolCall, type ToolCall } from "./sdk/llm-tool-calls.js";
-export { mcpRequests } from "./sdk/tool-mapping.js";
 export { gateMcpMessage, MCP_DENIED_CODE, type McpVerdict } from "./sdk/mcp.js";

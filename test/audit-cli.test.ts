@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuditLog } from "../src/audit/audit-log.js";
-import { FileSink, lastChainHead } from "../src/node/file-sink.js";
+import { FileSink, lastChainHead } from "../src/runtime/node/file-sink.js";
 import { FIXTURES } from "./helpers.js";
 
 const BIN = new URL("../bin/safeclaw.js", import.meta.url).pathname;

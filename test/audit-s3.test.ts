@@ -3,7 +3,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { AuditLog } from "../src/audit/audit-log.js";
 import { auditedCheck } from "../src/audit/audited-check.js";
 import { verifyLines } from "../src/audit/verify.js";
-import { readS3Lines, S3Sink, s3ClientFromEnv } from "../src/node/s3-sink.js";
+import { readS3Lines, S3Sink, s3ClientFromEnv } from "../src/runtime/node/s3-sink.js";
 import { engineFromText } from "./helpers.js";
 import { MOTO_AVAILABLE, useMoto } from "./moto.js";
 
@@ -14,7 +14,7 @@ describe.skipIf(!MOTO_AVAILABLE)("S3 sink against a real S3-compatible server (m
   const moto = useMoto(["audit"]);
 
   const listKeys = async (prefix: string) => {
-    const r = await s3ClientFromEnv(moto.env()).send(new ListObjectsV2Command({ Bucket: "audit", Prefix: prefix }));
+    const r = await (await s3ClientFromEnv(moto.env())).send(new ListObjectsV2Command({ Bucket: "audit", Prefix: prefix }));
     return (r.Contents ?? []).map((o) => o.Key!).sort();
   };
 

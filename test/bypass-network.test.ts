@@ -110,7 +110,8 @@ describe("URL tricks do not move the host", async () => {
   ])("refuses %j", (fields, reason) => {
     const d = e.check({ action: "network.request", ...fields });
     expect(d.decision).toBe("deny");
-    expect(d.error).toMatch(reason);
+    expect(d.reason).toMatch(reason);
+    expect(d.error).toBe("invalid_request");
   });
 });
 

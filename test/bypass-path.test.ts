@@ -62,7 +62,8 @@ describe("paths are resolved before matching", async () => {
   ])("refuses %j", (fields, reason) => {
     const d = e.check({ action: "file.read", ...fields });
     expect(d.decision).toBe("deny");
-    expect(d.error).toMatch(reason);
+    expect(d.reason).toMatch(reason);
+    expect(d.error).toBe("invalid_request");
   });
 });
 

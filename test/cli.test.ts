@@ -70,7 +70,7 @@ describe("safeclaw CLI", () => {
     expect(JSON.parse(deny.stdout)).toMatchObject({ decision: "deny", reason: "Block instance metadata access", explain: expect.any(Array) });
     const ask = run(["check", "-p", join(FIXTURES, "seeds/devops"), "-r", "not json"]);
     expect(ask.code).toBe(2);
-    expect(JSON.parse(ask.stdout).error).toMatch(/not valid JSON/);
+    expect(JSON.parse(ask.stdout)).toMatchObject({ error: "bad_json", reason: expect.stringMatching(/not valid JSON/) });
   });
 
   it("check streams JSON lines in order; a bad line is denied and the stream goes on", () => {
@@ -79,7 +79,7 @@ describe("safeclaw CLI", () => {
     expect(r.code).toBe(0);
     const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(out.map((d) => d.decision)).toEqual(["allow", "deny", "deny", "allow"]);
-    expect(out[1].error).toMatch(/not valid JSON/);
+    expect(out[1]).toMatchObject({ error: "bad_json", reason: expect.stringMatching(/not valid JSON/) });
   });
 
   it("a policy whose audit file cannot be written denies everything (fail closed)", () => {

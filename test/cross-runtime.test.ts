@@ -6,9 +6,9 @@ import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyLines } from "../src/audit/verify.js";
 import { createEngine } from "../src/engine/engine.js";
-import { loadBundle } from "../src/policy/bundle.js";
-import { createLambdaHandler } from "../src/node/lambda-handler.js";
-import { readS3Lines } from "../src/node/s3-sink.js";
+import { loadBundle } from "../src/engine/bundle.js";
+import { createLambdaHandler } from "../src/runtime/lambda/create-lambda-handler.js";
+import { readS3Lines } from "../src/runtime/node/s3-sink.js";
 import { freePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
 
 /**

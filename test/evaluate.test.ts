@@ -50,7 +50,8 @@ describe("requests that cannot be understood are denied, never thrown", async ()
   ])("%j", (req, reason) => {
     const d = e.check(req);
     expect(d).toMatchObject({ decision: "deny", allowed: false, rule: null });
-    expect(d.error).toMatch(reason);
+    expect(d.reason).toMatch(reason);
+    expect(d.error).toBe("invalid_request");
   });
 
   it("even with a default of allow, a malformed request is denied", () => {

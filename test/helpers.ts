@@ -1,5 +1,5 @@
 import { createEngine, loadPolicy, parsePolicy, type Decision, type Engine, type PolicyError } from "../src/index.js";
-import { readPolicySources } from "../src/node/policy-files.js";
+import { readPolicySources } from "../src/runtime/node/policy-files.js";
 
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 

@@ -54,7 +54,7 @@ describe("POST /v1/check", () => {
     const { app, lines } = await setup();
     const res = await app.request("/v1/check", { method: "POST", body, headers: { "content-type": type } });
     expect(res.status).toBe(status);
-    expect(await res.json()).toMatchObject({ decision: "deny", allowed: false, code });
+    expect(await res.json()).toMatchObject({ decision: "deny", allowed: false, error: code });
     expect(lines.map((l) => JSON.parse(l)).find((r) => r.type === "decision")).toMatchObject({ decision: "deny", error: code });
   });
 
@@ -62,7 +62,7 @@ describe("POST /v1/check", () => {
     const { post } = await setup();
     const res = await post("/v1/check", '{"action":"file.read","path":42}');
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ decision: "deny", allowed: false, error: expect.stringContaining("`path` must be a string") });
+    expect(await res.json()).toMatchObject({ decision: "deny", allowed: false, error: "invalid_request", field: "path", reason: expect.stringContaining("`path` must be a string") });
     expect((await post("/v1/check", "[1,2]")).status).toBe(400);
   });
 
@@ -88,7 +88,7 @@ describe("POST /v1/check/batch", () => {
     const { post } = await setup();
     const big = JSON.stringify(Array.from({ length: 101 }, () => ({ action: "file.read", path: "/app/a" })));
     expect((await post("/v1/check/batch", big)).status).toBe(413);
-    expect(await (await post("/v1/check/batch", '{"action":"file.read"}')).json()).toMatchObject({ code: "bad_shape", field: "body" });
+    expect(await (await post("/v1/check/batch", '{"action":"file.read"}')).json()).toMatchObject({ error: "bad_shape", field: "body" });
   });
 });
 

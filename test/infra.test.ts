@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
-import { parsePolicy } from "../src/policy/load.js";
+import { parsePolicy } from "../src/policy/parse-policy.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const read = (p: string) => readFileSync(ROOT + p, "utf8");

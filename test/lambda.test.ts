@@ -2,10 +2,10 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { verifyLines } from "../src/audit/verify.js";
-import { parsePolicy } from "../src/policy/load.js";
-import { makeBundle } from "../src/policy/bundle.js";
-import { createLambdaHandler, isDirectEvent } from "../src/node/lambda-handler.js";
-import { readS3Lines } from "../src/node/s3-sink.js";
+import { parsePolicy } from "../src/policy/parse-policy.js";
+import { makeBundle } from "../src/engine/bundle.js";
+import { createLambdaHandler, isDirectEvent } from "../src/runtime/lambda/create-lambda-handler.js";
+import { readS3Lines } from "../src/runtime/node/s3-sink.js";
 import { freePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/lambda/${name}`, import.meta.url), "utf8"));

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { createSafeClawGate as gateFromFiles } from "../src/node/gate.js";
+import { createSafeClawGate as gateFromFiles } from "../src/sdk/file-gate.js";
 import { gateMcpMessage, MCP_DENIED_CODE } from "../src/sdk/mcp.js";
 
 const EXAMPLES = new URL("../examples/", import.meta.url).pathname;

@@ -6,8 +6,8 @@ import { build } from "esbuild";
 import { describe, expect, it } from "vitest";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-// Node-only parts live in these folders and are imported only by the CLI and the adapters.
-const NODE_ONLY = /^src\/(node|cli)\//;
+// Node-only parts live in these folders and are imported only by the CLI, the Node entries and the adapters.
+const NODE_ONLY = /^src\/(runtime\/node|cli)\//;
 
 function coreFiles(dir = join(ROOT, "src")): string[] {
   return readdirSync(dir).flatMap((n) => {

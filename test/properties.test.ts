@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEngine, loadPolicy, normalizeHost, normalizePath, normalizeUrl, normalizeRequest, type CompiledPolicy } from "../src/index.js";
-import { actionPatternMatches } from "../src/policy/actions.js";
+import { actionPatternMatches } from "../src/engine/action-pattern.js";
 import { compileWildcard } from "../src/match/wildcard.js";
 
 const actions = ["file.read", "file.write", "file.delete", "shell.execute", "network.request", "env.read", "mcp.call"];

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicToolCalls, createSafeClawGate, decideToolCall, Gate, mapToolCall, openAIToolCalls, type SafeClawGate } from "../src/index.js";
-import { startServer, type RunningServer } from "../src/node/serve.js";
+import { startServer, type RunningServer } from "../src/runtime/node/server.js";
 import { freePort } from "./moto.js";
 
 const POLICY = `

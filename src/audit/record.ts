@@ -1,4 +1,5 @@
 import type { Decision } from "../engine/decision.js";
+import { auditTargetFields } from "../policy/action-schema.js";
 import { cap } from "./cap.js";
 import { redact } from "./redact.js";
 
@@ -81,7 +82,8 @@ export interface Checkpoint {
 
 export type RecordBody<T extends AuditRecord = AuditRecord> = T extends AuditRecord ? Omit<T, keyof ChainLink> : never;
 
-const TARGET_FIELDS = ["path", "cwd", "url", "host", "method", "command", "key", "server", "tool"] as const;
+// From the action schema: every field an action's audit record keeps (port is the one number).
+const TARGET_FIELDS = auditTargetFields().filter((f) => f !== "port") as Array<Exclude<keyof AuditTarget, "port">>;
 
 /** The audit body of one decision. Env values are never in a request, so never here. */
 export function decisionBody(request: unknown, d: Decision, requestId?: string): RecordBody<DecisionRecord> {

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { parseFilter, parseSince, renderRecords, selectRecords, type ExportFormat } from "../audit/export.js";
 import { generateSigningKey, parsePublicKey } from "../audit/signing.js";
 import { verifyLines, type VerifyOptions } from "../audit/verify.js";
-import { readAuditLines } from "../node/audit-source.js";
+import { readAuditLines } from "../runtime/node/audit-source.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 

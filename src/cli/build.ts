@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeBundle } from "../policy/bundle.js";
+import { makeBundle } from "../engine/bundle.js";
 import { formatPolicyError } from "../policy/errors.js";
-import { parsePolicy } from "../policy/load.js";
-import { readPolicySources } from "../node/policy-files.js";
+import { parsePolicy } from "../policy/parse-policy.js";
+import { readPolicySources } from "../runtime/node/policy-files.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 

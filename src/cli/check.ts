@@ -2,8 +2,8 @@ import { createInterface } from "node:readline";
 import type { AuditLog } from "../audit/audit-log.js";
 import { auditedCheck } from "../audit/audited-check.js";
 import { createEngine, type Engine } from "../engine/engine.js";
-import type { Decision } from "../engine/decision.js";
-import { auditLogFromConfig } from "../node/audit-config.js";
+import { deny, type Decision } from "../engine/decision.js";
+import { auditLogFromConfig } from "../runtime/node/audit-config.js";
 import { CliExit, EXIT, loadPolicyOrExit } from "./load-or-exit.js";
 import type { Io } from "./io.js";
 
@@ -65,10 +65,9 @@ async function decideLine(line: string, engine: Engine, log: AuditLog | undefine
   } catch (e) {
     // An unparseable line is still a request that was refused: it is recorded like any other.
     request = { unparseable: line.slice(0, 200) };
-    const error = `request is not valid JSON: ${(e as Error).message}`;
-    const d: Decision = { decision: "deny", allowed: false, rule: null, reason: `invalid request: ${error}`, policy: digest, error };
+    const d = deny("bad_json", `invalid request: request is not valid JSON: ${(e as Error).message}`, { policy: digest });
     if (log) {
-      const { durable, seq } = log.record({ type: "decision", decision: "deny", rule: null, reason: d.reason, policy: digest, error });
+      const { durable, seq } = log.record({ type: "decision", decision: "deny", rule: null, reason: d.reason, policy: digest, error: "bad_json" });
       d.audit = { chain: log.chainId, seq };
       await log.flush();
       await durable.catch(() => undefined);

@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
 import type { Decision } from "../engine/decision.js";
-import { strictest, type SafeClawGate } from "../sdk/gate.js";
+import { strictest } from "../engine/decision.js";
+import type { SafeClawGate } from "../sdk/gate.js";
 import { Gate } from "../sdk/remote-gate.js";
 import { mapToolCall } from "../sdk/tool-mapping.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { stdioGateFromFiles } from "../node/gate.js";
+import { stdioGateFromFiles } from "../sdk/file-gate.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 

@@ -1,6 +1,6 @@
 import { formatPolicyError } from "../policy/errors.js";
-import { loadPolicy, type LoadResult } from "../policy/load.js";
-import { PolicyFilesError, readPolicySources } from "../node/policy-files.js";
+import { loadPolicy, type LoadResult } from "../engine/load-policy.js";
+import { PolicyFilesError, readPolicySources } from "../runtime/node/policy-files.js";
 
 export const EXIT = { ok: 0, invalid: 1, usage: 64, denied: 2, approval: 3 } as const;
 

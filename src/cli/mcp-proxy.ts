@@ -5,7 +5,7 @@ import type { SafeClawGate } from "../sdk/gate.js";
 import { gateMcpMessage } from "../sdk/mcp.js";
 import { Gate } from "../sdk/remote-gate.js";
 import type { AuditLog } from "../audit/audit-log.js";
-import { stdioGateFromFiles } from "../node/gate.js";
+import { stdioGateFromFiles } from "../sdk/file-gate.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 

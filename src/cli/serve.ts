@@ -1,4 +1,4 @@
-import { closeOnSignals, ServeError, startServer, type ServeOptions } from "../node/serve.js";
+import { closeOnSignals, ServeError, startServer, type ServeOptions } from "../runtime/node/server.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 

@@ -3,9 +3,9 @@ import { compilePathPattern } from "../match/path-glob.js";
 import { compileRegex } from "../match/regex.js";
 import { compileWildcard } from "../match/wildcard.js";
 import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
-import { normalizeHost } from "../request/normalize-host.js";
+import { normalizeHost } from "../net/host-name.js";
 import { normalizePath } from "../request/normalize-path.js";
-import { fieldGetter, type Subject } from "./subject.js";
+import { fieldGetter, type Subject } from "../request/subject.js";
 
 /**
  * Turns validated conditions into closures, once, at load. Operands are

@@ -1,9 +1,9 @@
-import { actionPatternMatches } from "../policy/actions.js";
+import { actionPatternMatches } from "./action-pattern.js";
 import type { Effect, PolicyIR, RateLimit, RuleIR } from "../policy/ir.js";
-import { scheduleOpen } from "../policy/schedule.js";
+import { scheduleOpen } from "./schedule-open.js";
 import { compileCondition, compileConditions, type SubjectTest } from "./compile-test.js";
 import { RuleBucket, type IndexedRule } from "./rule-index.js";
-import type { Subject } from "./subject.js";
+import type { Subject } from "../request/subject.js";
 
 /** A policy compiled once at load and evaluated many times. */
 export interface CompiledRule extends IndexedRule {

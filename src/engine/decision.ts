@@ -10,8 +10,10 @@ export interface Decision {
   /** sha256 digest of the normalized policy that decided */
   policy: string;
   action?: string;
-  /** present when the request itself could not be understood */
-  error?: string;
+  /** present when no rule decided because something went wrong: what, as a stable code */
+  error?: DecisionErrorCode;
+  /** the request field the error is about, when there is one */
+  field?: string;
   explain?: ExplainEntry[];
   /** where this decision sits in the audit trail, when it is recorded */
   audit?: { chain: string; seq: number };
@@ -25,5 +27,58 @@ export interface ExplainEntry {
   rule: string | null;
 }
 
-/** deny beats require_approval beats allow when several subjects decide one request. */
+/**
+ * Why a decision is a deny that no rule made, and the HTTP status that goes with
+ * it. One table, so that the status of an answer is derived from its code and
+ * never from the wording of a message.
+ */
+export const DECISION_ERRORS = {
+  /** the request is not one the engine understands (wrong shape, bad field); `field` says which */
+  invalid_request: 400,
+  /** understood, but what it would do cannot be known exactly (a shell or URL construct read differently by different consumers) */
+  uncertain: 200,
+  /** the policy allowed or asked, but the audit record could not be made durable */
+  audit_unavailable: 200,
+  /** a bug: evaluation failed; never an allow */
+  internal_error: 500,
+  /** the runtime's configuration is unusable (bad sink, missing binding) */
+  misconfigured: 500,
+  /** HTTP refusals before the engine saw the request */
+  bad_json: 400,
+  bad_encoding: 400,
+  bad_shape: 400,
+  body_too_large: 413,
+  batch_too_large: 413,
+  unsupported_media_type: 415,
+  /** SDK gates: no policy to decide with, or the decision service could not be reached or answered nonsense */
+  gate_unavailable: 503,
+  no_endpoint: 503,
+  unreachable: 503,
+  bad_answer: 502,
+  /** an LLM tool call whose arguments are not valid JSON / not an object */
+  malformed_tool_call: 400,
+} as const satisfies Record<string, number>;
+
+export type DecisionErrorCode = keyof typeof DECISION_ERRORS;
+
+export function statusOf(code: DecisionErrorCode | undefined): number {
+  return code === undefined ? 200 : DECISION_ERRORS[code];
+}
+
+/** A deny that no rule made. `policy` is the digest of the policy in force, or "" when there is none. */
+export function deny(code: DecisionErrorCode, reason: string, opts: { policy?: string; field?: string; action?: string } = {}): Decision {
+  const d: Decision = { decision: "deny", allowed: false, rule: null, reason, policy: opts.policy ?? "", error: code };
+  if (opts.action !== undefined) d.action = opts.action;
+  if (opts.field !== undefined) d.field = opts.field;
+  return d;
+}
+
+/** deny beats require_approval beats allow when several subjects or decisions combine into one answer. */
 export const SEVERITY: Record<Effect, number> = { allow: 0, require_approval: 1, deny: 2 };
+
+/** The strictest of several decisions; the first of equals. */
+export function strictest(decisions: readonly Decision[]): Decision {
+  let worst = decisions[0]!;
+  for (const d of decisions) if (SEVERITY[d.decision] > SEVERITY[worst.decision]) worst = d;
+  return worst;
+}

@@ -1,9 +1,9 @@
 import type { Effect } from "../policy/ir.js";
 import { normalizeRequest } from "../request/normalize-request.js";
 import type { CompiledPolicy, CompiledRule } from "./compile.js";
-import { SEVERITY, type Decision, type ExplainEntry } from "./decision.js";
+import { deny, SEVERITY, type Decision, type ExplainEntry } from "./decision.js";
 import type { RateLimitStore } from "./rate-limit.js";
-import { describeSubject, type Subject } from "./subject.js";
+import { describeSubject, type Subject } from "../request/subject.js";
 
 export interface EvaluateOptions {
   nowMs: number;
@@ -25,23 +25,15 @@ export function evaluate(policy: CompiledPolicy, input: unknown, opts: EvaluateO
   try {
     return decide(policy, input, opts);
   } catch (e) {
-    return {
-      decision: "deny",
-      allowed: false,
-      rule: null,
-      reason: `internal error while evaluating; denied: ${(e as Error)?.message ?? String(e)}`,
-      policy: policy.digest,
-      error: "internal_error",
-    };
+    return deny("internal_error", `internal error while evaluating; denied: ${(e as Error)?.message ?? String(e)}`, { policy: policy.digest });
   }
 }
 
 function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): Decision {
   const n = normalizeRequest(input, policy.requestOptions);
   if (!n.ok) {
-    const d: Decision = { decision: "deny", allowed: false, rule: null, reason: `invalid request: ${n.reason}`, policy: policy.digest, error: n.reason };
-    if (n.action !== undefined) d.action = n.action;
-    return d;
+    const reason = n.code === "uncertain" ? n.reason : `invalid request: ${n.reason}`;
+    return deny(n.code, reason, { policy: policy.digest, ...(n.field !== undefined ? { field: n.field } : {}), ...(n.action !== undefined ? { action: n.action } : {}) });
   }
   const { subjects, action } = n.request;
   const explain: ExplainEntry[] | undefined = opts.explain ? [] : undefined;

@@ -2,9 +2,9 @@ import { compileHostPattern } from "../match/host-pattern.js";
 import { compilePathPattern } from "../match/path-glob.js";
 import { compileWildcard } from "../match/wildcard.js";
 import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
-import { normalizeHost } from "../request/normalize-host.js";
+import { normalizeHost } from "../net/host-name.js";
 import { normalizePath } from "../request/normalize-path.js";
-import type { Subject } from "./subject.js";
+import type { Subject } from "../request/subject.js";
 
 /**
  * First-match semantics without a linear scan. Each rule is filed under one

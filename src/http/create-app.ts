@@ -1,7 +1,7 @@
 import { Hono, type Context } from "hono";
-import type { AuditLog } from "../audit/audit-log.js";
+import { AuditOverflowError, type AuditLog } from "../audit/audit-log.js";
 import { auditedCheck, auditedCheckAll } from "../audit/audited-check.js";
-import type { Decision } from "../engine/decision.js";
+import { deny, statusOf, type Decision, type DecisionErrorCode } from "../engine/decision.js";
 import type { Engine } from "../engine/engine.js";
 import { bearerAuthorized } from "./bearer.js";
 import { readJsonBody } from "./read-body.js";
@@ -80,11 +80,11 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/v1/check", async (c) => {
     const id = c.get("requestId" as never) as string;
     const body = await readJsonBody(c.req.raw, maxBody);
-    if (!body.ok) return refuse(c, body.status, body.code, body.message, id);
+    if (!body.ok) return refuse(c, body.code, body.message, id);
     const d = await decide(body.value, id, c.req.query("explain") === "true");
     // The hot route answers with plain-object headers: the Node adapter writes those without building a Headers object.
     return new Response(JSON.stringify(d), {
-      status: d.error && d.error !== "audit_unavailable" && d.error !== "internal_error" ? 400 : 200,
+      status: statusOf(d.error), // 200 for what a policy (or an uncertainty) decided, else the error's own
       headers: { "content-type": "application/json", "x-request-id": id, "x-safeclaw-policy": deps.policy.digest, "cache-control": "no-store" },
     });
   });
@@ -92,10 +92,10 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/v1/check/batch", async (c) => {
     const id = c.get("requestId" as never) as string;
     const body = await readJsonBody(c.req.raw, maxBody * 4);
-    if (!body.ok) return refuse(c, body.status, body.code, body.message, id);
+    if (!body.ok) return refuse(c, body.code, body.message, id);
     const items = Array.isArray(body.value) ? body.value : (body.value as { requests?: unknown })?.requests;
-    if (!Array.isArray(items)) return refuse(c, 400, "bad_shape", "body must be a JSON array of requests (or {\"requests\": [...]})", id, "body");
-    if (items.length > maxBatch) return refuse(c, 413, "batch_too_large", `a batch holds at most ${maxBatch} requests, got ${items.length}`, id, "body");
+    if (!Array.isArray(items)) return refuse(c, "bad_shape", "body must be a JSON array of requests (or {\"requests\": [...]})", id, "body");
+    if (items.length > maxBatch) return refuse(c, "batch_too_large", `a batch holds at most ${maxBatch} requests, got ${items.length}`, id, "body");
     const explain = c.req.query("explain") === "true";
     const decisions = deps.audit
       ? await auditedCheckAll(deps.engine, deps.audit, items, { explain, requestId: id })
@@ -115,28 +115,30 @@ export function createApp(deps: AppDeps): Hono {
   // Fail closed: an unexpected error is a deny, logged, never an allow.
   app.onError((e, c) => {
     log(`safeclaw: internal error on ${c.req.method} ${c.req.path}: ${e?.stack ?? e}`);
-    return c.json({ decision: "deny", allowed: false, rule: null, reason: "internal error; denied", policy: deps.policy.digest, error: "internal_error" }, 500);
+    return c.json(deny("internal_error", "internal error; denied", { policy: deps.policy.digest }), 500);
   });
 
   return app;
 
   /** A request refused before the engine saw it: a JSON 4xx, and still a deny in the audit trail. */
-  async function refuse(c: Context, status: 400 | 413 | 415, code: string, message: string, requestId: string, field?: string) {
-    let audit: Decision["audit"];
+  async function refuse(c: Context, code: RefusalCode, message: string, requestId: string, field?: string) {
+    const d = deny(code, `refused: ${message}`, { policy: deps.policy.digest, ...(field ? { field } : {}) });
     if (deps.audit) {
       try {
-        const rec = deps.audit.record({ type: "decision", id: requestId, decision: "deny", rule: null, reason: `refused: ${message}`, policy: deps.policy.digest, error: code });
-        audit = { chain: deps.audit.chainId, seq: rec.seq };
+        const rec = deps.audit.record({ type: "decision", id: requestId, decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: code });
+        d.audit = { chain: deps.audit.chainId, seq: rec.seq };
         if (deps.flushEachRequest) await deps.audit.flush();
-      } catch {
+      } catch (e) {
         // queue full: the refusal is still a refusal; the trail counts it in a notice
+        if (!(e instanceof AuditOverflowError)) throw e;
       }
     }
-    const body: Record<string, unknown> = { decision: "deny", allowed: false, rule: null, reason: `refused: ${message}`, policy: deps.policy.digest, error: message, code, ...(field ? { field } : {}) };
-    if (audit) body.audit = audit;
-    return c.json(body, status);
+    return c.json(d, statusOf(code) as RefusalStatus);
   }
 }
+
+type RefusalCode = Extract<DecisionErrorCode, "bad_json" | "bad_encoding" | "bad_shape" | "body_too_large" | "batch_too_large" | "unsupported_media_type">;
+type RefusalStatus = 400 | 413 | 415;
 
 function error(c: Context, status: 401 | 404 | 405, code: string, message: string) {
   return c.json({ error: { code, message } }, status);

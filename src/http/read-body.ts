@@ -3,15 +3,15 @@
  * content type (415), a size limit enforced while reading, not after (413),
  * and JSON that parses (400).
  */
-export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; code: string; message: string };
+export type BodyResult = { ok: true; value: unknown } | { ok: false; code: "unsupported_media_type" | "body_too_large" | "bad_encoding" | "bad_json"; message: string };
 
 export async function readJsonBody(req: Request, maxBytes: number): Promise<BodyResult> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
   if (type !== "application/json") {
-    return { ok: false, status: 415, code: "unsupported_media_type", message: `content-type must be application/json, got \`${type || "none"}\`` };
+    return { ok: false, code: "unsupported_media_type", message: `content-type must be application/json, got \`${type || "none"}\`` };
   }
   const declared = Number(req.headers.get("content-length") ?? NaN);
-  const tooLarge: BodyResult = { ok: false, status: 413, code: "body_too_large", message: `body is larger than ${maxBytes} bytes` };
+  const tooLarge: BodyResult = { ok: false, code: "body_too_large", message: `body is larger than ${maxBytes} bytes` };
   if (declared > maxBytes) return tooLarge;
   let bytes: Uint8Array;
   if (Number.isFinite(declared)) {
@@ -56,12 +56,12 @@ function parseJson(bytes: Uint8Array): BodyResult {
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return { ok: false, status: 400, code: "bad_encoding", message: "body is not valid UTF-8" };
+    return { ok: false, code: "bad_encoding", message: "body is not valid UTF-8" };
   }
-  if (text.trim() === "") return { ok: false, status: 400, code: "bad_json", message: "body is empty" };
+  if (text.trim() === "") return { ok: false, code: "bad_json", message: "body is empty" };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
-    return { ok: false, status: 400, code: "bad_json", message: `body is not valid JSON: ${(e as Error).message}` };
+    return { ok: false, code: "bad_json", message: `body is not valid JSON: ${(e as Error).message}` };
   }
 }

@@ -1,4 +1,4 @@
-import { ipv4ToInt, normalizeHost } from "../request/normalize-host.js";
+import { ipv4ToInt, normalizeHost } from "../net/host-name.js";
 import { compileWildcard, GLOB_META } from "./wildcard.js";
 
 /**

@@ -1,25 +1,12 @@
+import { ACTION_SCHEMA, isBuiltinAction } from "./action-schema.js";
 import { didYouMean } from "./suggest.js";
 
-/**
- * The built-in actions, in their one canonical dotted spelling, and the fields a
- * request for each must carry. Custom namespaced actions (`payments.charge`) are
- * allowed too; they have no required fields.
- */
-export const BUILTIN_ACTIONS = {
-  "file.read": ["path"],
-  "file.write": ["path"],
-  "file.delete": ["path"],
-  "shell.execute": ["command"],
-  "network.request": [],
-  "env.read": ["key"],
-  "mcp.call": ["server", "tool"],
-} as const satisfies Record<string, readonly string[]>;
+export { isBuiltinAction, type BuiltinAction } from "./action-schema.js";
 
-export type BuiltinAction = keyof typeof BUILTIN_ACTIONS;
-
-export function isBuiltinAction(a: string): a is BuiltinAction {
-  return Object.hasOwn(BUILTIN_ACTIONS, a);
-}
+/** The built-in actions, in their one canonical dotted spelling, with the fields a request for each must carry. */
+export const BUILTIN_ACTIONS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(ACTION_SCHEMA).map(([a, spec]) => [a, Object.entries(spec.fields as Record<string, { required?: boolean }>).filter(([, f]) => f.required).map(([n]) => n)]),
+);
 
 /** Every spelling seen in the wild, mapped to the canonical name. */
 const ALIASES: Record<string, string> = {
@@ -68,7 +55,7 @@ function parseAction(raw: string): ActionParse {
   else if (s.includes(".")) dotted = s;
   else if (s.includes("_")) dotted = s.replace("_", ".");
   else dotted = s;
-  dotted = ALIASES[dotted] ?? dotted;
+  if (Object.hasOwn(ALIASES, dotted)) dotted = ALIASES[dotted]!;
   const segments = dotted.split(".");
   if (segments.length < 2) {
     return {
@@ -99,11 +86,4 @@ function parseAction(raw: string): ActionParse {
 
 function allSpellings(): string[] {
   return [...Object.keys(BUILTIN_ACTIONS), ...Object.keys(ALIASES)];
-}
-
-/** Does an action pattern (`*`, `file.*`, `file.read`) cover a canonical action? */
-export function actionPatternMatches(pattern: string, action: string): boolean {
-  if (pattern === "*") return true;
-  if (pattern.endsWith(".*")) return action.startsWith(pattern.slice(0, -1));
-  return pattern === action;
 }

@@ -1,7 +1,7 @@
 import type { Node, YAMLMap } from "yaml";
 import { canonicalAction } from "./actions.js";
 import { parseDuration } from "./duration.js";
-import { canonicalField } from "./fields.js";
+import { canonicalField, conditionFieldSpellings } from "./fields.js";
 import type { AuditSettings, Condition, Effect, RateLimit, RuleIR, Schedule } from "./ir.js";
 import { DAY_NAMES, parseDay, parseHours, validTimeZone } from "./schedule.js";
 import { didYouMean } from "./suggest.js";
@@ -21,7 +21,6 @@ export interface PolicyFileIR {
 
 const TOP_KEYS = ["version", "description", "name", "defaultAction", "default", "cwd", "rules", "audit"];
 const RULE_KEYS = ["id", "description", "action", "actions", "effect", "decision", "reason", "conditions", "when", "rateLimit", "schedule", "expiresAt"];
-const FIELD_NAMES = ["path", "host", "domain", "destination", "url", "command", "key", "method", "agent", "port", "scheme", "server", "tool"];
 const EFFECTS: Record<string, Effect> = { allow: "allow", deny: "deny", require_approval: "require_approval", ask: "require_approval" };
 
 export function validateFile(src: YamlSource): PolicyFileIR {
@@ -94,7 +93,7 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
   }
   const what = `rule ${index + 1}`;
   const isKey = (k: string) => RULE_KEYS.includes(k) || canonicalField(k).ok;
-  const entries = src.entries(node as YAMLMap, isKey, what, [...RULE_KEYS, ...FIELD_NAMES]);
+  const entries = src.entries(node as YAMLMap, isKey, what, [...RULE_KEYS, ...conditionFieldSpellings()]);
   const get = (k: string) => entries.find((e) => e[0] === k);
   const rule: Partial<RuleIR> & { when: Condition[] } = { when: [], source: src.pos(node) };
 

@@ -1,7 +1,8 @@
-import { canonicalAction, isBuiltinAction } from "../policy/actions.js";
-import type { Subject } from "../engine/subject.js";
+import { ACTION_SCHEMA, requestFields, type FieldSpec } from "../policy/action-schema.js";
+import { canonicalAction } from "../policy/actions.js";
+import type { Subject } from "./subject.js";
 import { analyzeCommand } from "../shell/command-checks.js";
-import { printable } from "./normalize-host.js";
+import { printable } from "../net/host-name.js";
 import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
 
@@ -18,90 +19,93 @@ export interface NormalizedRequest {
   subjects: Subject[];
 }
 
-export type RequestResult = { ok: true; request: NormalizedRequest } | { ok: false; reason: string; action?: string };
+export type RequestResult =
+  | { ok: true; request: NormalizedRequest }
+  | { ok: false; code: "invalid_request" | "uncertain"; reason: string; field?: string; action?: string };
 
-const COMMON = ["action", "id", "agent", "context"];
-const FIELDS_BY_ACTION: Record<string, readonly string[]> = {
-  "file.read": ["path", "cwd"],
-  "file.write": ["path", "cwd"],
-  "file.delete": ["path", "cwd"],
-  "shell.execute": ["command", "cwd"],
-  "network.request": ["url", "host", "port", "method", "scheme"],
-  "env.read": ["key"],
-  "mcp.call": ["server", "tool", "arguments"],
-};
-const CUSTOM_FIELDS = ["arguments"];
-// Precomputed so the per-request shape check allocates nothing.
-const ALLOWED = new Map(Object.entries(FIELDS_BY_ACTION).map(([a, f]) => [a, new Set([...COMMON, ...f])]));
-const ALLOWED_CUSTOM = new Set([...COMMON, ...CUSTOM_FIELDS]);
+// The request fields of each built-in action, from the action schema, precomputed
+// so that the per-request shape check allocates nothing.
+const FIELDS = new Map<string, ReadonlyMap<string, FieldSpec>>(Object.keys(ACTION_SCHEMA).map((a) => [a, new Map(Object.entries(requestFields(a)))]));
+const CUSTOM_FIELDS = new Map(Object.entries(requestFields("custom.action")));
 
-export const MAX_COMMAND_LENGTH = 65_536;
-const MAX_SHORT = 1024;
+export const MAX_COMMAND_LENGTH = ACTION_SCHEMA["shell.execute"].fields.command.max;
 const MAX_CONTEXT_JSON = 65_536;
 const METHOD = /^[A-Za-z]{1,32}$/;
 
-class Bad extends Error {}
+/** A request the engine cannot take as it is: which field, and why. */
+class Bad extends Error {
+  constructor(
+    message: string,
+    readonly field?: string,
+    readonly code: "invalid_request" | "uncertain" = "invalid_request",
+  ) {
+    super(message);
+  }
+}
 
 export function normalizeRequest(input: unknown, opts: { cwd?: string } = {}): RequestResult {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    return { ok: false, reason: `request must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}` };
+    return { ok: false, code: "invalid_request", reason: `request must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}` };
   }
   const r = input as Record<string, unknown>;
-  if (!Object.hasOwn(r, "action")) return { ok: false, reason: "request has no `action`" };
-  if (typeof r.action !== "string") return { ok: false, reason: "`action` must be a string" };
+  if (!Object.hasOwn(r, "action")) return { ok: false, code: "invalid_request", reason: "request has no `action`", field: "action" };
+  if (typeof r.action !== "string") return { ok: false, code: "invalid_request", reason: "`action` must be a string", field: "action" };
   const parsed = canonicalAction(r.action);
-  if (!parsed.ok) return { ok: false, reason: parsed.message + (parsed.help ? ` (${parsed.help})` : "") };
-  if (parsed.wildcard) return { ok: false, reason: `\`${r.action}\` is a pattern; a request names one action` };
+  if (!parsed.ok) return { ok: false, code: "invalid_request", reason: parsed.message + (parsed.help ? ` (${parsed.help})` : ""), field: "action" };
+  if (parsed.wildcard) return { ok: false, code: "invalid_request", reason: `\`${r.action}\` is a pattern; a request names one action`, field: "action" };
   const action = parsed.action;
   try {
     return { ok: true, request: build(action, r, opts) };
   } catch (e) {
-    if (e instanceof Bad) return { ok: false, reason: e.message, action };
-    throw e;
+    if (!(e instanceof Bad)) throw e;
+    const out: RequestResult = { ok: false, code: e.code, reason: e.message, action };
+    if (e.field !== undefined) out.field = e.field;
+    return out;
   }
 }
 
 function build(action: string, r: Record<string, unknown>, opts: { cwd?: string }): NormalizedRequest {
-  const allowed = (isBuiltinAction(action) ? ALLOWED.get(action) : undefined) ?? ALLOWED_CUSTOM;
+  const fields = FIELDS.get(action) ?? CUSTOM_FIELDS;
   for (const k in r) {
-    if (Object.hasOwn(r, k) && !allowed.has(k)) throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${[...allowed].join(", ")})`);
+    if (Object.hasOwn(r, k) && !fields.has(k)) throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${[...fields.keys()].join(", ")})`, k);
   }
+  const max = (k: string) => fields.get(k)?.max ?? 1024;
   const base: Subject = { action };
-  const agent = optString(r, "agent", MAX_SHORT);
+  const agent = optString(r, "agent", max("agent"));
   if (agent !== undefined) base.agent = agent;
   if (r.context !== undefined) base.context = jsonObject(r.context, "context");
   if (r.arguments !== undefined) base.arguments = jsonObject(r.arguments, "arguments");
-  const id = optString(r, "id", 128);
+  const id = optString(r, "id", max("id"));
   const out: NormalizedRequest = { action, subjects: [] };
   if (id !== undefined) out.id = id;
-  const cwd = optString(r, "cwd", 4096) ?? opts.cwd;
+  const cwd = optString(r, "cwd", max("cwd")) ?? opts.cwd;
 
   switch (action) {
     case "file.read":
     case "file.write":
     case "file.delete": {
-      base.path = resolve(reqString(r, "path", 4096), cwd, "path");
+      base.path = resolve(reqString(r, "path", max("path")), cwd, "path");
       out.subjects.push(base);
       break;
     }
     case "env.read": {
-      const key = reqString(r, "key", 256);
-      if (key.length === 0 || /[=\u0000]/.test(key)) throw new Bad("`key` must be a non-empty name without `=` or NUL");
+      const key = reqString(r, "key", max("key"));
+      if (key.length === 0 || /[=\u0000]/.test(key)) throw new Bad("`key` must be a non-empty name without `=` or NUL", "key");
       base.key = key;
       out.subjects.push(base);
       break;
     }
     case "mcp.call": {
-      base.server = reqString(r, "server", MAX_SHORT);
-      base.tool = reqString(r, "tool", MAX_SHORT);
+      base.server = reqString(r, "server", max("server"));
+      base.tool = reqString(r, "tool", max("tool"));
       out.subjects.push(base);
       break;
     }
     case "network.request":
-      out.subjects.push(network(r, base));
+      out.subjects.push(network(r, base, max));
       break;
     case "shell.execute":
-      out.subjects.push(...shell(reqString(r, "command", MAX_COMMAND_LENGTH), cwd, base));
+      out.subjects.push(...shell(reqString(r, "command", max("command")), cwd, base));
       break;
     default:
       out.subjects.push(base);
@@ -109,47 +113,47 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
   return out;
 }
 
-function network(r: Record<string, unknown>, base: Subject): Subject {
-  const url = optString(r, "url", 8192);
-  const host = optString(r, "host", MAX_SHORT);
-  const scheme = optString(r, "scheme", 16);
+function network(r: Record<string, unknown>, base: Subject, max: (k: string) => number): Subject {
+  const url = optString(r, "url", max("url"));
+  const host = optString(r, "host", max("host"));
+  const scheme = optString(r, "scheme", max("scheme"));
   let port: number | undefined;
   if (r.port !== undefined) {
-    if (typeof r.port !== "number" || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) throw new Bad("`port` must be an integer from 1 to 65535");
+    if (typeof r.port !== "number" || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) throw new Bad("`port` must be an integer from 1 to 65535", "port");
     port = r.port;
   }
-  if (url === undefined && host === undefined) throw new Bad("a `network.request` needs `url` or `host`");
+  if (url === undefined && host === undefined) throw new Bad("a `network.request` needs `url` or `host`", "url");
   const target = url !== undefined ? normalizeUrl(url) : normalizeHostTarget(host!, port, scheme);
-  if (!target.ok) throw new Bad(target.reason);
+  if (!target.ok) throw new Bad(target.reason, url !== undefined ? "url" : "host");
   const t = target.target;
   if (url !== undefined) {
     // A request that names two different destinations is not one we can vouch for.
     if (host !== undefined) {
       const h = normalizeHostTarget(host, undefined, undefined);
-      if (!h.ok) throw new Bad(h.reason);
-      if (h.target.host !== t.host) throw new Bad(`\`host\` (${h.target.host}) and the host of \`url\` (${t.host}) disagree`);
+      if (!h.ok) throw new Bad(h.reason, "host");
+      if (h.target.host !== t.host) throw new Bad(`\`host\` (${h.target.host}) and the host of \`url\` (${t.host}) disagree`, "host");
     }
-    if (port !== undefined && port !== t.port) throw new Bad(`\`port\` (${port}) and the port of \`url\` (${t.port}) disagree`);
-    if (scheme !== undefined && scheme.toLowerCase() !== t.scheme) throw new Bad(`\`scheme\` and the scheme of \`url\` disagree`);
+    if (port !== undefined && port !== t.port) throw new Bad(`\`port\` (${port}) and the port of \`url\` (${t.port}) disagree`, "port");
+    if (scheme !== undefined && scheme.toLowerCase() !== t.scheme) throw new Bad(`\`scheme\` and the scheme of \`url\` disagree`, "scheme");
   }
   const subject = base;
   subject.host = t.host;
   subject.port = t.port;
   subject.scheme = t.scheme;
   if (t.url !== undefined) subject.url = t.url;
-  const method = optString(r, "method", 32);
+  const method = optString(r, "method", max("method"));
   if (method !== undefined) {
-    if (!METHOD.test(method)) throw new Bad(`\`method\` \`${printable(method)}\` is not an HTTP method`);
+    if (!METHOD.test(method)) throw new Bad(`\`method\` \`${printable(method)}\` is not an HTTP method`, "method");
     subject.method = method.toUpperCase();
   }
   return subject;
 }
 
 function shell(command: string, cwd: string | undefined, base: Subject): Subject[] {
-  if (command.trim().length === 0) throw new Bad("`command` is empty");
-  if (command.includes("\u0000")) throw new Bad("`command` contains a NUL byte");
+  if (command.trim().length === 0) throw new Bad("`command` is empty", "command");
+  if (command.includes("\u0000")) throw new Bad("`command` contains a NUL byte", "command");
   const a = analyzeCommand(command);
-  if (!a.ok) throw new Bad(a.reason);
+  if (!a.ok) throw new Bad(`uncertain: ${a.reason}`, "command", "uncertain");
   const out: Subject[] = [];
   const like = (action: string): Subject => {
     const s: Subject = { action };
@@ -165,7 +169,7 @@ function shell(command: string, cwd: string | undefined, base: Subject): Subject
   for (const [action, paths] of [["file.read", a.analysis.reads], ["file.write", a.analysis.writes], ["file.delete", a.analysis.deletes]] as const) {
     for (const p of paths) {
       const s = like(action);
-      s.path = resolve(p, cwd, "a file the command names");
+      s.path = resolve(p, cwd, "a file the command names", "command");
       s.viaRedirection = true;
       out.push(s);
     }
@@ -173,33 +177,33 @@ function shell(command: string, cwd: string | undefined, base: Subject): Subject
   return out;
 }
 
-function resolve(raw: string, cwd: string | undefined, what: string): string {
+function resolve(raw: string, cwd: string | undefined, what: string, field = what): string {
   const p = normalizePath(raw, cwd);
-  if (!p.ok) throw new Bad(`${what}: ${p.reason}`);
+  if (!p.ok) throw new Bad(`${what}: ${p.reason}`, field);
   return p.path;
 }
 
 function reqString(r: Record<string, unknown>, k: string, max: number): string {
-  if (r[k] === undefined) throw new Bad(`a \`${r.action}\` request needs \`${k}\``);
+  if (r[k] === undefined) throw new Bad(`a \`${r.action}\` request needs \`${k}\``, k);
   return optString(r, k, max)!;
 }
 
 function optString(r: Record<string, unknown>, k: string, max: number): string | undefined {
   const v = r[k];
   if (v === undefined) return undefined;
-  if (typeof v !== "string") throw new Bad(`\`${k}\` must be a string, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`);
-  if (v.length > max) throw new Bad(`\`${k}\` is longer than ${max} characters`);
+  if (typeof v !== "string") throw new Bad(`\`${k}\` must be a string, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`, k);
+  if (v.length > max) throw new Bad(`\`${k}\` is longer than ${max} characters`, k);
   return v;
 }
 
 function jsonObject(v: unknown, k: string): Record<string, unknown> {
-  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Bad(`\`${k}\` must be an object`);
+  if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Bad(`\`${k}\` must be an object`, k);
   let size: number;
   try {
     size = JSON.stringify(v).length;
   } catch {
-    throw new Bad(`\`${k}\` is not plain JSON`);
+    throw new Bad(`\`${k}\` is not plain JSON`, k);
   }
-  if (size > MAX_CONTEXT_JSON) throw new Bad(`\`${k}\` is larger than ${MAX_CONTEXT_JSON} bytes of JSON`);
+  if (size > MAX_CONTEXT_JSON) throw new Bad(`\`${k}\` is larger than ${MAX_CONTEXT_JSON} bytes of JSON`, k);
   return v as Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-import { canonicalHostname, normalizeHost, printable } from "./normalize-host.js";
+import { canonicalHostname, normalizeHost, printable } from "../net/host-name.js";
 
 /**
  * A URL is taken apart by the WHATWG parser, the one browsers and fetch use, so

@@ -1,11 +1,12 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import { auditedCheckAll } from "../audit/audited-check.js";
-import type { Decision } from "../engine/decision.js";
+import { deny, strictest, type Decision } from "../engine/decision.js";
 import { createEngine, type Engine } from "../engine/engine.js";
 import type { CompiledPolicy } from "../engine/compile.js";
-import { loadBundle } from "../policy/bundle.js";
+import { loadBundle } from "../engine/bundle.js";
 import { formatPolicyError } from "../policy/errors.js";
-import { loadPolicy, type PolicySource } from "../policy/load.js";
+import { loadPolicy } from "../engine/load-policy.js";
+import type { PolicySource } from "../policy/parse-policy.js";
 import { mapToolCall, type ActionRequest, type MappingContext, type ToolMapping } from "./tool-mapping.js";
 
 /**
@@ -22,15 +23,6 @@ export interface SafeClawGate {
 }
 
 export type GuardResult<T> = { allowed: true; value: T; decisions: Decision[] } | { allowed: false; decision: Decision; decisions: Decision[]; message: string };
-
-const RANK = { allow: 0, require_approval: 1, deny: 2 } as const;
-
-/** The strictest of several decisions (deny > require_approval > allow). */
-export function strictest(decisions: readonly Decision[]): Decision {
-  let worst = decisions[0]!;
-  for (const d of decisions) if (RANK[d.decision] > RANK[worst.decision]) worst = d;
-  return worst;
-}
 
 /** What the model reads when a tool call is refused: the reason, and not to try the same again. */
 export function denialMessage(d: Decision): string {
@@ -53,7 +45,7 @@ export function withGuards(base: Pick<SafeClawGate, "check" | "checkBatch">): Sa
       const decisions = list.length === 0 ? [] : await base.checkBatch(list);
       const worst = decisions.length ? strictest(decisions) : undefined;
       if (!worst || worst.decision !== "allow") {
-        const d = worst ?? { decision: "deny" as const, allowed: false, rule: null, reason: "no action to check", policy: "" };
+        const d = worst ?? { decision: "deny" as const, allowed: false, rule: null, reason: "no action to check", policy: "" }; // an empty guard decides nothing, so nothing runs
         return { allowed: false, decision: d, decisions, message: denialMessage(d) };
       }
       return { allowed: true, value: await fn(), decisions };
@@ -93,7 +85,7 @@ export function createSafeClawGate(opts: LocalGateOptions): SafeClawGate {
     return createEngine(policy, opts.clock ? { clock: opts.clock } : {});
   };
   const engine = () => (ready ??= init());
-  const fail = (e: unknown): Decision => ({ decision: "deny", allowed: false, rule: null, reason: `safeclaw gate unavailable; denied: ${(e as Error)?.message ?? e}`, policy: "", error: "gate_unavailable" });
+  const fail = (e: unknown): Decision => deny("gate_unavailable", `safeclaw gate unavailable; denied: ${(e as Error)?.message ?? e}`);
   const checkBatch = async (requests: readonly object[]): Promise<Decision[]> => {
     let e: Engine;
     try {

@@ -1,5 +1,5 @@
-import type { Decision } from "../engine/decision.js";
-import { denialMessage, strictest, type SafeClawGate } from "./gate.js";
+import { deny, strictest, type Decision } from "../engine/decision.js";
+import { denialMessage, type SafeClawGate } from "./gate.js";
 import { mapToolCall, type MappingContext, type ToolMapping } from "./tool-mapping.js";
 
 /**
@@ -43,7 +43,7 @@ export function openAIToolCalls(items: unknown): ToolCall[] {
 /** Decides one tool call: malformed arguments are a deny without asking the policy. */
 export async function decideToolCall(gate: SafeClawGate, call: ToolCall, mappings?: Record<string, ToolMapping>, ctx: MappingContext = {}): Promise<Decision> {
   if (call.malformed !== undefined) {
-    return { decision: "deny", allowed: false, rule: null, reason: `tool call \`${call.name}\` has malformed arguments (${call.malformed})`, policy: "", error: "malformed_tool_call" };
+    return deny("malformed_tool_call", `tool call \`${call.name}\` has malformed arguments (${call.malformed})`);
   }
   const requests = mapToolCall(call.name, call.input, ctx, mappings);
   return strictest(await gate.checkBatch(requests));

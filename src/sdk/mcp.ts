@@ -1,5 +1,5 @@
-import type { Decision } from "../engine/decision.js";
-import { denialMessage, strictest, type SafeClawGate } from "./gate.js";
+import { deny, strictest, type Decision } from "../engine/decision.js";
+import { denialMessage, type SafeClawGate } from "./gate.js";
 import { mcpRequests, type MappingContext } from "./tool-mapping.js";
 
 /**
@@ -19,7 +19,7 @@ export async function gateMcpMessage(gate: SafeClawGate, server: string, message
   const args = m.params?.arguments ?? {};
   let decision: Decision;
   if (typeof name !== "string" || args === null || typeof args !== "object" || Array.isArray(args)) {
-    decision = { decision: "deny", allowed: false, rule: null, reason: "tools/call without a tool name or with non-object arguments", policy: "", error: "malformed_tool_call" };
+    decision = deny("malformed_tool_call", "tools/call without a tool name or with non-object arguments");
   } else {
     decision = strictest(await gate.checkBatch(mcpRequests(server, name, args as Record<string, unknown>, ctx)));
   }

@@ -1,4 +1,4 @@
-import type { Decision } from "../engine/decision.js";
+import { deny, type Decision, type DecisionErrorCode } from "../engine/decision.js";
 import { withGuards, type SafeClawGate } from "./gate.js";
 
 /**
@@ -23,8 +23,8 @@ function isDecision(v: unknown): v is Decision {
   return typeof d.decision === "string" && EFFECTS.has(d.decision) && d.allowed === (d.decision === "allow") && typeof d.reason === "string";
 }
 
-function denied(reason: string, error: string): Decision {
-  return { decision: "deny", allowed: false, rule: null, reason: `safeclaw endpoint: ${reason}; denied`, policy: "", error };
+function denied(reason: string, code: DecisionErrorCode): Decision {
+  return deny(code, `safeclaw endpoint: ${reason}; denied`);
 }
 
 class Retryable extends Error {}

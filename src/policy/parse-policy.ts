@@ -1,10 +1,6 @@
-import { compilePolicy, type CompiledPolicy } from "../engine/compile.js";
+import { embeddedPolicies } from "./configmap.js";
 import type { PolicyError } from "./errors.js";
 import type { PolicyIR, RuleIR } from "./ir.js";
-
-export { decisionView, policyDigest } from "./digest.js";
-import { embeddedPolicies } from "./configmap.js";
-import { policyDigest } from "./digest.js";
 import { validateFile } from "./validate.js";
 import { YamlSource } from "./yaml-source.js";
 
@@ -15,8 +11,6 @@ export interface PolicySource {
 }
 
 export type ParseResult = { ok: true; ir: PolicyIR; warnings: PolicyError[] } | { ok: false; errors: PolicyError[]; warnings: PolicyError[] };
-
-export type LoadResult = { ok: true; policy: CompiledPolicy; warnings: PolicyError[] } | { ok: false; errors: PolicyError[]; warnings: PolicyError[] };
 
 /**
  * Validates one or more policy files (in the order given: rules concatenate)
@@ -74,10 +68,4 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
   const errors = problems.filter((e) => e.severity === "error");
   const warnings = problems.filter((e) => e.severity === "warning");
   return errors.length > 0 ? { ok: false, errors, warnings } : { ok: true, ir, warnings };
-}
-
-export async function loadPolicy(sources: readonly PolicySource[]): Promise<LoadResult> {
-  const p = parsePolicy(sources);
-  if (!p.ok) return p;
-  return { ok: true, policy: compilePolicy(p.ir, await policyDigest(p.ir)), warnings: p.warnings };
 }

@@ -1,6 +1,6 @@
-import { batchKey } from "../audit/batch-key.js";
-import { batchLines, type AuditFormat } from "../audit/lines.js";
-import type { AuditBatch, AuditSink } from "../audit/sink.js";
+import { batchKey } from "../../audit/batch-key.js";
+import { batchLines, type AuditFormat } from "../../audit/lines.js";
+import type { AuditBatch, AuditSink } from "../../audit/sink.js";
 
 /** The part of an R2 bucket binding the sink uses. */
 export interface R2BucketLike {

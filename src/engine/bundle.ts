@@ -1,6 +1,6 @@
-import { compilePolicy, type CompiledPolicy } from "../engine/compile.js";
-import type { PolicyIR } from "./ir.js";
-import { policyDigest } from "./digest.js";
+import { compilePolicy, type CompiledPolicy } from "./compile.js";
+import type { PolicyIR } from "../policy/ir.js";
+import { policyDigest } from "../policy/digest.js";
 
 /**
  * A policy compiled into the build: what the adapters import, so no file

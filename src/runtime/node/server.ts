@@ -1,14 +1,15 @@
 import { serve, type ServerType } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
-import type { AuditLog } from "../audit/audit-log.js";
-import { createEngine } from "../engine/engine.js";
-import { createApp } from "../http/create-app.js";
-import { loadBundle } from "../policy/bundle.js";
-import type { CompiledPolicy } from "../engine/compile.js";
-import { formatPolicyError } from "../policy/errors.js";
-import { loadPolicy } from "../policy/load.js";
-import { auditLogFromConfig } from "./audit-config.js";
+import type { AuditLog } from "../../audit/audit-log.js";
+import { createEngine } from "../../engine/engine.js";
+import { createApp } from "../../http/create-app.js";
+import { loadBundle } from "../../engine/bundle.js";
+import type { CompiledPolicy } from "../../engine/compile.js";
+import { formatPolicyError } from "../../policy/errors.js";
+import { loadPolicy } from "../../engine/load-policy.js";
+import { ConfigError, parseTokens, policyInfo, runtimeConfig, type RuntimeConfig } from "../runtime-config.js";
+import { createNodeAuditLog } from "./audit-config.js";
 import { readPolicySources } from "./policy-files.js";
 
 /**
@@ -64,27 +65,25 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? env.HOST ?? "127.0.0.1";
   const port = opts.port ?? Number(env.PORT ?? 9800);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServeError(`PORT \`${env.PORT}\` is not a port number`);
-  const tokens = (env.SAFECLAW_API_TOKENS ?? "").split(",").map((t) => t.trim()).filter(Boolean);
+  const tokens = parseTokens(env.SAFECLAW_API_TOKENS);
   if (tokens.length === 0 && !isLoopback(host) && !opts.insecureNoAuth) {
     throw new ServeError(`refusing to listen on ${host} without SAFECLAW_API_TOKENS; set tokens, listen on 127.0.0.1, or pass --insecure-no-auth`);
   }
   const { policy, builtAt } = await policyFrom(opts);
+  let config: RuntimeConfig;
+  try {
+    config = runtimeConfig(env, policy, { ...(opts.audit !== undefined ? { sink: opts.audit } : {}), fallbackSink: "stdout" });
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ServeError(e.message);
+    throw e;
+  }
   const instance: Record<string, string> = { runtime: "node" };
   if (env.FLY_REGION) instance.region = env.FLY_REGION;
   if (env.FLY_MACHINE_ID) instance.machine = env.FLY_MACHINE_ID;
-  const audit = await auditLogFromConfig({
-    ...(opts.audit !== undefined ? { sink: opts.audit } : {}),
-    env,
-    policy,
-    instance,
-    chainParts: [env.FLY_REGION ?? "node", env.FLY_MACHINE_ID ?? ""],
-    log,
-    groupCommit: true,
-    fallbackSink: "stdout",
-  });
+  const audit = config.audit && (await createNodeAuditLog(config.audit, { env, policy, instance, chainParts: [env.FLY_REGION ?? "node", env.FLY_MACHINE_ID ?? ""], log, groupCommit: true }));
   const app = createApp({
     engine: createEngine(policy),
-    policy: { digest: policy.digest, rules: policy.rules.length, defaultAction: policy.ir.defaultAction, sources: policy.ir.sources, ...(builtAt ? { builtAt } : {}) },
+    policy: policyInfo(policy, builtAt),
     ...(audit ? { audit } : {}),
     ...(tokens.length > 0 ? { tokens } : {}),
     log,

@@ -1,7 +1,7 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { batchKey } from "../audit/batch-key.js";
-import { batchLines, type AuditFormat } from "../audit/lines.js";
-import type { AuditBatch, AuditSink } from "../audit/sink.js";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import { batchKey } from "../../audit/batch-key.js";
+import { batchLines, type AuditFormat } from "../../audit/lines.js";
+import type { AuditBatch, AuditSink } from "../../audit/sink.js";
 
 /**
  * The S3 sink (Node and Lambda, through the AWS SDK): one object per batch at
@@ -9,7 +9,9 @@ import type { AuditBatch, AuditSink } from "../audit/sink.js";
  * `If-None-Match: *` so a batch is never overwritten, even by a second writer
  * that somehow shares a chain id. Bodies are strings (a stream of unknown
  * length breaks the SDK's default checksums). Failures are retried with
- * exponential backoff before the write is reported failed.
+ * exponential backoff before the write is reported failed. The AWS SDK is
+ * loaded on first use: importing this module (or `safeclaw-edge/node`) must
+ * not cost a process that never writes to S3 the SDK's ~150 ms of loading.
  */
 export interface S3SinkOptions {
   bucket: string;
@@ -20,7 +22,11 @@ export interface S3SinkOptions {
   client?: S3Client;
 }
 
-export function s3ClientFromEnv(env: Record<string, string | undefined>): S3Client {
+type Sdk = typeof import("@aws-sdk/client-s3");
+let sdk: Promise<Sdk> | undefined;
+const loadSdk = (): Promise<Sdk> => (sdk ??= import("@aws-sdk/client-s3"));
+
+export async function s3ClientFromEnv(env: Record<string, string | undefined>): Promise<S3Client> {
   const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   const config: S3ClientConfig = { region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1", maxAttempts: 1 };
   if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
@@ -30,26 +36,31 @@ export function s3ClientFromEnv(env: Record<string, string | undefined>): S3Clie
     config.endpoint = endpoint;
     config.forcePathStyle = true; // S3-compatible stores (MinIO, moto, R2) address buckets by path
   }
-  return new S3Client(config);
+  return new (await loadSdk()).S3Client(config);
 }
 
 export class S3Sink implements AuditSink {
   readonly name = "s3";
-  private readonly client: S3Client;
+  private client: Promise<S3Client> | undefined;
 
   constructor(private readonly opts: S3SinkOptions) {
-    this.client = opts.client ?? s3ClientFromEnv(opts.env);
+    if (opts.client) this.client = Promise.resolve(opts.client);
+  }
+
+  private s3(): Promise<S3Client> {
+    return (this.client ??= s3ClientFromEnv(this.opts.env));
   }
 
   async write(batch: AuditBatch): Promise<void> {
     const Key = batchKey(this.opts.prefix, batch);
     const Body = batchLines(batch, this.opts.format ?? "json").join("\n") + "\n";
     const attempts = this.opts.attempts ?? 4;
+    const [client, { PutObjectCommand }] = await Promise.all([this.s3(), loadSdk()]);
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await sleep(100 * 2 ** (attempt - 1) * (0.5 + Math.random()));
       try {
-        await this.client.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key, Body, ContentType: "application/x-ndjson", IfNoneMatch: "*" }));
+        await client.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key, Body, ContentType: "application/x-ndjson", IfNoneMatch: "*" }));
         return;
       } catch (e) {
         if (status(e) === 412) {
@@ -65,7 +76,8 @@ export class S3Sink implements AuditSink {
 
   private async read(Key: string): Promise<string | undefined> {
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key }));
+      const [client, { GetObjectCommand }] = await Promise.all([this.s3(), loadSdk()]);
+      const r = await client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key }));
       return await r.Body?.transformToString();
     } catch {
       return undefined;
@@ -75,7 +87,8 @@ export class S3Sink implements AuditSink {
 
 /** Every batch object under a prefix, in key order (time, then chain, then seq), as lines. */
 export async function readS3Lines(bucket: string, prefix: string, env: Record<string, string | undefined>): Promise<Array<{ text: string; where: string }>> {
-  const client = s3ClientFromEnv(env);
+  const client = await s3ClientFromEnv(env);
+  const { GetObjectCommand, ListObjectsV2Command } = await loadSdk();
   const keys: string[] = [];
   let token: string | undefined;
   do {

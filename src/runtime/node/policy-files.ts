@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { PolicySource } from "../policy/load.js";
+import type { PolicySource } from "../../policy/parse-policy.js";
 
 /**
  * Finds and reads policy files (Node only). A directory is searched the way a

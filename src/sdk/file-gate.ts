@@ -1,10 +1,10 @@
 import type { AuditLog } from "../audit/audit-log.js";
-import type { Decision } from "../engine/decision.js";
-import { createSafeClawGate as createFromSources, withGuards, type SafeClawGate } from "../sdk/gate.js";
+import { deny } from "../engine/decision.js";
+import { createSafeClawGate as createFromSources, withGuards, type SafeClawGate } from "./gate.js";
 import { formatPolicyError } from "../policy/errors.js";
-import { loadPolicy } from "../policy/load.js";
-import { auditLogFromConfig } from "./audit-config.js";
-import { readPolicySources } from "./policy-files.js";
+import { loadPolicy } from "../engine/load-policy.js";
+import { auditLogFromConfig } from "../runtime/node/audit-config.js";
+import { readPolicySources } from "../runtime/node/policy-files.js";
 
 /**
  * `createSafeClawGate({ policy: "./safeclaw.config.yaml" })`, as the product
@@ -19,7 +19,7 @@ export function createSafeClawGate(opts: { policy?: string | string[]; bundle?: 
     sources = readPolicySources(paths);
   } catch (e) {
     // No policy to read: every check is a deny that names the problem.
-    const d: Decision = { decision: "deny", allowed: false, rule: null, reason: `safeclaw gate unavailable; denied: ${(e as Error).message}`, policy: "", error: "gate_unavailable" };
+    const d = deny("gate_unavailable", `safeclaw gate unavailable; denied: ${(e as Error).message}`);
     return withGuards({ check: async () => ({ ...d }), checkBatch: async (rs) => rs.map(() => ({ ...d })) });
   }
   return createFromSources({ policy: sources, ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });

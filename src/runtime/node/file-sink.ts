@@ -1,9 +1,9 @@
 import { open, readdir, rename, stat } from "node:fs/promises";
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { batchLines, type AuditFormat } from "../audit/lines.js";
-import type { AuditBatch, AuditSink } from "../audit/sink.js";
-import { parseAuditLine } from "../audit/verify.js";
+import { batchLines, type AuditFormat } from "../../audit/lines.js";
+import type { AuditBatch, AuditSink } from "../../audit/sink.js";
+import { parseAuditLine } from "../../audit/verify.js";
 
 /**
  * The file sink (Node only): each batch is appended and fsynced before the

@@ -1,13 +1,13 @@
-import { AuditLog, type OnAuditFailure } from "../audit/audit-log.js";
-import { makeChainId } from "../audit/audited-check.js";
-import { FetchS3Sink } from "../audit/fetch-s3-sink.js";
-import { createLineSink } from "../audit/line-sink.js";
-import type { AuditSink } from "../audit/sink.js";
-import { parseSinkSpec } from "../audit/sink-spec.js";
-import { parseSigningKey } from "../audit/signing.js";
-import { createEngine } from "../engine/engine.js";
-import { createApp } from "../http/create-app.js";
-import { loadBundle } from "../policy/bundle.js";
+import { AuditLog } from "../../audit/audit-log.js";
+import { makeChainId } from "../../audit/audited-check.js";
+import { FetchS3Sink } from "./fetch-s3-sink.js";
+import { createLineSink } from "../../audit/line-sink.js";
+import type { AuditSink } from "../../audit/sink.js";
+import { deny } from "../../engine/decision.js";
+import { createEngine } from "../../engine/engine.js";
+import { createApp } from "../../http/create-app.js";
+import { loadBundle } from "../../engine/bundle.js";
+import { ConfigError, policyInfo, runtimeConfig, type AuditConfig } from "../runtime-config.js";
 import { R2Sink, type R2BucketLike } from "./r2-sink.js";
 
 /**
@@ -39,16 +39,16 @@ interface Ready {
   audit: AuditLog;
 }
 
-function sinkFor(env: WorkerEnv, format: "json" | "ocsf"): AuditSink {
-  const spec = parseSinkSpec(env.SAFECLAW_AUDIT_SINK || "stdout");
+function sinkFor(env: WorkerEnv, config: AuditConfig): AuditSink {
+  const { sink: spec, format } = config;
   switch (spec.kind) {
     case "stdout":
       return createLineSink((line) => console.log(line), format);
     case "r2":
-      if (!env.AUDIT_BUCKET) throw new Error("SAFECLAW_AUDIT_SINK is r2 but there is no AUDIT_BUCKET binding");
+      if (!env.AUDIT_BUCKET) throw new ConfigError("AUDIT_BUCKET", "SAFECLAW_AUDIT_SINK is r2 but there is no AUDIT_BUCKET binding");
       return new R2Sink(env.AUDIT_BUCKET, spec.prefix, format);
     case "s3":
-      if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) throw new Error("the s3 audit sink needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
+      if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) throw new ConfigError("AWS_ACCESS_KEY_ID", "the s3 audit sink needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
       return new FetchS3Sink({
         bucket: spec.bucket,
         prefix: spec.prefix,
@@ -59,7 +59,7 @@ function sinkFor(env: WorkerEnv, format: "json" | "ocsf"): AuditSink {
         format,
       });
     case "file":
-      throw new Error("a Worker has no file system: use stdout, r2 or s3:// for SAFECLAW_AUDIT_SINK");
+      throw new ConfigError("SAFECLAW_AUDIT_SINK", "a Worker has no file system: use stdout, r2 or s3:// for SAFECLAW_AUDIT_SINK");
   }
 }
 
@@ -67,26 +67,23 @@ export function createWorker(bundle: unknown) {
   let ready: Promise<Ready> | undefined;
   const init = async (env: WorkerEnv, colo: string | undefined): Promise<Ready> => {
     const { policy, builtAt } = await loadBundle(bundle);
-    const failure = env.SAFECLAW_ON_AUDIT_FAILURE ?? "deny";
-    if (failure !== "deny" && failure !== "allow") throw new Error(`SAFECLAW_ON_AUDIT_FAILURE \`${failure}\` is not deny or allow`);
-    const format = env.SAFECLAW_AUDIT_FORMAT === "ocsf" ? "ocsf" : "json";
-    const start = Date.now();
+    const config = runtimeConfig(env as Record<string, unknown>, policy, { fallbackSink: "stdout" });
+    const auditConfig = config.audit!; // a fallback sink is given, so there is always one
     const audit = new AuditLog({
-      sink: sinkFor(env, format),
-      chainId: makeChainId(["worker", colo, crypto.randomUUID().slice(0, 8)], start),
+      sink: sinkFor(env, auditConfig),
+      chainId: makeChainId(["worker", colo, crypto.randomUUID().slice(0, 8)], Date.now()),
       policy: policy.digest,
-      onAuditFailure: failure as OnAuditFailure,
+      onAuditFailure: auditConfig.onAuditFailure,
       instance: { runtime: "workers", ...(colo ? { colo } : {}) },
       log: (m) => console.error(m),
-      ...(env.SAFECLAW_AUDIT_SIGNING_KEY ? { signingKey: parseSigningKey(env.SAFECLAW_AUDIT_SIGNING_KEY) } : {}),
+      ...(auditConfig.signingKey ? { signingKey: auditConfig.signingKey } : {}),
     });
-    const tokens = (env.SAFECLAW_API_TOKENS ?? "").split(",").map((t) => t.trim()).filter(Boolean);
     const app = createApp({
       engine: createEngine(policy),
-      policy: { digest: policy.digest, rules: policy.rules.length, defaultAction: policy.ir.defaultAction, sources: policy.ir.sources, ...(builtAt ? { builtAt } : {}) },
+      policy: policyInfo(policy, builtAt),
       audit,
-      ...(tokens.length ? { tokens } : {}),
-      flushEachRequest: failure === "deny",
+      ...(config.tokens.length ? { tokens: config.tokens } : {}),
+      flushEachRequest: auditConfig.onAuditFailure === "deny",
     });
     return { fetch: (req) => app.fetch(req), audit };
   };
@@ -99,7 +96,7 @@ export function createWorker(bundle: unknown) {
       } catch (e) {
         ready = undefined;
         console.error(`safeclaw: cannot start: ${(e as Error).message}`);
-        return Response.json({ decision: "deny", allowed: false, rule: null, reason: `safeclaw is misconfigured; denied: ${(e as Error).message}`, error: "misconfigured" }, { status: 500 });
+        return Response.json(deny("misconfigured", `safeclaw is misconfigured; denied: ${(e as Error).message}`), { status: 500 });
       }
       const res = await r.fetch(request);
       ctx.waitUntil(r.audit.flush()); // `allow` mode writes here; in `deny` mode the batch is already out

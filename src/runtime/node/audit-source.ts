@@ -1,9 +1,9 @@
 import { readFile, stat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
-import type { Line } from "../audit/verify.js";
+import type { Line } from "../../audit/verify.js";
 import { auditFiles } from "./file-sink.js";
-import { parseSinkSpec } from "./audit-sink-spec.js";
+import { parseSinkSpec } from "./create-sink.js";
 
 /**
  * Reads audit lines from a file (with its rotations, oldest first), a

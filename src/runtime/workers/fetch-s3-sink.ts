@@ -1,7 +1,7 @@
 import { AwsClient } from "aws4fetch";
-import { batchKey } from "./batch-key.js";
-import { batchLines, type AuditFormat } from "./lines.js";
-import type { AuditBatch, AuditSink } from "./sink.js";
+import { batchKey } from "../../audit/batch-key.js";
+import { batchLines, type AuditFormat } from "../../audit/lines.js";
+import type { AuditBatch, AuditSink } from "../../audit/sink.js";
 
 /**
  * S3 (or any S3-compatible store) through a SigV4-signed `fetch`: the sink for

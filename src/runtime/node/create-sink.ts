@@ -1,7 +1,7 @@
-import type { AuditFormat } from "../audit/lines.js";
-import { createLineSink } from "../audit/line-sink.js";
-import type { AuditSink } from "../audit/sink.js";
-import { parseSinkSpec, type SinkSpec } from "../audit/sink-spec.js";
+import type { AuditFormat } from "../../audit/lines.js";
+import { createLineSink } from "../../audit/line-sink.js";
+import type { AuditSink } from "../../audit/sink.js";
+import { parseSinkSpec, type SinkSpec } from "../../audit/sink-spec.js";
 import { FileSink } from "./file-sink.js";
 
 export { parseSinkSpec, type SinkSpec };

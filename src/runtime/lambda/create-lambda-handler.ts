@@ -1,0 +1,130 @@
+import { Hono } from "hono";
+import { handle } from "hono/aws-lambda";
+import { AuditOverflowError, type AuditLog } from "../../audit/audit-log.js";
+import { auditedCheckAll } from "../../audit/audited-check.js";
+import { loadBundle } from "../../engine/bundle.js";
+import { deny, type Decision } from "../../engine/decision.js";
+import { createEngine, type Engine } from "../../engine/engine.js";
+import { createApp } from "../../http/create-app.js";
+import { createNodeAuditLog } from "../node/audit-config.js";
+import { policyInfo, runtimeConfig } from "../runtime-config.js";
+
+/**
+ * One Lambda handler for API Gateway REST (v1) and HTTP API (v2) events,
+ * Function URLs and ALB (through Hono's Lambda adapter), and for direct
+ * invocations from an agent's code: `{ action, ... }`, an array of them, or
+ * `{ requests: [...] }`. A direct event is recognised before the HTTP adapter
+ * sees it. The audit batch is flushed before the handler returns.
+ */
+export interface LambdaContextLike {
+  awsRequestId?: string;
+  logStreamName?: string;
+}
+
+export interface LambdaHandlerOptions {
+  /** the policy bundle compiled into the build (`build/policy-bundle.js`) */
+  bundle: unknown;
+  env: Record<string, string | undefined>;
+  log?: (m: string) => void;
+}
+
+type HttpHandler = (event: never, ctx?: never) => Promise<unknown>;
+
+interface Ready {
+  engine: Engine;
+  audit: AuditLog | undefined;
+  http: HttpHandler;
+}
+
+export const MAX_DIRECT_BATCH = 100;
+
+export function isDirectEvent(event: unknown): boolean {
+  if (Array.isArray(event)) return true;
+  if (event === null || typeof event !== "object") return false;
+  const e = event as Record<string, unknown>;
+  if ("requestContext" in e || "httpMethod" in e || "routeKey" in e || "rawPath" in e) return false;
+  return typeof e.action === "string" || Array.isArray(e.requests);
+}
+
+export function createLambdaHandler(opts: LambdaHandlerOptions) {
+  const env = opts.env;
+  const log = opts.log ?? ((m: string) => console.error(m));
+  let ready: Promise<Ready> | undefined;
+  const init = async (): Promise<Ready> => {
+    const { policy, builtAt } = await loadBundle(opts.bundle);
+    const config = runtimeConfig(env, policy, { fallbackSink: "stdout" });
+    const instance: Record<string, string> = { runtime: "lambda" };
+    if (env.AWS_LAMBDA_FUNCTION_NAME) instance.function = env.AWS_LAMBDA_FUNCTION_NAME;
+    if (env.AWS_REGION) instance.region = env.AWS_REGION;
+    if (env.AWS_LAMBDA_LOG_STREAM_NAME) instance.logStream = env.AWS_LAMBDA_LOG_STREAM_NAME;
+    const audit =
+      config.audit &&
+      (await createNodeAuditLog(config.audit, {
+        env,
+        policy,
+        instance,
+        // One chain per execution environment: the log stream names it.
+        chainParts: [env.AWS_REGION ?? "lambda", env.AWS_LAMBDA_FUNCTION_NAME ?? "", (env.AWS_LAMBDA_LOG_STREAM_NAME ?? "").slice(-32)],
+        log,
+      }));
+    const engine = createEngine(policy);
+    const app = createApp({
+      engine,
+      policy: policyInfo(policy, builtAt),
+      ...(audit ? { audit } : {}),
+      ...(config.tokens.length ? { tokens: config.tokens } : {}),
+      flushEachRequest: true,
+      log,
+    });
+    return { engine, audit, http: handle(app) as HttpHandler };
+  };
+
+  return async (event: unknown, context?: LambdaContextLike): Promise<unknown> => {
+    let r: Ready;
+    try {
+      r = await (ready ??= init());
+    } catch (e) {
+      // Not cached: a later invocation tries again (a secret that arrives late, a transient S3 error).
+      ready = undefined;
+      const reason = `safeclaw is misconfigured; denied: ${(e as Error).message}`;
+      log(`safeclaw: cannot start: ${(e as Error).message}`);
+      return misconfigured(event, context, reason);
+    }
+    if (!isDirectEvent(event)) return r.http(event as never, context as never);
+    const many = Array.isArray(event) ? event : (event as { requests?: unknown[] }).requests;
+    const requests = many ?? [event];
+    const requestId = context?.awsRequestId;
+    if (requests.length > MAX_DIRECT_BATCH) {
+      // Same bound as the HTTP batch: a refusal for each, recorded, never a partial answer.
+      // Only a list can be this long, so the answer is always a list.
+      const d = deny("batch_too_large", `refused: a direct invocation holds at most ${MAX_DIRECT_BATCH} requests, got ${requests.length}`, { policy: r.engine.policy.digest });
+      await recordRefusal(r.audit, d, requestId);
+      return requests.map(() => ({ ...d }));
+    }
+    const decisions: Decision[] = r.audit ? await auditedCheckAll(r.engine, r.audit, requests, requestId ? { requestId } : {}) : requests.map((q) => r.engine.check(q));
+    return many ? decisions : decisions[0];
+  };
+}
+
+/** A refusal goes into the trail like any decision; a full queue is counted by the log's own notice. */
+async function recordRefusal(audit: AuditLog | undefined, d: Decision, requestId: string | undefined): Promise<void> {
+  if (!audit) return;
+  try {
+    audit.record({ type: "decision", decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: d.error!, ...(requestId ? { id: requestId } : {}) });
+  } catch (e) {
+    if (!(e instanceof AuditOverflowError)) throw e;
+  }
+  await audit.flush();
+}
+
+/** Every event gets a deny in its own shape while the handler cannot start: a 500 for HTTP events. */
+function misconfigured(event: unknown, context: LambdaContextLike | undefined, reason: string): unknown {
+  const d = deny("misconfigured", reason);
+  if (isDirectEvent(event)) {
+    const many = Array.isArray(event) ? event : (event as { requests?: unknown[] }).requests;
+    return many ? many.map(() => ({ ...d })) : d;
+  }
+  const app = new Hono();
+  app.all("*", (c) => c.json(d, 500));
+  return (handle(app) as HttpHandler)(event as never, context as never);
+}

@@ -1,0 +1,57 @@
+import { hostname } from "node:os";
+import { AuditLog } from "../../audit/audit-log.js";
+import { makeChainId } from "../../audit/audited-check.js";
+import type { CompiledPolicy } from "../../engine/compile.js";
+import { runtimeConfig, type AuditConfig } from "../runtime-config.js";
+import { createSink } from "./create-sink.js";
+import { lastChainHead } from "./file-sink.js";
+
+/**
+ * Builds the audit writer for a Node process from, in order of precedence, an
+ * explicit sink (`--audit`), the environment (SAFECLAW_AUDIT_SINK,
+ * SAFECLAW_AUDIT_FORMAT, SAFECLAW_ON_AUDIT_FAILURE, SAFECLAW_AUDIT_SIGNING_KEY)
+ * and the policy's `audit:` block. Undefined when no sink is configured.
+ */
+export interface NodeAuditOptions {
+  env: Record<string, string | undefined>;
+  policy: CompiledPolicy;
+  instance: Record<string, string>;
+  chainParts: string[];
+  log: (message: string) => void;
+  autoFlushMs?: number;
+  groupCommit?: boolean;
+}
+
+export async function auditLogFromConfig(opts: NodeAuditOptions & { sink?: string; fallbackSink?: string }): Promise<AuditLog | undefined> {
+  const config = runtimeConfig(opts.env, opts.policy, {
+    ...(opts.sink !== undefined ? { sink: opts.sink } : {}),
+    ...(opts.fallbackSink !== undefined ? { fallbackSink: opts.fallbackSink } : {}),
+  }).audit;
+  return config ? createNodeAuditLog(config, opts) : undefined;
+}
+
+/** The audit writer of a Node process (server, Lambda, CLI): its sink, chain id and previous chain head. */
+export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOptions): Promise<AuditLog> {
+  const { env, policy } = opts;
+  const spec = config.sink;
+  const now = Date.now();
+  const options: ConstructorParameters<typeof AuditLog>[0] = {
+    sink: await createSink(spec, { format: config.format, env }),
+    chainId: makeChainId([...opts.chainParts, hostname(), String(process.pid)], now),
+    policy: policy.digest,
+    onAuditFailure: config.onAuditFailure,
+    log: opts.log,
+    instance: opts.instance,
+  };
+  if (opts.autoFlushMs !== undefined) options.autoFlushMs = opts.autoFlushMs;
+  if (opts.groupCommit) {
+    options.groupCommit = true;
+    options.defer = (fn) => void setImmediate(fn);
+  }
+  if (config.signingKey) options.signingKey = config.signingKey;
+  if (spec.kind === "file") {
+    const previous = await lastChainHead(spec.path);
+    if (previous) options.previous = previous;
+  }
+  return new AuditLog(options);
+}
