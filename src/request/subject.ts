@@ -1,3 +1,5 @@
+import type { Template } from "../match/template.js";
+
 /**
  * What a rule is tested against: one normalized action on one resource. A
  * request usually is one subject; a shell command line is one subject per
@@ -20,6 +22,13 @@ export interface Subject {
   arguments?: Record<string, unknown>;
   /** a file action implied by a command line (a redirection, or a file a command names) */
   viaRedirection?: boolean;
+  /**
+   * When part of `command` or `path` is only known at run time: the template
+   * it stands for (`command`/`path` then hold its source text, for reasons).
+   * Rules treat such a subject by may-match (deny) / must-match (allow); see
+   * match/template.ts. Absent means the field is exactly known.
+   */
+  templates?: { command?: Template; path?: Template };
 }
 
 /** One line naming a subject, for reasons and explanations (built only when needed). */
