@@ -23,6 +23,13 @@ export interface Subject {
   /** a file action implied by a command line (a redirection, or a file a command names) */
   viaRedirection?: boolean;
   /**
+   * A file a command line may touch without the engine knowing it does (a word
+   * of a program it does not model that names an existing-looking path, `jq -R .
+   * .env`): rules apply first-match as usual, but the policy default does not,
+   * so such a subject can make a decision stricter and never needs an allow.
+   */
+  possible?: boolean;
+  /**
    * When part of `command` or `path` is only known at run time: the template
    * it stands for (`command`/`path` then hold its source text, for reasons).
    * Rules treat such a subject by may-match (deny) / must-match (allow); see
