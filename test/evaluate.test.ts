@@ -43,7 +43,7 @@ describe("requests that cannot be understood are denied, never thrown", async ()
     [{ action: "file.*", path: "/x" }, /pattern/],
     [{ action: "file.read", path: "/x", host: "y" }, /does not belong/],
     [{ action: "file.read", path: "/x", extra: 1 }, /does not belong/],
-    [{ action: "env.read", key: "A=B" }, /without `=`/],
+    [{ action: "env.read", key: "A=B" }, /not an environment variable name/],
     [{ action: "mcp.call", server: "s" }, /needs `tool`/],
     [{ action: "file.read", path: "/x", context: [] }, /must be an object/],
     [{ action: "file.read", path: "/x", agent: {} }, /must be a string/],

@@ -101,7 +101,7 @@ export function decisionBody(request: unknown, d: Decision, requestId?: string):
       const v = r[f];
       if (typeof v === "string") target[f] = cap(redact(v));
     }
-    if (typeof r.port === "number") target.port = r.port;
+    if (typeof r.port === "number" && Number.isFinite(r.port)) target.port = r.port; // Infinity has no JSON: never let it break the record
     if (Object.keys(target).length > 0) body.target = target;
   }
   return body;

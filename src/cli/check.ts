@@ -1,8 +1,9 @@
-import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import type { AuditLog } from "../audit/audit-log.js";
 import { auditedCheck } from "../audit/audited-check.js";
 import { createEngine, type Engine } from "../engine/engine.js";
 import { deny, type Decision } from "../engine/decision.js";
+import { parseStrictJson } from "../request/strict-json.js";
 import { auditLogFromConfig } from "../runtime/node/audit-config.js";
 import { CliExit, EXIT, loadPolicyOrExit } from "./load-or-exit.js";
 import type { Io } from "./io.js";
@@ -15,11 +16,14 @@ Decides requests against a policy.
   --explain            add the rules considered, and why each did or did not match
   --audit <sink>       record every decision: stdout, a file path, or s3://bucket/prefix
                        (default: SAFECLAW_AUDIT_SINK, then the policy's audit: block)
-Without --request, reads one JSON request per line on stdin and prints one
-decision per line, in order. A line that is not JSON gets a deny with an
-\`error\` field, and the stream goes on. With an audit sink, each decision is
-printed only after its record is durable; if it cannot be made durable and
-onAuditFailure is deny (the default), the decision printed is a deny.
+Without --request, reads one JSON request per line on stdin (lines end at \\n
+only; a CR inside a line is JSON whitespace) and prints one decision per
+non-blank line, in order. A request's string \`id\` is echoed as \`id\` in its
+decision. A line that is not JSON, or JSON with more than one reading (a
+duplicate key, a number out of range), gets a deny with an \`error\` field, and
+the stream goes on. With an audit sink, each decision is printed only after its
+record is durable; if it cannot be made durable and onAuditFailure is deny (the
+default), the decision printed is a deny.
 
 exit: 0 allowed (or stream done), 2 denied, 3 require_approval, 1 invalid policy, 64 usage`;
 
@@ -47,8 +51,7 @@ export async function checkCommand(args: CheckArgs, io: Io, env: Record<string, 
       return d.decision === "allow" ? EXIT.ok : d.decision === "deny" ? EXIT.denied : EXIT.approval;
     }
     if (!io.stdin) throw new CliExit(EXIT.usage, "safeclaw check: give --request or JSON lines on stdin");
-    const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
-    for await (const line of lines) {
+    for await (const line of jsonLines(io.stdin)) {
       if (line.trim() === "") continue;
       io.stdout(JSON.stringify(await decide(line)));
     }
@@ -58,22 +61,52 @@ export async function checkCommand(args: CheckArgs, io: Io, env: Record<string, 
   }
 }
 
+/**
+ * Lines as JSON Lines defines them: ended by \\n alone. readline would also end
+ * a line at a lone \\r, which is whitespace inside JSON: one request would
+ * become two answers and every later answer would shift by one. A line that
+ * is not UTF-8 is passed on as text with U+FFFD, which no JSON request needs.
+ */
+export async function* jsonLines(input: Readable | AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  const decoder = new TextDecoder("utf-8", { fatal: false });
+  let pending: Buffer = Buffer.alloc(0);
+  for await (const chunk of input as AsyncIterable<Buffer | string>) {
+    pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, Buffer.from(chunk)]);
+    let start = 0;
+    for (let nl = pending.indexOf(0x0a); nl >= 0; nl = pending.indexOf(0x0a, start)) {
+      yield decoder.decode(pending.subarray(start, nl));
+      start = nl + 1;
+    }
+    pending = pending.subarray(start);
+  }
+  if (pending.length > 0) yield decoder.decode(pending);
+}
+
 async function decideLine(line: string, engine: Engine, log: AuditLog | undefined, explain: boolean, digest: string): Promise<Decision> {
-  let request: unknown;
-  try {
-    request = JSON.parse(line);
-  } catch (e) {
-    // An unparseable line is still a request that was refused: it is recorded like any other.
-    request = { unparseable: line.slice(0, 200) };
-    const d = deny("bad_json", `invalid request: request is not valid JSON: ${(e as Error).message}`, { policy: digest });
+  const parsed = parseStrictJson(line);
+  if (!parsed.ok) {
+    // An unreadable line is still a request that was refused: it is recorded like any other.
+    const d =
+      parsed.problem === "syntax"
+        ? deny("bad_json", `invalid request: request is ${parsed.message}`, { policy: digest })
+        : deny("invalid_request", `invalid request: ${parsed.message}`, { policy: digest, ...(parsed.at !== "" ? { field: parsed.at } : {}) });
     if (log) {
-      const { durable, seq } = log.record({ type: "decision", decision: "deny", rule: null, reason: d.reason, policy: digest, error: "bad_json" });
+      const { durable, seq } = log.record({ type: "decision", decision: "deny", rule: null, reason: d.reason, policy: digest, error: d.error! });
       d.audit = { chain: log.chainId, seq };
       await log.flush();
       await durable.catch(() => undefined);
     }
     return d;
   }
-  if (!log) return engine.check(request, { explain });
-  return auditedCheck(engine, log, request, { explain, flush: true });
+  const request = parsed.value;
+  const d = log ? await auditedCheck(engine, log, request, { explain, flush: true }) : engine.check(request, { explain });
+  return withRequestId(d, request);
+}
+
+/** The request's own `id`, first in its answer, so that a caller can match answers to requests. */
+function withRequestId(d: Decision, request: unknown): Decision {
+  if (request === null || typeof request !== "object" || !Object.hasOwn(request, "id")) return d;
+  const id = (request as { id: unknown }).id;
+  if (typeof id !== "string" || d.field === "id") return d;
+  return { id, ...d };
 }

@@ -2,6 +2,8 @@ import type { Effect } from "../policy/ir.js";
 
 /** The answer to one request. `allowed` is true only for `allow`. */
 export interface Decision {
+  /** the request's own `id`, echoed where answers are matched to requests by it (`safeclaw check`) */
+  id?: string;
   decision: Effect;
   allowed: boolean;
   /** id of the rule that decided, null when the default or an error did */
@@ -50,6 +52,8 @@ export const DECISION_ERRORS = {
   body_too_large: 413,
   batch_too_large: 413,
   unsupported_media_type: 415,
+  /** the body's `agent` is not the agent its bearer token names (HTTP, before the engine) */
+  agent_mismatch: 403,
   /** SDK gates: no policy to decide with, or the decision service could not be reached or answered nonsense */
   gate_unavailable: 503,
   no_endpoint: 503,

@@ -1,9 +1,10 @@
 import { Hono, type Context } from "hono";
 import { AuditOverflowError, type AuditLog } from "../audit/audit-log.js";
 import { auditedCheck, auditedCheckAll } from "../audit/audited-check.js";
+import { decisionBody } from "../audit/record.js";
 import { deny, statusOf, type Decision, type DecisionErrorCode } from "../engine/decision.js";
 import type { Engine } from "../engine/engine.js";
-import { bearerAuthorized } from "./bearer.js";
+import { bearerCheck, type ApiToken } from "./bearer.js";
 import { readJsonBody } from "./read-body.js";
 
 /**
@@ -23,8 +24,12 @@ export interface AppDeps {
   engine: Engine;
   policy: PolicyInfo;
   audit?: AuditLog;
-  /** bearer tokens accepted on /v1/*; none means no authentication (a loopback sidecar) */
-  tokens?: readonly string[];
+  /**
+   * bearer tokens accepted on /v1/*; none means no authentication (a loopback
+   * sidecar). A token that names an agent makes that name the `agent` of every
+   * request it sends (a body claiming another agent is refused with 403).
+   */
+  tokens?: readonly (string | ApiToken)[];
   /** flush the audit batch before answering (Lambda, Workers); the Node server batches instead */
   flushEachRequest?: boolean;
   maxBodyBytes?: number;
@@ -41,6 +46,7 @@ export function createApp(deps: AppDeps): Hono {
   const maxBatch = deps.maxBatch ?? 100;
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const log = deps.log ?? ((m: string) => console.error(m));
+  const auth = deps.tokens && deps.tokens.length > 0 ? bearerCheck(deps.tokens) : undefined;
 
   // Headers are set before the handler builds its response: editing a finished
   // response's headers costs the Node adapter its fast path.
@@ -63,9 +69,13 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.use("/v1/*", async (c, next) => {
-    if (deps.tokens && deps.tokens.length > 0 && !(await bearerAuthorized(c.req.header("authorization"), deps.tokens))) {
-      c.header("www-authenticate", 'Bearer realm="safeclaw"');
-      return error(c, 401, "unauthorized", "missing or invalid bearer token");
+    if (auth) {
+      const who = auth(c.req.header("authorization"));
+      if (!who.ok) {
+        c.header("www-authenticate", 'Bearer realm="safeclaw"');
+        return error(c, 401, "unauthorized", "missing or invalid bearer token");
+      }
+      if (who.agent !== undefined) c.set("agent" as never, who.agent as never);
     }
     await next();
   });
@@ -80,8 +90,12 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/v1/check", async (c) => {
     const id = c.get("requestId" as never) as string;
     const body = await readJsonBody(c.req.raw, maxBody);
-    if (!body.ok) return refuse(c, body.code, body.message, id);
-    const d = await decide(body.value, id, c.req.query("explain") === "true");
+    if (!body.ok) return refuse(c, body.code, body.message, id, body.field);
+    const agent = c.get("agent" as never) as string | undefined;
+    const asked = asAgent(body.value, agent, "");
+    // audited under the identity the token proves; the claim is in the reason
+    if (!asked.ok) return refuse(c, "agent_mismatch", asked.message, id, "agent", { ...(body.value as object), agent });
+    const d = await decide(asked.request, id, c.req.query("explain") === "true");
     // The hot route answers with plain-object headers: the Node adapter writes those without building a Headers object.
     return new Response(JSON.stringify(d), {
       status: statusOf(d.error), // 200 for what a policy (or an uncertainty) decided, else the error's own
@@ -92,10 +106,19 @@ export function createApp(deps: AppDeps): Hono {
   app.post("/v1/check/batch", async (c) => {
     const id = c.get("requestId" as never) as string;
     const body = await readJsonBody(c.req.raw, maxBody * 4);
-    if (!body.ok) return refuse(c, body.code, body.message, id);
-    const items = Array.isArray(body.value) ? body.value : (body.value as { requests?: unknown })?.requests;
-    if (!Array.isArray(items)) return refuse(c, "bad_shape", "body must be a JSON array of requests (or {\"requests\": [...]})", id, "body");
-    if (items.length > maxBatch) return refuse(c, "batch_too_large", `a batch holds at most ${maxBatch} requests, got ${items.length}`, id, "body");
+    if (!body.ok) return refuse(c, body.code, body.message, id, body.field);
+    const v = body.value;
+    const listed = Array.isArray(v) ? v : v !== null && typeof v === "object" && Object.hasOwn(v, "requests") ? (v as { requests: unknown }).requests : undefined;
+    if (!Array.isArray(listed)) return refuse(c, "bad_shape", "body must be a JSON array of requests (or {\"requests\": [...]})", id, "body");
+    if (listed.length > maxBatch) return refuse(c, "batch_too_large", `a batch holds at most ${maxBatch} requests, got ${listed.length}`, id, "body");
+    // One token, one identity: a batch in which any item claims another agent is refused whole.
+    const agent = c.get("agent" as never) as string | undefined;
+    const items: unknown[] = [];
+    for (let i = 0; i < listed.length; i++) {
+      const a = asAgent(listed[i], agent, `[${i}].`);
+      if (!a.ok) return refuse(c, "agent_mismatch", a.message, id, `[${i}].agent`);
+      items.push(a.request);
+    }
     const explain = c.req.query("explain") === "true";
     const decisions = deps.audit
       ? await auditedCheckAll(deps.engine, deps.audit, items, { explain, requestId: id })
@@ -120,12 +143,15 @@ export function createApp(deps: AppDeps): Hono {
 
   return app;
 
-  /** A request refused before the engine saw it: a JSON 4xx, and still a deny in the audit trail. */
-  async function refuse(c: Context, code: RefusalCode, message: string, requestId: string, field?: string) {
-    const d = deny(code, `refused: ${message}`, { policy: deps.policy.digest, ...(field ? { field } : {}) });
+  /**
+   * A request refused before the engine saw it: a JSON 4xx, and still a deny in
+   * the audit trail (with what was asked, when the body could be read).
+   */
+  async function refuse(c: Context, code: RefusalCode, message: string, requestId: string, field?: string, request?: unknown) {
+    const d = deny(code, `${code === "invalid_request" ? "invalid request" : "refused"}: ${message}`, { policy: deps.policy.digest, ...(field ? { field } : {}) });
     if (deps.audit) {
       try {
-        const rec = deps.audit.record({ type: "decision", id: requestId, decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: code });
+        const rec = deps.audit.record(request === undefined ? { type: "decision", id: requestId, decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: code } : decisionBody(request, d, requestId));
         d.audit = { chain: deps.audit.chainId, seq: rec.seq };
         if (deps.flushEachRequest) await deps.audit.flush();
       } catch (e) {
@@ -137,8 +163,24 @@ export function createApp(deps: AppDeps): Hono {
   }
 }
 
-type RefusalCode = Extract<DecisionErrorCode, "bad_json" | "bad_encoding" | "bad_shape" | "body_too_large" | "batch_too_large" | "unsupported_media_type">;
-type RefusalStatus = 400 | 413 | 415;
+type RefusalCode = Extract<DecisionErrorCode, "bad_json" | "bad_encoding" | "bad_shape" | "invalid_request" | "agent_mismatch" | "body_too_large" | "batch_too_large" | "unsupported_media_type">;
+type RefusalStatus = 400 | 403 | 413 | 415;
+
+/**
+ * The request as the token's identity sends it: with `agent` set to the name
+ * the token stands for. A body that names no agent gets it; one that names the
+ * same agent is unchanged; one that names another is refused (403), because a
+ * caller claiming to be someone its token is not is either misconfigured or
+ * trying it on. Anything that is not an object goes on to be refused by the engine.
+ */
+function asAgent(request: unknown, agent: string | undefined, at: string): { ok: true; request: unknown } | { ok: false; message: string } {
+  if (agent === undefined || request === null || typeof request !== "object" || Array.isArray(request)) return { ok: true, request };
+  if (!Object.hasOwn(request, "agent")) return { ok: true, request: { ...request, agent } };
+  const claimed = (request as { agent: unknown }).agent;
+  if (claimed === agent) return { ok: true, request };
+  const shown = typeof claimed === "string" ? `\`${JSON.stringify(claimed.slice(0, 128)).slice(1, -1)}\`` : `a ${claimed === null ? "null" : typeof claimed}`;
+  return { ok: false, message: `${at}agent is ${shown} but the bearer token is agent \`${agent}\`; omit \`agent\` or send \`${agent}\`` };
+}
 
 function error(c: Context, status: 401 | 404 | 405, code: string, message: string) {
   return c.json({ error: { code, message } }, status);

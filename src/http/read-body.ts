@@ -1,9 +1,15 @@
+import { parseStrictJson } from "../request/strict-json.js";
+
 /**
  * Reads a JSON request body with the checks an API owes its callers: the
  * content type (415), a size limit enforced while reading, not after (413),
- * and JSON that parses (400).
+ * JSON that parses (400 bad_json), and JSON with one reading only (400
+ * invalid_request naming the place: a duplicate key, a number out of range,
+ * a lone surrogate; see request/strict-json.ts).
  */
-export type BodyResult = { ok: true; value: unknown } | { ok: false; code: "unsupported_media_type" | "body_too_large" | "bad_encoding" | "bad_json"; message: string };
+export type BodyResult =
+  | { ok: true; value: unknown }
+  | { ok: false; code: "unsupported_media_type" | "body_too_large" | "bad_encoding" | "bad_json" | "invalid_request"; message: string; field?: string };
 
 export async function readJsonBody(req: Request, maxBytes: number): Promise<BodyResult> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
@@ -59,9 +65,8 @@ function parseJson(bytes: Uint8Array): BodyResult {
     return { ok: false, code: "bad_encoding", message: "body is not valid UTF-8" };
   }
   if (text.trim() === "") return { ok: false, code: "bad_json", message: "body is empty" };
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (e) {
-    return { ok: false, code: "bad_json", message: `body is not valid JSON: ${(e as Error).message}` };
-  }
+  const r = parseStrictJson(text);
+  if (r.ok) return r;
+  if (r.problem === "syntax") return { ok: false, code: "bad_json", message: `body is ${r.message}` };
+  return { ok: false, code: "invalid_request", message: r.message, ...(r.at !== "" ? { field: r.at } : {}) };
 }

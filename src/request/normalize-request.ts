@@ -5,6 +5,7 @@ import { analyzeCommand } from "../shell/command-checks.js";
 import { printable } from "../net/host-name.js";
 import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
+import { wellFormed } from "./strict-json.js";
 
 /**
  * Checks a request's shape and brings it to normal form. Anything it does not
@@ -30,6 +31,7 @@ const CUSTOM_FIELDS = new Map(Object.entries(requestFields("custom.action")));
 
 export const MAX_COMMAND_LENGTH = ACTION_SCHEMA["shell.execute"].fields.command.max;
 const MAX_CONTEXT_JSON = 65_536;
+const MAX_OBJECT_DEPTH = 100;
 const METHOD = /^[A-Za-z]{1,32}$/;
 
 /** A request the engine cannot take as it is: which field, and why. */
@@ -47,12 +49,15 @@ export function normalizeRequest(input: unknown, opts: { cwd?: string } = {}): R
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     return { ok: false, code: "invalid_request", reason: `request must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}` };
   }
+  // Every read is of an own property: a polluted Object.prototype (`agent`, `path`) never fills a field in.
   const r = input as Record<string, unknown>;
   if (!Object.hasOwn(r, "action")) return { ok: false, code: "invalid_request", reason: "request has no `action`", field: "action" };
-  if (typeof r.action !== "string") return { ok: false, code: "invalid_request", reason: "`action` must be a string", field: "action" };
-  const parsed = canonicalAction(r.action);
+  const name = r.action;
+  if (typeof name !== "string") return { ok: false, code: "invalid_request", reason: "`action` must be a string", field: "action" };
+  if (name.length > 256 || CONTROL.test(name) || !wellFormed(name)) return { ok: false, code: "invalid_request", reason: `\`action\` \`${printable(name.slice(0, 256))}\` is not an action name`, field: "action" };
+  const parsed = canonicalAction(name);
   if (!parsed.ok) return { ok: false, code: "invalid_request", reason: parsed.message + (parsed.help ? ` (${parsed.help})` : ""), field: "action" };
-  if (parsed.wildcard) return { ok: false, code: "invalid_request", reason: `\`${r.action}\` is a pattern; a request names one action`, field: "action" };
+  if (parsed.wildcard) return { ok: false, code: "invalid_request", reason: `\`${name}\` is a pattern; a request names one action`, field: "action" };
   const action = parsed.action;
   try {
     return { ok: true, request: build(action, r, opts) };
@@ -73,8 +78,10 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
   const base: Subject = { action };
   const agent = optString(r, "agent", max("agent"));
   if (agent !== undefined) base.agent = agent;
-  if (r.context !== undefined) base.context = jsonObject(r.context, "context");
-  if (r.arguments !== undefined) base.arguments = jsonObject(r.arguments, "arguments");
+  const context = own(r, "context");
+  if (context !== undefined) base.context = jsonObject(context, "context");
+  const args = own(r, "arguments");
+  if (args !== undefined) base.arguments = jsonObject(args, "arguments");
   const id = optString(r, "id", max("id"));
   const out: NormalizedRequest = { action, subjects: [] };
   if (id !== undefined) out.id = id;
@@ -90,7 +97,7 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
     }
     case "env.read": {
       const key = reqString(r, "key", max("key"));
-      if (key.length === 0 || /[=\u0000]/.test(key)) throw new Bad("`key` must be a non-empty name without `=` or NUL", "key");
+      if (!ENV_NAME.test(key)) throw new Bad(`\`key\` \`${printable(key.slice(0, 256))}\` is not an environment variable name (letters, digits and \`_\`, not starting with a digit; no \`=\`, \`*\`, \`$\`, spaces)`, "key");
       base.key = key;
       out.subjects.push(base);
       break;
@@ -183,27 +190,90 @@ function resolve(raw: string, cwd: string | undefined, what: string, field = wha
   return p.path;
 }
 
-function reqString(r: Record<string, unknown>, k: string, max: number): string {
-  if (r[k] === undefined) throw new Bad(`a \`${r.action}\` request needs \`${k}\``, k);
-  return optString(r, k, max)!;
+/** An own property of the request, or undefined: never one inherited from a prototype. */
+function own(r: Record<string, unknown>, k: string): unknown {
+  return Object.hasOwn(r, k) ? r[k] : undefined;
 }
 
-function optString(r: Record<string, unknown>, k: string, max: number): string | undefined {
-  const v = r[k];
-  if (v === undefined) return undefined;
-  if (typeof v !== "string") throw new Bad(`\`${k}\` must be a string, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`, k);
-  if (v.length > max) throw new Bad(`\`${k}\` is longer than ${max} characters`, k);
+function reqString(r: Record<string, unknown>, k: string, max: number): string {
+  const v = optString(r, k, max);
+  if (v === undefined) throw new Bad(`a \`${printable(String(r.action))}\` request needs \`${k}\``, k);
   return v;
 }
 
+// Control characters (C0, DEL, C1) in a name-like field: a NUL ends the string
+// for C consumers, CR/LF forge lines in logs, and terminals act on the rest.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// A command line legitimately holds tabs and newlines (they are shell syntax); nothing else.
+const COMMAND_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+// POSIX: an environment variable name is letters, digits and `_`, not starting with a digit.
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Fields where a stray control character is not a malformed request but a reading
+// that consumers disagree on (URL parsers drop tabs and newlines; a path with a
+// newline is a different file to every tool that splits lines): uncertain.
+const UNCERTAIN_CONTROL = new Set(["url", "host", "path", "cwd"]);
+
+function optString(r: Record<string, unknown>, k: string, max: number): string | undefined {
+  const v = own(r, k);
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw new Bad(`\`${k}\` must be a string, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`, k);
+  if (v.length > max) throw new Bad(`\`${k}\` is longer than ${max} characters`, k);
+  const control = (k === "command" ? COMMAND_CONTROL : CONTROL).exec(v);
+  if (control) {
+    const c = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    if (control[0] === "\u0000") throw new Bad(`\`${k}\` contains a NUL byte`, k);
+    if (k === "command") throw new Bad(`uncertain: \`command\` contains the control character ${c}; shells, terminals and logs read it differently (only tab and newline are taken)`, k, "uncertain");
+    if (UNCERTAIN_CONTROL.has(k)) throw new Bad(`uncertain: \`${k}\` contains the control character ${c}, which consumers read differently`, k, "uncertain");
+    throw new Bad(`\`${k}\` contains the control character ${c}`, k);
+  }
+  if (!wellFormed(v)) throw new Bad(`\`${k}\` holds a lone surrogate (not well-formed Unicode); consumers would replace or reject it`, k);
+  return v;
+}
+
+/**
+ * Free-form request data (`context`, `arguments`) must be plain JSON, as the
+ * rules and the audit record read it: plain objects and arrays, strings,
+ * finite numbers, booleans, null. In-process callers can hand over anything
+ * (Infinity, a Date, a function, a cycle); such a value is refused here, not
+ * silently turned into something else by JSON.stringify.
+ */
 function jsonObject(v: unknown, k: string): Record<string, unknown> {
   if (v === null || typeof v !== "object" || Array.isArray(v)) throw new Bad(`\`${k}\` must be an object`, k);
-  let size: number;
-  try {
-    size = JSON.stringify(v).length;
-  } catch {
-    throw new Bad(`\`${k}\` is not plain JSON`, k);
-  }
+  const problem = notPlainJson(v, k, 0);
+  if (problem) throw new Bad(problem, k);
+  const size = JSON.stringify(v).length;
   if (size > MAX_CONTEXT_JSON) throw new Bad(`\`${k}\` is larger than ${MAX_CONTEXT_JSON} bytes of JSON`, k);
   return v as Record<string, unknown>;
+}
+
+function notPlainJson(v: unknown, at: string, depth: number): string | undefined {
+  switch (typeof v) {
+    case "string":
+      return wellFormed(v) ? undefined : `\`${at}\` holds a lone surrogate (not well-formed Unicode)`;
+    case "number":
+      return Number.isFinite(v) ? undefined : `\`${at}\` is ${v}, which JSON cannot carry`;
+    case "boolean":
+      return undefined;
+    case "object": {
+      if (v === null) return undefined;
+      if (depth >= MAX_OBJECT_DEPTH) return `\`${at}\` is nested deeper than ${MAX_OBJECT_DEPTH} levels (or is circular)`;
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const p = notPlainJson(v[i], `${at}[${i}]`, depth + 1);
+          if (p) return p;
+        }
+        return undefined;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return `\`${at}\` is not plain JSON (an object of a class)`;
+      for (const key of Object.keys(v)) {
+        if (!wellFormed(key)) return `a key in \`${at}\` holds a lone surrogate`;
+        const p = notPlainJson((v as Record<string, unknown>)[key], `${at}.${key}`, depth + 1);
+        if (p) return p;
+      }
+      return undefined;
+    }
+    default:
+      return `\`${at}\` is not plain JSON (${typeof v})`;
+  }
 }

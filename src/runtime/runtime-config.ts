@@ -3,6 +3,7 @@ import type { AuditFormat } from "../audit/lines.js";
 import { parseSigningKey, type SigningKey } from "../audit/signing.js";
 import { parseSinkSpec, type SinkSpec } from "../audit/sink-spec.js";
 import type { CompiledPolicy } from "../engine/compile.js";
+import type { ApiToken } from "../http/bearer.js";
 import type { PolicyInfo } from "../http/create-app.js";
 
 /**
@@ -13,8 +14,8 @@ import type { PolicyInfo } from "../http/create-app.js";
  * then the policy's `audit:` block, then the runtime's fallback.
  */
 export interface RuntimeConfig {
-  /** bearer tokens accepted on /v1/*; empty means no authentication */
-  tokens: string[];
+  /** bearer tokens accepted on /v1/*, each with the agent it names (if any); empty means no authentication */
+  tokens: ApiToken[];
   audit: AuditConfig | undefined;
 }
 
@@ -47,13 +48,37 @@ export function runtimeConfig(env: Record<string, unknown>, policy: CompiledPoli
   return { tokens: parseTokens(text(env, "SAFECLAW_API_TOKENS")), audit: auditConfig(env, policy, opts) };
 }
 
-/** `SAFECLAW_API_TOKENS`: comma-separated; blanks around and between tokens are ignored. */
-export function parseTokens(raw: string | undefined): string[] {
-  return (raw ?? "")
-    .split(",")
-    .map((t) => t.trim())
-    .filter(Boolean);
+/**
+ * `SAFECLAW_API_TOKENS`: comma-separated entries, blanks around them ignored.
+ * An entry is `name:token` (the token stands for agent `name`) or a bare
+ * `token` (it authenticates; the request's own `agent` stands). The name ends
+ * at the first `:`, so a token containing `:` must be given with a name. A
+ * malformed entry is a ConfigError that never shows the token itself.
+ */
+export function parseTokens(raw: string | undefined): ApiToken[] {
+  const out: ApiToken[] = [];
+  const seen = new Set<string>();
+  const entries = (raw ?? "").split(",").map((t) => t.trim());
+  entries.forEach((entry, i) => {
+    if (entry === "") return;
+    const where = `SAFECLAW_API_TOKENS entry ${i + 1}`;
+    const colon = entry.indexOf(":");
+    const t: ApiToken = colon < 0 ? { token: entry } : { agent: entry.slice(0, colon), token: entry.slice(colon + 1) };
+    if (t.agent !== undefined && !AGENT_NAME.test(t.agent)) {
+      throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: agent name \`${t.agent.slice(0, 64)}\` must be 1-128 letters, digits or \`._@/-\` (the form is name:token)`);
+    }
+    if (t.token === "") throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: the token after \`${t.agent}:\` is empty`);
+    if (/[\s\u0000-\u001f\u007f]/.test(t.token)) throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: the token contains whitespace or control characters`);
+    // One token, two identities would make the caller's identity depend on list order.
+    if (seen.has(t.token)) throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: the same token is listed twice`);
+    seen.add(t.token);
+    out.push(t);
+  });
+  return out;
 }
+
+/** What a token may name: the characters of an agent id, no pattern characters (a policy's `agent: "ci-*"` matches it). */
+const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@/-]{0,127}$/;
 
 function auditConfig(env: Record<string, unknown>, policy: CompiledPolicy, opts: RuntimeConfigOptions): AuditConfig | undefined {
   const fromPolicy = policy.ir.audit;

@@ -65,7 +65,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? env.HOST ?? "127.0.0.1";
   const port = opts.port ?? Number(env.PORT ?? 9800);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServeError(`PORT \`${env.PORT}\` is not a port number`);
-  const tokens = parseTokens(env.SAFECLAW_API_TOKENS);
+  let tokens: ReturnType<typeof parseTokens>;
+  try {
+    tokens = parseTokens(env.SAFECLAW_API_TOKENS);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ServeError(e.message);
+    throw e;
+  }
   if (tokens.length === 0 && !isLoopback(host) && !opts.insecureNoAuth) {
     throw new ServeError(`refusing to listen on ${host} without SAFECLAW_API_TOKENS; set tokens, listen on 127.0.0.1, or pass --insecure-no-auth`);
   }
