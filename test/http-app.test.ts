@@ -58,6 +58,34 @@ describe("POST /v1/check", () => {
     expect(lines.map((l) => JSON.parse(l)).find((r) => r.type === "decision")).toMatchObject({ decision: "deny", error: code });
   });
 
+  it.each([
+    ["duplicate key (last-wins path swap)", '{"action":"file.read","path":"/etc/passwd","path":"/app/x"}', "path", /duplicate key `path`/],
+    ["duplicate key in context", '{"action":"file.read","path":"/app/x","context":{"a":1,"a":2}}', "context.a", /duplicate key `context.a`/],
+    ["port 1e309", '{"action":"network.request","host":"example.com","port":1e309}', "port", /out of range/],
+    ["integer past 2^53", '{"action":"x.y","context":{"n":9007199254740993}}', "context.n", /not exactly representable/],
+    ["lone surrogate", '{"action":"file.read","path":"/app/\\ud800"}', "path", /lone surrogate/],
+  ])("JSON with two readings is a 400 invalid_request naming the place, audited: %s", async (_name, body, field, reason) => {
+    const { post, lines } = await setup();
+    const res = await post("/v1/check", body);
+    expect(res.status).toBe(400);
+    const d = await res.json();
+    expect(d).toMatchObject({ decision: "deny", allowed: false, error: "invalid_request", field, audit: { chain: "http" } });
+    expect(d.reason).toMatch(reason);
+    const rec = lines.map((l) => JSON.parse(l)).find((r) => r.type === "decision");
+    expect(rec).toMatchObject({ decision: "deny", error: "invalid_request", reason: d.reason });
+    expect(verifyLines(asLines(lines)).ok).toBe(true);
+  });
+
+  it("an Infinity port from an in-process caller is a 400 with an audit record, never a 500", async () => {
+    const { app, lines } = await setup();
+    // the strict reader stops 1e309 first; this is the engine's own answer for the value, audited like any other
+    const engine = await engineFromText(POLICY);
+    expect(engine.check({ action: "network.request", host: "example.com", port: Infinity })).toMatchObject({ error: "invalid_request", field: "port" });
+    const res = await app.request("/v1/check/batch", { method: "POST", body: '[{"action":"network.request","host":"example.com","port":1e309}]', headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(lines.some((l) => l.includes('"invalid_request"'))).toBe(true);
+  });
+
   it("a request the engine cannot understand is a 400 deny naming the field", async () => {
     const { post } = await setup();
     const res = await post("/v1/check", '{"action":"file.read","path":42}');

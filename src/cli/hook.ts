@@ -8,14 +8,19 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { stdioGateFromFiles } from "../sdk/file-gate.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
+import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
 
-export const HOOK_HELP = `usage: safeclaw hook claude-code (--policy <file|dir> | --endpoint <url> [--token <t>])
+export const HOOK_HELP = `usage: safeclaw hook claude-code (--policy <file|dir> | --endpoint <url> [--token <t>]) [--agent <name>]
 
 A Claude Code PreToolUse hook: reads the hook event (JSON) on stdin and prints
 {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision":
 "allow" | "deny" | "ask", "permissionDecisionReason": "..."}} on stdout.
 require_approval becomes "ask". Anything that goes wrong is a "deny".
 The token may also come from SAFECLAW_TOKEN, the endpoint from SAFECLAW_ENDPOINT.
+Every request carries agent <name>: --agent, else SAFECLAW_AGENT, else
+"claude-code" (never taken from the hook event: a session id is not an
+identity, and a new one would reset per-agent rate limits). With a token that
+names an agent (SAFECLAW_API_TOKENS=name:token on the server), give that name.
 
 .claude/settings.json:
   {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [{"type": "command",
@@ -28,7 +33,7 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
   if (kind !== "claude-code") throw new CliExit(EXIT.usage, `safeclaw hook: unknown hook \`${kind ?? ""}\` (supported: claude-code)\n\n${HOOK_HELP}`);
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: rest, options: { policy: { type: "string", multiple: true, short: "p" }, endpoint: { type: "string" }, token: { type: "string" } }, strict: true }).values;
+    values = parseArgs({ args: rest, options: { policy: { type: "string", multiple: true, short: "p" }, endpoint: { type: "string" }, token: { type: "string" }, agent: { type: "string" } }, strict: true }).values;
   } catch (e) {
     throw new CliExit(EXIT.usage, `safeclaw hook: ${(e as Error).message}`);
   }
@@ -37,6 +42,13 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     io.stdout(JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } }));
     return EXIT.ok;
   };
+  let agent: string;
+  try {
+    agent = parseAgentName((values.agent as string | undefined) ?? (env.SAFECLAW_AGENT || undefined) ?? "claude-code", values.agent !== undefined ? "--agent" : "SAFECLAW_AGENT");
+  } catch (e) {
+    if (e instanceof ConfigError) return answer({ decision: "deny", reason: `${e.message}; denied` });
+    throw e;
+  }
   try {
     const endpoint = (values.endpoint as string | undefined) ?? env.SAFECLAW_ENDPOINT;
     const policies = (values.policy as string[] | undefined) ?? [];
@@ -56,14 +68,14 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
 
     let text = "";
     if (io.stdin) for await (const chunk of io.stdin) text += chunk;
-    let event: { tool_name?: unknown; tool_input?: unknown; cwd?: unknown; session_id?: unknown };
+    let event: { tool_name?: unknown; tool_input?: unknown; cwd?: unknown };
     try {
       event = JSON.parse(text);
     } catch {
       return answer({ decision: "deny", reason: "hook input is not JSON; denied" });
     }
     if (typeof event?.tool_name !== "string") return answer({ decision: "deny", reason: "hook input has no tool_name; denied" });
-    const ctx = { ...(typeof event.cwd === "string" ? { cwd: event.cwd } : {}), agent: `claude-code${typeof event.session_id === "string" ? ":" + event.session_id : ""}` };
+    const ctx = { ...(typeof event.cwd === "string" ? { cwd: event.cwd } : {}), agent };
     const requests = mapToolCall(event.tool_name, event.tool_input, ctx);
     const verdict = strictest(await gate.checkBatch(requests));
     await audit?.close();

@@ -8,26 +8,36 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { stdioGateFromFiles } from "../sdk/file-gate.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
+import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
 
-export const MCP_PROXY_HELP = `usage: safeclaw mcp-proxy (--policy <p> | --endpoint <url> [--token <t>]) --server <name> -- <command> [args...]
+export const MCP_PROXY_HELP = `usage: safeclaw mcp-proxy (--policy <p> | --endpoint <url> [--token <t>]) --server <name> [--agent <name>] -- <command> [args...]
 
 Runs an MCP server over stdio and sits between it and the client: every
 message is forwarded unchanged, except \`tools/call\` requests, which are
 decided first (as mcp.call with the server name, plus the file actions of
 filesystem tools); a refused call is answered with a JSON-RPC error and never
-reaches the server. A line that is not JSON is not forwarded.`;
+reaches the server. A line that is not JSON is not forwarded. Requests carry
+agent <name> from --agent, else SAFECLAW_AGENT, else none.`;
 
 export async function mcpProxyCommand(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
   const dash = args.indexOf("--");
   if (dash < 0 || dash === args.length - 1) throw new CliExit(EXIT.usage, `safeclaw mcp-proxy: give the server command after --\n\n${MCP_PROXY_HELP}`);
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: args.slice(0, dash), options: { policy: { type: "string", multiple: true }, endpoint: { type: "string" }, token: { type: "string" }, server: { type: "string" } }, strict: true }).values;
+    values = parseArgs({ args: args.slice(0, dash), options: { policy: { type: "string", multiple: true }, endpoint: { type: "string" }, token: { type: "string" }, server: { type: "string" }, agent: { type: "string" } }, strict: true }).values;
   } catch (e) {
     throw new CliExit(EXIT.usage, `safeclaw mcp-proxy: ${(e as Error).message}`);
   }
   const server = values.server as string | undefined;
   if (!server) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: --server <name> is required (it is what policies match on)");
+  const agentRaw = (values.agent as string | undefined) ?? (env.SAFECLAW_AGENT || undefined);
+  let agent: string | undefined;
+  try {
+    agent = agentRaw === undefined ? undefined : parseAgentName(agentRaw, values.agent !== undefined ? "--agent" : "SAFECLAW_AGENT");
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliExit(EXIT.usage, `safeclaw mcp-proxy: ${e.message}`);
+    throw e;
+  }
   let gate: SafeClawGate;
   let audit: AuditLog | undefined;
   const policies = (values.policy as string[] | undefined) ?? [];
@@ -66,7 +76,7 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
         io.stderr("safeclaw mcp-proxy: dropped a line that is not JSON");
         continue;
       }
-      const verdict = await gateMcpMessage(gate, server, message);
+      const verdict = await gateMcpMessage(gate, server, message, agent !== undefined ? { agent } : {});
       if (verdict.forward) child.stdin!.write(line + "\n");
       else io.stdout(JSON.stringify(verdict.response));
     }

@@ -75,7 +75,8 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
     if (Object.hasOwn(r, k) && !fields.has(k)) throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${[...fields.keys()].join(", ")})`, k);
   }
   const max = (k: string) => fields.get(k)?.max ?? 1024;
-  const base: Subject = { action };
+  // No prototype: a polluted Object.prototype.agent is not an agent the rules see.
+  const base = { __proto__: null, action } as unknown as Subject;
   const agent = optString(r, "agent", max("agent"));
   if (agent !== undefined) base.agent = agent;
   const context = own(r, "context");

@@ -77,8 +77,14 @@ export function parseTokens(raw: string | undefined): ApiToken[] {
   return out;
 }
 
-/** What a token may name: the characters of an agent id, no pattern characters (a policy's `agent: "ci-*"` matches it). */
+/** What a token (or a hook's, a proxy's configuration) may name: the characters of an agent id, no pattern characters. */
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._@/-]{0,127}$/;
+
+/** An agent name from configuration (`--agent`, SAFECLAW_AGENT), checked like a token's name. */
+export function parseAgentName(raw: string, setting: string): string {
+  if (!AGENT_NAME.test(raw)) throw new ConfigError(setting, `${setting}: agent name \`${raw.slice(0, 64)}\` must be 1-128 letters, digits or \`._@/-\``);
+  return raw;
+}
 
 function auditConfig(env: Record<string, unknown>, policy: CompiledPolicy, opts: RuntimeConfigOptions): AuditConfig | undefined {
   const fromPolicy = policy.ir.audit;
