@@ -161,3 +161,35 @@ describe("every mistake is an error at its file:line:col", () => {
     expect(p.warnings[0]).toMatchObject({ severity: "warning", line: 3, column: 9 });
   });
 });
+
+describe("condition keys documented on a rule work on a rule", async () => {
+  const { engineFromText } = await import("./helpers.js");
+  it.each([
+    ["not: directly on a rule", "rules:\n- id: r\n  action: file.read\n  not: {path: '/etc/**'}\n  effect: allow", [["/app/x", "allow"], ["/etc/passwd", "deny"]]],
+    ["any: directly on a rule", "rules:\n- id: r\n  action: file.read\n  any: [{path: '/a/**'}, {path: '/b/**'}]\n  effect: allow", [["/a/x", "allow"], ["/b/y", "allow"], ["/c/z", "deny"]]],
+    ["all: directly on a rule", "rules:\n- id: r\n  action: file.read\n  all: [{path: '/a/**'}, {path: '**/*.md'}]\n  effect: allow", [["/a/x.md", "allow"], ["/a/x.ts", "deny"], ["/b/x.md", "deny"]]],
+    ["not: and a field together", "rules:\n- id: r\n  action: file.read\n  path: '/app/**'\n  not: {path: '**/.env'}\n  effect: allow", [["/app/src/a.ts", "allow"], ["/app/.env", "deny"]]],
+    ["rule-level any: in a deny before an allow", "rules:\n- id: d\n  action: file.read\n  any: [{path: '**/.env'}, {path: '**/*.pem'}]\n  effect: deny\n- {id: a, action: file.read, path: '/app/**', effect: allow}", [["/app/.env", "deny"], ["/app/k.pem", "deny"], ["/app/k.ts", "allow"]]],
+  ])("%s", async (_n, text, cases) => {
+    const e = await engineFromText(text as string);
+    for (const [path, want] of cases as string[][]) expect({ path, d: e.check({ action: "file.read", path }).decision }).toEqual({ path, d: want });
+  });
+
+  it("same meaning, same digest, as under `conditions:`", () => {
+    const a = parsePolicy([{ name: "a.yaml", text: "rules:\n- {id: r, action: file.read, effect: allow, not: {path: '/etc/**'}}" }]);
+    const b = parsePolicy([{ name: "a.yaml", text: "rules:\n- {id: r, action: file.read, effect: allow, conditions: {not: {path: '/etc/**'}}}" }]);
+    expect(a.ok && b.ok && JSON.stringify(a.ir.rules[0]!.when)).toBe(b.ok && JSON.stringify(b.ir.rules[0]!.when));
+  });
+
+  it.each([
+    ["a misspelled composer is still an unknown key", "rules:\n- {action: file.read, effect: allow, nto: {path: /x}}", "unknown_key"],
+    ["any: must be a list", "rules:\n- {action: file.read, effect: allow, any: {path: /x}}", "bad_type"],
+    ["not: must be a map", "rules:\n- {action: file.read, effect: allow, not: [/x]}", "bad_type"],
+    ["a field under not: is checked against the action", "rules:\n- {action: file.read, effect: allow, not: {host: x.com}}", "bad_value"],
+    ["effect: constructor is not an effect", "rules:\n- {action: file.read, path: /x, effect: constructor}", "unknown_effect"],
+    ["effect: toString is not an effect", "rules:\n- {action: file.read, path: /x, effect: toString}", "unknown_effect"],
+    ["window: 1 constructor is not a duration", "rules:\n- {action: file.read, path: /x, effect: allow, rateLimit: {maxRequests: 1, window: '1 constructor'}}", "bad_value"],
+  ])("%s", (_n, text, code) => {
+    expect(one(text)).toMatchObject({ code });
+  });
+});

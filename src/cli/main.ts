@@ -17,7 +17,7 @@ usage: safeclaw <command> [options]
 
 commands:
   init [dir]                 write a deny-by-default safeclaw.config.yaml
-  validate [files|dir]       check policy files; errors as file:line:col
+  validate [--strict] [files|dir]  check policy files; errors and warnings as file:line:col
   check --policy <p> [...]   decide requests (one with --request, or JSON lines on stdin)
   audit verify|export|keygen check, export or sign the audit trail
   serve [--policy <p>]       run the decision server (HTTP API)
@@ -52,8 +52,8 @@ export async function main(argv: string[], io: Io, env: Record<string, string | 
         return initCommand(positionals[0], io);
       }
       case "validate": {
-        const { positionals } = parse(rest, {});
-        return await validateCommand(positionals, io);
+        const { values, positionals } = parse(rest, { strict: { type: "boolean" } });
+        return await validateCommand(positionals, io, { strict: values.strict === true });
       }
       case "check": {
         const { values } = parse(rest, {

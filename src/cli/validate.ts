@@ -1,17 +1,29 @@
-import { loadPolicyOrExit } from "./load-or-exit.js";
+import { formatPolicyError } from "../policy/errors.js";
+import { policyTraps } from "../engine/policy-traps.js";
+import { CliExit, EXIT, loadPolicyOrExit } from "./load-or-exit.js";
 import type { Io } from "./io.js";
 
-export const VALIDATE_HELP = `usage: safeclaw validate [<file|dir>...]
+export const VALIDATE_HELP = `usage: safeclaw validate [--strict] [<file|dir>...]
 
 Checks policy files and prints every problem as file:line:col.
 With no argument, validates the policy found in the current directory
 (safeclaw.config.yaml, safeclaw.policy.yaml, safeclaw.yaml or .safeclaw/policies/).
 
-exit: 0 valid, 1 invalid`;
+Besides errors it warns about policy traps: a deny or require_approval rule
+that an earlier allow (or a weaker earlier rule) shadows, wholly or in part,
+and an allow broader than it reads (no condition at all, \`path: "**"\`,
+\`command: "*"\`, \`host: "*"\`).
+  --strict   warnings are errors (exit 1)
 
-export async function validateCommand(paths: string[], io: Io): Promise<number> {
-  const { policy } = await loadPolicyOrExit(paths, io.stderr);
+exit: 0 valid, 1 invalid (or any warning with --strict)`;
+
+export async function validateCommand(paths: string[], io: Io, opts: { strict?: boolean } = {}): Promise<number> {
+  const { policy, warnings } = await loadPolicyOrExit(paths, io.stderr);
+  const traps = policyTraps(policy);
+  for (const w of traps) io.stderr(formatPolicyError(w));
   const n = policy.rules.length;
-  io.stdout(`ok: ${n} rule${n === 1 ? "" : "s"} from ${policy.ir.sources.join(", ")}; default ${policy.ir.defaultAction}; ${policy.digest}`);
+  const count = warnings.length + traps.length;
+  if (opts.strict && count > 0) throw new CliExit(EXIT.invalid, `safeclaw: ${count} warning${count === 1 ? "" : "s"}, which --strict makes errors`);
+  io.stdout(`ok: ${n} rule${n === 1 ? "" : "s"} from ${policy.ir.sources.join(", ")}; default ${policy.ir.defaultAction}; ${policy.digest}${count > 0 ? `; ${count} warning${count === 1 ? "" : "s"}` : ""}`);
   return 0;
 }

@@ -12,7 +12,7 @@ export function parseDuration(v: string | number): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)?\s*([a-zA-Z]+)\s*$/.exec(v) ?? /^\s*(\d+(?:\.\d+)?)\s*$/.exec(v);
   if (!m) return undefined;
   const n = m[1] === undefined ? 1 : Number(m[1]);
-  const unit = m[2] === undefined ? 1000 : UNITS[m[2].toLowerCase()];
+  const unit = m[2] === undefined ? 1000 : Object.hasOwn(UNITS, m[2].toLowerCase()) ? UNITS[m[2].toLowerCase()] : undefined; // `1 constructor` is not a unit
   if (unit === undefined || !(n > 0)) return undefined;
   return Math.round(n * unit);
 }

@@ -16,7 +16,10 @@ export type PolicyErrorCode =
   | "bad_glob"
   | "duplicate_id"
   | "conflict"
-  | "no_policy";
+  | "no_policy"
+  /** warnings from the policy-trap analysis (engine/policy-traps.ts) */
+  | "shadowed_rule"
+  | "broad_allow";
 
 export interface PolicyError {
   code: PolicyErrorCode;

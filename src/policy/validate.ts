@@ -5,7 +5,7 @@ import { canonicalField, conditionFieldSpellings } from "./fields.js";
 import type { AuditSettings, Condition, Effect, RateLimit, RuleIR, Schedule } from "./ir.js";
 import { DAY_NAMES, parseDay, parseHours, validTimeZone } from "./schedule.js";
 import { didYouMean } from "./suggest.js";
-import { parseConditionEntry, parseConditionMap, type ConditionContext } from "./validate-condition.js";
+import { COMPOSERS, parseConditionEntry, parseConditionMap, type ConditionContext } from "./validate-condition.js";
 import { describe, type YamlSource } from "./yaml-source.js";
 
 /** One file's contribution to a policy, before files are merged. */
@@ -92,8 +92,9 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
     return undefined;
   }
   const what = `rule ${index + 1}`;
-  const isKey = (k: string) => RULE_KEYS.includes(k) || canonicalField(k).ok;
-  const entries = src.entries(node as YAMLMap, isKey, what, [...RULE_KEYS, ...conditionFieldSpellings()]);
+  // Conditions sit on the rule itself as well as under `conditions:`: fields and the composers `all`/`any`/`not`.
+  const isKey = (k: string) => RULE_KEYS.includes(k) || (COMPOSERS as readonly string[]).includes(k) || canonicalField(k).ok;
+  const entries = src.entries(node as YAMLMap, isKey, what, [...RULE_KEYS, ...COMPOSERS, ...conditionFieldSpellings()]);
   const get = (k: string) => entries.find((e) => e[0] === k);
   const rule: Partial<RuleIR> & { when: Condition[] } = { when: [], source: src.pos(node) };
 
@@ -113,7 +114,7 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
   else {
     const s = src.string(effectEntry[1], `\`${effectEntry[0]}\``);
     if (s !== undefined) {
-      const eff = EFFECTS[s];
+      const eff = Object.hasOwn(EFFECTS, s) ? EFFECTS[s] : undefined; // `effect: constructor` is not an effect
       if (eff) rule.effect = eff;
       else src.add(effectEntry[1], "unknown_effect", `unknown effect \`${s}\``, didYouMean(s, Object.keys(EFFECTS)) ?? "use `allow`, `deny` or `require_approval`");
     }

@@ -8,6 +8,7 @@ import { loadBundle } from "../../engine/bundle.js";
 import type { CompiledPolicy } from "../../engine/compile.js";
 import { formatPolicyError } from "../../policy/errors.js";
 import { loadPolicy } from "../../engine/load-policy.js";
+import { policyTraps } from "../../engine/policy-traps.js";
 import { ConfigError, parseTokens, policyInfo, runtimeConfig, type RuntimeConfig } from "../runtime-config.js";
 import { createNodeAuditLog } from "./audit-config.js";
 import { readPolicySources } from "./policy-files.js";
@@ -46,7 +47,7 @@ export function isLoopback(host: string): boolean {
   return host === "::1" || host === "[::1]";
 }
 
-async function policyFrom(opts: ServeOptions): Promise<{ policy: CompiledPolicy; builtAt?: string }> {
+async function policyFrom(opts: ServeOptions): Promise<{ policy: CompiledPolicy; builtAt?: string; warnings?: string[] }> {
   if (opts.bundlePath) {
     try {
       return await loadBundle(JSON.parse(await readFile(opts.bundlePath, "utf8")));
@@ -56,7 +57,7 @@ async function policyFrom(opts: ServeOptions): Promise<{ policy: CompiledPolicy;
   }
   const r = await loadPolicy(readPolicySources([opts.policyPath ?? "."]));
   if (!r.ok) throw new ServeError(`policy is invalid; not serving:\n${r.errors.map(formatPolicyError).join("\n")}`);
-  return { policy: r.policy };
+  return { policy: r.policy, warnings: r.warnings.map(formatPolicyError) };
 }
 
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
@@ -75,7 +76,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (tokens.length === 0 && !isLoopback(host) && !opts.insecureNoAuth) {
     throw new ServeError(`refusing to listen on ${host} without SAFECLAW_API_TOKENS; set tokens, listen on 127.0.0.1, or pass --insecure-no-auth`);
   }
-  const { policy, builtAt } = await policyFrom(opts);
+  const { policy, builtAt, warnings } = await policyFrom(opts);
+  // What `safeclaw validate` would warn about, said once at start: the server still serves the policy as written.
+  for (const w of [...(warnings ?? []), ...policyTraps(policy).map(formatPolicyError)]) log(`safeclaw: policy warning: ${w}`);
   let config: RuntimeConfig;
   try {
     config = runtimeConfig(env, policy, { ...(opts.audit !== undefined ? { sink: opts.audit } : {}), fallbackSink: "stdout" });
