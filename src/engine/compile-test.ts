@@ -1,53 +1,112 @@
-import { compileHostPattern } from "../match/host-pattern.js";
-import { compilePathPattern } from "../match/path-glob.js";
+import { affix, containing, literals, union, type Nfa } from "../match/automaton.js";
+import { compilePattern, type IndexKey, type PatternOptions } from "../match/compiled-pattern.js";
+import { foldCase } from "../match/fold.js";
+import { pathTemplateNfa } from "../match/path-template.js";
 import { compileRegex } from "../match/regex.js";
-import { compileWildcard } from "../match/wildcard.js";
+import type { Template } from "../match/template.js";
+import { mayMatch, mustMatch, templateNfa } from "../match/template-nfa.js";
 import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
 import { normalizeHost } from "../net/host-name.js";
 import { normalizePath } from "../request/normalize-path.js";
 import { fieldGetter, type Subject } from "../request/subject.js";
 
 /**
- * Turns validated conditions into closures, once, at load. Operands are
+ * Turns validated conditions into matchers, once, at load. Operands are
  * normalized like request values (a host in `in:` is punycoded and its IPv4
- * spelling canonicalized; a path in `eq:` is resolved), so a policy and a
- * request that mean the same thing compare equal.
+ * spelling canonicalized; a path in `eq:` is resolved, and folded in a
+ * case-insensitive policy), so a policy and a request that mean the same
+ * thing compare equal.
+ *
+ * Each matcher answers three questions: `test` for a value known exactly,
+ * and, for a value only partly known before a command runs (a template, see
+ * match/template.ts), `may` (some value it stands for passes) and `must`
+ * (every value passes). Where a test cannot be computed exactly for a
+ * template (`matches`, hosts), `may` is true and `must` false; `not` swaps
+ * them, so every answer errs toward the stricter decision.
  */
 export type ValueTest = (v: unknown) => boolean;
 export type SubjectTest = (s: Subject) => boolean;
 
-export function compileConditions(conditions: readonly Condition[], cwd: string | undefined): SubjectTest {
-  const tests = conditions.map((c) => compileCondition(c, cwd));
-  if (tests.length === 0) return () => true;
-  if (tests.length === 1) return tests[0]!;
-  return (s) => {
-    for (const t of tests) if (!t(s)) return false;
-    return true;
+/** The fields a template can stand for. */
+export type TemplatedField = "command" | "path";
+
+export interface FieldMatcher {
+  test: ValueTest;
+  may(t: Template): boolean;
+  must(t: Template): boolean;
+  /** every value passing lies under one of these (for the index); undefined when no literal key bounds them */
+  keys?: readonly IndexKey[] | undefined;
+  /** the values passing, as an automaton, when known */
+  nfa?: Nfa | undefined;
+}
+
+export interface ConditionMatcher {
+  test: SubjectTest;
+  may: SubjectTest;
+  must: SubjectTest;
+  /** the field this condition bounds, and the keys it bounds it by */
+  index?: { field: string; keys: readonly IndexKey[] } | undefined;
+}
+
+export function templateOf(s: Subject, field: string): Template | undefined {
+  const t = s.templates;
+  return t === undefined ? undefined : field === "command" ? t.command : field === "path" ? t.path : undefined;
+}
+
+export function compileConditions(conditions: readonly Condition[], opts: PatternOptions): ConditionMatcher {
+  return allOf(conditions.map((c) => compileCondition(c, opts)));
+}
+
+/** All of several matchers. */
+export function allOf(parts: readonly ConditionMatcher[]): ConditionMatcher {
+  if (parts.length === 0) return { test: () => true, may: () => true, must: () => true };
+  if (parts.length === 1) return parts[0]!;
+  const tests = parts.map((p) => p.test);
+  return {
+    test: (s) => {
+      for (const t of tests) if (!t(s)) return false;
+      return true;
+    },
+    may: (s) => parts.every((p) => p.may(s)),
+    must: (s) => parts.every((p) => p.must(s)),
   };
 }
 
-export function compileCondition(c: Condition, cwd: string | undefined): SubjectTest {
+export function compileCondition(c: Condition, opts: PatternOptions): ConditionMatcher {
   switch (c.kind) {
     case "field": {
       const get = fieldGetter(c.field);
-      const test = compileFieldTest(c.test, c.field, cwd);
-      return (s) => test(get(s));
+      const m = compileFieldTest(c.test, c.field, opts);
+      const field = c.field;
+      const test = m.test;
+      return {
+        test: (s) => test(get(s)),
+        may: (s) => {
+          const t = templateOf(s, field);
+          return t ? m.may(t) : test(get(s));
+        },
+        must: (s) => {
+          const t = templateOf(s, field);
+          return t ? m.must(t) : test(get(s));
+        },
+        index: m.keys ? { field, keys: m.keys } : undefined,
+      };
     }
     case "all":
-      return compileConditions(c.conditions, cwd);
+      return compileConditions(c.conditions, opts);
     case "any": {
-      const tests = c.conditions.map((x) => compileCondition(x, cwd));
-      return (s) => tests.some((t) => t(s));
+      const parts = c.conditions.map((x) => compileCondition(x, opts));
+      return { test: (s) => parts.some((p) => p.test(s)), may: (s) => parts.some((p) => p.may(s)), must: (s) => parts.some((p) => p.must(s)) };
     }
     case "not": {
-      const t = compileCondition(c.condition, cwd);
-      return (s) => !t(s);
+      const p = compileCondition(c.condition, opts);
+      return { test: (s) => !p.test(s), may: (s) => !p.must(s), must: (s) => !p.may(s) };
     }
   }
 }
 
 /** How operands of a field are brought to the request's normal form. */
-function normalizeOperand(field: string, value: Scalar, cwd: string | undefined): Scalar {
+export function normalizeOperand(field: string, value: Scalar, opts: PatternOptions): Scalar {
   let v = value;
   if (typeof v === "number" && field === "port") return v;
   // YAML reads `0xa9fea9fe` or `2852039166` as numbers; as a host they are still hosts.
@@ -59,8 +118,9 @@ function normalizeOperand(field: string, value: Scalar, cwd: string | undefined)
       return h.ok ? h.host : v.toLowerCase();
     }
     case "path": {
-      const p = normalizePath(v, cwd);
-      return p.ok ? p.path : v;
+      const p = normalizePath(v, opts.cwd);
+      const path = p.ok ? p.path : v;
+      return opts.caseInsensitive ? foldCase(path) : path;
     }
     case "method":
       return v.toUpperCase();
@@ -75,82 +135,145 @@ function normalizeOperand(field: string, value: Scalar, cwd: string | undefined)
 
 const isStr = (v: unknown): v is string => typeof v === "string";
 
-export function compileFieldTest(t: FieldTest, field: string, cwd: string | undefined): ValueTest {
+/** The key of one exact value, for the index. */
+function exactKey(field: string, v: Scalar): IndexKey | undefined {
+  if (typeof v !== "string") return undefined;
+  switch (field) {
+    case "key":
+      return { kind: "key", value: v };
+    case "host":
+      return { kind: "host", value: v };
+    case "command":
+      return { kind: "word", value: v.split(" ")[0]! };
+    case "path":
+      return v.startsWith("/") ? { kind: "path", value: v } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function exactKeys(field: string, values: readonly Scalar[]): IndexKey[] | undefined {
+  const out: IndexKey[] = [];
+  for (const v of values) {
+    const k = exactKey(field, v);
+    if (!k) return undefined;
+    out.push(k);
+  }
+  return out;
+}
+
+/** A field test that is a set of strings (an automaton), for templates. */
+function bySet(field: string, test: ValueTest, nfa: Nfa, opts: PatternOptions, keys?: IndexKey[]): FieldMatcher {
+  const lang = languageOf(field, opts);
+  return { test, nfa, keys, may: (t) => mayMatch(lang(t), nfa), must: (t) => mustMatch(lang(t), nfa) };
+}
+
+/** The strings a template of `field` stands for. */
+function languageOf(field: string, opts: PatternOptions): (t: Template) => Nfa {
+  if (field === "path") {
+    const o = { caseInsensitive: opts.caseInsensitive === true };
+    return (t) => pathTemplateNfa(t, o);
+  }
+  return templateNfa;
+}
+
+export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptions): FieldMatcher {
   switch (t.op) {
-    case "glob":
-      return compileGlob(t.pattern, field, cwd);
-    case "eq": {
-      const want = normalizeOperand(field, t.value, cwd);
-      return (v) => v === want;
+    case "glob": {
+      const r = compilePattern(field, t.pattern, opts);
+      // Validation reports bad patterns; a policy that skipped it (a hand-edited bundle) is refused, never read as "no match".
+      if (!r.ok) throw new Error(`invalid pattern \`${t.pattern}\` for \`${field}\`: ${r.reason}`);
+      const p = r.pattern;
+      return {
+        test: p.test,
+        may: p.may,
+        must: p.must,
+        keys: p.keys,
+        get nfa() {
+          return p.nfa; // built on first use: only templates need it
+        },
+      };
     }
-    case "neq": {
-      const want = normalizeOperand(field, t.value, cwd);
-      return (v) => v !== want;
+    case "eq": {
+      const want = normalizeOperand(field, t.value, opts);
+      const test: ValueTest = (v) => v === want;
+      return typeof want === "string" ? bySet(field, test, literals([want]), opts, exactKeys(field, [want])) : { test, may: () => false, must: () => false };
     }
     case "in": {
-      const set = new Set(t.values.map((x) => normalizeOperand(field, x, cwd)));
-      return (v) => set.has(v as Scalar);
+      const values = t.values.map((x) => normalizeOperand(field, x, opts));
+      const set = new Set(values);
+      const strings = values.filter(isStr);
+      return bySet(field, (v) => set.has(v as Scalar), literals(strings), opts, exactKeys(field, values));
     }
+    case "neq":
     case "notIn": {
-      const set = new Set(t.values.map((x) => normalizeOperand(field, x, cwd)));
-      return (v) => !set.has(v as Scalar);
+      const inner = compileFieldTest(t.op === "neq" ? { op: "eq", value: t.value } : { op: "in", values: (t as { values: Scalar[] }).values }, field, opts);
+      return { test: (v) => !inner.test(v), may: (x) => !inner.must(x), must: (x) => !inner.may(x) };
     }
     case "startsWith": {
-      const x = caseFold(field, t.value);
-      return (v) => isStr(v) && v.startsWith(x);
+      const x = caseFold(field, t.value, opts);
+      return bySet(field, (v) => isStr(v) && v.startsWith(x), affix(x, "any", ""), opts);
     }
     case "endsWith": {
-      const x = caseFold(field, t.value);
-      return (v) => isStr(v) && v.endsWith(x);
+      const x = caseFold(field, t.value, opts);
+      return bySet(field, (v) => isStr(v) && v.endsWith(x), affix("", "any", x), opts);
     }
     case "contains": {
-      const x = caseFold(field, t.value);
-      return (v) => isStr(v) && v.includes(x);
+      const x = caseFold(field, t.value, opts);
+      return bySet(field, (v) => isStr(v) && v.includes(x), containing(x), opts);
     }
     case "matches": {
       const r = compileRegex(t.regex);
-      if (!r.ok) return () => false; // unreachable: validation rejects bad regexes
-      return (v) => (isStr(v) || typeof v === "number") && r.test(String(v));
+      if (!r.ok) throw new Error(r.reason);
+      // RE2 has no automaton we can intersect here: a template may match, and need not.
+      return { test: (v) => (isStr(v) || typeof v === "number") && r.test(String(v)), may: () => true, must: () => false };
     }
     case "exists":
-      return t.value ? (v) => v !== undefined : (v) => v === undefined;
+      return t.value ? { test: (v) => v !== undefined, may: () => true, must: () => true } : { test: (v) => v === undefined, may: () => false, must: () => false };
     case "all": {
-      const tests = t.tests.map((x) => compileFieldTest(x, field, cwd));
-      return (v) => tests.every((f) => f(v));
+      const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
+      let keys: readonly IndexKey[] | undefined;
+      for (const p of parts) if (p.keys && !keys) keys = p.keys;
+      return { test: (v) => parts.every((p) => p.test(v)), may: (x) => parts.every((p) => p.may(x)), must: (x) => parts.every((p) => p.must(x)), keys };
     }
     case "any": {
-      const tests = t.tests.map((x) => compileFieldTest(x, field, cwd));
-      return (v) => tests.some((f) => f(v));
+      const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
+      const keys = parts.every((p) => p.keys) ? parts.flatMap((p) => p.keys!) : undefined;
+      // A list of patterns is one set: every value of a template may be covered
+      // by the union without any one pattern covering them all.
+      let whole: Nfa | null | undefined;
+      const unionOf = () => {
+        if (whole === undefined) {
+          const nfas = parts.map((p) => p.nfa);
+          whole = nfas.length > 0 && nfas.every((n) => n !== undefined) ? union(nfas as Nfa[]) : null;
+        }
+        return whole;
+      };
+      const lang = languageOf(field, opts);
+      return {
+        test: (v) => parts.some((p) => p.test(v)),
+        may: (x) => parts.some((p) => p.may(x)),
+        must: (x) => {
+          const u = unionOf();
+          return u ? mustMatch(lang(x), u) : parts.some((p) => p.must(x));
+        },
+        keys,
+        get nfa() {
+          return unionOf() ?? undefined;
+        },
+      };
     }
     case "not": {
-      const f = compileFieldTest(t.test, field, cwd);
-      return (v) => !f(v);
+      const p = compileFieldTest(t.test, field, opts);
+      return { test: (v) => !p.test(v), may: (x) => !p.must(x), must: (x) => !p.may(x) };
     }
   }
 }
 
-/** Request hosts are lower-case and methods upper-case, so string operators are too. */
-function caseFold(field: string, s: string): string {
+/** Request hosts are lower-case and methods upper-case, so string operators are too; paths fold in a case-insensitive policy. */
+function caseFold(field: string, s: string, opts: PatternOptions): string {
   if (field === "host" || field === "scheme") return s.toLowerCase();
   if (field === "method") return s.toUpperCase();
+  if (field === "path" && opts.caseInsensitive) return foldCase(s);
   return s;
-}
-
-function compileGlob(pattern: string, field: string, cwd: string | undefined): ValueTest {
-  if (field === "path") {
-    const r = compilePathPattern(pattern, cwd);
-    if (!r.ok) return () => false;
-    const m = r.matcher;
-    return (v) => isStr(v) && m.test(v);
-  }
-  if (field === "host") {
-    const r = compileHostPattern(pattern);
-    if (!r.ok) return () => false;
-    const m = r.matcher;
-    return (v) => isStr(v) && m.test(v);
-  }
-  const ci = field === "method" || field === "scheme";
-  const m = compileWildcard(pattern, { caseInsensitive: ci });
-  if (field === "port") return (v) => typeof v === "number" && m.test(String(v));
-  return (v) => isStr(v) && m.test(v);
 }

@@ -1,7 +1,8 @@
 import { actionPatternMatches } from "./action-pattern.js";
+import type { PatternOptions } from "../match/compiled-pattern.js";
 import type { Effect, PolicyIR, RateLimit, RuleIR } from "../policy/ir.js";
 import { scheduleOpen } from "./schedule-open.js";
-import { compileCondition, compileConditions, type SubjectTest } from "./compile-test.js";
+import { allOf, compileCondition, type ConditionMatcher, type SubjectTest } from "./compile-test.js";
 import { RuleBucket, type IndexedRule } from "./rule-index.js";
 import type { Subject } from "../request/subject.js";
 
@@ -15,6 +16,9 @@ export interface CompiledRule extends IndexedRule {
   ir: RuleIR;
   /** conditions only (no schedule), for explanations */
   test: SubjectTest;
+  /** for a subject with run-time values: some value it stands for matches / every value does (schedule included) */
+  may(s: Subject, nowMs: number): boolean;
+  must(s: Subject, nowMs: number): boolean;
   /** each condition on its own, to say which one failed */
   parts: ReadonlyArray<{ label: string; test: SubjectTest }>;
   activeAt(nowMs: number): boolean;
@@ -26,6 +30,8 @@ export interface CompiledPolicy {
   readonly rules: readonly CompiledRule[];
   /** what request normalization needs from the policy (its cwd) */
   readonly requestOptions: { cwd?: string };
+  /** how paths are compared: `paths: { caseInsensitive }` (default false: Linux) */
+  readonly caseInsensitivePaths: boolean;
   bucket(action: string): RuleBucket;
 }
 
@@ -34,19 +40,21 @@ export interface CompiledPolicy {
 const MAX_CACHED_BUCKETS = 4096;
 
 export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
-  const rules: CompiledRule[] = ir.rules.map((r, index) => compileRule(r, index, ir.cwd));
+  const opts: PatternOptions = { cwd: ir.cwd, caseInsensitive: ir.paths?.caseInsensitive === true };
+  const rules: CompiledRule[] = ir.rules.map((r, index) => compileRule(r, index, opts));
   const buckets = new Map<string, RuleBucket>();
   const build = (action: string) =>
     new RuleBucket(
       rules,
       rules.filter((r) => r.actions.some((p) => actionPatternMatches(p, action))).map((r) => r.index),
-      ir.cwd,
+      opts,
     );
   return {
     ir,
     digest,
     rules,
     requestOptions: ir.cwd === undefined ? {} : { cwd: ir.cwd },
+    caseInsensitivePaths: opts.caseInsensitive === true,
     bucket(action) {
       let b = buckets.get(action);
       if (!b) {
@@ -58,8 +66,10 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
   };
 }
 
-function compileRule(r: RuleIR, index: number, cwd: string | undefined): CompiledRule {
-  const test = compileConditions(r.when, cwd);
+function compileRule(r: RuleIR, index: number, opts: PatternOptions): CompiledRule {
+  const conditions: ConditionMatcher[] = r.when.map((c) => compileCondition(c, opts));
+  const all = allOf(conditions);
+  const test = all.test;
   const expires = r.expiresAt === undefined ? Infinity : Date.parse(r.expiresAt);
   const schedule = r.schedule;
   const timed = schedule !== undefined || expires !== Infinity;
@@ -69,10 +79,12 @@ function compileRule(r: RuleIR, index: number, cwd: string | undefined): Compile
     id: r.id,
     effect: r.effect,
     actions: r.actions,
-    when: r.when,
+    conditions,
     ir: r,
     test,
-    parts: r.when.map((c) => ({ label: c.kind === "field" ? c.field : c.kind, test: compileCondition(c, cwd) })),
+    may: (s, now) => activeAt(now) && all.may(s),
+    must: (s, now) => activeAt(now) && all.must(s),
+    parts: r.when.map((c, k) => ({ label: c.kind === "field" ? c.field : c.kind, test: conditions[k]!.test })),
     activeAt,
     matches: timed ? (s: Subject, now: number) => test(s) && activeAt(now) : test,
   };

@@ -1,7 +1,10 @@
 import type { Effect } from "../policy/ir.js";
+import { foldCase } from "../match/fold.js";
+import { concreteText, isConcrete, templateSource, type Template } from "../match/template.js";
 import { normalizeRequest } from "../request/normalize-request.js";
+import { controlReason, isNormalPath, normalizePath } from "../request/normalize-path.js";
 import type { CompiledPolicy, CompiledRule } from "./compile.js";
-import { deny, SEVERITY, type Decision, type ExplainEntry } from "./decision.js";
+import { deny, SEVERITY, type Decision, type DecisionErrorCode, type ExplainEntry } from "./decision.js";
 import type { RateLimitStore } from "./rate-limit.js";
 import { describeSubject, type Subject } from "../request/subject.js";
 
@@ -15,6 +18,7 @@ interface Outcome {
   effect: Effect;
   rule: CompiledRule | undefined;
   reason: string;
+  error?: DecisionErrorCode;
 }
 
 /**
@@ -35,23 +39,27 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
     const reason = n.code === "uncertain" ? n.reason : `invalid request: ${n.reason}`;
     return deny(n.code, reason, { policy: policy.digest, ...(n.field !== undefined ? { field: n.field } : {}), ...(n.action !== undefined ? { action: n.action } : {}) });
   }
-  const { subjects, action } = n.request;
+  return decideSubjects(policy, n.request.action, n.request.subjects, opts);
+}
+
+/** Decides normalized subjects (exported for tests that build subjects by hand, e.g. with templates). */
+export function decideSubjects(policy: CompiledPolicy, action: string, subjects: readonly Subject[], opts: EvaluateOptions): Decision {
   const explain: ExplainEntry[] | undefined = opts.explain ? [] : undefined;
   let worst: Outcome | undefined;
   let worstSubject: Subject | undefined;
   for (const subject of subjects) {
-    const o = decideSubject(policy, subject, opts);
-    if (explain) explain.push(explainSubject(policy, subject, o, opts.nowMs));
+    const o = decideSubject(policy, subject, opts, explain);
     if (!worst || outranks(o, worst)) {
       worst = o;
       worstSubject = subject;
     }
-    if (worst.effect === "deny" && worst.rule && !explain) break;
+    if (worst.effect === "deny" && (worst.rule || worst.error) && !explain) break;
   }
-  const o = worst!;
+  const o = worst ?? { effect: policy.ir.defaultAction, rule: undefined, reason: `nothing to check; the policy default is ${policy.ir.defaultAction}` };
   // When a command line splits into several parts, say which part decided.
   const reason = subjects.length > 1 && o.effect !== "allow" ? `${o.reason} (${describeSubject(worstSubject!)})` : o.reason;
   const d: Decision = { decision: o.effect, allowed: o.effect === "allow", rule: o.rule?.id ?? null, reason, policy: policy.digest, action };
+  if (o.error !== undefined) d.error = o.error;
   if (explain) d.explain = explain;
   return d;
 }
@@ -59,23 +67,145 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
 /** The stricter outcome decides; at equal strictness a rule that said so explains more than the default. */
 function outranks(a: Outcome, b: Outcome): boolean {
   const d = SEVERITY[a.effect] - SEVERITY[b.effect];
-  return d > 0 || (d === 0 && a.rule !== undefined && b.rule === undefined);
+  return d > 0 || (d === 0 && a.rule !== undefined && b.rule === undefined && b.error === undefined);
 }
 
-function decideSubject(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions): Outcome {
-  const i = policy.bucket(s.action).firstMatch(s, opts.nowMs);
-  if (i < 0) {
-    const def = policy.ir.defaultAction;
-    return { effect: def, rule: undefined, reason: `no rule matched; the policy default is ${def}` };
+function decideSubject(policy: CompiledPolicy, raw: Subject, opts: EvaluateOptions, explain: ExplainEntry[] | undefined): Outcome {
+  const c = comparable(policy, raw);
+  if (!("subject" in c)) {
+    explain?.push({ subject: describeSubject(raw), rules: [], decision: "deny", rule: null });
+    return c;
   }
-  const rule = policy.rules[i]!;
+  const s = c.subject;
+  const o = s.templates ? decideTemplated(policy, s, opts) : decideConcrete(policy, s, opts);
+  if (explain) explain.push(s.templates ? explainTemplated(policy, s, o, opts.nowMs) : explainSubject(policy, s, o, opts.nowMs));
+  return o;
+}
+
+/** The default's part in a decision: none for a file a command only may touch (`possible`). */
+function noRule(policy: CompiledPolicy, s: Subject, what: string): Outcome {
+  if (s.possible) return { effect: "allow", rule: undefined, reason: `${what}; a file the command may touch is decided by rules only` };
+  const def = policy.ir.defaultAction;
+  return { effect: def, rule: undefined, reason: `${what}; the policy default is ${def}` };
+}
+
+function decideConcrete(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions): Outcome {
+  const i = policy.bucket(s.action).firstMatch(s, opts.nowMs);
+  if (i < 0) return noRule(policy, s, "no rule matched");
+  return applyRule(policy.rules[i]!, s, opts, undefined);
+}
+
+/** A rule's contribution: its effect, unless its rate limit is used up. */
+function applyRule(rule: CompiledRule, s: Subject, opts: EvaluateOptions, reason: string | undefined): Outcome {
   if (rule.rateLimit && opts.rateLimits) {
     const bucket = rule.rateLimit.per === "rule" ? rule.id : `${rule.id}\u0000${s.agent ?? ""}`;
     if (!opts.rateLimits.hit(bucket, rule.rateLimit, opts.nowMs)) {
       return { effect: "deny", rule, reason: `rate limit of rule ${rule.id} exceeded (${rule.rateLimit.maxRequests} per ${rule.rateLimit.windowMs / 1000}s)` };
     }
   }
-  return { effect: rule.effect, rule, reason: rule.reason ?? `rule ${rule.id} (${rule.effect})` };
+  return { effect: rule.effect, rule, reason: reason ?? rule.reason ?? `rule ${rule.id} (${rule.effect})` };
+}
+
+/**
+ * A subject with run-time values stands for a set of subjects. Walking its
+ * rules in order, a rule that may match some of them contributes its effect,
+ * and the first rule that matches all of them ends the walk (every value has
+ * been decided by then); if none does, the default contributes too. The
+ * strictest contribution decides. Each value's own first-match decision is
+ * among the contributions, so the answer is never more permissive than any
+ * value's; for a subject without holes it is exactly first-match.
+ */
+function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions): Outcome {
+  const bucket = policy.bucket(s.action);
+  const contributions: CompiledRule[] = [];
+  let stopped = false;
+  for (const i of bucket.candidates(s)) {
+    const r = policy.rules[i]!;
+    if (!r.may(s, opts.nowMs)) continue;
+    contributions.push(r);
+    if (r.must(s, opts.nowMs)) {
+      stopped = true;
+      break;
+    }
+  }
+  let worst: Outcome | undefined = stopped ? undefined : noRule(policy, s, `no rule matches every value \`${runtimeText(s)}\` can take`);
+  for (const r of contributions) {
+    if (worst && SEVERITY[r.effect] <= SEVERITY[worst.effect]) continue;
+    const last = stopped && r === contributions[contributions.length - 1];
+    worst = { effect: r.effect, rule: r, reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: a run-time value of \`${runtimeText(s)}\` could match it` };
+  }
+  const o = worst!;
+  // Rate limits count where an allow or an approval is the answer, on every rule that took part in it.
+  if (o.effect !== "deny") {
+    for (const r of contributions) {
+      if (!r.rateLimit) continue;
+      const limited = applyRule(r, s, opts, o.reason);
+      if (limited.effect === "deny") return limited;
+    }
+  }
+  return o;
+}
+
+function runtimeText(s: Subject): string {
+  const t = s.templates;
+  return [t?.command, t?.path].filter((x): x is Template => x !== undefined).map(templateSource).join(" ");
+}
+
+/**
+ * The subject as the rules see it: in a case-insensitive policy its path
+ * folded; templates without holes replaced by their text. An error when the
+ * path cannot be compared safely.
+ */
+function comparable(policy: CompiledPolicy, s: Subject): { subject: Subject } | Outcome {
+  const ci = policy.caseInsensitivePaths;
+  let out = s;
+  const t = s.templates;
+  if (t && (t.command !== undefined || t.path !== undefined)) {
+    const templates: { command?: Template; path?: Template } = {};
+    out = { ...s };
+    if (t.command !== undefined) {
+      if (isConcrete(t.command)) out.command = concreteText(t.command)!;
+      else templates.command = t.command;
+    }
+    if (t.path !== undefined) {
+      const literal = t.path.filter((p): p is string => typeof p === "string").join("");
+      const control = controlReason(literal);
+      if (control) return uncertain(control);
+      if (isConcrete(t.path)) {
+        const p = normalizePath(concreteText(t.path)!);
+        if (!p.ok) return uncertain(`uncertain: the path \`${templateSource(t.path)}\` cannot be resolved: ${p.reason}`);
+        out.path = p.path;
+      } else templates.path = t.path;
+    }
+    if (templates.command !== undefined || templates.path !== undefined) out.templates = templates;
+    else delete out.templates;
+  }
+  if (ci && out.path !== undefined && !out.templates?.path) {
+    const quirk = windowsQuirk(out.path);
+    if (quirk) return uncertain(quirk);
+    const folded = foldCase(out.path);
+    if (!isNormalPath(folded)) return uncertain(`uncertain: the path \`${out.path}\` does not stay a plain path when case-folded`);
+    if (folded !== out.path) out = { ...out, path: folded };
+  }
+  return { subject: out };
+}
+
+function uncertain(reason: string): Outcome {
+  return { effect: "deny", rule: undefined, reason, error: "uncertain" };
+}
+
+/**
+ * Names a case-insensitive (Windows) file system reads as another name: a
+ * trailing dot or space (Win32 drops it: `.env.` is `.env`), a `:` (an NTFS
+ * stream: `.env::$DATA` is `.env`), and 8.3 short names (`ENV~1`).
+ */
+function windowsQuirk(path: string): string | undefined {
+  for (const seg of path.split("/")) {
+    if (seg === "") continue;
+    const why = /[. ]$/.test(seg) ? "ends with a dot or a space, which Windows drops" : seg.includes(":") ? "contains `:`, which names an NTFS stream of another file" : /~\d+(\.[^.]*)?$/.test(seg) ? "looks like an 8.3 short name, which Windows resolves to a long name" : undefined;
+    if (why) return `uncertain: in a case-insensitive policy the path segment \`${seg}\` ${why}; send the file's full, plain name`;
+  }
+  return undefined;
 }
 
 /** The slow, complete account: every rule for the action, in order, and why it did or did not match. */
@@ -88,6 +218,20 @@ function explainSubject(policy: CompiledPolicy, s: Subject, o: Outcome, nowMs: n
       rules.push({ rule: r.id, matched: true, why: `all conditions hold; effect ${r.effect}` });
       break;
     } else rules.push({ rule: r.id, matched: false, why: `condition on ${failingFields(r, s).join(", ")} does not hold` });
+  }
+  return { subject: describeSubject(s), rules, decision: o.effect, rule: o.rule?.id ?? null };
+}
+
+function explainTemplated(policy: CompiledPolicy, s: Subject, o: Outcome, nowMs: number): ExplainEntry {
+  const rules: ExplainEntry["rules"] = [];
+  for (const i of policy.bucket(s.action).members) {
+    const r = policy.rules[i]!;
+    if (!r.activeAt(nowMs)) rules.push({ rule: r.id, matched: false, why: "not active now (schedule or expiresAt)" });
+    else if (r.must(s, nowMs)) {
+      rules.push({ rule: r.id, matched: true, why: `matches every value; effect ${r.effect}` });
+      break;
+    } else if (r.may(s, nowMs)) rules.push({ rule: r.id, matched: true, why: `matches some values; effect ${r.effect} takes part` });
+    else rules.push({ rule: r.id, matched: false, why: "no value matches" });
   }
   return { subject: describeSubject(s), rules, decision: o.effect, rule: o.rule?.id ?? null };
 }

@@ -1,22 +1,28 @@
-import { compileHostPattern } from "../match/host-pattern.js";
-import { compilePathPattern } from "../match/path-glob.js";
-import { compileWildcard } from "../match/wildcard.js";
-import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
-import { normalizeHost } from "../net/host-name.js";
-import { normalizePath } from "../request/normalize-path.js";
+import type { IndexKey, PatternOptions } from "../match/compiled-pattern.js";
+import { foldTemplate } from "../match/path-template.js";
+import type { Template } from "../match/template.js";
 import type { Subject } from "../request/subject.js";
+import type { ConditionMatcher } from "./compile-test.js";
 
 /**
- * First-match semantics without a linear scan. Each rule is filed under one
- * literal key taken from its most selective condition (an env key, a host, a
- * host suffix, a command's first word, a path's literal directory); rules
- * without one go to `always`. A subject gathers the few lists its own values
- * select, and the answer is the lowest-numbered rule that matches in any of
- * them, which is exactly the rule a top-to-bottom scan would have found.
+ * First-match semantics without a linear scan. Each rule is filed under the
+ * literal keys of its most selective condition (an env key, a host, a host
+ * suffix, a command's first word, a path's literal directory), as the
+ * condition's compiled pattern states them; rules without one go to `always`.
+ * A subject gathers the few lists its own values select, and the answer is the
+ * lowest-numbered rule that matches in any of them, which is exactly the rule
+ * a top-to-bottom scan would have found.
+ *
+ * A subject with run-time values (templates) gathers every list a value of
+ * its templates could select (`candidates`): for a command, the words its
+ * leading text could begin; for a path, everything under the directory its
+ * leading text fixes (less one level per later segment that could be `..`),
+ * or every path list when a hole could climb anywhere.
  */
 export interface IndexedRule {
   index: number;
-  when: readonly Condition[];
+  /** the rule's top-level conditions, compiled (their `index` gives the keys) */
+  conditions: readonly ConditionMatcher[];
   matches(s: Subject, nowMs: number): boolean;
 }
 
@@ -27,6 +33,8 @@ interface TrieNode {
   children: Map<string, TrieNode>;
 }
 
+const INDEXED_FIELDS = ["key", "host", "command", "path"] as const;
+
 export class RuleBucket {
   private readonly always: number[] = [];
   private readonly keys: Lists = new Map();
@@ -35,17 +43,17 @@ export class RuleBucket {
   private readonly hostLabels: Lists = new Map();
   private readonly words: Lists = new Map();
   private readonly paths: TrieNode = { rules: [], children: new Map() };
-  /** the bucket's own rules, in order, for explanations */
+  /** the bucket's own rules, in order, for explanations and the linear reference */
   readonly members: number[] = [];
 
   constructor(
     private readonly rules: readonly IndexedRule[],
     memberIndexes: readonly number[],
-    cwd: string | undefined,
+    private readonly opts: PatternOptions = {},
   ) {
     for (const i of memberIndexes) {
       this.members.push(i);
-      if (!this.file(this.rules[i]!, cwd)) this.always.push(i);
+      if (!this.file(this.rules[i]!)) this.always.push(i);
     }
   }
 
@@ -86,21 +94,62 @@ export class RuleBucket {
     return best === Infinity ? -1 : best;
   }
 
-  /** Files a rule under a literal key; false when no condition gives one. */
-  private file(rule: IndexedRule, cwd: string | undefined): boolean {
-    for (const field of ["key", "host", "command", "path"] as const) {
-      for (const c of rule.when) {
-        if (c.kind !== "field" || c.field !== field) continue;
-        const keys = literalKeys(c.test, field, cwd);
-        if (!keys) continue;
-        for (const k of keys) this.add(k, rule.index);
+  /**
+   * The rules, in order, that could match some value of a templated subject:
+   * every rule outside this list has an indexed condition no value of the
+   * subject can pass.
+   */
+  candidates(s: Subject): number[] {
+    const lists: Array<readonly number[]> = [this.always];
+    const add = (l: readonly number[] | undefined) => l && lists.push(l);
+    if (s.key !== undefined) add(this.keys.get(s.key));
+    if (s.host !== undefined) {
+      const h = s.host;
+      add(this.hosts.get(h));
+      for (let dot = h.indexOf("."); dot >= 0; dot = h.indexOf(".", dot + 1)) add(this.hostSuffixes.get(h.slice(dot + 1)));
+      const dot = h.indexOf(".");
+      if (dot > 0) add(this.hostLabels.get(h.slice(0, dot)));
+    }
+    const tc = s.templates?.command;
+    if (tc) {
+      const head = typeof tc[0] === "string" ? tc[0] : "";
+      const sp = head.indexOf(" ");
+      if (sp >= 0) add(this.words.get(head.slice(0, sp)));
+      else for (const [w, l] of this.words) if (w.startsWith(head)) lists.push(l);
+    } else if (s.command !== undefined) {
+      const sp = s.command.indexOf(" ");
+      add(this.words.get(sp < 0 ? s.command : s.command.slice(0, sp)));
+    }
+    const tp = s.templates?.path;
+    const dir = tp ? templateDirectory(this.opts.caseInsensitive ? foldTemplate(tp) : tp) : s.path === undefined ? undefined : s.path.split("/").filter((x) => x !== "");
+    if (dir !== undefined) {
+      let node: TrieNode | undefined = this.paths;
+      add(node.rules);
+      for (const seg of dir) {
+        node = node.children.get(seg);
+        if (!node) break;
+        add(node.rules);
+      }
+      // Below the fixed directory, a template's value can reach any deeper rule.
+      if (node && tp) for (const child of node.children.values()) collect(child, lists);
+    }
+    const out = lists.flat().sort((a, b) => a - b);
+    return out.filter((x, k) => k === 0 || out[k - 1] !== x);
+  }
+
+  /** Files a rule under the keys of its first indexable condition; false when none gives keys. */
+  private file(rule: IndexedRule): boolean {
+    for (const field of INDEXED_FIELDS) {
+      for (const c of rule.conditions) {
+        if (c.index?.field !== field) continue;
+        for (const k of c.index.keys) this.add(k, rule.index);
         return true;
       }
     }
     return false;
   }
 
-  private add(k: Key, index: number): void {
+  private add(k: IndexKey, index: number): void {
     if (k.kind === "path") {
       let node = this.paths;
       for (const seg of k.value.split("/")) {
@@ -119,7 +168,48 @@ export class RuleBucket {
   }
 }
 
-type Key = { kind: "key" | "host" | "suffix" | "label" | "word" | "path"; value: string };
+function collect(node: TrieNode, lists: Array<readonly number[]>): void {
+  if (node.rules.length > 0) lists.push(node.rules);
+  for (const c of node.children.values()) collect(c, lists);
+}
+
+/**
+ * The directory (segments) every value of a path template lies under: the
+ * complete segments of its leading literal text, resolved, less one per later
+ * segment that could step up (`..`, or a holed segment whose literal text is
+ * all dots). Root when a hole could hold `/` or the template is not absolute.
+ */
+export function templateDirectory(t: Template): string[] {
+  const head = t[0];
+  if (typeof head !== "string" || !head.startsWith("/")) return [];
+  if (t.some((p) => typeof p !== "string" && p.hole === "any")) return [];
+  const pieces = head.split("/");
+  const partial = t.length > 1 ? pieces.pop()! : ""; // the segment the first hole is in
+  const dir: string[] = [];
+  for (const seg of pieces) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") dir.pop();
+    else dir.push(seg);
+  }
+  // Later segments: the partial one (with the first hole) and those after it.
+  const later: string[][] = [[partial]];
+  for (const part of t.slice(1)) {
+    if (typeof part !== "string") {
+      later[later.length - 1]!.push("\u0000hole");
+      continue;
+    }
+    part.split("/").forEach((piece, k) => {
+      if (k > 0) later.push([]);
+      later[later.length - 1]!.push(piece);
+    });
+  }
+  for (const seg of later) {
+    const text = seg.filter((x) => x !== "\u0000hole").join("");
+    const holed = seg.includes("\u0000hole");
+    if (text === ".." || (holed && (text === "" || text === "."))) dir.pop();
+  }
+  return dir;
+}
 
 function push(list: number[], index: number): void {
   if (list[list.length - 1] !== index) list.push(index);
@@ -137,98 +227,4 @@ function scan(list: readonly number[], rules: readonly IndexedRule[], s: Subject
 function scanKey(lists: Lists, key: string, rules: readonly IndexedRule[], s: Subject, nowMs: number, best: number): number {
   const list = lists.get(key);
   return list ? scan(list, rules, s, nowMs, best) : best;
-}
-
-/**
- * The literal keys under which every value passing `t` is found, or undefined
- * when `t` admits values no literal key can name.
- */
-function literalKeys(t: FieldTest, field: "key" | "host" | "command" | "path", cwd: string | undefined): Key[] | undefined {
-  const many = (values: readonly Scalar[]): Key[] | undefined => {
-    const out: Key[] = [];
-    for (const v of values) {
-      if (typeof v !== "string") return undefined;
-      const k = exactKey(v, field, cwd);
-      if (!k) return undefined;
-      out.push(k);
-    }
-    return out;
-  };
-  switch (t.op) {
-    case "eq":
-      return many([t.value]);
-    case "in":
-      return many(t.values);
-    case "any": {
-      const out: Key[] = [];
-      for (const x of t.tests) {
-        const k = literalKeys(x, field, cwd);
-        if (!k) return undefined;
-        out.push(...k);
-      }
-      return out;
-    }
-    case "all": {
-      for (const x of t.tests) {
-        const k = literalKeys(x, field, cwd);
-        if (k) return k;
-      }
-      return undefined;
-    }
-    case "glob":
-      return globKeys(t.pattern, field, cwd);
-    default:
-      return undefined;
-  }
-}
-
-function exactKey(v: string, field: "key" | "host" | "command" | "path", cwd: string | undefined): Key | undefined {
-  switch (field) {
-    case "key":
-      return { kind: "key", value: v };
-    case "host": {
-      const h = normalizeHost(v);
-      return h.ok ? { kind: "host", value: h.host } : undefined;
-    }
-    case "command":
-      return { kind: "word", value: v.split(" ")[0]! };
-    case "path": {
-      const p = normalizePath(v, cwd);
-      return p.ok ? { kind: "path", value: p.path } : undefined;
-    }
-  }
-}
-
-function globKeys(pattern: string, field: "key" | "host" | "command" | "path", cwd: string | undefined): Key[] | undefined {
-  switch (field) {
-    case "host": {
-      const r = compileHostPattern(pattern);
-      if (!r.ok) return undefined;
-      const k = r.matcher.key;
-      if (k.kind === "exact") return [{ kind: "host", value: k.host }];
-      if (k.kind === "suffix") return [{ kind: "suffix", value: k.suffix }];
-      if (k.kind === "first-label") return [{ kind: "label", value: k.label }];
-      return undefined;
-    }
-    case "path": {
-      const r = compilePathPattern(pattern, cwd);
-      return r.ok && r.matcher.bases ? r.matcher.bases.map((value) => ({ kind: "path" as const, value })) : undefined;
-    }
-    case "key": {
-      const alts = compileWildcard(pattern).alternatives;
-      return alts.every((a) => a.exact) ? alts.map((a) => ({ kind: "key" as const, value: a.prefix })) : undefined;
-    }
-    case "command": {
-      // Indexable when every alternative fixes the first word: all literal, or a
-      // literal prefix that already contains the space ending the first word.
-      const out: Key[] = [];
-      for (const a of compileWildcard(pattern).alternatives) {
-        const sp = a.prefix.indexOf(" ");
-        if (sp > 0) out.push({ kind: "word", value: a.prefix.slice(0, sp) });
-        else if (a.exact && a.prefix !== "") out.push({ kind: "word", value: a.prefix });
-        else return undefined;
-      }
-      return out;
-    }
-  }
 }

@@ -1,29 +1,32 @@
+import { NfaBuilder, union, type Nfa } from "./automaton.js";
 import { expandBraces } from "./brace-expand.js";
+import { addTokens, classHas, tokenize, type Token } from "./glob-tokens.js";
 
 /**
  * Glob for strings that are not file paths (commands, env keys, agent ids, URLs):
- * `*` spans any run of characters including spaces and slashes, `?` one character,
- * `[a-z]` / `[!a-z]` a class, `{a,b}` alternatives, `\` escapes. Matching is the
- * classic star-backtracking walk: O(pattern x input) in the worst case, never
- * exponential, so a policy cannot be turned into a denial of service.
+ * `*` spans any run of characters including spaces and slashes, `?` one character
+ * (code point), `[a-z]` / `[!a-z]` a class, `{a,b}` alternatives, `\` escapes.
+ * Matching is the classic star-backtracking walk: O(pattern x input) in the worst
+ * case, never exponential, so a policy cannot be turned into a denial of service.
+ * The same tokens build the automaton that answers for run-time values.
  */
 export interface StringMatcher {
   test(s: string): boolean;
   /** per brace alternative: its leading literal text and whether it is all literal (for indexing) */
   readonly alternatives: ReadonlyArray<{ prefix: string; exact: boolean }>;
+  /** the strings the pattern matches (lower-cased text when case-insensitive) */
+  readonly nfa: Nfa;
 }
-
-type Token =
-  | { t: "lit"; s: string }
-  | { t: "one" }
-  | { t: "star" }
-  | { t: "cls"; negate: boolean; ranges: number[] };
 
 export const GLOB_META = /[*?[\]{}\\]/;
 
 export function compileWildcard(pattern: string, opts: { caseInsensitive?: boolean } = {}): StringMatcher {
   const ci = opts.caseInsensitive === true;
-  const alts = expandBraces(ci ? pattern.toLowerCase() : pattern).map(tokenize);
+  const alts = expandBraces(ci ? pattern.toLowerCase() : pattern).map((a) => {
+    const r = tokenize(a, { strict: false });
+    if (!r.ok) throw new Error(r.reason); // non-strict tokenizing never fails
+    return r.tokens;
+  });
   const tests = alts.map(compileAlternative);
   const alternatives = alts.map((tokens) => {
     const first = tokens[0];
@@ -40,7 +43,22 @@ export function compileWildcard(pattern: string, opts: { caseInsensitive?: boole
         for (const f of tests) if (f(v)) return true;
         return false;
       };
-  return { test: testFn, alternatives };
+  let nfa: Nfa | undefined;
+  return {
+    test: testFn,
+    alternatives,
+    // Built on first use: only run-time values and policy analysis need it.
+    get nfa() {
+      return (nfa ??= union(alts.map(alternativeNfa)));
+    },
+  };
+}
+
+function alternativeNfa(tokens: readonly Token[]): Nfa {
+  const b = new NfaBuilder();
+  const s = b.state();
+  b.accepting(addTokens(b, s, tokens, false));
+  return b.build(s);
 }
 
 function compileAlternative(tokens: Token[]): (s: string) => boolean {
@@ -55,76 +73,8 @@ function compileAlternative(tokens: Token[]): (s: string) => boolean {
   return (s) => matchTokens(tokens, s);
 }
 
-function tokenize(p: string): Token[] {
-  const out: Token[] = [];
-  let lit = "";
-  const flush = () => {
-    if (lit) out.push({ t: "lit", s: lit });
-    lit = "";
-  };
-  for (let i = 0; i < p.length; i++) {
-    const ch = p[i]!;
-    if (ch === "\\" && i + 1 < p.length) {
-      lit += p[++i];
-    } else if (ch === "*") {
-      flush();
-      if (out[out.length - 1]?.t !== "star") out.push({ t: "star" });
-    } else if (ch === "?") {
-      flush();
-      out.push({ t: "one" });
-    } else if (ch === "[") {
-      const cls = parseClass(p, i);
-      if (!cls) {
-        lit += ch;
-        continue;
-      }
-      flush();
-      out.push(cls.token);
-      i = cls.end;
-    } else {
-      lit += ch;
-    }
-  }
-  flush();
-  return out;
-}
-
-function parseClass(p: string, open: number): { token: Token; end: number } | undefined {
-  let i = open + 1;
-  let negate = false;
-  if (p[i] === "!" || p[i] === "^") {
-    negate = true;
-    i++;
-  }
-  const ranges: number[] = [];
-  let first = true;
-  for (; i < p.length; i++) {
-    let ch = p[i]!;
-    if (ch === "]" && !first) return { token: { t: "cls", negate, ranges }, end: i };
-    first = false;
-    if (ch === "\\" && i + 1 < p.length) ch = p[++i]!;
-    let hi = ch;
-    if (p[i + 1] === "-" && p[i + 2] !== undefined && p[i + 2] !== "]") {
-      hi = p[i + 2] === "\\" && p[i + 3] !== undefined ? p[i + 3]! : p[i + 2]!;
-      i += p[i + 2] === "\\" ? 3 : 2;
-    }
-    ranges.push(ch.charCodeAt(0), hi.charCodeAt(0));
-  }
-  return undefined; // unterminated: `[` is a literal
-}
-
-function classHas(tok: { negate: boolean; ranges: number[] }, code: number): boolean {
-  let hit = false;
-  for (let k = 0; k < tok.ranges.length; k += 2) {
-    if (code >= tok.ranges[k]! && code <= tok.ranges[k + 1]!) {
-      hit = true;
-      break;
-    }
-  }
-  return hit !== tok.negate;
-}
-
-function matchTokens(tokens: Token[], s: string): boolean {
+/** Star-backtracking over code points: a star retries one code point further each time the rest fails. */
+function matchTokens(tokens: readonly Token[], s: string): boolean {
   let ti = 0;
   let si = 0;
   let starTi = -1;
@@ -143,14 +93,19 @@ function matchTokens(tokens: Token[], s: string): boolean {
           ti++;
           continue;
         }
-      } else if (si < s.length && (tok.t === "one" || classHas(tok, s.charCodeAt(si)))) {
-        si++;
-        ti++;
-        continue;
+      } else if (si < s.length) {
+        const c = s.codePointAt(si)!;
+        if (tok.t === "one" || classHas(tok, c)) {
+          si += c > 0xffff ? 2 : 1;
+          ti++;
+          continue;
+        }
       }
     }
     if (starTi >= 0 && starSi < s.length) {
-      si = ++starSi;
+      const c = s.codePointAt(starSi)!;
+      starSi += c > 0xffff ? 2 : 1;
+      si = starSi;
       ti = starTi + 1;
       continue;
     }

@@ -8,6 +8,7 @@ export function decisionView(ir: PolicyIR): unknown {
     version: 1,
     defaultAction: ir.defaultAction,
     cwd: ir.cwd,
+    paths: ir.paths,
     rules: ir.rules.map((r) => ({
       id: r.id,
       actions: r.actions,

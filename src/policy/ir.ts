@@ -63,9 +63,16 @@ export interface AuditSettings {
   onAuditFailure?: "deny" | "allow";
 }
 
+/** How paths are compared (`paths:`); absent means the Linux default, case-sensitive. */
+export interface PathSettings {
+  /** fold case and Unicode normalization in patterns and paths (macOS, Windows agents) */
+  caseInsensitive: boolean;
+}
+
 export interface PolicyIR {
   defaultAction: "allow" | "deny";
   cwd?: string;
+  paths?: PathSettings;
   description?: string;
   rules: RuleIR[];
   audit?: AuditSettings;

@@ -1,6 +1,7 @@
 import { embeddedPolicies } from "./configmap.js";
 import type { PolicyError } from "./errors.js";
-import type { PolicyIR, RuleIR } from "./ir.js";
+import { compilePattern } from "../match/compiled-pattern.js";
+import type { Condition, FieldTest, PolicyIR, RuleIR } from "./ir.js";
 import { validateFile } from "./validate.js";
 import { YamlSource } from "./yaml-source.js";
 
@@ -51,6 +52,12 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
       if (ir.cwd !== undefined && ir.cwd !== f.cwd) src.addAt(0, "conflict", `\`cwd\` ${f.cwd} conflicts with ${ir.cwd} set in another file`);
       ir.cwd = f.cwd;
     }
+    if (f.paths) {
+      if (ir.paths !== undefined && ir.paths.caseInsensitive !== f.paths.value.caseInsensitive) {
+        src.add(f.paths.node, "conflict", `\`paths.caseInsensitive: ${f.paths.value.caseInsensitive}\` conflicts with another file`);
+      }
+      ir.paths = f.paths.value;
+    }
     if (f.audit) {
       if (auditFrom) src.addAt(0, "conflict", `\`audit\` is already set in ${auditFrom}`);
       ir.audit = f.audit;
@@ -64,8 +71,39 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
       ir.rules.push(r);
     }
   }
+  // Files validate their own path patterns; when another file makes the policy
+  // case-insensitive, every path pattern must also compile folded.
+  if (ir.paths?.caseInsensitive) {
+    for (const { src, ir: f } of files) {
+      if (f.paths?.value.caseInsensitive) continue;
+      for (const r of f.rules) {
+        for (const pattern of pathGlobs(r.when)) {
+          const c = compilePattern("path", pattern, { cwd: ir.cwd, caseInsensitive: true });
+          if (!c.ok) src.addPos(r.source, "bad_glob", `rule \`${r.id}\`: ${c.reason}`);
+        }
+      }
+    }
+  }
   for (const { src } of files) problems.push(...[...src.errors].sort((a, b) => a.line - b.line || a.column - b.column));
   const errors = problems.filter((e) => e.severity === "error");
   const warnings = problems.filter((e) => e.severity === "warning");
   return errors.length > 0 ? { ok: false, errors, warnings } : { ok: true, ir, warnings };
+}
+
+/** The glob patterns on `path` in a rule's conditions. */
+function pathGlobs(conditions: readonly Condition[]): string[] {
+  const out: string[] = [];
+  const test = (t: FieldTest) => {
+    if (t.op === "glob") out.push(t.pattern);
+    else if (t.op === "all" || t.op === "any") t.tests.forEach(test);
+    else if (t.op === "not") test(t.test);
+  };
+  const cond = (c: Condition) => {
+    if (c.kind === "field") {
+      if (c.field === "path") test(c.test);
+    } else if (c.kind === "not") cond(c.condition);
+    else c.conditions.forEach(cond);
+  };
+  conditions.forEach(cond);
+  return out;
 }

@@ -1,8 +1,6 @@
 import type { Node } from "yaml";
-import { compileHostPattern } from "../match/host-pattern.js";
-import { compilePathPattern } from "../match/path-glob.js";
+import { compilePattern } from "../match/compiled-pattern.js";
 import { compileRegex } from "../match/regex.js";
-import { compileWildcard } from "../match/wildcard.js";
 import { canonicalField, fieldApplies } from "./fields.js";
 import type { Condition, FieldTest, Scalar } from "./ir.js";
 import { describe, type YamlSource } from "./yaml-source.js";
@@ -14,6 +12,8 @@ export interface ConditionContext {
   src: YamlSource;
   actions: string[];
   cwd: string | undefined;
+  /** `paths: { caseInsensitive: true }` in force: path patterns are checked folded */
+  caseInsensitive?: boolean;
 }
 
 /** A map of `field: test` (and `all`/`any`/`not` of such maps) → conditions. */
@@ -153,22 +153,20 @@ function scalar(v: Node | null, ctx: ConditionContext, op: string): Scalar | und
   return undefined;
 }
 
-/** Compiles the pattern now so a broken glob is reported at its position, not at run time. */
+/**
+ * Compiles the pattern now, with the same compiler (and cache) the engine
+ * uses, so a broken glob is reported at its position, not at run time, and
+ * what validation accepts is exactly what the matcher and the index read.
+ */
 function checkedGlob(pattern: string, node: Node | null, field: string, ctx: ConditionContext): FieldTest {
   const { src } = ctx;
-  try {
-    if (field === "path") {
-      const r = compilePathPattern(pattern, ctx.cwd);
-      if (!r.ok) src.add(node, "bad_glob", r.reason);
-      else if (r.matcher.floating) {
-        src.warn(node, "bad_glob", `relative path pattern \`${pattern}\` matches at any depth (as \`**/${pattern}\`)`, "set `cwd:` at the top of the policy to anchor relative patterns");
-      }
-    } else if (field === "host") {
-      const r = compileHostPattern(pattern);
-      if (!r.ok) src.add(node, "bad_glob", r.reason);
-    } else compileWildcard(pattern);
-  } catch (e) {
-    src.add(node, "bad_glob", (e as Error).message);
+  const r = compilePattern(field, pattern, { cwd: ctx.cwd, caseInsensitive: ctx.caseInsensitive === true });
+  if (!r.ok) src.add(node, "bad_glob", r.reason);
+  else {
+    if (r.pattern.floating) {
+      src.warn(node, "bad_glob", `relative path pattern \`${pattern}\` matches at any depth (as \`**/${pattern}\`)`, "set `cwd:` at the top of the policy to anchor relative patterns");
+    }
+    for (const w of r.pattern.warnings) src.warn(node, "bad_glob", w);
   }
   return { op: "glob", pattern };
 }

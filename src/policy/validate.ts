@@ -2,7 +2,7 @@ import type { Node, YAMLMap } from "yaml";
 import { canonicalAction } from "./actions.js";
 import { parseDuration } from "./duration.js";
 import { canonicalField, conditionFieldSpellings } from "./fields.js";
-import type { AuditSettings, Condition, Effect, RateLimit, RuleIR, Schedule } from "./ir.js";
+import type { AuditSettings, Condition, Effect, PathSettings, RateLimit, RuleIR, Schedule } from "./ir.js";
 import { DAY_NAMES, parseDay, parseHours, validTimeZone } from "./schedule.js";
 import { didYouMean } from "./suggest.js";
 import { COMPOSERS, parseConditionEntry, parseConditionMap, type ConditionContext } from "./validate-condition.js";
@@ -15,11 +15,12 @@ export interface PolicyFileIR {
   description?: string;
   defaultAction?: { value: "allow" | "deny"; node: Node | null };
   cwd?: string;
+  paths?: { value: PathSettings; node: Node | null };
   audit?: AuditSettings;
   rules: RuleIR[];
 }
 
-const TOP_KEYS = ["version", "description", "name", "defaultAction", "default", "cwd", "rules", "audit"];
+const TOP_KEYS = ["version", "description", "name", "defaultAction", "default", "cwd", "paths", "rules", "audit"];
 const RULE_KEYS = ["id", "description", "action", "actions", "effect", "decision", "reason", "conditions", "when", "rateLimit", "schedule", "expiresAt"];
 const EFFECTS: Record<string, Effect> = { allow: "allow", deny: "deny", require_approval: "require_approval", ask: "require_approval" };
 
@@ -68,6 +69,11 @@ export function validateFile(src: YamlSource): PolicyFileIR {
       case "audit":
         ir.audit = validateAudit(src, v);
         break;
+      case "paths": {
+        const p = validatePaths(src, v);
+        if (p) ir.paths = { value: p, node: v };
+        break;
+      }
       case "rules":
         rulesNode = v;
         break;
@@ -80,13 +86,13 @@ export function validateFile(src: YamlSource): PolicyFileIR {
     return ir;
   }
   rulesNode.items.forEach((item, index) => {
-    const rule = validateRule(src, src.deref(item), index, ir.cwd);
+    const rule = validateRule(src, src.deref(item), index, ir.cwd, ir.paths?.value.caseInsensitive === true);
     if (rule) ir.rules.push(rule);
   });
   return ir;
 }
 
-function validateRule(src: YamlSource, node: Node | null, index: number, cwd: string | undefined): RuleIR | undefined {
+function validateRule(src: YamlSource, node: Node | null, index: number, cwd: string | undefined, caseInsensitive: boolean): RuleIR | undefined {
   if (!src.isMap(node)) {
     src.add(node, "not_a_map", `rule ${index + 1} must be a map, got ${describe(node)}`);
     return undefined;
@@ -125,7 +131,7 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
   const desc = get("description");
   if (desc) src.string(desc[1], "`description`");
 
-  const ctx: ConditionContext = { src, actions: rule.actions.length ? rule.actions : ["*"], cwd };
+  const ctx: ConditionContext = { src, actions: rule.actions.length ? rule.actions : ["*"], cwd, caseInsensitive };
   const condEntries = entries.filter((e) => e[0] === "conditions" || e[0] === "when");
   if (condEntries.length > 1) src.add(condEntries[1]![2], "conflict", "both `conditions` and `when` are set");
   for (const [k, v, pair] of entries) {
@@ -227,6 +233,23 @@ function validateSchedule(src: YamlSource, node: Node | null): Schedule | undefi
     }
   }
   return ok ? s : undefined;
+}
+
+/** `paths: { caseInsensitive: true }`: how paths compare on the agents' file systems. */
+function validatePaths(src: YamlSource, node: Node | null): PathSettings | undefined {
+  if (!src.isMap(node)) {
+    src.add(node, "bad_type", "`paths` must be a map, e.g. `paths: { caseInsensitive: true }`");
+    return undefined;
+  }
+  const out: PathSettings = { caseInsensitive: false };
+  for (const [, v] of src.entries(node, ["caseInsensitive"], "`paths`")) {
+    if (!src.isScalar(v) || typeof v.value !== "boolean") {
+      src.add(v, "bad_type", "`paths.caseInsensitive` must be true or false");
+      return undefined;
+    }
+    out.caseInsensitive = v.value;
+  }
+  return out;
 }
 
 function validateAudit(src: YamlSource, node: Node | null): AuditSettings | undefined {

@@ -187,7 +187,7 @@ function shell(command: string, cwd: string | undefined, base: Subject): Subject
 
 function resolve(raw: string, cwd: string | undefined, what: string, field = what): string {
   const p = normalizePath(raw, cwd);
-  if (!p.ok) throw new Bad(`${what}: ${p.reason}`, field);
+  if (!p.ok) throw p.code === "uncertain" ? new Bad(p.reason, field, "uncertain") : new Bad(`${what}: ${p.reason}`, field);
   return p.path;
 }
 

@@ -1,0 +1,58 @@
+import { ANY, includes, intersects, NfaBuilder, NOT_SLASH, type Nfa } from "./automaton.js";
+import type { Template } from "./template.js";
+
+/**
+ * A template as an automaton: its literal text, with a hole as a loop over any
+ * character (`any`) or any character but `/` (`segment`). Built once per
+ * template (templates are immutable; the cache holds them weakly).
+ */
+const cache = new WeakMap<Template, Nfa>();
+
+export function templateNfa(t: Template): Nfa {
+  let a = cache.get(t);
+  if (!a) {
+    a = buildTemplateNfa(t);
+    cache.set(t, a);
+  }
+  return a;
+}
+
+export function buildTemplateNfa(t: Template): Nfa {
+  const b = new NfaBuilder();
+  const s = b.state();
+  let q = s;
+  for (const part of t) {
+    if (typeof part === "string") q = b.literal(q, part);
+    else {
+      const loop = b.state();
+      b.epsilon(q, loop);
+      b.edges(loop, part.hole === "any" ? ANY : NOT_SLASH, loop);
+      q = loop;
+    }
+  }
+  b.accepting(q);
+  return b.build(s);
+}
+
+// Answers per (set, pattern) pair, for sets that recur (the "any path" set).
+const answers = new WeakMap<Nfa, WeakMap<Nfa, { may?: boolean; must?: boolean }>>();
+
+function memo(lang: Nfa, pattern: Nfa): { may?: boolean; must?: boolean } {
+  let m = answers.get(lang);
+  if (!m) answers.set(lang, (m = new WeakMap()));
+  let r = m.get(pattern);
+  if (!r) m.set(pattern, (r = {}));
+  return r;
+}
+
+/** Some string of `lang` is in `pattern`. When the automata are too large to tell: true (the strict reading for a deny). */
+export function mayMatch(lang: Nfa, pattern: Nfa): boolean {
+  const r = memo(lang, pattern);
+  return (r.may ??= intersects(lang, pattern) !== false);
+}
+
+/** Every string of `lang` is in `pattern`. When the automata are too large to tell: false (the strict reading for an allow). */
+export function mustMatch(lang: Nfa, pattern: Nfa): boolean {
+  const r = memo(lang, pattern);
+  return (r.must ??= includes(lang, pattern) === true);
+}
