@@ -1,7 +1,12 @@
+import { affix, includes } from "../match/automaton.js";
+import type { PatternOptions } from "../match/compiled-pattern.js";
+import { NORMAL_NONROOT } from "../match/path-glob.js";
 import { isBuiltinAction } from "../policy/action-schema.js";
 import type { PolicyError } from "../policy/errors.js";
-import type { RuleIR } from "../policy/ir.js";
+import type { Condition, RuleIR } from "../policy/ir.js";
 import type { CompiledPolicy } from "./compile.js";
+import { compileFieldTest } from "./compile-test.js";
+import { findShadowing } from "./shadowing.js";
 
 /**
  * Policy traps: rules that validate and still do not do what they look like
@@ -10,14 +15,35 @@ import type { CompiledPolicy } from "./compile.js";
  *
  * - an allow that is broader than it reads: no condition at all on a built-in
  *   action, or a resource pattern that matches every value (`path: "**"`,
- *   `command: "*"`, `host: "*"`, `url: "*"`);
+ *   `command: "*"`, `host: "*"`, `url: "*"`, `key: "*"`);
  * - a deny or require_approval that an earlier, weaker rule shadows (see
  *   shadowing.ts): wholly (it never decides) or in part (some of what it
- *   matches is decided by the earlier rule).
+ *   matches is decided by the earlier rule), with an example request.
  */
 export function policyTraps(policy: CompiledPolicy): PolicyError[] {
+  const opts: PatternOptions = { cwd: policy.ir.cwd, caseInsensitive: policy.caseInsensitivePaths };
   const out: PolicyError[] = [];
-  for (const r of policy.ir.rules) out.push(...broadAllow(r));
+  for (const r of policy.ir.rules) out.push(...broadAllow(r, opts));
+  const { found, stoppedAfter } = findShadowing(policy);
+  for (const s of found) {
+    const e = s.earlier;
+    const at = `${e.ir.source.file}:${e.ir.source.line}`;
+    if (s.kind === "never") {
+      out.push(warning(s.later.ir, "shadowed_rule", `rule \`${s.later.id}\` (${s.later.effect}) never decides: the earlier rule \`${e.id}\` (${e.effect}, ${at}) matches every request it matches`, `move \`${s.later.id}\` above \`${e.id}\``));
+    } else {
+      out.push(
+        warning(
+          s.later.ir,
+          "shadowed_rule",
+          `rule \`${s.later.id}\` (${s.later.effect}) does not decide everything it matches: the earlier rule \`${e.id}\` (${e.effect}, ${at}) decides some of it first, e.g. ${JSON.stringify(s.example)}`,
+          `move \`${s.later.id}\` above \`${e.id}\`, or narrow \`${e.id}\``,
+        ),
+      );
+    }
+  }
+  if (stoppedAfter !== undefined && policy.rules[0]) {
+    out.push(warning(policy.rules[0].ir, "shadowed_rule", `shadowing analysis stopped after ${stoppedAfter} rule pairs; later rules were not checked`, "split the policy, or check it in parts"));
+  }
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }
 
@@ -25,12 +51,41 @@ function warning(r: RuleIR, code: PolicyError["code"], message: string, help: st
   return { code, message, help, file: r.source.file, line: r.source.line, column: r.source.column, severity: "warning" };
 }
 
-function broadAllow(r: RuleIR): PolicyError[] {
+// What a resource pattern that matches everything leaves open, per field, for the message.
+const RESOURCE_FIELDS: Record<string, string> = {
+  path: "every path (/etc/shadow, ~/.ssh, every .env included)",
+  command: "every command (rm -rf /, curl ... | sh included)",
+  host: "every host (169.254.169.254 and localhost included)",
+  url: "every URL (cloud metadata and localhost included)",
+  key: "every environment variable (AWS_SECRET_ACCESS_KEY included)",
+};
+const ANY_STRING = affix("", "any", "");
+const EVERYTHING_PROBES: Record<string, readonly string[]> = { host: ["169.254.169.254", "localhost", "evil.example", "::1", "fd00:ec2::254"] };
+
+function broadAllow(r: RuleIR, opts: PatternOptions): PolicyError[] {
   if (r.effect !== "allow") return [];
   const builtins = r.actions.filter((a) => a === "*" || a.endsWith(".*") || isBuiltinAction(a));
   if (builtins.length === 0) return []; // a custom action allowed outright is what it says
   if (r.when.length === 0) {
     return [warning(r, "broad_allow", `rule \`${r.id}\` allows every \`${builtins.join(", ")}\` request: it has no condition at all`, "add a condition on what it may touch (`path:`, `command:`, `host:`, `key:`, `server:`/`tool:`), or make it `require_approval`")];
   }
-  return [];
+  const out: PolicyError[] = [];
+  const visit = (c: Condition) => {
+    if (c.kind === "all") return c.conditions.forEach(visit);
+    if (c.kind !== "field" || !Object.hasOwn(RESOURCE_FIELDS, c.field)) return;
+    if (matchesEverything(c, opts)) {
+      out.push(warning(r, "broad_allow", `rule \`${r.id}\` allows ${RESOURCE_FIELDS[c.field]}: its \`${c.field}\` condition matches every value`, `allow the ${c.field === "path" ? "directories" : "values"} it is meant for, and deny the rest above it`));
+    }
+  };
+  r.when.forEach(visit);
+  return out;
 }
+
+/** Does a field condition accept every value the field can have? */
+function matchesEverything(c: Extract<Condition, { kind: "field" }>, opts: PatternOptions): boolean {
+  const m = compileFieldTest(c.test, c.field, opts);
+  if (m.nfa) return includes(c.field === "path" ? NORMAL_NONROOT : ANY_STRING, m.nfa) === true; // every path but `/` is every file: `**/*` counts
+  const probes = EVERYTHING_PROBES[c.field];
+  return probes !== undefined && c.test.op === "glob" && probes.every((p) => m.test(p));
+}
+
