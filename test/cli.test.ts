@@ -100,3 +100,23 @@ describe("safeclaw CLI", () => {
     expect(r.stderr).toContain("safeclaw.yaml:3:11");
   });
 });
+
+describe("safeclaw check reads JSON Lines: \\n ends a line, nothing else does", async () => {
+  const { jsonLines } = await import("../src/cli/check.js");
+  const lines = async (chunks: Array<string | Buffer>) => {
+    const out: string[] = [];
+    for await (const l of jsonLines((async function* () {
+      yield* chunks;
+    })())) out.push(l);
+    return out;
+  };
+  it.each([
+    ["CR inside a line", ['{"a":1,\r"b":2}\n{"c":3}\n'], ['{"a":1,\r"b":2}', '{"c":3}']],
+    ["CRLF endings keep the CR (JSON whitespace)", ['{"a":1}\r\n{"b":2}\r\n'], ['{"a":1}\r', '{"b":2}\r']],
+    ["U+2028 and U+0085 are not line ends", ['{"a":"x\u2028y\u0085z"}\n'], ['{"a":"x\u2028y\u0085z"}']],
+    ["a line split across chunks", ['{"a"', ':1}\n{"b"', ":2}"], ['{"a":1}', '{"b":2}']],
+    ["a UTF-8 character split across chunks", [Buffer.from([0x7b, 0x22, 0xc3]), Buffer.from([0xa9, 0x22, 0x3a, 0x31, 0x7d, 0x0a])], ['{"é":1}']],
+  ])("%s", async (_n, chunks, want) => {
+    expect(await lines(chunks as Array<string | Buffer>)).toEqual(want);
+  });
+});

@@ -69,17 +69,19 @@ export async function checkCommand(args: CheckArgs, io: Io, env: Record<string, 
  */
 export async function* jsonLines(input: Readable | AsyncIterable<Buffer | string>): AsyncGenerator<string> {
   const decoder = new TextDecoder("utf-8", { fatal: false });
-  let pending: Buffer = Buffer.alloc(0);
-  for await (const chunk of input as AsyncIterable<Buffer | string>) {
-    pending = pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([pending, Buffer.from(chunk)]);
+  let parts: Buffer[] = []; // the current line so far, joined only when it ends (a long line is not copied per chunk)
+  for await (const raw of input as AsyncIterable<Buffer | string>) {
+    const chunk = typeof raw === "string" ? Buffer.from(raw) : raw;
     let start = 0;
-    for (let nl = pending.indexOf(0x0a); nl >= 0; nl = pending.indexOf(0x0a, start)) {
-      yield decoder.decode(pending.subarray(start, nl));
+    for (let nl = chunk.indexOf(0x0a); nl >= 0; nl = chunk.indexOf(0x0a, start)) {
+      parts.push(chunk.subarray(start, nl));
+      yield decoder.decode(parts.length === 1 ? parts[0] : Buffer.concat(parts));
+      parts = [];
       start = nl + 1;
     }
-    pending = pending.subarray(start);
+    if (start < chunk.length) parts.push(chunk.subarray(start));
   }
-  if (pending.length > 0) yield decoder.decode(pending);
+  if (parts.length > 0) yield decoder.decode(Buffer.concat(parts));
 }
 
 async function decideLine(line: string, engine: Engine, log: AuditLog | undefined, explain: boolean, digest: string): Promise<Decision> {

@@ -21,6 +21,16 @@ import { findShadowing } from "./shadowing.js";
  *   matches is decided by the earlier rule), with an example request.
  */
 export function policyTraps(policy: CompiledPolicy): PolicyError[] {
+  try {
+    return findTraps(policy);
+  } catch (e) {
+    // The analysis is advice: a failure in it must not stop a server from serving or hide the policy's own errors.
+    const first = policy.ir.rules[0];
+    return first ? [warning(first, "shadowed_rule", `policy-trap analysis failed (${(e as Error)?.message ?? e}); nothing was checked`, "report this as a bug")] : [];
+  }
+}
+
+function findTraps(policy: CompiledPolicy): PolicyError[] {
   const opts: PatternOptions = { cwd: policy.ir.cwd, caseInsensitive: policy.caseInsensitivePaths };
   const out: PolicyError[] = [];
   for (const r of policy.ir.rules) out.push(...broadAllow(r, opts));

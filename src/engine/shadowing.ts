@@ -13,7 +13,9 @@ import { SEVERITY } from "./decision.js";
  * a weaker rule that matches some of the same requests does not decide those
  * requests. For each such pair (earlier weaker rule E, later stricter rule L):
  *
- * - L never decides when every request L matches, E matches too (L ⊆ E);
+ * - L never decides when every request L matches, E matches too (L ⊆ E)
+ *   (for requests whose values are known; a command word known only at run
+ *   time may-matches L without must-matching E, and then L still counts);
  * - L decides less than it looks when some request matches both and E is not
  *   simply an exception carved out of L (E ⊄ L: an allow of `/app/public/**`
  *   before a deny of `/app/**` is deliberate, an allow of `/app/**` before a
