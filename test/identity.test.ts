@@ -219,3 +219,22 @@ describe("the hook and the MCP proxy name their agent from their own configurati
     expect(spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "github", "--agent", "a b", "--", "cat"], { encoding: "utf8" }).status).toBe(64);
   });
 });
+
+describe("the MCP proxy reads messages strictly", () => {
+  it("a tools/call with a duplicated key is answered as an invalid request and never reaches the server", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safeclaw-mcp-dup-"));
+    const policy = join(dir, "p.yaml");
+    writeFileSync(policy, "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny}\n- {id: fs, action: mcp.call, server: filesystem, effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n");
+    const FAKE = new URL("./fixtures/fake-mcp-server.mjs", import.meta.url).pathname;
+    // first-wins servers (cJSON) would read /app/.env; JSON.parse reads /app/ok
+    const dup = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"/app/.env","path":"/app/ok"}}}';
+    const withCr = '{"jsonrpc":"2.0","id":8,\r"method":"tools/call","params":{"name":"read_file","arguments":{"path":"/app/ok"}}}';
+    const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "filesystem", "--", process.execPath, FAKE], { input: dup + "\n" + withCr + "\n", encoding: "utf8", timeout: 20_000, env: { ...process.env, SAFECLAW_AUDIT_SINK: join(dir, "a.log") } });
+    const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(out.find((m) => m.id === 7)).toMatchObject({ error: { code: -32600, message: expect.stringContaining("duplicate key `params.arguments.path`") } });
+    expect(out.find((m) => m.id === 7)?.result).toBeUndefined();
+    // a CR inside a message is whitespace: the proxy reads it whole (not two broken lines it would drop)
+    // and forwards it; this stand-in server splits lines at CR itself, so only the proxy's side is checked
+    expect(r.stderr).not.toContain("dropped a line");
+  });
+});

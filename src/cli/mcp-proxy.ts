@@ -8,6 +8,8 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { stdioGateFromFiles } from "../sdk/file-gate.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
+import { parseStrictJson } from "../request/strict-json.js";
+import { jsonLines } from "./check.js";
 import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
 
 export const MCP_PROXY_HELP = `usage: safeclaw mcp-proxy (--policy <p> | --endpoint <url> [--token <t>]) --server <name> [--agent <name>] -- <command> [args...]
@@ -67,15 +69,26 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
   createInterface({ input: child.stdout!, crlfDelay: Infinity }).on("line", (line) => io.stdout(line));
   // Client → server: decided in order, one message at a time, so responses keep their order.
   if (io.stdin) {
-    for await (const line of createInterface({ input: io.stdin, crlfDelay: Infinity })) {
+    for await (const line of jsonLines(io.stdin)) {
       if (line.trim() === "") continue;
-      let message: unknown;
-      try {
-        message = JSON.parse(line);
-      } catch {
+      const parsed = parseStrictJson(line);
+      if (!parsed.ok && parsed.problem === "syntax") {
         io.stderr("safeclaw mcp-proxy: dropped a line that is not JSON");
         continue;
       }
+      if (!parsed.ok) {
+        // Forwarded as is, a duplicated key would be decided on our reading and run on the server's
+        // (cJSON, for one, takes the first): answered here as an invalid request, never forwarded.
+        let id: unknown = null;
+        try {
+          id = (JSON.parse(line) as { id?: unknown })?.id ?? null;
+        } catch {
+          // the id is unreadable too: null, as JSON-RPC says
+        }
+        io.stdout(JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32600, message: `refused by safeclaw: ${parsed.message}` } }));
+        continue;
+      }
+      const message: unknown = parsed.value;
       const verdict = await gateMcpMessage(gate, server, message, agent !== undefined ? { agent } : {});
       if (verdict.forward) child.stdin!.write(line + "\n");
       else io.stdout(JSON.stringify(verdict.response));
