@@ -34,6 +34,8 @@ describe("shadowing: a deny or require_approval behind a weaker earlier rule", (
     ["allow with a url glob before a deny on the metadata path", rules("{id: web, action: network.request, url: 'http://*', effect: allow}", "{id: md, action: network.request, url: 'http://169.254.169.254/*', effect: deny}"), "md", "never decides", undefined],
     ["allow of an MCP server before a deny of one tool", rules("{id: gh, action: mcp.call, server: github, effect: allow}", "{id: del, action: mcp.call, server: github, tool: 'delete_*', effect: deny}"), "del", "never decides", undefined],
     ["rule-level any: in the allow", rules("{id: a, action: file.read, any: [{path: '/app/**'}, {path: '/srv/**'}], effect: allow}", "{id: d, action: file.read, path: '**/.env', effect: deny}"), "d", "does not decide", '"path":"/'],
+    ["a URL allow before a metadata deny: the example is a real URL", rules("{id: web, action: network.request, url: 'http*', effect: allow}", "{id: md, action: network.request, url: '*169.254.169.254*', effect: deny}"), "md", "does not decide", '"url":"http://169.254.169.254/latest/meta-data/"'],
+    ["a method-limited allow before a host deny", rules("{id: get, action: network.request, method: GET, host: '*.example.com', effect: allow}", "{id: evil, action: network.request, host: 'evil.example.com', effect: deny}"), "evil", "does not decide", '"method":"GET"'],
     ["catch-all allow before a catch-all deny", rules("{id: all, action: '*', effect: allow}", "{id: none, action: '*', effect: deny}"), "none", "never decides", undefined],
   ])("%s", async (_name, text, rule, kind, example) => {
     const w = (await traps(text)).filter((x) => x.code === "shadowed_rule");

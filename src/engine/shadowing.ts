@@ -2,6 +2,7 @@ import { affix, includes, intersection, product, type Nfa } from "../match/autom
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import { ACTION_SCHEMA } from "../policy/action-schema.js";
 import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
+import { normalizeRequest } from "../request/normalize-request.js";
 import type { Subject } from "../request/subject.js";
 import { actionPatternMatches } from "./action-pattern.js";
 import type { CompiledPolicy, CompiledRule } from "./compile.js";
@@ -65,7 +66,7 @@ export function findShadowing(policy: CompiledPolicy): { found: Shadowing[]; sto
         found.push({ kind: "never", later: later.rule, earlier: earlier.rule });
         break; // it never decides: nothing later can make that worse
       }
-      const example = witness(earlier, later, actions);
+      const example = witness(earlier, later, actions, policy.requestOptions);
       if (example && !covers(later, earlier)) found.push({ kind: "partly", later: later.rule, earlier: earlier.rule, example });
     }
   }
@@ -178,49 +179,60 @@ function finiteValues(conds: ReadonlyArray<{ test: FieldTest; m: FieldMatcher }>
   return undefined;
 }
 
-/** A request both rules match, built field by field and then checked with both rules' real matchers. */
-function witness(a: RuleView, b: RuleView, actions: readonly string[]): Record<string, unknown> | undefined {
+/**
+ * A request both rules match, built field by field, then checked the way a
+ * real one is: normalized like a request (so `http://` or `/a/../b` never
+ * stand as examples) and tested with both rules' real matchers.
+ */
+function witness(a: RuleView, b: RuleView, actions: readonly string[], requestOptions: { cwd?: string }): Record<string, unknown> | undefined {
   for (const x of a.alternatives) {
     for (const y of b.alternatives) {
-      const fields = new Set([...x.keys(), ...y.keys()]);
-      const values = new Map<string, unknown>();
-      let ok = true;
-      for (const f of fields) {
-        const v = valueFor(f, [...(x.get(f) ?? []), ...(y.get(f) ?? [])]);
-        if (v === undefined) {
-          ok = false;
-          break;
+      const fields = [...new Set([...x.keys(), ...y.keys()])];
+      const choices = fields.map((f) => candidatesFor(f, [...(x.get(f) ?? []), ...(y.get(f) ?? [])]));
+      if (choices.some((c) => c.length === 0)) continue;
+      // every combination of candidates, a bounded number of them
+      let combos: unknown[][] = [[]];
+      for (const c of choices) combos = combos.flatMap((prefix) => c.map((v) => [...prefix, v])).slice(0, MAX_COMBINATIONS);
+      for (const combo of combos) {
+        const values = new Map(fields.map((f, i) => [f, combo[i]] as const));
+        for (const action of actions) {
+          const request = requestOf(subjectFor(action, values));
+          const n = normalizeRequest(request, requestOptions);
+          if (n.ok && n.request.subjects.some((s) => !s.possible && !s.templates && a.rule.test(s) && b.rule.test(s))) return request;
         }
-        values.set(f, v);
-      }
-      if (!ok) continue;
-      for (const action of actions) {
-        const s = subjectFor(action, values);
-        if (a.rule.test(s) && b.rule.test(s)) return requestOf(s);
       }
     }
   }
   return undefined;
 }
 
+const MAX_COMBINATIONS = 32;
+
+// Values tried when a field's sets give no example of their own (case-insensitive
+// fields, hosts, numbers) or give one a request cannot be (a URL glob's `http://`).
 const PROBES: Record<string, readonly Scalar[]> = {
   method: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"],
   scheme: ["https", "http"],
   port: [443, 80, 8080],
   host: ["example.com", "169.254.169.254", "localhost"],
+  url: ["https://example.com/", "http://169.254.169.254/latest/meta-data/", "http://localhost/"],
 };
 
-function valueFor(field: string, conds: ReadonlyArray<{ test: FieldTest; m: FieldMatcher }>): unknown {
+/** Example values of one field that pass all of its conditions in both rules: the exact ones first. */
+function candidatesFor(field: string, conds: ReadonlyArray<{ test: FieldTest; m: FieldMatcher }>): unknown[] {
   const passes = (v: unknown) => conds.every((c) => c.m.test(v));
+  const out: unknown[] = [];
   const finite = finiteValues(conds);
-  if (finite) return finite[0];
-  const lang = conjunction(conds.filter((c) => c.m.nfa).map((c) => c.m));
-  if (lang) {
-    const w = intersection(lang, ANY_STRING);
-    if (typeof w === "string" && passes(w)) return w;
+  if (finite) out.push(...finite.slice(0, 4));
+  else {
+    const lang = conjunction(conds.filter((c) => c.m.nfa).map((c) => c.m));
+    if (lang) {
+      const w = intersection(lang, ANY_STRING);
+      if (typeof w === "string" && passes(w)) out.push(w);
+    }
   }
-  for (const v of PROBES[field] ?? []) if (passes(v)) return v;
-  return undefined;
+  for (const v of PROBES[field] ?? []) if (passes(v) && !out.includes(v)) out.push(v);
+  return out;
 }
 
 const ANY_STRING = affix("", "any", "");
@@ -231,7 +243,8 @@ function subjectFor(action: string, values: Map<string, unknown>): Subject {
   const defaults: Record<string, unknown> = { path: "/x", command: "x", host: "example.com", port: 443, scheme: "https", key: "X", server: "s", tool: "t" };
   const spec = Object.hasOwn(ACTION_SCHEMA, action) ? (ACTION_SCHEMA[action as keyof typeof ACTION_SCHEMA].fields as Record<string, unknown>) : {};
   for (const f of Object.keys(spec)) if (Object.hasOwn(defaults, f)) s[f] = defaults[f];
-  if (action === "network.request") delete s.url;
+  // a network request names its target once: by url, or by host (and port, scheme)
+  if (action === "network.request" && values.has("url")) for (const f of ["host", "port", "scheme"]) if (!values.has(f)) delete s[f];
   for (const [f, v] of values) {
     const dot = f.indexOf(".");
     if (dot < 0) {
