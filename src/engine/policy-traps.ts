@@ -52,7 +52,7 @@ function findTraps(policy: CompiledPolicy): PolicyError[] {
     }
   }
   if (stoppedAfter !== undefined && policy.rules[0]) {
-    out.push(warning(policy.rules[0].ir, "shadowed_rule", `shadowing analysis stopped after ${stoppedAfter} rule pairs; later rules were not checked`, "split the policy, or check it in parts"));
+    out.push(warning(policy.rules[0].ir, "shadowed_rule", `shadowing analysis stopped after ${stoppedAfter} rule pairs (its budget); later rules were not checked`, "split the policy, or check it in parts"));
   }
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }

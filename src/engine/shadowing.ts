@@ -1,13 +1,14 @@
-import { affix, includes, intersection, product, type Nfa } from "../match/automaton.js";
+import { affix, intersection } from "../match/automaton.js";
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import { ACTION_SCHEMA } from "../policy/action-schema.js";
-import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
+import type { FieldTest, Scalar } from "../policy/ir.js";
 import { normalizeRequest } from "../request/normalize-request.js";
 import type { Subject } from "../request/subject.js";
 import { actionPatternMatches } from "./action-pattern.js";
 import type { CompiledPolicy, CompiledRule } from "./compile.js";
-import { compileFieldTest, type FieldMatcher } from "./compile-test.js";
+import type { FieldMatcher } from "./compile-test.js";
 import { SEVERITY } from "./decision.js";
+import { conjunction, covers, disjointByKeys, finiteValues, ruleView, type RuleView } from "./rule-sets.js";
 
 /**
  * Shadowing: first match decides, so a deny (or require_approval) placed after
@@ -45,23 +46,35 @@ export interface Shadowing {
   example?: Record<string, unknown>;
 }
 
-/** How many rule pairs are examined at most; past it, the analysis says it stopped. */
+/** How many rule pairs are examined closely at most, and looked at at all; past either, the analysis says it stopped. */
 export const MAX_PAIRS = 20_000;
+export const MAX_LOOKS = 5_000_000;
 
 export function findShadowing(policy: CompiledPolicy): { found: Shadowing[]; stoppedAfter?: number } {
   const opts: PatternOptions = { cwd: policy.ir.cwd, caseInsensitive: policy.caseInsensitivePaths };
   const views = policy.rules.map((r) => ruleView(r, opts));
+  // Concrete actions once per rule: built-ins, named custom actions, a stand-in per wildcard.
+  const universe = actionUniverse(policy.rules.flatMap((r) => r.actions));
+  const acts = policy.rules.map((r) => new Set(universe.filter((c) => r.actions.some((p) => actionPatternMatches(p, c)))));
+  const byAction = new Map<string, number[]>();
+  acts.forEach((set, i) => set.forEach((a) => (byAction.get(a) ?? byAction.set(a, []).get(a)!).push(i)));
   const found: Shadowing[] = [];
   let pairs = 0;
+  let looks = 0;
   for (let j = 0; j < views.length; j++) {
     const later = views[j]!;
     if (later.rule.effect === "allow") continue;
-    for (let i = 0; i < j; i++) {
+    // only earlier rules that share an action, in policy order
+    const lists = [...acts[j]!].map((a) => byAction.get(a)!);
+    const earlierOnes = lists.length === 1 ? lists[0]! : [...new Set(lists.flat())].sort((x, y) => x - y);
+    for (const i of earlierOnes) {
+      if (i >= j) break;
+      if (++looks > MAX_LOOKS) return { found, stoppedAfter: looks - 1 };
       const earlier = views[i]!;
       if (SEVERITY[earlier.rule.effect] >= SEVERITY[later.rule.effect]) continue;
-      const actions = commonActions(earlier.rule.actions, later.rule.actions);
-      if (actions.length === 0 || disjointByKeys(earlier, later)) continue;
-      if (++pairs > MAX_PAIRS) return { found, stoppedAfter: MAX_PAIRS };
+      const actions = [...acts[j]!].filter((a) => acts[i]!.has(a));
+      if (disjointByKeys(earlier, later)) continue;
+      if (++pairs > MAX_PAIRS) return { found, stoppedAfter: looks };
       if (covers(earlier, later)) {
         found.push({ kind: "never", later: later.rule, earlier: earlier.rule });
         break; // it never decides: nothing later can make that worse
@@ -71,112 +84,6 @@ export function findShadowing(policy: CompiledPolicy): { found: Shadowing[]; sto
     }
   }
   return { found };
-}
-
-/**
- * A rule as per-field sets: its conditions in disjunctive form (a rule-level
- * `any:` is one alternative per branch), each alternative the conjunction of
- * its field conditions, compiled. `not:` cannot be read as a set here: it
- * makes the rule `opaque` (never proven to cover anything), and a witness
- * still has to pass it, since witnesses are checked with the real matchers.
- */
-interface RuleView {
-  rule: CompiledRule;
-  alternatives: Alternative[];
-  opaque: boolean;
-  timed: boolean;
-}
-
-type Alternative = Map<string, Array<{ test: FieldTest; m: FieldMatcher }>>;
-
-const MAX_ALTERNATIVES = 16;
-
-function ruleView(rule: CompiledRule, opts: PatternOptions): RuleView {
-  let opaque = false;
-  const cache = new Map<Condition, FieldMatcher>();
-  const matcher = (c: Extract<Condition, { kind: "field" }>) => {
-    let m = cache.get(c);
-    if (!m) cache.set(c, (m = compileFieldTest(c.test, c.field, opts)));
-    return m;
-  };
-  // Each alternative as a list of field conditions; the product of `any:` branches, bounded.
-  const expand = (conds: readonly Condition[]): Array<Array<Extract<Condition, { kind: "field" }>>> => {
-    let alts: Array<Array<Extract<Condition, { kind: "field" }>>> = [[]];
-    for (const c of conds) {
-      if (c.kind === "field") alts = alts.map((a) => [...a, c]);
-      else if (c.kind === "all") {
-        const inner = expand(c.conditions);
-        alts = alts.flatMap((a) => inner.map((i) => [...a, ...i]));
-      } else if (c.kind === "any") {
-        const branches = c.conditions.flatMap((b) => expand([b]));
-        alts = alts.flatMap((a) => branches.map((b) => [...a, ...b]));
-      } else opaque = true;
-      if (alts.length > MAX_ALTERNATIVES) {
-        opaque = true;
-        return [[]];
-      }
-    }
-    return alts;
-  };
-  const alternatives = expand(rule.ir.when).map((list) => {
-    const alt: Alternative = new Map();
-    for (const c of list) {
-      let l = alt.get(c.field);
-      if (!l) alt.set(c.field, (l = []));
-      l.push({ test: c.test, m: matcher(c) });
-    }
-    return alt;
-  });
-  return { rule, alternatives, opaque, timed: rule.ir.schedule !== undefined || rule.ir.expiresAt !== undefined };
-}
-
-/** Does `outer` match every request `inner` matches? Only ever true with proof. */
-function covers(outer: RuleView, inner: RuleView): boolean {
-  if (outer.opaque || outer.timed) return false;
-  if (!inner.rule.actions.every((p) => outer.rule.actions.some((q) => actionCovers(q, p)))) return false;
-  // every branch of inner lies inside some branch of outer (a `not:` in inner only makes it smaller)
-  return inner.alternatives.every((i) => outer.alternatives.some((o) => alternativeCovers(o, i)));
-}
-
-function alternativeCovers(outer: Alternative, inner: Alternative): boolean {
-  for (const [field, conds] of outer) {
-    const own = inner.get(field);
-    if (!own) return false; // inner says nothing about the field, outer narrows it
-    for (const c of conds) if (!fieldIncluded(own, c.m)) return false;
-  }
-  return true;
-}
-
-/** Are the values passing every one of `conds` all accepted by `m`? */
-function fieldIncluded(conds: ReadonlyArray<{ test: FieldTest; m: FieldMatcher }>, m: FieldMatcher): boolean {
-  const finite = finiteValues(conds);
-  if (finite) return finite.every((v) => m.test(v));
-  if (!m.nfa) return false;
-  const lang = conjunction(conds.map((c) => c.m));
-  return lang !== undefined && includes(lang, m.nfa) === true;
-}
-
-/** The intersection automaton of several field matchers, or undefined when one has none or it is too big. */
-function conjunction(ms: readonly FieldMatcher[]): Nfa | undefined {
-  let acc: Nfa | undefined;
-  for (const m of ms) {
-    if (!m.nfa) return undefined;
-    acc = acc === undefined ? m.nfa : product(acc, m.nfa);
-    if (!acc) return undefined;
-  }
-  return acc;
-}
-
-/** The exact values of a field when some condition pins them to a finite list (literal hosts, env keys, `eq`, `in`). */
-function finiteValues(conds: ReadonlyArray<{ test: FieldTest; m: FieldMatcher }>): Scalar[] | undefined {
-  for (const { test, m } of conds) {
-    let values: Scalar[] | undefined;
-    if (m.keys && m.keys.every((k) => k.kind === "host" || k.kind === "key")) values = m.keys.map((k) => k.value);
-    else if (test.op === "eq") values = [test.value];
-    else if (test.op === "in") values = test.values;
-    if (values) return values.filter((v) => conds.every((c) => c.m.test(v)));
-  }
-  return undefined;
 }
 
 /**
@@ -266,51 +173,13 @@ function requestOf(s: Subject): Record<string, unknown> {
   return out;
 }
 
-/** Concrete actions (built-in, named, or a stand-in for a wildcard's custom ones) both pattern lists match. */
-function commonActions(a: readonly string[], b: readonly string[]): string[] {
+/** Concrete actions that stand for every action the patterns can name: built-ins, named custom ones, one per wildcard. */
+function actionUniverse(patterns: readonly string[]): string[] {
   const candidates = new Set<string>(Object.keys(ACTION_SCHEMA));
-  for (const p of [...a, ...b]) {
+  for (const p of patterns) {
     if (p === "*") candidates.add("custom.action");
     else if (p.endsWith(".*")) candidates.add(p.slice(0, -1) + "x");
     else candidates.add(p);
   }
-  return [...candidates].filter((c) => a.some((p) => actionPatternMatches(p, c)) && b.some((p) => actionPatternMatches(p, c)));
-}
-
-/** Does action pattern `outer` cover every action `inner` matches? */
-function actionCovers(outer: string, inner: string): boolean {
-  if (outer === "*") return true;
-  if (outer.endsWith(".*")) return inner !== "*" && inner.startsWith(outer.slice(0, -1));
-  return outer === inner;
-}
-
-/** A cheap first look: literal keys on one field that cannot meet (two different env keys, unrelated path bases), in every pair of branches. */
-function disjointByKeys(a: RuleView, b: RuleView): boolean {
-  return a.alternatives.every((x) => b.alternatives.every((y) => branchesDisjoint(x, y)));
-}
-
-function branchesDisjoint(x: Alternative, y: Alternative): boolean {
-  for (const [f, conds] of x) {
-    const other = y.get(f);
-    if (!other) continue;
-    for (const c of conds) {
-      for (const d of other) {
-        const kx = c.m.keys;
-        const ky = d.m.keys;
-        if (kx && ky && kx.every((k) => ky.every((l) => !keysMeet(k, l)))) return true;
-      }
-    }
-  }
-  return false;
-}
-
-function keysMeet(k: { kind: string; value: string }, l: { kind: string; value: string }): boolean {
-  if ((k.kind === "key" || k.kind === "host") && k.kind === l.kind) return k.value === l.value;
-  if (k.kind === "path" && l.kind === "path") return under(k.value, l.value) || under(l.value, k.value);
-  if (k.kind === "word" && l.kind === "word") return k.value === l.value;
-  return true;
-}
-
-function under(path: string, dir: string): boolean {
-  return dir === "/" || path === dir || path.startsWith(dir.endsWith("/") ? dir : dir + "/");
+  return [...candidates];
 }
