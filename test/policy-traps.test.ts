@@ -123,6 +123,21 @@ describe("allows broader than they read", () => {
   });
 });
 
+describe("env key conditions no request can meet", () => {
+  it.each([
+    ["a space", "AWS SECRET_ACCESS_KEY"],
+    ["a shell expansion", "$AWS_SECRET_ACCESS_KEY"],
+    ["an `=`", "AWS_SECRET_ACCESS_KEY=*"],
+    ["a leading digit", "1PASSWORD*"],
+  ])("a deny on a key with %s never matches, and says so", async (_n, key) => {
+    const w = await traps(rules(`{id: d, action: env.read, key: ${JSON.stringify(key)}, effect: deny}`));
+    expect(w).toEqual([expect.objectContaining({ code: "never_matches", message: expect.stringContaining("rule `d` never matches") })]);
+  });
+  it.each([["AWS_*"], ["*"], ["*_TOKEN"], ["http_proxy"]])("%s can match a name: no warning", async (key) => {
+    expect((await traps(rules(`{id: d, action: env.read, key: ${JSON.stringify(key)}, effect: deny}`))).filter((w) => w.code === "never_matches")).toEqual([]);
+  });
+});
+
 /** Every example rule of the init template, uncommented as written. */
 function uncomment(template: string): string {
   return template.replace(/^(\s*)# (- |  [a-zA-Z])/gm, "$1$2").replace(/^  # (?=\s)/gm, "  ");

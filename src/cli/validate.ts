@@ -11,8 +11,8 @@ With no argument, validates the policy found in the current directory
 
 Besides errors it warns about policy traps: a deny or require_approval rule
 that an earlier allow (or a weaker earlier rule) shadows, wholly or in part,
-and an allow broader than it reads (no condition at all, \`path: "**"\`,
-\`command: "*"\`, \`host: "*"\`).
+an allow broader than it reads (no condition at all, \`path: "**"\`,
+\`command: "*"\`, \`host: "*"\`), and a \`key\` condition no variable name can meet.
   --strict   warnings are errors (exit 1)
 
 exit: 0 valid, 1 invalid (or any warning with --strict)`;

@@ -1,4 +1,4 @@
-import { affix, includes } from "../match/automaton.js";
+import { affix, includes, intersects, NfaBuilder } from "../match/automaton.js";
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import { NORMAL_NONROOT } from "../match/path-glob.js";
 import { isBuiltinAction } from "../policy/action-schema.js";
@@ -16,6 +16,9 @@ import { findShadowing } from "./shadowing.js";
  * - an allow that is broader than it reads: no condition at all on a built-in
  *   action, or a resource pattern that matches every value (`path: "**"`,
  *   `command: "*"`, `host: "*"`, `url: "*"`, `key: "*"`);
+ * - a condition on `key` that no environment variable name can meet (`AWS SECRET`,
+ *   `$HOME`): requests must name variables (`[A-Za-z_][A-Za-z0-9_]*`), so the
+ *   rule never matches, and a deny written that way protects nothing;
  * - a deny or require_approval that an earlier, weaker rule shadows (see
  *   shadowing.ts): wholly (it never decides) or in part (some of what it
  *   matches is decided by the earlier rule), with an example request.
@@ -33,7 +36,7 @@ export function policyTraps(policy: CompiledPolicy): PolicyError[] {
 function findTraps(policy: CompiledPolicy): PolicyError[] {
   const opts: PatternOptions = { cwd: policy.ir.cwd, caseInsensitive: policy.caseInsensitivePaths };
   const out: PolicyError[] = [];
-  for (const r of policy.ir.rules) out.push(...broadAllow(r, opts));
+  for (const r of policy.ir.rules) out.push(...broadAllow(r, opts), ...impossibleKeys(r, opts));
   const { found, stoppedAfter } = findShadowing(policy);
   for (const s of found) {
     const e = s.earlier;
@@ -85,6 +88,32 @@ function broadAllow(r: RuleIR, opts: PatternOptions): PolicyError[] {
     if (c.kind !== "field" || !Object.hasOwn(RESOURCE_FIELDS, c.field)) return;
     if (matchesEverything(c, opts)) {
       out.push(warning(r, "broad_allow", `rule \`${r.id}\` allows ${RESOURCE_FIELDS[c.field]}: its \`${c.field}\` condition matches every value`, `allow the ${c.field === "path" ? "directories" : "values"} it is meant for, and deny the rest above it`));
+    }
+  };
+  r.when.forEach(visit);
+  return out;
+}
+
+/** The names a request's `key` can be (normalize-request.ts: POSIX names). */
+const ENV_NAMES = (() => {
+  const b = new NfaBuilder();
+  const s = b.state();
+  const rest = b.state();
+  const first = [0x41, 0x5a, 0x5f, 0x5f, 0x61, 0x7a];
+  b.edges(s, first, rest);
+  b.edges(rest, [0x30, 0x39, ...first], rest);
+  b.accepting(rest);
+  return b.build(s);
+})();
+
+function impossibleKeys(r: RuleIR, opts: PatternOptions): PolicyError[] {
+  const out: PolicyError[] = [];
+  const visit = (c: Condition) => {
+    if (c.kind === "all") return c.conditions.forEach(visit);
+    if (c.kind !== "field" || c.field !== "key") return;
+    const m = compileFieldTest(c.test, c.field, opts);
+    if (m.nfa && intersects(m.nfa, ENV_NAMES) === false) {
+      out.push(warning(r, "never_matches", `rule \`${r.id}\` never matches: no environment variable name (letters, digits, \`_\`) fits its \`key\` condition, and requests can only name such variables`, "write the variable's name, e.g. `AWS_SECRET_ACCESS_KEY`, or a pattern such as `AWS_*`"));
     }
   };
   r.when.forEach(visit);

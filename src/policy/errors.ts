@@ -19,7 +19,8 @@ export type PolicyErrorCode =
   | "no_policy"
   /** warnings from the policy-trap analysis (engine/policy-traps.ts) */
   | "shadowed_rule"
-  | "broad_allow";
+  | "broad_allow"
+  | "never_matches";
 
 export interface PolicyError {
   code: PolicyErrorCode;
