@@ -3,7 +3,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlink
 import { BlockList, isIPv6 } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import dockerignore from "@balena/dockerignore";
+import dockerignoreModule from "@balena/dockerignore";
+import ts from "typescript";
 import { parseAllDocuments } from "yaml";
 import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../src/policy/load.js";
@@ -20,6 +21,9 @@ if (process.env.CI === "true") {
 }
 
 type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; spec?: any; [k: string]: any };
+// a CommonJS module whose types declare a default export; `.default` is the factory at run time too
+const dockerignore = dockerignoreModule.default;
+
 const K8S_FILES = ["infra/k8s/agent-deployment.yaml", "infra/k8s/network-policy.yaml", "infra/k8s/safeclaw-policy.yaml"];
 
 function manifests(text: string, file: string): K8sObject[] {
@@ -48,6 +52,33 @@ async function validateK8s(o: K8sObject): Promise<string | null> {
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/**
+ * Fields Kubernetes does not define pass the JSON Schemas (they allow extra keys),
+ * while `kubectl apply` (strict field validation) refuses them. The package's
+ * TypeScript types know every field: each object becomes a typed literal, and the
+ * compiler's excess-property check names the unknown ones. Returns diagnostics per file.
+ */
+function unknownFields(files: Record<string, K8sObject[]>): Record<string, string[]> {
+  const sources = new Map(
+    Object.entries(files).map(([name, objs]) => [
+      ROOT + `__k8s_${name}.ts`,
+      objs.map((o, i) => `import type { I${o.kind} as T${i} } from "kubernetes-models/${o.apiVersion}/${o.kind}";\nexport const o${i}: T${i} = ${JSON.stringify(o)};`).join("\n"),
+    ]),
+  );
+  const host = ts.createCompilerHost({});
+  const { getSourceFile, fileExists } = host;
+  host.getSourceFile = (f, lang, ...rest) => (sources.has(f) ? ts.createSourceFile(f, sources.get(f)!, lang) : getSourceFile.call(host, f, lang, ...rest));
+  host.fileExists = (f) => sources.has(f) || fileExists.call(host, f);
+  const options = { strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ["lib.es2022.d.ts"], module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 };
+  const program = ts.createProgram([...sources.keys()], options, host);
+  const out: Record<string, string[]> = Object.fromEntries(Object.keys(files).map((n) => [n, []]));
+  for (const d of ts.getPreEmitDiagnostics(program)) {
+    const name = Object.keys(files).find((n) => d.file?.fileName === ROOT + `__k8s_${n}.ts`) ?? "(other)";
+    (out[name] ??= []).push(ts.flattenDiagnosticMessageText(d.messageText, " "));
+  }
+  return out;
 }
 
 describe("SAM template", () => {
@@ -99,6 +130,19 @@ describe("Kubernetes manifests", () => {
     breakIt(s);
     expect(await validateK8s(s)).toMatch(/must be|must have/);
   });
+
+  it("no object has a field Kubernetes does not define (kubectl's strict field validation), and a misspelt one is caught", () => {
+    const typo = structuredClone(find("NetworkPolicy"));
+    typo.spec.egress[1].to[0].namespaceSelecter = typo.spec.egress[1].to[0].namespaceSelector;
+    delete typo.spec.egress[1].to[0].namespaceSelector;
+    const extra = structuredClone(find("StatefulSet"));
+    extra.spec.template.spec.containers[1].securityContext.readOnlyRootFilesytem = true;
+    const r = unknownFields({ manifests: objects, typo: [typo], extra: [extra] });
+    expect(r.manifests).toEqual([]);
+    expect(r.typo).toEqual([expect.stringMatching(/'"namespaceSelecter"' does not exist in type 'INetworkPolicyPeer'/)]);
+    expect(r.extra).toEqual([expect.stringMatching(/'"readOnlyRootFilesytem"' does not exist in type 'ISecurityContext'/)]);
+    expect(r["(other)"]).toBeUndefined();
+  }, 60_000);
 
   it("an unknown kind and a duplicated key are caught", async () => {
     expect(await validateK8s({ apiVersion: "apps/v1", kind: "Deploymnet", metadata: { name: "x" } })).toMatch(/unknown kind/);

@@ -199,7 +199,9 @@ describe("an OCSF stream verifies like the native one", () => {
     const i = events.findIndex((e) => e.unmapped.safeclaw.decision === "deny");
     const edited = structuredClone(events[i]!);
     edited.unmapped.safeclaw.decision = "allow";
-    expect(verifyLines(asLines(lines.with(i, JSON.stringify(edited)))).problem).toMatchObject({ kind: "edited", seq: edited.unmapped.safeclaw.seq });
+    const tampered = [...lines];
+    tampered[i] = JSON.stringify(edited);
+    expect(verifyLines(asLines(tampered)).problem).toMatchObject({ kind: "edited", seq: edited.unmapped.safeclaw.seq });
     const lastRecord = lines.length - 2;
     expect(verifyLines(asLines([...lines.slice(0, lastRecord), lines[lines.length - 1]!])).problem?.kind).toBe("truncated");
   });
