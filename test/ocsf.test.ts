@@ -215,3 +215,14 @@ describe("an OCSF stream verifies like the native one", () => {
     expect(ocsfAgreesWithRecord(null)).toBe(false);
   });
 });
+
+describe("verify reads an OCSF stream as a SIEM would", () => {
+  it("an event whose OCSF fields were edited (a deny shown as allowed) fails verification, though its record is intact", async () => {
+    const i = lines.findIndex((l) => JSON.parse(l).action_id === 2);
+    const e = JSON.parse(lines[i]!);
+    const tampered = [...lines];
+    tampered[i] = JSON.stringify({ ...e, action_id: 1, action: "Allowed", disposition_id: 1, disposition: "Allowed" });
+    expect(verifyLines(asLines(lines)).ok).toBe(true);
+    expect(verifyLines(asLines(tampered)).problem).toMatchObject({ kind: "edited", seq: e.unmapped.safeclaw.seq });
+  });
+});
