@@ -48,6 +48,8 @@ export interface ShellView {
 
 interface Proc {
   image: string;
+  /** zsh opens a command it could not exec to see whether it is a script */
+  failedExec?: string;
   cwd: string;
   inTree: boolean;
 }
@@ -109,6 +111,7 @@ export function observe(run: RunResult, baseline?: Set<string>): ShellView {
         view.commands.push({ text: argv.join(" "), argv, via: "execve", ok });
       }
       if (ok) p.image = path;
+      else p.failedExec = resolve(utf8(path), p.cwd);
       continue;
     }
     if (!p.inTree) continue;
@@ -121,7 +124,8 @@ export function observe(run: RunResult, baseline?: Set<string>): ShellView {
       const path = resolve(utf8(str(c.args[at]) ?? ""), p.cwd);
       const flags = c.name === "creat" ? "O_WRONLY|O_CREAT" : tok(c.args[at + 1]) ?? "";
       // the loader's and the shell's own opens use O_CLOEXEC; zsh opens PATH entries while it looks a command up
-      if (/O_CLOEXEC/.test(flags) || path === "/dev/tty" || TEMP.test(path) || path.startsWith("/shims/")) continue;
+      if (/O_CLOEXEC/.test(flags) || path === "/dev/tty" || TEMP.test(path) || path.startsWith("/shims/") || path === p.failedExec) continue;
+      if (path.startsWith("/usr/share/locale/") || path.startsWith("/usr/lib/x86_64-linux-gnu/gconv/")) continue; // error messages
       if (baseline?.has(path)) continue;
       if (/O_DIRECTORY/.test(flags)) {
         view.globbed.push(path);
@@ -153,6 +157,7 @@ export function observe(run: RunResult, baseline?: Set<string>): ShellView {
       if (run.shell === "dash") view.commands.push({ text: utf8(r.text), via: "xtrace" });
       continue;
     }
+    if (r.text === "") continue; // a command of redirections only: its effect is the file it opens
     const name = r.words ? r.words[0]! : r.text.split(" ")[0]!;
     // an external command is already in the list with its exact argv
     if (execNames.has(utf8(name)) && (SHIM_SET.has(name) || PASS_THROUGH.has(name) || SHELL_NAMES_SET.has(name) || name.includes("/"))) continue;

@@ -86,29 +86,34 @@ export function commandPattern(subject: string): RegExp {
     }
     return s.length;
   };
+  const any = () => {
+    // an unquoted expansion can vanish, with the space before it
+    if (re.endsWith(" ")) re = re.slice(0, -1) + " ?";
+    re += "[\\s\\S]*";
+  };
   while (i < s.length) {
     const c = s[i]!;
     const n = s[i + 1];
     if (c === "$" && n === "(") {
       i = skipBalanced("(", ")", i + 1);
-      re += "[\\s\\S]*";
+      any();
     } else if (c === "$" && n === "{") {
       i = skipBalanced("{", "}", i + 1);
-      re += "[\\s\\S]*";
+      any();
     } else if (c === "$" && n !== undefined && /[A-Za-z_]/.test(n)) {
       i += 2;
       while (i < s.length && /[A-Za-z0-9_]/.test(s[i]!)) i++;
-      re += "[\\s\\S]*";
+      any();
     } else if (c === "$" && n !== undefined && /[0-9@*#?$!-]/.test(n)) {
       i += 2;
-      re += "[\\s\\S]*";
+      any();
     } else if (c === "`") {
       const end = s.indexOf("`", i + 1);
       i = end < 0 ? s.length : end + 1;
-      re += "[\\s\\S]*";
+      any();
     } else if ((c === "<" || c === ">") && n === "(") {
       i = skipBalanced("(", ")", i + 1);
-      re += "[\\s\\S]*";
+      any();
     } else {
       re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
       i++;

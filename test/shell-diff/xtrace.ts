@@ -36,6 +36,8 @@ export function parseRecord(shell: ShellName, raw: string, mark: string): TraceR
     cmdPart = raw.slice(again + 1 + mark.length);
   }
   if (/^\(\(/.test(cmdPart.trimStart())) return { text: cmdPart, assignments: [], kind: "keyword" };
+  // an array assignment `a=(1 2)` is printed as written
+  if (/^[A-Za-z_][A-Za-z0-9_]*\+?=\(/.test(cmdPart.trimStart())) return { text: cmdPart, assignments: [cmdPart], kind: "assignment" };
   const words = unquoteWords(cmdPart) ?? [cmdPart];
   const assignments = (assignPart ? unquoteWords(assignPart) ?? [assignPart] : []).filter((w) => w !== "");
   while (words.length && ASSIGN.test(words[0]!) && !(shell === "zsh" && assignPart)) assignments.push(words.shift()!);
