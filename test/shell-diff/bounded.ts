@@ -12,8 +12,8 @@ import { allSeeds } from "./seeds.js";
  * switches the generator from the subset the current parser agrees on to the
  * whole grammar.
  */
-export const GENERATED = 120;
-export const OILS_SEEDS = 60;
+export const GENERATED = 80;
+export const OILS_SEEDS = 30;
 export const SEED = 424242;
 
 export function boundedLines(parserFixed: boolean): string[] {

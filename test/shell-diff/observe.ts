@@ -158,6 +158,8 @@ export function observe(run: RunResult, baseline?: Set<string>): ShellView {
       continue;
     }
     if (r.text === "") continue; // a command of redirections only: its effect is the file it opens
+    // zsh can write an error message right after PS4 (`y: parameter not set`): not a command
+    if (run.shell === "zsh" && /^(zsh:\d+: )?[^ ]*: (parameter not set|command not found|no matches found|bad substitution|parse error)/.test(r.text)) continue;
     const name = r.words ? r.words[0]! : r.text.split(" ")[0]!;
     // an external command is already in the list with its exact argv
     if (execNames.has(utf8(name)) && (SHIM_SET.has(name) || PASS_THROUGH.has(name) || SHELL_NAMES_SET.has(name) || name.includes("/"))) continue;
@@ -178,7 +180,11 @@ function collectXtrace(shell: ShellName, c: Syscall, open: Map<string, string>, 
     if (!m) return;
     buf = data.slice(m[0].length);
   } else buf += data;
-  const done = shell === "dash" ? data === "\n" : buf.endsWith("\n") && quotesClosed(buf.slice(0, -1));
+  // dash writes a record word by word and ends it with a write of "\n"; zsh writes each record in one
+  // write (so an error message that follows is not part of it); bash splits a record at newlines in words
+  const done = shell === "dash" ? data === "\n" : shell === "zsh" ? true : buf.endsWith("\n") && quotesClosed(buf.slice(0, -1));
+  if (shell === "zsh" && buf.endsWith("\n")) buf = buf.slice(0, -1) + "\n";
+  else if (shell === "zsh") buf += "\n";
   if (!done) {
     open.set(key, buf);
     return;
