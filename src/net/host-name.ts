@@ -75,6 +75,24 @@ export function hostForms(host: string): string[] {
   return [host, ...embeddedIPv4(a).map((e) => e.ipv4)];
 }
 
+/**
+ * When `raw` is an IPv4 address in a spelling other than four plain decimal
+ * numbers (`0xa9fea9fe`, `2852039166`, `0251.0376.0251.0376`, `1.2.3`,
+ * `1.2.3.4.`), the address it means to WHATWG; otherwise undefined. WHATWG and
+ * the C library's inet_aton read most of these as the address, but Go's
+ * resolver and many allow-list checks look them up as DNS names, so a request
+ * that spells an address this way is uncertain (host-pattern literals may still
+ * use them: there they only widen what a rule covers).
+ */
+export function oddIPv4Spelling(raw: string): string | undefined {
+  if (!NUMERIC_LAST.test(raw)) return undefined;
+  const n = normalizeHost(raw);
+  if (!n.ok || !IPV4_TEXT.test(n.host) || n.host === raw) return undefined;
+  return n.host;
+}
+
+const IPV4_TEXT = /^\d+\.\d+\.\d+\.\d+$/;
+
 export function printable(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }

@@ -1,3 +1,5 @@
+import { oddIPv4Spelling } from "./host-name.js";
+
 /**
  * The part of a URL every HTTP client must read the same way: scheme, userinfo,
  * host, port. The WHATWG parser (browsers, fetch, Node) is lenient where curl,
@@ -19,12 +21,6 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
 const USERINFO = /^(?:[A-Za-z0-9._~!$&'()*+,;=:-]|%[0-9A-Fa-f]{2})*$/;
 const IP_LITERAL = /^\[([0-9A-Fa-f:.]+)(?:%25([A-Za-z0-9._~-]+))?\]$/;
 const ASCII_NAME = /^[A-Za-z0-9._-]+$/;
-// A host whose last label is a number is an IPv4 address to WHATWG; the C
-// library (inet_aton, behind curl, Python and Go's cgo resolver) reads only
-// these spellings as one and resolves anything else, like `1.2.3.4.` or `0x.1`,
-// as a DNS name, which a search domain can point anywhere.
-const ENDS_IN_NUMBER = /(?:^|\.)(?:\d+|0x[0-9a-f]*)\.?$/i;
-const INET_ATON = /^(?:0x[0-9a-f]+|0[0-7]*|[1-9]\d*)(?:\.(?:0x[0-9a-f]+|0[0-7]*|[1-9]\d*)){0,3}$/i;
 // IDNA 2008 and UTS 46 (WHATWG, curl's libidn2) map these differently from
 // IDNA 2003 (Python's `idna` codec): faß.de is xn--fa-hia.de or fass.de.
 const IDNA_DEVIATIONS = /[\u00df\u03c2\u200c\u200d]/;
@@ -90,9 +86,8 @@ export function splitAuthority(raw: string, schemes: ReadonlySet<string>): Autho
 
 function nameProblem(host: string): AuthorityResult | undefined {
   if (ASCII_NAME.test(host)) {
-    if (ENDS_IN_NUMBER.test(host) && !INET_ATON.test(host)) {
-      return uncertain(`url host \`${host}\` is an IPv4 address to WHATWG and a DNS name to the C library; write the address as four decimal numbers`);
-    }
+    const odd = oddIPv4Spelling(host);
+    if (odd !== undefined) return uncertain(`url host \`${host}\` is ${odd} to WHATWG and curl but a DNS name to Go's resolver and to inet_aton for some spellings; write ${odd}`);
     return undefined;
   }
   if (/^[\x00-\x7f]*$/.test(host)) return invalid(`url host \`${host}\` contains characters a host name cannot have`);
