@@ -30,7 +30,6 @@ export interface HostMatcher {
 
 export type HostPatternResult = { ok: true; matcher: HostMatcher } | { ok: false; reason: string };
 
-const CIDR = /^(?:\[[0-9a-f:.]+\]|[0-9a-f:.]+)\/\d+$/i;
 const NUMERIC_LABEL = /^(?:\d+|0x[0-9a-f]*)$/i;
 // The dots UTS 46 treats as label separators.
 const DOTS = /[.\u3002\uff0e\uff61]/;
@@ -38,7 +37,7 @@ const DOTS = /[.\u3002\uff0e\uff61]/;
 export function compileHostPattern(pattern: string): HostPatternResult {
   if (pattern === "*") return ok(() => true, { kind: "any" });
   if (pattern.startsWith("@")) return namedSet(pattern);
-  if (CIDR.test(pattern)) {
+  if (pattern.includes("/")) {
     const r = parseRange(pattern);
     if (!r.ok) return r;
     const block = r.range;

@@ -85,7 +85,7 @@ export function hostForms(host: string): string[] {
  * use them: there they only widen what a rule covers).
  */
 export function oddIPv4Spelling(raw: string): string | undefined {
-  if (!NUMERIC_LAST.test(raw)) return undefined;
+  if (raw.includes(":") || !NUMERIC_LAST.test(raw)) return undefined; // IPv6 text is read strictly by every parser
   const n = normalizeHost(raw);
   if (!n.ok || !IPV4_TEXT.test(n.host) || n.host === raw) return undefined;
   return n.host;
