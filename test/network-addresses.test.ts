@@ -39,7 +39,7 @@ rules:
   });
   it("the characters of the class do not match as hosts any more", () => {
     expect(check(e, { host: "f" })).toMatchObject({ decision: "allow", rule: "rest" });
-    expect(check(e, { host: "1" })).toMatchObject({ decision: "deny", error: "uncertain" }); // `1` is 0.0.0.1 to WHATWG
+    expect(check(e, { host: "1" })).toMatchObject({ decision: "allow", rule: "rest" }); // `1` is 0.0.0.1, not ::1
   });
 });
 
@@ -172,9 +172,8 @@ describe("host pattern traps are refused at validation with file:line:col", () =
     ["fd00:zz::/32", /not a CIDR block/],
     ["fd00:ec2:::/32", /not an IPv6 address/],
     ["evil.com/x", /not a CIDR block/],
-    ["10.*", /write a CIDR block 10\.0\.0\.0\/8/],
-    ["192.168.*.*", /CIDR/],
-    ["*.254", /CIDR/],
+    ["010.*", /decimal/],
+    ["0x0a.*", /decimal/],
     ["fd00:*", /CIDR block/],
     ["[fd00:ec2::254", /./],
     ["api.%6fpenai.com", /percent-encoded/],
@@ -187,6 +186,16 @@ describe("host pattern traps are refused at validation with file:line:col", () =
   });
   it.each(["[fd00:ec2::254]", "fd00:ec2::/32", "[fe80::]/10", "::1/128", "169.254.0.0/16", "@metadata", "@loopback", "@private", "*.bücher.example", "api-*.EXAMPLE.com.", "fe80::1%eth0"])("host: %s is accepted", (pattern) => {
     expect(compileHostPattern(pattern).ok).toBe(true);
+  });
+  it.each([
+    ["10.*", "10.1.2.3", true],
+    ["10.*", "10.evil.com", false],
+    ["192.168.*.*", "192.168.0.1", true],
+    ["*.254", "169.254.169.254", true],
+    ["*.254", "x.254.example", false],
+  ])("address glob %s on %s: %s (canonical IPv4 text only, never a name)", (pattern, host, want) => {
+    const m = compileHostPattern(pattern);
+    expect(m.ok && m.matcher.test(host)).toBe(want);
   });
   it("hostname globs stay case-insensitive, trailing-dot and IDN aware", () => {
     const m = compileHostPattern("api-*.BÜCHER.example.");

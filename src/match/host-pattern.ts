@@ -13,8 +13,9 @@ import { compileWildcard, GLOB_META } from "./wildcard.js";
  * - a literal host, bracketed IPv6 included, is normalized like a request's
  *   host, so `0xa9fea9fe` means `169.254.169.254` and `[::1]` means `::1`;
  * - anything else with glob characters is a case-insensitive glob over names.
- *   A glob that looks like an address (`10.*`, `192.168.*.*`, `fd00:*`) is
- *   refused: text globs over addresses miss other spellings, CIDR does not.
+ *   A glob of numbers (`10.*`, `192.168.*.*`) is a glob over the canonical
+ *   dotted quad of IPv4 hosts only; an IPv6 glob (`fd00:*`) is refused, since
+ *   compressed IPv6 text does not glob reliably: write a CIDR block.
  */
 export type HostPatternKey =
   | { kind: "exact"; host: string }
@@ -51,10 +52,9 @@ export function compileHostPattern(pattern: string): HostPatternResult {
     if (!GLOB_META.test(pattern)) return literal(pattern);
     return { ok: false, reason: `\`${pattern}\`: an IPv6 host pattern is an address (\`fd00:ec2::254\`, \`[::1]\`) or a CIDR block (\`fd00:ec2::/32\`), not a glob` };
   }
+  if (GLOB_META.test(pattern) && ipv4Like(pattern)) return ipv4Glob(pattern);
   if (pattern.startsWith("*.") && !GLOB_META.test(pattern.slice(2))) {
     const rest = pattern.slice(2);
-    const bad = addressLike(rest, pattern);
-    if (bad) return bad;
     const n = normalizeHost(rest);
     if (!n.ok) return n;
     const suffix = "." + n.host;
@@ -62,8 +62,6 @@ export function compileHostPattern(pattern: string): HostPatternResult {
   }
   if (pattern.endsWith(".*") && !GLOB_META.test(pattern.slice(0, -2))) {
     const first = pattern.slice(0, -2);
-    const bad = addressLike(first, pattern);
-    if (bad) return bad;
     const n = normalizeHost(first);
     if (!n.ok) return n;
     const prefix = n.host + ".";
@@ -94,9 +92,6 @@ function namedSet(pattern: string): HostPatternResult {
  */
 function nameGlob(pattern: string): HostPatternResult {
   const labels = pattern.replace(/[.\u3002\uff0e\uff61]+$/, "").split(DOTS);
-  if (labels.length > 0 && labels.every((l) => NUMERIC_LABEL.test(l.replace(/[*?]|\[[^\]]*\]/g, "0")))) {
-    return addressLike(pattern, pattern) ?? { ok: false, reason: `\`${pattern}\` looks like an address` };
-  }
   const out: string[] = [];
   for (const label of labels) {
     if (label === "") return { ok: false, reason: `\`${pattern}\` has an empty label` };
@@ -113,15 +108,30 @@ function nameGlob(pattern: string): HostPatternResult {
   return ok((h) => m.test(h), { kind: "none" });
 }
 
-/** A refusal with the CIDR block to write instead when `text` reads as (part of) an address. */
-function addressLike(text: string, pattern: string): HostPatternResult | undefined {
-  const labels = text.replace(/\.$/, "").split(".");
-  if (!NUMERIC_LABEL.test(labels[labels.length - 1]!) && !NUMERIC_LABEL.test(labels[0]!)) return undefined;
-  if (!labels.every((l) => NUMERIC_LABEL.test(l.replace(/[*?]|\[[^\]]*\]/g, "0")))) return undefined;
-  const fixed = labels.filter((l) => /^\d+$/.test(l) && Number(l) <= 255).map(Number);
-  const hint = pattern.endsWith(".*") && fixed.length === labels.length && fixed.length < 4 ? `${[...fixed, ...Array(4 - fixed.length).fill(0)].join(".")}/${fixed.length * 8}` : "such as 10.0.0.0/8";
-  return { ok: false, reason: `\`${pattern}\` matches addresses as text, which misses their other spellings; write a CIDR block ${hint}` };
+const GLOB_TOKEN = /[*?]|\[[^\]]*\]|\{[^}]*\}/g;
+
+/** `10.*`, `192.168.*.*`, `*.254`: every label a number or a glob. */
+function ipv4Like(pattern: string): boolean {
+  return pattern.replace(/\.$/, "").split(".").every((l) => NUMERIC_LABEL.test(l.replace(GLOB_TOKEN, "0")));
 }
+
+/**
+ * A text glob over IPv4 addresses, tested against the canonical dotted quad
+ * (every spelling of an address becomes that text first) and never against a
+ * name, so `10.*` covers 10.1.2.3 and `0x0a.1.2.3` but not `10.evil.com`.
+ */
+function ipv4Glob(pattern: string): HostPatternResult {
+  const text = pattern.replace(/\.$/, "");
+  for (const label of text.split(".")) {
+    if (!GLOB_META.test(label) && !/^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(label)) {
+      return { ok: false, reason: `\`${pattern}\`: \`${label}\` is not a decimal number 0-255; an address pattern is written in plain decimal (or as a CIDR block such as 10.0.0.0/8)` };
+    }
+  }
+  const m = compileWildcard(text);
+  return ok((h) => IPV4_HOST.test(h) && m.test(h), { kind: "none" });
+}
+
+const IPV4_HOST = /^\d+\.\d+\.\d+\.\d+$/;
 
 function ok(test: (h: string) => boolean, key: HostPatternKey): HostPatternResult {
   return { ok: true, matcher: { test, key } };

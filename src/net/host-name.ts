@@ -76,22 +76,24 @@ export function hostForms(host: string): string[] {
 }
 
 /**
- * When `raw` is an IPv4 address in a spelling other than four plain decimal
- * numbers (`0xa9fea9fe`, `2852039166`, `0251.0376.0251.0376`, `1.2.3`,
- * `1.2.3.4.`), the address it means to WHATWG; otherwise undefined. WHATWG and
- * the C library's inet_aton read most of these as the address, but Go's
- * resolver and many allow-list checks look them up as DNS names, so a request
- * that spells an address this way is uncertain (host-pattern literals may still
- * use them: there they only widen what a rule covers).
+ * When `raw` is an IPv4 address to WHATWG but not to the C library's inet_aton
+ * (`1.2.3.4.`, `0x.1.2.3`), the address WHATWG means; otherwise undefined.
+ * curl, Python and Go's cgo resolver hand such a host to getaddrinfo, which
+ * looks it up as a DNS name (a search domain can point it anywhere), so a
+ * request that spells an address this way is uncertain. The spellings both
+ * read alike (`0xa9fea9fe`, `2852039166`, `0251.0376.0251.0376`, `1.2.3`) are
+ * the address.
  */
-export function oddIPv4Spelling(raw: string): string | undefined {
+export function ambiguousIPv4(raw: string): string | undefined {
   if (raw.includes(":") || !NUMERIC_LAST.test(raw)) return undefined; // IPv6 text is read strictly by every parser
   const n = normalizeHost(raw);
-  if (!n.ok || !IPV4_TEXT.test(n.host) || n.host === raw) return undefined;
+  if (!n.ok || !IPV4_TEXT.test(n.host) || INET_ATON.test(raw)) return undefined;
   return n.host;
 }
 
 const IPV4_TEXT = /^\d+\.\d+\.\d+\.\d+$/;
+// What glibc's inet_aton accepts: 1 to 4 parts, each decimal, octal (leading 0) or hex (0x and digits).
+const INET_ATON = /^(?:0x[0-9a-f]+|0[0-7]*|[1-9]\d*)(?:\.(?:0x[0-9a-f]+|0[0-7]*|[1-9]\d*)){0,3}$/i;
 
 export function printable(s: string): string {
   return JSON.stringify(s).slice(1, -1);

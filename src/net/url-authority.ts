@@ -1,4 +1,4 @@
-import { oddIPv4Spelling } from "./host-name.js";
+import { ambiguousIPv4 } from "./host-name.js";
 
 /**
  * The part of a URL every HTTP client must read the same way: scheme, userinfo,
@@ -86,8 +86,8 @@ export function splitAuthority(raw: string, schemes: ReadonlySet<string>): Autho
 
 function nameProblem(host: string): AuthorityResult | undefined {
   if (ASCII_NAME.test(host)) {
-    const odd = oddIPv4Spelling(host);
-    if (odd !== undefined) return uncertain(`url host \`${host}\` is ${odd} to WHATWG and curl but a DNS name to Go's resolver and to inet_aton for some spellings; write ${odd}`);
+    const odd = ambiguousIPv4(host);
+    if (odd !== undefined) return uncertain(`url host \`${host}\` is ${odd} to WHATWG and a DNS name to the C library (curl, Python, Go); write ${odd}`);
     return undefined;
   }
   if (/^[\x00-\x7f]*$/.test(host)) return invalid(`url host \`${host}\` contains characters a host name cannot have`);

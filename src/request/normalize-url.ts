@@ -1,4 +1,4 @@
-import { canonicalHostname, normalizeHost, oddIPv4Spelling, printable } from "../net/host-name.js";
+import { canonicalHostname, normalizeHost, ambiguousIPv4, printable } from "../net/host-name.js";
 import { splitAuthority } from "../net/url-authority.js";
 
 /**
@@ -59,7 +59,7 @@ export function normalizeHostTarget(rawHost: string, port: number | undefined, s
   if (!Object.hasOwn(DEFAULT_PORTS, s)) return { ok: false, field: "scheme", reason: `scheme \`${printable(s)}\` is not supported (${SCHEMES})` };
   const h = normalizeHost(rawHost);
   if (!h.ok) return h;
-  const odd = oddIPv4Spelling(rawHost);
-  if (odd !== undefined) return { ok: false, uncertain: true, reason: `uncertain: host \`${printable(rawHost)}\` is ${odd} to WHATWG and inet_aton but a DNS name to Go's resolver and others; write ${odd}` };
+  const odd = ambiguousIPv4(rawHost);
+  if (odd !== undefined) return { ok: false, uncertain: true, reason: `uncertain: host \`${printable(rawHost)}\` is ${odd} to WHATWG and a DNS name to the C library; write ${odd}` };
   return { ok: true, target: { scheme: s, host: h.host, port: port ?? DEFAULT_PORTS[s]! } };
 }
