@@ -109,6 +109,8 @@ describe("URL tricks do not move the host", async () => {
     [{ url: "/relative/path" }, /absolute URL/],
     [{ host: "evil.com/x" }, /cannot have/],
     [{ host: "api.openai.com:443" }, /port/],
+    [{ host: "[::1]:80" }, /port/],
+    [{ host: "[::1]:8080" }, /port/],
     [{ host: "a@b" }, /cannot have/],
     [{ host: "" }, /empty/],
     [{ url: "https://api.openai.com/", host: "evil.com" }, /disagree/],

@@ -37,7 +37,10 @@ export function normalizeHost(raw: string): HostResult {
   if (STRUCTURAL.test(candidate)) return { ok: false, reason: `host \`${printable(raw)}\` contains characters a host cannot have` };
   const colons = candidate.split(":").length - 1;
   if (colons >= 2 && !candidate.startsWith("[")) candidate = `[${candidate}]`;
-  else if (colons === 1 && !candidate.startsWith("[")) return { ok: false, reason: `host \`${raw}\` has a port; give the port in \`port\`` };
+  else if ((colons === 1 && !candidate.startsWith("[")) || (candidate.startsWith("[") && !candidate.endsWith("]"))) {
+    // `[::1]:80` too: WHATWG would drop a default port silently
+    return { ok: false, reason: `host \`${printable(raw)}\` has a port; give the port in \`port\`` };
+  }
   let hostname: string;
   try {
     const u = new URL(`http://${candidate}/`);
