@@ -1,4 +1,3 @@
-import ipaddr from "ipaddr.js";
 import type { IpAddress } from "./ip-address.js";
 
 /**
@@ -44,9 +43,4 @@ export function embeddedIPv4(a: IpAddress): Embedding[] {
   // 2001:0::/32, Teredo (RFC 4380): the client's address, bit-inverted, in the last 32 bits
   if (p[0] === 0x2001 && p[1] === 0) add("teredo", b.slice(12).map((x) => x ^ 0xff));
   return out;
-}
-
-/** Whether ipaddr.js agrees that the address is in a range known to embed IPv4 (for tests). */
-export function isEmbeddingRange(a: IpAddress): boolean {
-  return ["rfc6052", "6to4", "teredo", "rfc6145"].includes(a.range()) || ipaddr.IPv6.parse("64:ff9b:1::").match(a, 48);
 }
