@@ -47,7 +47,7 @@ describe.skipIf(!MOTO_AVAILABLE)("the Lambda handler with audit to a real S3-com
     const v1 = (await handler(fixture("apigw-rest-v1.json"), { awsRequestId: "a1" })) as { statusCode: number; body: string; headers?: Record<string, string>; multiValueHeaders?: Record<string, string[]> };
     const v1Headers = v1.headers ?? Object.fromEntries(Object.entries(v1.multiValueHeaders ?? {}).map(([k, v]) => [k, v[0]]));
     expect(v1.statusCode).toBe(200);
-    expect(JSON.parse(v1.body)).toMatchObject({ decision: "deny", rule: "safeclaw.config.yaml#7", policy: bundle.digest });
+    expect(JSON.parse(v1.body)).toMatchObject({ decision: "deny", rule: "rule-7-6c1c7c91", policy: bundle.digest });
     expect(v1Headers["x-safeclaw-policy"]).toBe(bundle.digest);
     expect(v1Headers["x-request-id"]).toBe("rest-v1-req");
     expect(await objects()).toBe(1);
@@ -101,6 +101,6 @@ describe("the bundled Lambda artifact", () => {
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, SAFECLAW_AUDIT_SINK: "stdout" } });
     expect(r.status, r.stderr).toBe(0);
     const last = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    expect(last.d).toMatchObject({ decision: "deny", rule: "safeclaw.config.yaml#7" });
+    expect(last.d).toMatchObject({ decision: "deny", rule: "rule-7-6c1c7c91" });
   });
 });
