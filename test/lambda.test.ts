@@ -6,7 +6,7 @@ import { parsePolicy } from "../src/policy/parse-policy.js";
 import { makeBundle } from "../src/engine/bundle.js";
 import { createLambdaHandler, isDirectEvent } from "../src/runtime/lambda/create-lambda-handler.js";
 import { readS3Lines } from "../src/runtime/node/s3-sink.js";
-import { freePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
+import { deadEndpoint, MOTO_AVAILABLE, useMoto } from "./moto.js";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/lambda/${name}`, import.meta.url), "utf8"));
 const EXAMPLE = readFileSync(new URL("../examples/safeclaw.config.yaml", import.meta.url), "utf8");
@@ -88,8 +88,13 @@ describe.skipIf(!MOTO_AVAILABLE)("the Lambda handler with audit to a real S3-com
   });
 
   it("denies when S3 is unreachable (onAuditFailure: deny)", async () => {
-    const handler = createLambdaHandler({ bundle: await exampleBundle(), env: { ...env(), AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` }, log: () => undefined });
-    expect(await handler({ action: "file.read", path: "/app/x" })).toMatchObject({ decision: "deny", error: "audit_unavailable" });
+    const down = await deadEndpoint();
+    try {
+      const handler = createLambdaHandler({ bundle: await exampleBundle(), env: { ...env(), AWS_ENDPOINT_URL: down.url }, log: () => undefined });
+      expect(await handler({ action: "file.read", path: "/app/x" })).toMatchObject({ decision: "deny", error: "audit_unavailable" });
+    } finally {
+      await down.close();
+    }
   }, 30_000);
 });
 
