@@ -50,6 +50,10 @@ describe("the package", () => {
 });
 
 describe("policy discovery from the CLI, in a Node project", () => {
+  it("serve takes --policy or --bundle, not both", () => {
+    expect(run(["serve", "--policy", "examples/safeclaw.config.yaml", "--bundle", "build/policy-bundle.json", "--port", "0"])).toMatchObject({ code: 64, stderr: expect.stringContaining("give --policy or --bundle, not both") });
+  });
+
   it("validate with no argument never reads package.json or tsconfig as a policy, and says what it looked for", () => {
     const r = run(["validate"], { cwd: dirWith(NODE_PROJECT) });
     expect(r.code).toBe(1);

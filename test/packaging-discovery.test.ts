@@ -65,6 +65,12 @@ describe("policy discovery in a directory", () => {
     expect(names(dirWith(files)).files).toEqual(Object.keys(files));
   });
 
+  // A policy whose top-level key is misspelled has no rules at all: skipping it would drop its denies without a word.
+  it.each(["rule", "Rules", "rulse", "default_action", "defaultaction", "audits"])("a file whose top-level key is the misspelling `%s:` is read (and fails validation), not skipped", (key) => {
+    const files = { "deny-secrets.yaml": `${key}:\n- action: file.read\n  path: "**/.env"\n  effect: deny\n`, "allow-all.yaml": "defaultAction: allow\n" };
+    expect(names(dirWith(files)).files).toEqual(["allow-all.yaml", "deny-secrets.yaml"]);
+  });
+
   it("a file named explicitly is read whatever its name", () => {
     const dir = dirWith({ "package.json": "{}" });
     expect(discoverPolicyFiles(join(dir, "package.json")).files).toEqual([join(dir, "package.json")]);

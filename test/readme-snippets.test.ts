@@ -134,8 +134,8 @@ describe("README code blocks", () => {
 });
 
 /** The commands of a shell block (continuation lines joined), each with the output its `# {...}` comment promises. */
-function shellCommands(code: string): Array<{ command: string; expected?: unknown }> {
-  const out: Array<{ command: string; expected?: unknown }> = [];
+function shellCommands(code: string): Array<{ command: string; expected?: Record<string, unknown> }> {
+  const out: Array<{ command: string; expected?: Record<string, unknown> }> = [];
   let pending = "";
   for (const line of code.split("\n")) {
     if (pending === "" && /^\s*#/.test(line)) {

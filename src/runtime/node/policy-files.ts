@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { PolicySource } from "../../policy/parse-policy.js";
+import { editDistance } from "../../policy/suggest.js";
 
 /**
  * Finds and reads policy files (Node only). A file named explicitly is read
@@ -11,18 +12,21 @@ import type { PolicySource } from "../../policy/parse-policy.js";
  * directory with none of those (a ConfigMap mount, a policies folder) gives
  * its YAML/JSON files that look like a policy, in file-name order.
  *
- * "Looks like a policy" is deliberately generous (a top-level `rules`,
- * `defaultAction` or `audit` key, `version: 1`, a ConfigMap with a .yaml /
- * .yml / .json data key, or a file that does not even parse): a policy file
- * left out could drop a deny rule, while a stray file read in only fails
- * validation loudly. Files that are never policies (package manifests, lock
- * files, compiler and linter configs) are skipped by name first, so running
- * `safeclaw validate` in a Node project does not read package.json.
+ * "Looks like a policy" is deliberately generous: a top-level `rules`,
+ * `defaultAction`, `default`, `audit` or `cwd` key or a misspelling of one
+ * (`rule:`, `Rules:`, `default_action:`: the validator then says "did you
+ * mean"), `version: 1`, a ConfigMap with a .yaml / .yml / .json data key, or
+ * a file that does not even parse. A policy file left out could drop a deny
+ * rule, while a stray file read in only fails validation loudly. Files that
+ * are never policies (package manifests, lock files, compiler configs) are
+ * skipped by name first, so `safeclaw validate` in a Node project does not
+ * read package.json.
  */
 export const PROJECT_FILES = ["safeclaw.config.yaml", "safeclaw.policy.yaml", "safeclaw.yaml", "safeclaw.config.json"];
 const POLICY_EXT = /\.(ya?ml|json)$/i;
 const NEVER_POLICIES = /^(package\.json|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|pnpm-workspace\.yaml|composer\.json|(ts|js)config(\..+)?\.json|tslint\.json|deno\.jsonc?)$/i;
-const LOOKS_LIKE = "a top-level `rules`, `defaultAction` or `audit` key, `version: 1`, or a ConfigMap with policy files";
+const POLICY_KEYS = ["rules", "defaultAction", "default", "audit", "cwd"];
+const LOOKS_LIKE = "a top-level `rules`, `defaultAction`, `audit` or `cwd` key (or a misspelling of one), `version: 1`, or a ConfigMap with policy files";
 
 export class PolicyFilesError extends Error {}
 
@@ -99,10 +103,15 @@ function notAPolicy(file: string): string | undefined {
 function looksLikePolicy(value: unknown): boolean {
   if (!value || typeof value !== "object" || Array.isArray(value)) return false;
   const top = value as Record<string, unknown>;
-  if ("rules" in top || "defaultAction" in top || "audit" in top) return true;
+  if (Object.keys(top).some(isPolicyKeyOrTypo)) return true;
   if (top.version === 1 || top.version === "1" || top.version === "1.0") return true;
   const data = top.data;
   return top.kind === "ConfigMap" && !!data && typeof data === "object" && Object.keys(data).some((k) => POLICY_EXT.test(k));
+}
+
+/** A policy key, or one edit away from it (two for the long `defaultAction`), case aside. */
+function isPolicyKeyOrTypo(key: string): boolean {
+  return POLICY_KEYS.some((k) => editDistance(key.toLowerCase(), k.toLowerCase()) <= (k.length > 5 ? 2 : 1));
 }
 
 function policyExtFilesIn(dir: string): string[] {
