@@ -17,6 +17,7 @@ describe("unit and e2e projects", () => {
     ["test/platform-neutral.test.ts", "e2e", "runs esbuild"],
     ["test/audit-s3.test.ts", "e2e", "starts moto_server through test/moto.ts"],
     ["test/evaluate.test.ts", "unit", "calls the engine in process"],
+    ["test/architecture.test.ts", "unit", "reads src/ only (it names build/policy-bundle.js only as an import to allow)"],
     ["test/packaging-bundle.test.ts", "unit", "loads bundles in process"],
   ])("%s is %s: it %s", (file, project) => {
     expect(E2E.includes(file) ? "e2e" : "unit").toBe(project);

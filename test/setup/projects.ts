@@ -6,11 +6,14 @@ import { dirname, join, relative, resolve } from "node:path";
  * server as real processes, moto_server, workerd through Miniflare, shells,
  * esbuild, cfn-lint), found by what they import: node:child_process,
  * miniflare, esbuild or wrangler, directly or through a test helper
- * (test/moto.ts). Everything else is a unit test, and test/setup/no-processes.ts
- * makes a unit test that starts a process fail with a message saying where it
- * belongs, so a misfiled test cannot slow the unit run down unnoticed.
+ * (test/moto.ts); and those that read the build (a path starting with dist/
+ * or build/), which only the e2e project's global setup makes fresh.
+ * Everything else is a unit test, and test/setup/no-processes.ts makes a unit
+ * test that starts a process fail with a message saying where it belongs, so
+ * a misfiled test cannot slow the unit run down unnoticed.
  */
 const RUNS_PROCESSES = /["'](node:)?child_process["']|["'](miniflare|esbuild|wrangler)["']/;
+const READS_BUILD = /["'`](\.{1,2}\/)*(dist|build)\/[^"'`]*["'`]/;
 const RELATIVE_IMPORT = /(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)\.[mc]?js["']/g;
 
 export function e2eTestFiles(root: string): string[] {
@@ -22,7 +25,7 @@ export function e2eTestFiles(root: string): string[] {
     seen.add(f);
     const text = source.get(f);
     if (text === undefined) return false;
-    if (RUNS_PROCESSES.test(text)) return true;
+    if (RUNS_PROCESSES.test(text) || READS_BUILD.test(text)) return true;
     for (const m of text.matchAll(RELATIVE_IMPORT)) {
       const target = resolve(dirname(f), m[1]!);
       const helper = [".ts", ".mts", ".cts"].map((ext) => target + ext).find((p) => source.has(p));
