@@ -48,15 +48,26 @@ describe("every IPv4 spelling of the metadata endpoint is the metadata endpoint"
     "http://169.16689662/",
     "http://[::ffff:169.254.169.254]/",
     "http://[::ffff:a9fe:a9fe]/",
-    "http://169.254.169.254./",
-    "http://%31%36%39.254.169.254/",
     "http://user:pass@169.254.169.254/",
     "http://169.254.169.254:80/",
   ])("%s", (url) => {
     expect(e.check({ action: "network.request", url })).toMatchObject({ decision: "deny", rule: "metadata" });
   });
-  it.each(["0xa9fea9fe", "2852039166", "::ffff:169.254.169.254", "[::ffff:a9fe:a9fe]", "169.254.169.254."])("bare host %s", (host) => {
+  it.each(["0xa9fea9fe", "2852039166", "::ffff:169.254.169.254", "[::ffff:a9fe:a9fe]"])("bare host %s", (host) => {
     expect(e.check({ action: "network.request", host })).toMatchObject({ decision: "deny", rule: "metadata" });
+  });
+  // WHATWG reads these as 169.254.169.254; inet_aton does not, so curl, Python
+  // and Go resolve them as DNS names: uncertain (still denied), naming the address.
+  it.each([
+    ["url", "http://169.254.169.254./"],
+    ["url", "http://0x.1.2.3/"],
+    ["url", "http://%31%36%39.254.169.254/"],
+    ["host", "169.254.169.254."],
+    ["host", "0x.1.2.3"],
+  ])("%s %s is uncertain", (field, value) => {
+    const d = e.check({ action: "network.request", [field]: value });
+    expect(d).toMatchObject({ decision: "deny", error: "uncertain", field });
+    expect(d.reason).toMatch(/^uncertain: /);
   });
   it("a CIDR rule covers the rest of the link-local block", () => {
     expect(e.check({ action: "network.request", url: "http://0xa9fe0001/" })).toMatchObject({ rule: "link-local" });
@@ -68,13 +79,11 @@ describe("URL tricks do not move the host", async () => {
   it.each([
     ["https://api.openai.com@evil.com/", "any-other"],
     ["https://api.openai.com:443@evil.com/v1", "any-other"],
-    ["https://evil.com\\@api.openai.com/", "any-other"],
     ["https://evil.com#@api.openai.com", "any-other"],
     ["https://evil.com?@api.openai.com", "any-other"],
     ["https://evil.com/https://api.openai.com/", "any-other"],
     ["https://API.OPENAI.COM./v1", "openai"],
     ["https://api.openai.com/v1#frag", "openai"],
-    ["HTTPS://api%2Eopenai%2Ecom/", "openai"],
   ])("%s → rule %s", (url, rule) => {
     expect(e.check({ action: "network.request", url }).rule).toBe(rule);
   });
@@ -100,6 +109,8 @@ describe("URL tricks do not move the host", async () => {
     [{ url: "/relative/path" }, /absolute URL/],
     [{ host: "evil.com/x" }, /cannot have/],
     [{ host: "api.openai.com:443" }, /port/],
+    [{ host: "[::1]:80" }, /port/],
+    [{ host: "[::1]:8080" }, /port/],
     [{ host: "a@b" }, /cannot have/],
     [{ host: "" }, /empty/],
     [{ url: "https://api.openai.com/", host: "evil.com" }, /disagree/],
@@ -123,7 +134,10 @@ describe("host normalization", () => {
     ["017700000001", "127.0.0.1"],
     ["::1", "::1"],
     ["[::ffff:127.0.0.1]", "127.0.0.1"],
-    ["64:ff9b::a9fe:a9fe", "169.254.169.254"],
+    ["64:ff9b::a9fe:a9fe", "64:ff9b::a9fe:a9fe"],
+    ["[FD00:EC2:0:0:0:0:0:254]", "fd00:ec2::254"],
+    ["fe80::1%eth0", "fe80::1"],
+    ["[fe80::1%25eth0]", "fe80::1"],
     ["münchen.de", "xn--mnchen-3ya.de"],
   ])("%s → %s", (raw, want) => {
     expect(normalizeHost(raw)).toEqual({ ok: true, host: want });

@@ -64,7 +64,7 @@ describe("safeclaw CLI", () => {
     const policy = EXAMPLE;
     const allow = run(["check", "--policy", policy, "--request", '{"action":"file.read","path":"/app/x"}']);
     expect(allow.code).toBe(0);
-    expect(JSON.parse(allow.stdout)).toMatchObject({ decision: "allow", allowed: true, rule: "safeclaw.config.yaml#1" });
+    expect(JSON.parse(allow.stdout)).toMatchObject({ decision: "allow", allowed: true, rule: "rule-1-01a8db38" });
     const deny = run(["check", "-p", policy, "-r", '{"action":"network.request","url":"http://0xa9fea9fe/"}', "--explain"]);
     expect(deny.code).toBe(2);
     expect(JSON.parse(deny.stdout)).toMatchObject({ decision: "deny", reason: "Block instance metadata access", explain: expect.any(Array) });

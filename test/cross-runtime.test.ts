@@ -9,7 +9,7 @@ import { createEngine } from "../src/engine/engine.js";
 import { loadBundle } from "../src/engine/bundle.js";
 import { createLambdaHandler } from "../src/runtime/lambda/create-lambda-handler.js";
 import { readS3Lines } from "../src/runtime/node/s3-sink.js";
-import { freePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
+import { MOTO_AVAILABLE, portFromOutput, useMoto } from "./moto.js";
 
 /**
  * One table of requests and expected decisions, run against the engine in
@@ -18,7 +18,7 @@ import { freePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
  */
 const ROOT = new URL("../", import.meta.url).pathname;
 const CASES: Array<{ note: string; request: unknown; decision: string; rule: string | null }> = JSON.parse(readFileSync(join(ROOT, "test/fixtures/conformance.json"), "utf8"));
-const BUNDLE = JSON.parse(readFileSync(join(ROOT, "build/policy-bundle.json"), "utf8")); // written by `npm run build:bundle` (part of npm test)
+const BUNDLE = JSON.parse(readFileSync(join(ROOT, "build/policy-bundle.json"), "utf8")); // written by the e2e global setup (test/setup/build-once.ts)
 
 let workerDir: string;
 let mf: Miniflare | undefined;
@@ -31,15 +31,8 @@ beforeAll(async () => {
   const w = spawnSync(process.execPath, [join(ROOT, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", workerDir, "-c", join(ROOT, "adapters/workers/wrangler.toml")], { encoding: "utf8", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } });
   if (w.status !== 0) throw new Error(`wrangler build failed: ${w.stderr}\n${w.stdout}`);
   mf = new Miniflare({ modules: true, modulesRoot: workerDir, scriptPath: join(workerDir, "worker.js"), compatibilityDate: "2024-09-23", bindings: { SAFECLAW_AUDIT_SINK: "r2://trail" }, r2Buckets: ["AUDIT_BUCKET"] });
-  const port = await freePort();
-  server = spawn(process.execPath, [join(ROOT, "bin/safeclaw.js"), "serve", "--bundle", join(ROOT, "build/policy-bundle.json"), "--port", String(port), "--audit", join(workerDir, "node-audit.log")], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, SAFECLAW_AUDIT_SINK: "" } });
-  let err = "";
-  server.stderr!.on("data", (d) => (err += d));
-  const deadline = Date.now() + 20_000;
-  while (!err.includes("serving")) {
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${err}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  server = spawn(process.execPath, [join(ROOT, "bin/safeclaw.js"), "serve", "--bundle", join(ROOT, "build/policy-bundle.json"), "--port", "0", "--audit", join(workerDir, "node-audit.log")], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, SAFECLAW_AUDIT_SINK: "" } });
+  const port = await portFromOutput(server, /serving .* on http:\/\/127\.0\.0\.1:(\d+)/, "safeclaw serve");
   serverUrl = `http://127.0.0.1:${port}`;
 }, 120_000);
 

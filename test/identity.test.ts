@@ -8,7 +8,7 @@ import { createLineSink } from "../src/audit/line-sink.js";
 import { createApp } from "../src/http/create-app.js";
 import { ConfigError, parseTokens } from "../src/runtime/runtime-config.js";
 import { engineFromText } from "./helpers.js";
-import { freePort } from "./moto.js";
+import { portFromOutput } from "./moto.js";
 
 /** Identity from bearer tokens: a caller is who its token says, not who its body claims. */
 const POLICY = `rules:
@@ -147,19 +147,14 @@ describe("the Node server as a process, with named tokens", () => {
   it("serves identities from SAFECLAW_API_TOKENS; a bad entry stops it with a message", async () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-id-"));
     writeFileSync(join(dir, "p.yaml"), POLICY);
-    const port = await freePort();
-    const child = spawn(process.execPath, [BIN, "serve", "--policy", join(dir, "p.yaml"), "--port", String(port)], {
+    const child = spawn(process.execPath, [BIN, "serve", "--policy", join(dir, "p.yaml"), "--port", "0"], {
       env: { ...process.env, SAFECLAW_AUDIT_SINK: join(dir, "audit.log"), SAFECLAW_API_TOKENS: "ci-bot:tok-ci,reviewer:tok-rev" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     children.push(child);
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
-    const deadline = Date.now() + 20_000;
-    while (!stderr.includes("serving")) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const port = await portFromOutput(child, /serving .* on http:\/\/127\.0\.0\.1:(\d+)/, "safeclaw serve");
     const url = `http://127.0.0.1:${port}/v1/check`;
     const ask = async (token: string, body: unknown) => {
       const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });

@@ -6,7 +6,7 @@ import { parsePolicy } from "../src/policy/parse-policy.js";
 import { makeBundle } from "../src/engine/bundle.js";
 import { createLambdaHandler, isDirectEvent } from "../src/runtime/lambda/create-lambda-handler.js";
 import { readS3Lines } from "../src/runtime/node/s3-sink.js";
-import { freePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
+import { deadEndpoint, MOTO_AVAILABLE, useMoto } from "./moto.js";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/lambda/${name}`, import.meta.url), "utf8"));
 const EXAMPLE = readFileSync(new URL("../examples/safeclaw.config.yaml", import.meta.url), "utf8");
@@ -47,7 +47,7 @@ describe.skipIf(!MOTO_AVAILABLE)("the Lambda handler with audit to a real S3-com
     const v1 = (await handler(fixture("apigw-rest-v1.json"), { awsRequestId: "a1" })) as { statusCode: number; body: string; headers?: Record<string, string>; multiValueHeaders?: Record<string, string[]> };
     const v1Headers = v1.headers ?? Object.fromEntries(Object.entries(v1.multiValueHeaders ?? {}).map(([k, v]) => [k, v[0]]));
     expect(v1.statusCode).toBe(200);
-    expect(JSON.parse(v1.body)).toMatchObject({ decision: "deny", rule: "safeclaw.config.yaml#7", policy: bundle.digest });
+    expect(JSON.parse(v1.body)).toMatchObject({ decision: "deny", rule: "rule-7-6c1c7c91", policy: bundle.digest });
     expect(v1Headers["x-safeclaw-policy"]).toBe(bundle.digest);
     expect(v1Headers["x-request-id"]).toBe("rest-v1-req");
     expect(await objects()).toBe(1);
@@ -88,8 +88,13 @@ describe.skipIf(!MOTO_AVAILABLE)("the Lambda handler with audit to a real S3-com
   });
 
   it("denies when S3 is unreachable (onAuditFailure: deny)", async () => {
-    const handler = createLambdaHandler({ bundle: await exampleBundle(), env: { ...env(), AWS_ENDPOINT_URL: `http://127.0.0.1:${await freePort()}` }, log: () => undefined });
-    expect(await handler({ action: "file.read", path: "/app/x" })).toMatchObject({ decision: "deny", error: "audit_unavailable" });
+    const down = await deadEndpoint();
+    try {
+      const handler = createLambdaHandler({ bundle: await exampleBundle(), env: { ...env(), AWS_ENDPOINT_URL: down.url }, log: () => undefined });
+      expect(await handler({ action: "file.read", path: "/app/x" })).toMatchObject({ decision: "deny", error: "audit_unavailable" });
+    } finally {
+      await down.close();
+    }
   }, 30_000);
 });
 
@@ -101,6 +106,6 @@ describe("the bundled Lambda artifact", () => {
     const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, SAFECLAW_AUDIT_SINK: "stdout" } });
     expect(r.status, r.stderr).toBe(0);
     const last = JSON.parse(r.stdout.trim().split("\n").pop()!);
-    expect(last.d).toMatchObject({ decision: "deny", rule: "safeclaw.config.yaml#7" });
+    expect(last.d).toMatchObject({ decision: "deny", rule: "rule-7-6c1c7c91" });
   });
 });

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 
 /**
@@ -13,20 +13,74 @@ if (!MOTO_AVAILABLE) {
   console.warn("\n*** moto_server not found: S3 tests are SKIPPED (install it with `pip install 'moto[server]'`) ***\n");
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
+/**
+ * Ports: every server in the tests listens on port 0 and the port is read back
+ * from the server itself, so no two tests (or other programs on a shared
+ * machine) can race for a port picked in advance.
+ */
+export async function listenOnFreePort(server: Server, host = "127.0.0.1"): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, host, () => resolve());
   });
+  return (server.address() as AddressInfo).port;
+}
+
+/**
+ * An endpoint where nothing answers: a port this process holds (so nothing
+ * else can start listening there) that drops every connection at once, as
+ * an S3 or decision server that is down looks to a client.
+ */
+export async function deadEndpoint(): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((socket) => socket.destroy());
+  const port = await listenOnFreePort(server);
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/**
+ * The port a server child process prints once it listens (`pattern` captures
+ * it from stdout or stderr); rejects with its output if it exits first. No
+ * deadline of its own: the test's timeout bounds the wait.
+ */
+export function portFromOutput(child: ChildProcess, pattern: RegExp, what: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const onData = (d: Buffer) => {
+      output += d;
+      const m = pattern.exec(output);
+      if (m) {
+        done();
+        resolve(Number(m[1]));
+      }
+    };
+    const onExit = (code: number | null) => {
+      done();
+      reject(new PortNotPrinted(`${what} exited (${code}) before listening: ${output.trim()}`, output));
+    };
+    const done = () => {
+      child.stdout?.off("data", onData);
+      child.stderr?.off("data", onData);
+      child.off("exit", onExit);
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", onExit);
+  });
+}
+
+export class PortNotPrinted extends Error {
+  constructor(
+    message: string,
+    readonly output: string,
+  ) {
+    super(message);
+  }
 }
 
 export class Moto {
   private proc: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  /** 0 until the first start, which lets moto_server pick the port; restarts reuse it (clients hold the endpoint) */
+  port = 0;
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -37,18 +91,38 @@ export class Moto {
   }
 
   async start(): Promise<void> {
-    this.proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(this.port)], { stdio: "ignore" });
+    // A restart binds the port it had; if something took it in the meantime, retry for a while, then fail saying so.
+    for (let attempt = 0; ; attempt++) {
+      const started = await this.startOnce();
+      if (started === "up") return;
+      if (this.port === 0 || attempt >= 20) throw new Error(`moto_server could not listen on port ${this.port}: ${started}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  private async startOnce(): Promise<"up" | string> {
+    const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(this.port)], { stdio: ["ignore", "pipe", "pipe"] });
+    this.proc = proc;
+    // Keep reading: moto logs every request, and a full pipe would block it.
+    proc.stdout!.resume();
+    proc.stderr!.resume();
+    try {
+      this.port = await portFromOutput(proc, /Running on http:\/\/127\.0\.0\.1:(\d+)/, "moto_server");
+    } catch (e) {
+      if (e instanceof PortNotPrinted) return e.output.trim().split("\n").pop() ?? "exited";
+      throw e;
+    }
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       try {
         const r = await fetch(this.endpoint + "/moto-api/");
-        if (r.status < 500) return;
+        if (r.status < 500) return "up";
       } catch {
         /* not up yet */
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error("moto_server did not start within 30 s");
+    throw new Error("moto_server did not answer within 30 s");
   }
 
   async stop(): Promise<void> {
@@ -73,7 +147,7 @@ export class Moto {
 export function useMoto(buckets: readonly string[]): Pick<Moto, "endpoint" | "env" | "start" | "stop" | "createBucket"> {
   let moto: Moto | undefined;
   beforeAll(async () => {
-    moto = new Moto(await freePort());
+    moto = new Moto();
     await moto.start();
     for (const b of buckets) await moto.createBucket(b);
   }, 60_000);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { INIT_TEMPLATE } from "../src/cli/init-template.js";
 import { policyTraps } from "../src/engine/policy-traps.js";
 import { loadPolicy } from "../src/index.js";
-import { freePort } from "./moto.js";
+import { portFromOutput } from "./moto.js";
 
 /** Policy traps: rules that validate but do not do what they read as doing. */
 async function traps(text: string) {
@@ -194,16 +194,11 @@ describe("the server says the warnings at start", () => {
   it("logs each trap once and serves the policy as written", async () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-srv-traps-"));
     writeFileSync(join(dir, "p.yaml"), rules("{id: read-app, action: file.read, path: '/app/**', effect: allow}", "{id: no-dotenv, action: file.read, path: '**/.env', effect: deny}"));
-    const port = await freePort();
-    const child = spawn(process.execPath, [BIN, "serve", "--policy", join(dir, "p.yaml"), "--port", String(port)], { env: { ...process.env, SAFECLAW_AUDIT_SINK: join(dir, "a.log") }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, "serve", "--policy", join(dir, "p.yaml"), "--port", "0"], { env: { ...process.env, SAFECLAW_AUDIT_SINK: join(dir, "a.log") }, stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     let stderr = "";
     child.stderr!.on("data", (d) => (stderr += d));
-    const deadline = Date.now() + 20_000;
-    while (!stderr.includes("serving")) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const port = await portFromOutput(child, /serving .* on http:\/\/127\.0\.0\.1:(\d+)/, "safeclaw serve");
     expect(stderr).toMatch(/safeclaw: policy warning: \S*p\.yaml:3:5: warning\[shadowed_rule\]: rule `no-dotenv`/);
     const res = await fetch(`http://127.0.0.1:${port}/v1/check`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"action":"file.read","path":"/app/.env"}' });
     expect(await res.json()).toMatchObject({ decision: "allow", rule: "read-app" });

@@ -72,9 +72,14 @@ describe("policy documents", () => {
     expect(b.ok && b.ir.defaultAction).toBe("allow");
   });
 
-  it("gives id-less rules a stable id from file and position", () => {
-    const p = parsePolicy([{ name: "dir/x.yaml", text: "rules:\n- action: file.read\n  effect: deny\n- action: file.read\n  effect: allow" }]);
-    expect(p.ok && p.ir.rules.map((r) => r.id)).toEqual(["x.yaml#1", "x.yaml#2"]);
+  it("gives id-less rules an id from their position and content, never from the file name", () => {
+    const text = "rules:\n- action: file.read\n  effect: deny\n- action: file.read\n  effect: allow";
+    const ids = (name: string) => {
+      const p = parsePolicy([{ name, text }]);
+      return p.ok ? p.ir.rules.map((r) => r.id) : [];
+    };
+    expect(ids("dir/x.yaml")).toEqual([expect.stringMatching(/^rule-1-[0-9a-f]{8}$/), expect.stringMatching(/^rule-2-[0-9a-f]{8}$/)]);
+    expect(ids("renamed.yaml")).toEqual(ids("dir/x.yaml"));
   });
 
   it("concatenates several files in order and rejects duplicate ids", () => {

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicToolCalls, createSafeClawGate, decideToolCall, Gate, mapToolCall, openAIToolCalls, type SafeClawGate } from "../src/index.js";
 import { startServer, type RunningServer } from "../src/runtime/node/server.js";
-import { freePort } from "./moto.js";
+import { deadEndpoint, listenOnFreePort } from "./moto.js";
 
 const POLICY = `
 cwd: /repo
@@ -151,9 +151,7 @@ describe("the remote Gate", () => {
   const oddServer = async (handler: Parameters<typeof createServer>[1]) => {
     const s = createServer(handler);
     odd.push(s);
-    const port = await freePort();
-    await new Promise<void>((r) => s.listen(port, "127.0.0.1", () => r()));
-    return `http://127.0.0.1:${port}`;
+    return `http://127.0.0.1:${await listenOnFreePort(s)}`;
   };
   beforeAll(async () => {
     server = await startServer({ env: { SAFECLAW_API_TOKENS: "sidecar-token" }, policyPath: new URL("../examples/safeclaw.config.yaml", import.meta.url).pathname, port: 0, audit: "stdout", log: () => undefined });
@@ -185,8 +183,10 @@ describe("the remote Gate", () => {
     expect(d.reason).toMatch(reason);
   });
 
-  it("fails closed when nothing listens, after retrying", async () => {
-    const d = await new Gate({ endpoint: `http://127.0.0.1:${await freePort()}`, retries: 2 }).check({ action: "file.read", path: "/app/x" });
+  it("fails closed when the server cannot be reached, after retrying", async () => {
+    const down = await deadEndpoint();
+    const d = await new Gate({ endpoint: down.url, retries: 2 }).check({ action: "file.read", path: "/app/x" });
+    await down.close();
     expect(d).toMatchObject({ decision: "deny", error: "unreachable" });
   });
 });

@@ -1,4 +1,5 @@
 import { recordHash } from "./chain.js";
+import { ocsfAgreesWithRecord } from "./ocsf.js";
 import { GENESIS_PREV, type AuditRecord, type Checkpoint, type ChainLink } from "./record.js";
 import { checkpointSignatureValid } from "./signing.js";
 
@@ -62,10 +63,12 @@ interface State {
   seen: number;
 }
 
-type Parsed = { kind: "record"; r: AuditRecord } | { kind: "checkpoint"; c: Checkpoint } | { kind: "other" } | { kind: "malformed"; message: string };
+/** `edited`: the line's outer fields (an OCSF event) disagree with the record or checkpoint it carries. */
+type Parsed = { kind: "record"; r: AuditRecord; edited?: string } | { kind: "checkpoint"; c: Checkpoint; edited?: string } | { kind: "other" } | { kind: "malformed"; message: string };
 
 export function parseAuditLine(text: string): Parsed {
   let v: unknown;
+  let edited: string | undefined;
   try {
     v = JSON.parse(text);
   } catch {
@@ -74,12 +77,20 @@ export function parseAuditLine(text: string): Parsed {
   for (let depth = 0; depth < 3 && v !== null && typeof v === "object"; depth++) {
     const o = v as Record<string, unknown>;
     if (o.v === 1 && typeof o.chain === "string") {
-      if (o.type === "checkpoint") return typeof o.seq === "number" && typeof o.head === "string" ? { kind: "checkpoint", c: o as unknown as Checkpoint } : { kind: "malformed", message: "checkpoint without seq/head" };
+      if (o.type === "checkpoint") {
+        if (typeof o.seq !== "number" || typeof o.head !== "string") return { kind: "malformed", message: "checkpoint without seq/head" };
+        return edited ? { kind: "checkpoint", c: o as unknown as Checkpoint, edited } : { kind: "checkpoint", c: o as unknown as Checkpoint };
+      }
       if (typeof o.seq !== "number" || typeof o.hash !== "string" || typeof o.prev !== "string") return { kind: "malformed", message: "record without seq/prev/hash" };
-      return { kind: "record", r: o as unknown as AuditRecord };
+      return edited ? { kind: "record", r: o as unknown as AuditRecord, edited } : { kind: "record", r: o as unknown as AuditRecord };
     }
     const unmapped = (o.unmapped as Record<string, unknown> | undefined)?.safeclaw;
-    if (unmapped !== undefined) v = unmapped;
+    if (unmapped !== undefined) {
+      // A SIEM reads the OCSF fields, the chain covers only the record inside: an
+      // event whose fields no longer say what its record says was edited.
+      if (!ocsfAgreesWithRecord(o)) edited = "the OCSF event's fields do not match the record it carries: the event was edited";
+      v = unmapped;
+    }
     else if (typeof o.message === "string") {
       try {
         v = JSON.parse(o.message);
@@ -118,6 +129,10 @@ export function verifyLines(lines: readonly Line[], opts: VerifyOptions = {}): V
       continue;
     }
     if (p.kind === "malformed") return fail({ kind: "malformed", chain: "?", where: line.where, message: p.message });
+    if ((p.kind === "record" || p.kind === "checkpoint") && p.edited) {
+      const link = p.kind === "record" ? p.r : p.c;
+      return fail({ kind: "edited", chain: link.chain, seq: link.seq, where: line.where, message: `seq ${link.seq}: ${p.edited}` });
+    }
     if (p.kind === "checkpoint") {
       const c = p.c;
       const s = chains.get(c.chain);

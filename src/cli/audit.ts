@@ -2,23 +2,26 @@ import { parseArgs } from "node:util";
 import { parseFilter, parseSince, renderRecords, selectRecords, type ExportFormat } from "../audit/export.js";
 import { generateSigningKey, parsePublicKey } from "../audit/signing.js";
 import { verifyLines, type VerifyOptions } from "../audit/verify.js";
-import { readAuditLines } from "../runtime/node/audit-source.js";
+import { auditSourceFromConfig, readAuditLines } from "../runtime/node/audit-source.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 
 export const AUDIT_HELP = `usage: safeclaw audit <verify|export|keygen> [options]
 
-  audit verify [<file>|<dir>|s3://bucket/prefix|-] [--last N] [--public-key <base64>]
+  audit verify [<file>|<dir>|s3://bucket/prefix|-] [--last N] [--public-key <base64>] [--policy <p>]
       Checks every chain: record hashes, prev links, gap-free seq, checkpoints and
       their signatures, and restarts that name the chain they follow. Reads
       stdout-sink output too, including lines wrapped by a log drain ({"message": ...})
-      and OCSF lines. Default source: SAFECLAW_AUDIT_SINK when it is a file or s3://.
-      Public key also from SAFECLAW_AUDIT_PUBLIC_KEY.
+      and OCSF lines. Public key also from SAFECLAW_AUDIT_PUBLIC_KEY.
       exit 0 intact, 1 broken (prints chain, seq, line and what is wrong)
 
   audit export [source] [--filter key=value]... [--since 24h|ISO] [--until ISO]
-               [--format json|ndjson|csv|ocsf]
+               [--format json|ndjson|csv|ocsf] [--policy <p>]
       filter keys: action, decision, rule, agent, chain, type, id
+
+  Without a source, both read the configured sink: SAFECLAW_AUDIT_SINK, else the
+  audit: block (sink file or s3) of the policy in the current directory (or --policy).
+  A stdout sink is read from its log drain: \`fly logs | safeclaw audit verify -\`.
 
   audit keygen
       Prints a new Ed25519 key pair: the secret for SAFECLAW_AUDIT_SIGNING_KEY
@@ -51,10 +54,13 @@ function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>
   }
 }
 
-function defaultSource(positional: string | undefined, env: Record<string, string | undefined>): string {
-  const s = positional ?? (env.SAFECLAW_AUDIT_SINK && env.SAFECLAW_AUDIT_SINK !== "stdout" ? env.SAFECLAW_AUDIT_SINK : undefined);
-  if (!s) throw new CliExit(EXIT.usage, "safeclaw audit: give a source (a file, a directory, s3://bucket/prefix, or - for stdin)");
-  return s;
+/** The source given, else the configured sink; exits 64 saying what is needed when there is none to read. */
+async function sourceOf(command: string, positional: string | undefined, policy: string | undefined, io: Io, env: Record<string, string | undefined>): Promise<string> {
+  if (positional !== undefined) return positional;
+  const found = await auditSourceFromConfig(env, policy ?? io.cwd);
+  if (!found.ok) throw new CliExit(EXIT.usage, `safeclaw audit ${command}: ${found.problem}`);
+  io.stderr(`safeclaw audit ${command}: reading ${found.source} (${found.from})`);
+  return found.source;
 }
 
 async function load(source: string, io: Io, env: Record<string, string | undefined>) {
@@ -66,7 +72,7 @@ async function load(source: string, io: Io, env: Record<string, string | undefin
 }
 
 async function verify(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
-  const { values, positionals } = parse(args, { last: { type: "string" }, "public-key": { type: "string" } });
+  const { values, positionals } = parse(args, { last: { type: "string" }, "public-key": { type: "string" }, policy: { type: "string", short: "p" } });
   const opts: VerifyOptions = {};
   if (typeof values.last === "string") {
     const n = Number(values.last);
@@ -81,7 +87,7 @@ async function verify(args: string[], io: Io, env: Record<string, string | undef
       throw new CliExit(EXIT.usage, `safeclaw audit verify: ${(e as Error).message}`);
     }
   }
-  const source = defaultSource(positionals[0], env);
+  const source = await sourceOf("verify", positionals[0], values.policy as string | undefined, io, env);
   const lines = await load(source, io, env);
   const report = verifyLines(lines, opts);
   if (report.chains.length === 0 && report.ok) {
@@ -109,6 +115,7 @@ async function exportCmd(args: string[], io: Io, env: Record<string, string | un
     since: { type: "string" },
     until: { type: "string" },
     format: { type: "string" },
+    policy: { type: "string", short: "p" },
   });
   const format = (values.format as string | undefined) ?? "json";
   if (!["json", "ndjson", "csv", "ocsf"].includes(format)) throw new CliExit(EXIT.usage, "safeclaw audit export: --format is json, ndjson, csv or ocsf");
@@ -122,7 +129,7 @@ async function exportCmd(args: string[], io: Io, env: Record<string, string | un
   } catch (e) {
     throw new CliExit(EXIT.usage, `safeclaw audit export: ${(e as Error).message}`);
   }
-  const lines = await load(defaultSource(positionals[0], env), io, env);
+  const lines = await load(await sourceOf("export", positionals[0], values.policy as string | undefined, io, env), io, env);
   const out = renderRecords(selectRecords(lines, filter), format as ExportFormat);
   if (out !== "") io.stdout(out);
   return EXIT.ok;

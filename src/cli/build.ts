@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { makeBundle } from "../engine/bundle.js";
 import { formatPolicyError } from "../policy/errors.js";
 import { parsePolicy } from "../policy/parse-policy.js";
-import { readPolicySources } from "../runtime/node/policy-files.js";
+import { PolicyFilesError, readPolicySources } from "../runtime/node/policy-files.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 
@@ -18,7 +18,14 @@ exit: 0 built, 1 invalid policy`;
 
 export async function buildCommand(policy: string[], out: string | undefined, io: Io): Promise<number> {
   if (!out) throw new CliExit(EXIT.usage, "safeclaw build: --out <dir> is required");
-  const p = parsePolicy(readPolicySources(policy.length ? policy : ["."]));
+  let sources;
+  try {
+    sources = readPolicySources(policy.length ? policy : ["."], process.cwd(), (note) => io.stderr(`safeclaw build: ${note}`));
+  } catch (e) {
+    if (e instanceof PolicyFilesError) throw new CliExit(EXIT.invalid, `safeclaw build: ${e.message}`);
+    throw e;
+  }
+  const p = parsePolicy(sources);
   for (const w of p.warnings) io.stderr(formatPolicyError(w));
   if (!p.ok) {
     for (const e of p.errors) io.stderr(formatPolicyError(e));

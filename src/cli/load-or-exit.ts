@@ -14,7 +14,7 @@ export class CliExit extends Error {
 export async function loadPolicyOrExit(targets: readonly string[], stderr: (s: string) => void): Promise<Extract<LoadResult, { ok: true }>> {
   let result: LoadResult;
   try {
-    result = await loadPolicy(readPolicySources(targets.length > 0 ? targets : ["."]));
+    result = await loadPolicy(readPolicySources(targets.length > 0 ? targets : ["."], process.cwd(), (note) => stderr(`safeclaw: ${note}`)));
   } catch (e) {
     if (e instanceof PolicyFilesError) throw new CliExit(EXIT.invalid, `safeclaw: ${e.message}`);
     throw e;

@@ -1,5 +1,5 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
 import { auditCommand, AUDIT_HELP } from "./audit.js";
 import { buildCommand, BUILD_HELP } from "./build.js";
 import { hookCommand, HOOK_HELP } from "./hook.js";
@@ -14,13 +14,14 @@ import { validateCommand, VALIDATE_HELP } from "./validate.js";
 export const HELP = `safeclaw: deny-by-default gating for AI agent actions
 
 usage: safeclaw <command> [options]
+       safeclaw --version
 
 commands:
   init [dir]                 write a deny-by-default safeclaw.config.yaml
   validate [--strict] [files|dir]  check policy files; errors and warnings as file:line:col
   check --policy <p> [...]   decide requests (one with --request, or JSON lines on stdin)
   audit verify|export|keygen check, export or sign the audit trail
-  serve [--policy <p>]       run the decision server (HTTP API)
+  serve [--policy <p>]       run the decision server (HTTP API); policy found as validate finds it
   build --policy <p> --out <dir>  compile the policy into a bundle for deployment
   hook claude-code --policy <p>   gate Claude Code's tool calls (PreToolUse hook)
   mcp-proxy --policy <p> --server <name> -- <cmd>  gate an MCP server's tools/call over stdio
@@ -30,12 +31,18 @@ exit codes: 0 ok/allowed, 1 invalid policy or error, 2 denied, 3 require_approva
 
 const HELPS: Record<string, string> = { init: INIT_HELP, validate: VALIDATE_HELP, check: CHECK_HELP, audit: AUDIT_HELP, serve: SERVE_HELP, build: BUILD_HELP, hook: HOOK_HELP, "mcp-proxy": MCP_PROXY_HELP };
 
-// The example policy shipped with the package: what `npm start` serves.
-const EXAMPLE_POLICY = fileURLToPath(new URL("../../examples/safeclaw.config.yaml", import.meta.url));
+/** The installed package's version (dist/cli/ and src/cli/ both sit two levels below package.json). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+}
 
 export async function main(argv: string[], io: Io, env: Record<string, string | undefined> = {}): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command === "--version" || command === "-V") {
+      io.stdout(packageVersion());
+      return EXIT.ok;
+    }
     if (command === undefined || command === "--help" || command === "-h" || command === "help") {
       io.stdout(rest[0] && HELPS[rest[0]] ? HELPS[rest[0]]! : HELP);
       return command === undefined ? EXIT.usage : EXIT.ok;
@@ -92,7 +99,7 @@ export async function main(argv: string[], io: Io, env: Record<string, string | 
         if (typeof values.host === "string") o.host = values.host;
         if (typeof values.port === "string") o.port = Number(values.port);
         if (typeof values.audit === "string") o.audit = values.audit;
-        return await serveCommand(o, io, env, EXAMPLE_POLICY);
+        return await serveCommand(o, io, env);
       }
     }
     return EXIT.usage;

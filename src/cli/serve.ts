@@ -1,30 +1,39 @@
 import { closeOnSignals, ServeError, startServer, type ServeOptions } from "../runtime/node/server.js";
+import { PolicyFilesError } from "../runtime/node/policy-files.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 
-export const SERVE_HELP = `usage: safeclaw serve [--policy <file|dir>] [--bundle <file>] [--host <h>] [--port <n>]
+export const SERVE_HELP = `usage: safeclaw serve [--policy <file|dir> | --bundle <file>] [--host <h>] [--port <n>]
                      [--audit <sink>] [--insecure-no-auth]
 
 Runs the decision server (POST /v1/check, POST /v1/check/batch, GET /v1/policy,
 GET /health, GET /ready).
-  --policy      policy file or directory (default: SAFECLAW_POLICY, else examples/safeclaw.config.yaml)
+  --policy      policy file or directory (default: SAFECLAW_POLICY, else the policy
+                found in the current directory, as \`safeclaw validate\` finds it)
   --bundle      a bundle from \`safeclaw build\` (default: SAFECLAW_POLICY_BUNDLE)
-  --host/--port default HOST or 127.0.0.1, PORT or 9800
+  --host/--port default HOST or 127.0.0.1, PORT or 9800 (0: any free port, printed)
   --audit       stdout (default), a file path or s3://bucket/prefix (also SAFECLAW_AUDIT_SINK)
+An option beats the environment; with neither, SAFECLAW_POLICY_BUNDLE beats
+SAFECLAW_POLICY. \`npm start\` serves examples/safeclaw.config.yaml.
 Bearer tokens: SAFECLAW_API_TOKENS (comma-separated). Without tokens the server
 only listens on loopback unless --insecure-no-auth is given.`;
 
-export async function serveCommand(opts: Omit<ServeOptions, "env" | "log">, io: Io, env: Record<string, string | undefined>, defaultPolicy: string): Promise<number> {
+export async function serveCommand(opts: Omit<ServeOptions, "env" | "log">, io: Io, env: Record<string, string | undefined>): Promise<number> {
+  if (opts.policyPath && opts.bundlePath) throw new CliExit(EXIT.usage, "safeclaw serve: give --policy or --bundle, not both");
   const o: ServeOptions = { ...opts, env, log: io.stderr };
-  if (!o.bundlePath && env.SAFECLAW_POLICY_BUNDLE) o.bundlePath = env.SAFECLAW_POLICY_BUNDLE;
-  if (!o.bundlePath && !o.policyPath) o.policyPath = env.SAFECLAW_POLICY ?? defaultPolicy;
+  if (!o.bundlePath && !o.policyPath) {
+    if (env.SAFECLAW_POLICY_BUNDLE) o.bundlePath = env.SAFECLAW_POLICY_BUNDLE;
+    else o.policyPath = env.SAFECLAW_POLICY || io.cwd;
+  } else if (opts.policyPath && env.SAFECLAW_POLICY_BUNDLE) {
+    io.stderr(`safeclaw serve: SAFECLAW_POLICY_BUNDLE is set but --policy ${opts.policyPath} was given; serving --policy`);
+  }
   try {
     const running = await startServer(o);
     closeOnSignals(running, io.stderr);
     await new Promise(() => undefined); // until a signal ends the process
     return EXIT.ok;
   } catch (e) {
-    if (e instanceof ServeError) throw new CliExit(EXIT.invalid, `safeclaw serve: ${e.message}`);
+    if (e instanceof ServeError || e instanceof PolicyFilesError) throw new CliExit(EXIT.invalid, `safeclaw serve: ${e.message}`);
     throw e;
   }
 }

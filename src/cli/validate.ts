@@ -6,8 +6,12 @@ import type { Io } from "./io.js";
 export const VALIDATE_HELP = `usage: safeclaw validate [--strict] [<file|dir>...]
 
 Checks policy files and prints every problem as file:line:col.
-With no argument, validates the policy found in the current directory
-(safeclaw.config.yaml, safeclaw.policy.yaml, safeclaw.yaml or .safeclaw/policies/).
+With no argument, validates the policy found in the current directory:
+safeclaw.config.yaml, safeclaw.policy.yaml, safeclaw.yaml, safeclaw.config.json,
+else .safeclaw/policies/*, else the *.yaml/*.yml/*.json files that look like a
+policy (a top-level rules, defaultAction, audit or cwd key or a misspelling of
+one, version: 1, or a ConfigMap); package.json, lock files and tsconfig*.json
+are never read.
 
 Besides errors it warns about policy traps: a deny or require_approval rule
 that an earlier allow (or a weaker earlier rule) shadows, wholly or in part,

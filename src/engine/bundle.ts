@@ -5,10 +5,14 @@ import { policyDigest } from "../policy/digest.js";
 /**
  * A policy compiled into the build: what the adapters import, so no file
  * system is needed at run time and every region runs byte-identical rules.
- * The digest is recomputed when the bundle is loaded: a bundle edited after
- * the build is refused, not served.
+ * The digest is recomputed when the bundle is loaded and covers everything in
+ * `ir` but file names and source positions (policy/digest.ts): a bundle edited
+ * after the build in anything that decides or audits is refused, not served.
+ * `builtAt` and `sources` are informational and not covered.
  */
-export const BUNDLE_FORMAT = "safeclaw-policy-bundle/1";
+export const BUNDLE_FORMAT = "safeclaw-policy-bundle/2";
+/** Format 1 digests left out the `audit:` block; such bundles are refused with a request to rebuild. */
+const OLDER_FORMATS = ["safeclaw-policy-bundle/1"];
 
 export interface PolicyBundle {
   format: typeof BUNDLE_FORMAT;
@@ -24,7 +28,10 @@ export async function makeBundle(ir: PolicyIR, builtAt: string): Promise<PolicyB
 
 export async function loadBundle(bundle: unknown): Promise<{ policy: CompiledPolicy; builtAt: string }> {
   const b = bundle as Partial<PolicyBundle> | null;
-  if (!b || typeof b !== "object" || b.format !== BUNDLE_FORMAT || !b.ir || typeof b.digest !== "string") {
+  if (b && typeof b === "object" && OLDER_FORMATS.includes(String(b.format))) {
+    throw new Error(`policy bundle format \`${b.format}\` was built by an older safeclaw; rebuild it with \`safeclaw build\``);
+  }
+  if (!b || typeof b !== "object" || b.format !== BUNDLE_FORMAT || !b.ir || typeof b.ir !== "object" || !Array.isArray(b.ir.rules) || typeof b.digest !== "string") {
     throw new Error(`not a ${BUNDLE_FORMAT} policy bundle`);
   }
   const digest = await policyDigest(b.ir);

@@ -2,24 +2,23 @@ import { canonicalJson } from "../crypto/canonical-json.js";
 import { sha256Hex } from "../crypto/sha256.js";
 import type { PolicyIR } from "./ir.js";
 
-/** The part of a policy that decides: what the digest covers. */
+/**
+ * What the digest covers: the whole normalized policy except what only says
+ * where it came from (the file names in `sources`, each rule's `source`
+ * position). Everything else counts, including fields added to the IR later,
+ * so nothing that changes a decision or the audit settings (`audit:`,
+ * `onAuditFailure` among them) can change without changing the digest.
+ */
 export function decisionView(ir: PolicyIR): unknown {
-  return {
-    version: 1,
-    defaultAction: ir.defaultAction,
-    cwd: ir.cwd,
-    paths: ir.paths,
-    rules: ir.rules.map((r) => ({
-      id: r.id,
-      actions: r.actions,
-      effect: r.effect,
-      reason: r.reason,
-      when: r.when,
-      rateLimit: r.rateLimit,
-      schedule: r.schedule,
-      expiresAt: r.expiresAt,
-    })),
-  };
+  const view: Record<string, unknown> = { ...ir, rules: ir.rules.map(withoutSource) };
+  delete view.sources;
+  return view;
+}
+
+function withoutSource(rule: PolicyIR["rules"][number]): unknown {
+  const r: Record<string, unknown> = { ...rule };
+  delete r.source;
+  return r;
 }
 
 export async function policyDigest(ir: PolicyIR): Promise<string> {

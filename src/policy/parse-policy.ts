@@ -2,10 +2,11 @@ import { embeddedPolicies } from "./configmap.js";
 import type { PolicyError } from "./errors.js";
 import { compilePattern } from "../match/compiled-pattern.js";
 import type { Condition, FieldTest, PolicyIR, RuleIR } from "./ir.js";
+import { derivedRuleId } from "./rule-id.js";
 import { validateFile } from "./validate.js";
 import { YamlSource } from "./yaml-source.js";
 
-/** A policy file's name (for error positions and derived rule ids) and text. */
+/** A policy file's name (for error positions; never part of the digest or of rule ids) and text. */
 export interface PolicySource {
   name: string;
   text: string;
@@ -28,11 +29,7 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
     const embedded = outer.errors.length === 0 ? embeddedPolicies(outer) : undefined;
     if (embedded === undefined) return [{ src: outer, ir: validateFile(outer) }];
     if (embedded.length === 0) outer.addAt(0, "no_policy", "ConfigMap has no `data` entry ending in .yaml, .yml or .json");
-    const inner = embedded.map((e) => {
-      const src = new YamlSource(s.name, e.text, e.shift);
-      src.idBase += `:${e.key}`;
-      return src;
-    });
+    const inner = embedded.map((e) => new YamlSource(s.name, e.text, e.shift));
     return [{ src: outer, ir: validateFile(new YamlSource(s.name, "rules: []")) }, ...inner.map((src) => ({ src, ir: validateFile(src) }))];
   });
 
@@ -64,7 +61,8 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
       auditFrom = f.file;
     }
     if (f.description !== undefined && ir.description === undefined) ir.description = f.description;
-    for (const r of f.rules) {
+    for (const fileRule of f.rules) {
+      const r: RuleIR = { ...fileRule, id: fileRule.id ?? derivedRuleId(fileRule, ir.rules.length + 1) };
       const prior = ids.get(r.id);
       if (prior) src.addPos(r.source, "duplicate_id", `rule id \`${r.id}\` is already used at ${prior.source.file}:${prior.source.line}:${prior.source.column}`);
       ids.set(r.id, r);

@@ -8,6 +8,9 @@ import { didYouMean } from "./suggest.js";
 import { COMPOSERS, parseConditionEntry, parseConditionMap, type ConditionContext } from "./validate-condition.js";
 import { describe, type YamlSource } from "./yaml-source.js";
 
+/** A rule as one file gives it: its id is derived when files are merged (policy/rule-id.ts) unless it has `id:`. */
+export type FileRuleIR = Omit<RuleIR, "id"> & { id?: string };
+
 /** One file's contribution to a policy, before files are merged. */
 export interface PolicyFileIR {
   file: string;
@@ -17,7 +20,7 @@ export interface PolicyFileIR {
   cwd?: string;
   paths?: { value: PathSettings; node: Node | null };
   audit?: AuditSettings;
-  rules: RuleIR[];
+  rules: FileRuleIR[];
 }
 
 const TOP_KEYS = ["version", "description", "name", "defaultAction", "default", "cwd", "paths", "rules", "audit"];
@@ -92,7 +95,7 @@ export function validateFile(src: YamlSource): PolicyFileIR {
   return ir;
 }
 
-function validateRule(src: YamlSource, node: Node | null, index: number, cwd: string | undefined, caseInsensitive: boolean): RuleIR | undefined {
+function validateRule(src: YamlSource, node: Node | null, index: number, cwd: string | undefined, caseInsensitive: boolean): FileRuleIR | undefined {
   if (!src.isMap(node)) {
     src.add(node, "not_a_map", `rule ${index + 1} must be a map, got ${describe(node)}`);
     return undefined;
@@ -105,8 +108,8 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
   const rule: Partial<RuleIR> & { when: Condition[] } = { when: [], source: src.pos(node) };
 
   const idEntry = get("id");
-  rule.id = idEntry ? src.string(idEntry[1], "`id`") : undefined;
-  rule.id ??= `${src.idBase}#${index + 1}`;
+  const id = idEntry ? src.string(idEntry[1], "`id`") : undefined;
+  if (id !== undefined) rule.id = id;
 
   const actionEntry = get("action") ?? get("actions");
   if (get("action") && get("actions")) src.add(get("actions")![2], "conflict", "both `action` and `actions` are set");
@@ -153,7 +156,7 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
     else rule.expiresAt = new Date(Date.parse(s)).toISOString();
   }
   if (!rule.effect || rule.actions.length === 0) return undefined;
-  return rule as RuleIR;
+  return rule as FileRuleIR;
 }
 
 function parseActions(src: YamlSource, node: Node | null): string[] {

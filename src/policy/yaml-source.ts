@@ -14,8 +14,6 @@ export class YamlSource {
   readonly doc: Document.Parsed;
   private readonly lines = new LineCounter();
   private aliases = 0;
-  /** what derived rule ids start with: the file's base name (and the ConfigMap key) */
-  idBase: string;
 
   constructor(
     readonly file: string,
@@ -25,7 +23,6 @@ export class YamlSource {
   ) {
     // uniqueKeys: a duplicated key in a rule is ambiguous, and ambiguity in a
     // security policy is a bug. maxAliasCount bounds alias expansion (billion laughs).
-    this.idBase = file.slice(file.lastIndexOf("/") + 1);
     this.doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false, strict: true });
     for (const e of [...this.doc.errors]) {
       this.addAt(e.pos[0], "yaml_syntax", e.message.split("\n")[0]!);

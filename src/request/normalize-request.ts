@@ -2,7 +2,7 @@ import { ACTION_SCHEMA, requestFields, type FieldSpec } from "../policy/action-s
 import { canonicalAction } from "../policy/actions.js";
 import type { Subject } from "./subject.js";
 import { analyzeCommand } from "../shell/command-checks.js";
-import { printable } from "../net/host-name.js";
+import { hostForms, printable } from "../net/host-name.js";
 import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
 import { wellFormed } from "./strict-json.js";
@@ -110,7 +110,7 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
       break;
     }
     case "network.request":
-      out.subjects.push(network(r, base, max));
+      out.subjects.push(...network(r, base, max));
       break;
     case "shell.execute":
       out.subjects.push(...shell(reqString(r, "command", max("command")), cwd, base));
@@ -121,7 +121,7 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
   return out;
 }
 
-function network(r: Record<string, unknown>, base: Subject, max: (k: string) => number): Subject {
+function network(r: Record<string, unknown>, base: Subject, max: (k: string) => number): Subject[] {
   const url = optString(r, "url", max("url"));
   const host = optString(r, "host", max("host"));
   const scheme = optString(r, "scheme", max("scheme"));
@@ -132,7 +132,7 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   }
   if (url === undefined && host === undefined) throw new Bad("a `network.request` needs `url` or `host`", "url");
   const target = url !== undefined ? normalizeUrl(url) : normalizeHostTarget(host!, port, scheme);
-  if (!target.ok) throw new Bad(target.reason, url !== undefined ? "url" : "host");
+  if (!target.ok) throw new Bad(target.reason, target.field ?? (url !== undefined ? "url" : "host"), target.uncertain ? "uncertain" : "invalid_request");
   const t = target.target;
   if (url !== undefined) {
     // A request that names two different destinations is not one we can vouch for.
@@ -154,7 +154,9 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
     if (!METHOD.test(method)) throw new Bad(`\`method\` \`${printable(method)}\` is not an HTTP method`, "method");
     subject.method = method.toUpperCase();
   }
-  return subject;
+  // An IPv6 address that carries an IPv4 address (NAT64, 6to4, Teredo) is also
+  // a request to that IPv4 host: every form must be allowed.
+  return hostForms(t.host).map((h) => (h === t.host ? subject : { ...subject, host: h }));
 }
 
 function shell(command: string, cwd: string | undefined, base: Subject): Subject[] {
