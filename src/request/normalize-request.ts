@@ -126,9 +126,10 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   const host = optString(r, "host", max("host"));
   const scheme = optString(r, "scheme", max("scheme"));
   let port: number | undefined;
-  if (r.port !== undefined) {
-    if (typeof r.port !== "number" || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) throw new Bad("`port` must be an integer from 1 to 65535", "port");
-    port = r.port;
+  const rawPort = own(r, "port");
+  if (rawPort !== undefined) {
+    if (typeof rawPort !== "number" || !Number.isInteger(rawPort) || rawPort < 1 || rawPort > 65535) throw new Bad("`port` must be an integer from 1 to 65535", "port");
+    port = rawPort;
   }
   if (url === undefined && host === undefined) throw new Bad("a `network.request` needs `url` or `host`", "url");
   const target = url !== undefined ? normalizeUrl(url) : normalizeHostTarget(host!, port, scheme);

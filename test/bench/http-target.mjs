@@ -4,7 +4,7 @@
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { createApp, createEngine, loadBundle } from "../../dist/index.js";
-import { auditLogFromConfig } from "../../dist/node/audit-config.js";
+import { auditLogFromConfig } from "../../dist/node.js";
 import { readFileSync } from "node:fs";
 
 const [mode, port, auditFile] = process.argv.slice(2);
