@@ -128,11 +128,16 @@ function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptio
       break;
     }
   }
-  let worst: Outcome | undefined = stopped ? undefined : noRule(policy, s, `no rule matches every value \`${runtimeText(s)}\` can take`);
+  // The strictest contribution; at equal strictness the earliest rule, and a rule before the default.
+  let worst: Outcome | undefined;
   for (const r of contributions) {
     if (worst && SEVERITY[r.effect] <= SEVERITY[worst.effect]) continue;
     const last = stopped && r === contributions[contributions.length - 1];
     worst = { effect: r.effect, rule: r, reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: a run-time value of \`${runtimeText(s)}\` could match it` };
+  }
+  if (!stopped) {
+    const def = noRule(policy, s, `no rule matches every value \`${runtimeText(s)}\` can take`);
+    if (!worst || SEVERITY[def.effect] > SEVERITY[worst.effect]) worst = def;
   }
   const o = worst!;
   // Rate limits count where an allow or an approval is the answer, on every rule that took part in it.

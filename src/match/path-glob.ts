@@ -122,15 +122,18 @@ function parse(pattern: string, cwd: string | undefined): Parsed {
       return { ok: false, reason: `brace ranges such as \`{1..3}\` are not supported in path patterns; list the alternatives: \`{1,2,3}\`` };
     }
     if (alt.length > 1 && alt.endsWith("/")) alt += "**";
-    let split = splitSegments(alt);
-    if (alt.startsWith("/")) split.shift(); // the empty text before the leading `/`
+    const pieces = splitSegments(alt);
+    if (!Array.isArray(pieces)) return { ok: false, reason: pieces.error };
+    let split = pieces;
+    if (alt === "/") split = [];
+    else if (alt.startsWith("/")) split.shift(); // the empty text before the leading `/`
     else if (split[0] !== "**" || alt.startsWith("./")) {
       if (split[0] === ".") split.shift();
       if (split.length === 0) return { ok: false, reason: `path pattern \`${pattern}\` names no file; write \`./**\` for everything under the working directory` };
       if (cwd === undefined) {
         floating = true;
         split = ["**", ...split];
-      } else split = [...splitSegments(escapeGlob(cwd)).filter((x) => x !== ""), ...split];
+      } else split = [...(splitSegments(escapeGlob(cwd)) as string[]).filter((x) => x !== ""), ...split];
     }
     const segments: Segment[] = [];
     for (const text of split) {
@@ -152,19 +155,33 @@ function parse(pattern: string, cwd: string | undefined): Parsed {
   return { ok: true, alts, floating };
 }
 
-/** Splits on unescaped `/`; escapes stay in the pieces for the tokenizer (`\/` separates too: no segment holds a `/`). */
-function splitSegments(p: string): string[] {
+/**
+ * Splits on unescaped `/` (escapes stay in the pieces for the tokenizer; `\/`
+ * separates too, since no segment holds a `/`). A `/` inside `[...]` is an error.
+ */
+function splitSegments(p: string): string[] | { error: string } {
   const out: string[] = [];
   let cur = "";
+  let classStart = -1;
   for (let i = 0; i < p.length; i++) {
     const c = p[i]!;
     if (c === "\\" && i + 1 < p.length) {
-      if (p[i + 1] === "/") {
+      if (p[i + 1] === "/" && classStart < 0) {
         out.push(cur);
         cur = "";
       } else cur += c + p[i + 1];
       i++;
-    } else if (c === "/") {
+      continue;
+    }
+    if (classStart >= 0) {
+      if (c === "/") return { error: `\`/\` inside \`[...]\` in \`${p}\`: a class stands for one character within a path segment and never matches \`/\`` };
+      const first = i === classStart + 1 || (i === classStart + 2 && "!^".includes(p[classStart + 1]!));
+      if (c === "]" && !first) classStart = -1;
+      cur += c;
+      continue;
+    }
+    if (c === "[" && p.indexOf("]", i + 2) > 0) classStart = i;
+    if (c === "/") {
       out.push(cur);
       cur = "";
     } else cur += c;

@@ -110,12 +110,15 @@ function build(t: Template): Nfa {
 
 const MARK = /\p{M}/u;
 const HANGUL_VT = (cp: number) => cp >= 0x1160 && cp <= 0x11ff;
+/** Hangul jamo and syllables: they compose with the jamo that follow them (`ᄀ` + `ᅡ` is `가`). */
+const HANGUL = (cp: number) => (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0xac00 && cp <= 0xd7a3);
 
 /**
  * Folds the literal text of a template for a case-insensitive policy. Text
  * whose fold could change with what a neighbouring hole holds joins the hole:
- * before a hole, the last letter with its accents (unless it is inert ASCII);
- * after a hole, leading accents and Hangul vowel/final jamo.
+ * before a hole, the last letter with its accents (unless it is inert ASCII)
+ * and any Hangul before it; after a hole, leading accents and Hangul
+ * vowel/final jamo.
  */
 export function foldTemplate(t: Template): Template {
   const out: TemplatePart[] = [];
@@ -142,6 +145,7 @@ export function foldTemplate(t: Template): Template {
       let k = cps.length;
       while (k > 0 && MARK.test(cps[k - 1]!)) k--;
       if (k > 0 && !foldInert(cps[k - 1]!.codePointAt(0)!)) k--;
+      while (k > 0 && HANGUL(cps[k - 1]!.codePointAt(0)!)) k--;
       if (k < cps.length) {
         trail = { hole: next.hole, source: cps.slice(k).join("") };
         cps = cps.slice(0, k);
