@@ -1,4 +1,4 @@
-import { accepts, ANY, EMPTY, literals, NfaBuilder, NOT_SLASH, product, union, type Nfa } from "./automaton.js";
+import { ANY, EMPTY, lazyDfa, literals, NfaBuilder, NOT_SLASH, product, union, type Nfa } from "./automaton.js";
 import { expandBraces } from "./brace-expand.js";
 import { foldCase } from "./fold.js";
 import { addTokens, tokenize, type Token } from "./glob-tokens.js";
@@ -26,8 +26,8 @@ import { addTokens, tokenize, type Token } from "./glob-tokens.js";
  *
  * Matching runs on normalized absolute paths (no `.`, `..` or empty segment;
  * `/` is the path with no segment). Common shapes (`/dir/**`, `**\/name`,
- * `**\/*.ext`) have direct tests; the rest runs the pattern's automaton, which
- * is linear in the path whatever the pattern (no backtracking regex).
+ * `**\/*.ext`) have direct tests; the rest runs the pattern's automaton as a
+ * lazily built DFA, linear in the path whatever the pattern (no backtracking).
  */
 export interface PathMatcher {
   test(path: string): boolean;
@@ -281,7 +281,19 @@ function matcher(alts: Segment[][], floating: boolean, warnings: string[]): Path
     }
     bases.push("/" + lits.join("/"));
   }
-  const tests = alts.map(alternativeTest);
+  // Alternatives of the common shapes get direct tests; the rest share one automaton.
+  const tests: Array<(p: string) => boolean> = [];
+  const rest: Segment[][] = [];
+  for (const a of alts) {
+    const t = directTest(a);
+    if (t) tests.push(t);
+    else rest.push(a);
+  }
+  if (rest.length > 0) {
+    const run = lazyDfa(union(rest.map(regexLike)));
+    const root = rest.some((a) => a.every((s) => s.kind === "globstar"));
+    tests.push((p) => (p === "/" ? root : run(p)));
+  }
   const test = tests.length === 1 ? tests[0]! : (p: string) => tests.some((t) => t(p));
   let nfa: Nfa | undefined;
   return {
@@ -295,8 +307,8 @@ function matcher(alts: Segment[][], floating: boolean, warnings: string[]): Path
   };
 }
 
-/** The direct test of one alternative on a normalized path: a fast path for the common shapes, else the automaton. */
-function alternativeTest(a: Segment[]): (p: string) => boolean {
+/** A direct test of one alternative on a normalized path, for the common shapes; undefined for the rest. */
+function directTest(a: Segment[]): ((p: string) => boolean) | undefined {
   const lits: string[] = [];
   let k = 0;
   for (; k < a.length && literalOf(a[k]) !== undefined; k++) lits.push(literalOf(a[k])!);
@@ -323,9 +335,7 @@ function alternativeTest(a: Segment[]): (p: string) => boolean {
     const dir = lits.length === 0 ? "" : base;
     return (p) => p.endsWith(ext) && p.lastIndexOf("/") <= p.length - ext.length - 1 && (dir === "" || (p.startsWith(dir) && p.charCodeAt(dir.length) === 0x2f));
   }
-  const nfa = regexLike(a);
-  const root = a.every((s) => s.kind === "globstar");
-  return (p) => (p === "/" ? root : accepts(nfa, p));
+  return undefined;
 }
 
 /**
