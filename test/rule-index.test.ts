@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { templateDirectory } from "../src/engine/rule-index.js";
+import { templateDirectory } from "../src/match/path-template.js";
 import { template, type TemplatePart } from "../src/match/template.js";
 import { engineFromText } from "./helpers.js";
 

@@ -246,3 +246,15 @@ rules:
     ]);
   });
 });
+
+describe("work on run-time values is bounded per decision", () => {
+  it("a huge template against many rules is uncertain, not slow", async () => {
+    const rules = Array.from({ length: 300 }, (_, i) => `  - {action: shell.execute, command: "tool${i} *x*y*z*", effect: allow}`).join("\n");
+    const decide = await decider(`rules:\n${rules}\n`);
+    const parts: TemplatePart[] = [any("$CMD")];
+    for (let i = 0; i < 2000; i++) parts.push(`w${i} `, any(`$V${i}`));
+    const d = decide(command(...parts));
+    expect(d).toMatchObject({ decision: "deny", error: "uncertain" });
+    expect(d.reason).toMatch(/too costly to check/);
+  });
+});

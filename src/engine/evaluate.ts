@@ -1,4 +1,5 @@
 import type { Effect } from "../policy/ir.js";
+import { workMeter, WorkLimitExceeded } from "../match/automaton.js";
 import { foldCase } from "../match/fold.js";
 import { concreteText, isConcrete, templateSource, type Template } from "../match/template.js";
 import { normalizeRequest } from "../request/normalize-request.js";
@@ -115,18 +116,33 @@ function applyRule(rule: CompiledRule, s: Subject, opts: EvaluateOptions, reason
  * among the contributions, so the answer is never more permissive than any
  * value's; for a subject without holes it is exactly first-match.
  */
+export const TEMPLATE_WORK_LIMIT = 50_000;
+
 function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions): Outcome {
-  const bucket = policy.bucket(s.action);
   const contributions: CompiledRule[] = [];
   let stopped = false;
-  for (const i of bucket.candidates(s)) {
-    const r = policy.rules[i]!;
-    if (!r.may(s, opts.nowMs)) continue;
-    contributions.push(r);
-    if (r.must(s, opts.nowMs)) {
-      stopped = true;
-      break;
+  workMeter.spent = 0;
+  workMeter.limit = TEMPLATE_WORK_LIMIT;
+  try {
+    for (const i of policy.bucket(s.action).candidates(s)) {
+      const r = policy.rules[i]!;
+      if (!r.may(s, opts.nowMs)) continue;
+      contributions.push(r);
+      // A deny decides whatever follows (nothing is stricter); so does a rule every value matches.
+      if (r.effect === "deny") {
+        stopped = r.must(s, opts.nowMs);
+        break;
+      }
+      if (r.must(s, opts.nowMs)) {
+        stopped = true;
+        break;
+      }
     }
+  } catch (e) {
+    if (!(e instanceof WorkLimitExceeded)) throw e;
+    return uncertain(`uncertain: \`${runtimeText(s)}\` has run-time values too costly to check against this policy (${e.message}); write the value out`);
+  } finally {
+    workMeter.limit = Infinity;
   }
   // The strictest contribution; at equal strictness the earliest rule, and a rule before the default.
   let worst: Outcome | undefined;

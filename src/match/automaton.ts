@@ -25,6 +25,26 @@ const SLASH = 0x2f;
 /** Product states a single `intersects`/`includes`/`product` may visit before it gives up. */
 export const AUTOMATON_BUDGET = 20_000;
 
+/**
+ * Work (automaton states built or visited) shared by everything one decision
+ * computes: the evaluator sets a limit for a subject with run-time values, and
+ * going past it throws `WorkLimitExceeded`, which the evaluator turns into an
+ * uncertain deny. Outside a decision there is no limit.
+ */
+export const workMeter = { spent: 0, limit: Infinity };
+
+export class WorkLimitExceeded extends Error {}
+
+/** Charges `n` units of work to the meter (throws past its limit). */
+export function chargeStates(n: number): void {
+  charge(n);
+}
+
+function charge(n: number): void {
+  workMeter.spent += n;
+  if (workMeter.spent > workMeter.limit) throw new WorkLimitExceeded(`more than ${workMeter.limit} automaton states`);
+}
+
 /** An automaton under construction, with epsilon moves; `build` removes them. */
 export class NfaBuilder {
   private readonly out: number[][] = [];
@@ -64,8 +84,13 @@ export class NfaBuilder {
 
   build(start: number): Nfa {
     const n = this.out.length;
+    charge(n);
     const closure: number[][] = [];
     for (let q = 0; q < n; q++) {
+      if (this.eps[q]!.length === 0) {
+        closure.push([q]);
+        continue;
+      }
       const seen = new Set<number>([q]);
       const stack = [q];
       while (stack.length > 0) {
@@ -179,7 +204,7 @@ export function union(parts: readonly Nfa[]): Nfa {
     edges[0]!.push(...se);
     accept[0] ||= p.accept[p.start]!;
   }
-  return trim({ start: 0, edges, accept });
+  return { start: 0, edges, accept };
 }
 
 /** Does `a` accept `s`? Linear in `s` times the automaton's size. */
@@ -230,6 +255,7 @@ export function product(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): Nfa | undefi
   idOf(a.start, b.start);
   for (let i = 0; i < pairs.length; i++) {
     if (pairs.length > budget) return undefined;
+    charge(1);
     const [qa, qb] = pairs[i]!;
     const ea = a.edges[qa]!;
     const eb = b.edges[qb]!;
@@ -244,7 +270,7 @@ export function product(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): Nfa | undefi
       }
     }
   }
-  return trim({ start: 0, edges, accept });
+  return { start: 0, edges, accept }; // states that cannot reach acceptance stay: harmless, and trimming costs more than it saves
 }
 
 /**
@@ -258,6 +284,7 @@ export function intersection(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): string 
   const queue = [start];
   for (let i = 0; i < queue.length; i++) {
     if (parent.size > budget) return undefined;
+    charge(1);
     const key = queue[i]!;
     const qa = Math.floor(key / nb);
     const qb = key % nb;
@@ -305,6 +332,7 @@ export function difference(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): string | 
   const seen = new Set<string>([`${a.start}|${b.start}`]);
   for (let i = 0; i < nodes.length; i++) {
     if (nodes.length > budget) return undefined;
+    charge(1);
     const { qa, set } = nodes[i]!;
     if (a.accept[qa] && !set.some((q) => b.accept[q])) {
       const cps: number[] = [];
@@ -351,10 +379,6 @@ export function includes(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): boolean | u
   return w === undefined ? undefined : w === null;
 }
 
-/** Does `a` accept anything? */
-export function isEmpty(a: Nfa): boolean {
-  return !a.accept.some(Boolean);
-}
 
 /** Ranges (lo, hi pairs) of every code point except those in `ranges` (sorted, non-overlapping after merge). */
 export function complement(ranges: readonly number[]): number[] {

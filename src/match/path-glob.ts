@@ -37,6 +37,8 @@ export interface PathMatcher {
   floating: boolean;
   /** the normalized absolute paths the pattern matches */
   readonly nfa: Nfa;
+  /** directories (segments) whose whole subtree some alternative matches (`/app/**`): a shortcut for must-match */
+  subtrees: string[][];
   /** advice about patterns that probably do not mean what they say */
   warnings: string[];
 }
@@ -296,8 +298,10 @@ function matcher(alts: Segment[][], floating: boolean, warnings: string[]): Path
   }
   const test = tests.length === 1 ? tests[0]! : (p: string) => tests.some((t) => t(p));
   let nfa: Nfa | undefined;
+  const subtrees = alts.filter((a) => a.length > 0 && a[a.length - 1]!.kind === "globstar" && a.slice(0, -1).every((x) => literalOf(x) !== undefined)).map((a) => a.slice(0, -1).map((x) => literalOf(x)!));
   return {
     test,
+    subtrees,
     bases: bases.length === alts.length ? bases : undefined,
     floating,
     warnings,
