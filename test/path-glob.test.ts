@@ -156,3 +156,34 @@ describe("the matcher's direct tests agree with its automaton", () => {
     );
   });
 });
+
+describe("pattern relations, for shadowing analysis", async () => {
+  const { overlapWitness, uncoveredWitness } = await import("../src/match/pattern-relations.js");
+  const p = (field: string, pattern: string) => {
+    const r = compilePattern(field, pattern);
+    if (!r.ok) throw new Error(r.reason);
+    return r.pattern;
+  };
+  it.each([
+    // field, earlier allow, later deny, a value both match (null: none), a value of the deny the allow leaves alone (null: fully shadowed)
+    ["path", "/app/**", "**/.env", "/app/.env", "/.env"],
+    ["path", "/app/**", "/app/secrets/**", "/app/secrets", null],
+    ["path", "/app/*.ts", "/app/\\[id\\]/**", null, "/app/[id]"],
+    ["command", "git *", "git push*", "git push", null],
+    ["command", "git status*", "git push*", null, "git push"],
+  ])("%s: allow %s, deny %s", (field, allow, deny, overlap, uncovered) => {
+    expect(overlapWitness(p(field, allow), p(field, deny))).toBe(overlap);
+    expect(uncoveredWitness(p(field, allow), p(field, deny))).toBe(uncovered);
+  });
+  it("hosts have no automaton: could not tell", () => {
+    expect(overlapWitness(p("host", "*.internal"), p("host", "db.internal"))).toBeUndefined();
+  });
+});
+
+describe("a policy whose IR skipped validation is refused, never read as no-match", async () => {
+  const { compilePolicy } = await import("../src/engine/compile.js");
+  it("an invalid path pattern in a hand-made IR throws at compile", () => {
+    const ir = { defaultAction: "allow" as const, sources: [], rules: [{ id: "d", actions: ["file.read"], effect: "deny" as const, when: [{ kind: "field" as const, field: "path", test: { op: "glob" as const, pattern: "/app/+(a|b)/**" } }], source: { file: "x", line: 1, column: 1 } }] };
+    expect(() => compilePolicy(ir, "sha256:x")).toThrow(/extglob/);
+  });
+});

@@ -72,6 +72,7 @@ function outranks(a: Outcome, b: Outcome): boolean {
 }
 
 function decideSubject(policy: CompiledPolicy, raw: Subject, opts: EvaluateOptions, explain: ExplainEntry[] | undefined): Outcome {
+  if (raw.templates === undefined && !policy.caseInsensitivePaths && !explain) return decideConcrete(policy, raw, opts); // the common case, as it is
   const c = comparable(policy, raw);
   if (!("subject" in c)) {
     explain?.push({ subject: describeSubject(raw), rules: [], decision: "deny", rule: null });
