@@ -5,7 +5,8 @@
  *
  * - `accepts(a, s)` is the pattern's answer for one string,
  * - `intersects(t, a)` says whether some string of a set `t` matches (may),
- * - `includes(t, a)` says whether every string of `t` matches (must).
+ * - `includes(t, a)` says whether every string of `t` matches (must)
+ *   (both in automaton-products.ts; lazy-dfa.ts runs one fast).
  *
  * Automata are epsilon-free; an edge covers a closed range of code points.
  * The products are bounded by a work budget: past it the answer is
@@ -36,11 +37,7 @@ export const workMeter = { spent: 0, limit: Infinity };
 export class WorkLimitExceeded extends Error {}
 
 /** Charges `n` units of work to the meter (throws past its limit). */
-export function chargeStates(n: number): void {
-  charge(n);
-}
-
-function charge(n: number): void {
+export function charge(n: number): void {
   workMeter.spent += n;
   if (workMeter.spent > workMeter.limit) throw new WorkLimitExceeded(`more than ${workMeter.limit} automaton states`);
 }
@@ -233,153 +230,6 @@ export function accepts(a: Nfa, s: string): boolean {
   return false;
 }
 
-/** The product automaton (strings both accept); undefined past the budget. */
-export function product(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): Nfa | undefined {
-  const ids = new Map<number, number>();
-  const pairs: Array<[number, number]> = [];
-  const edges: number[][] = [];
-  const accept: boolean[] = [];
-  const nb = b.edges.length;
-  const idOf = (qa: number, qb: number): number => {
-    const key = qa * nb + qb;
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = pairs.length;
-      ids.set(key, id);
-      pairs.push([qa, qb]);
-      edges.push([]);
-      accept.push(a.accept[qa]! && b.accept[qb]!);
-    }
-    return id;
-  };
-  idOf(a.start, b.start);
-  for (let i = 0; i < pairs.length; i++) {
-    if (pairs.length > budget) return undefined;
-    charge(1);
-    const [qa, qb] = pairs[i]!;
-    const ea = a.edges[qa]!;
-    const eb = b.edges[qb]!;
-    for (let x = 0; x < ea.length; x += 3) {
-      for (let y = 0; y < eb.length; y += 3) {
-        const lo = Math.max(ea[x]!, eb[y]!);
-        const hi = Math.min(ea[x + 1]!, eb[y + 1]!);
-        if (lo <= hi) {
-          const to = idOf(ea[x + 2]!, eb[y + 2]!);
-          edges[i]!.push(lo, hi, to);
-        }
-      }
-    }
-  }
-  return { start: 0, edges, accept }; // states that cannot reach acceptance stay: harmless, and trimming costs more than it saves
-}
-
-/**
- * Some string accepted by both: a witness, or `null` when there is none, or
- * `undefined` past the budget.
- */
-export function intersection(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): string | null | undefined {
-  const nb = b.edges.length;
-  const start = a.start * nb + b.start;
-  const parent = new Map<number, { from: number; c: number } | null>([[start, null]]);
-  const queue = [start];
-  for (let i = 0; i < queue.length; i++) {
-    if (parent.size > budget) return undefined;
-    charge(1);
-    const key = queue[i]!;
-    const qa = Math.floor(key / nb);
-    const qb = key % nb;
-    if (a.accept[qa] && b.accept[qb]) {
-      const cps: number[] = [];
-      for (let p = parent.get(key); p; p = parent.get(p.from)) cps.push(p.c);
-      return String.fromCodePoint(...cps.reverse());
-    }
-    const ea = a.edges[qa]!;
-    const eb = b.edges[qb]!;
-    for (let x = 0; x < ea.length; x += 3) {
-      for (let y = 0; y < eb.length; y += 3) {
-        const lo = Math.max(ea[x]!, eb[y]!);
-        if (lo > Math.min(ea[x + 1]!, eb[y + 1]!)) continue;
-        const to = ea[x + 2]! * nb + eb[y + 2]!;
-        if (!parent.has(to)) {
-          parent.set(to, { from: key, c: lo });
-          queue.push(to);
-        }
-      }
-    }
-  }
-  return null;
-}
-
-/** Do `a` and `b` share a string? `undefined` when the budget ran out. */
-export function intersects(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): boolean | undefined {
-  const w = intersection(a, b, budget);
-  return w === undefined ? undefined : w !== null;
-}
-
-/**
- * A string `a` accepts and `b` does not (a counterexample to `a ⊆ b`), or
- * `null` when `a ⊆ b`, or `undefined` past the budget. `b` is determinized
- * on the fly, so only the subsets `a` actually drives it into are built.
- */
-export function difference(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): string | null | undefined {
-  interface Node {
-    qa: number;
-    set: number[];
-    from: number;
-    c: number;
-  }
-  const nodes: Node[] = [{ qa: a.start, set: [b.start], from: -1, c: 0 }];
-  const seen = new Set<string>([`${a.start}|${b.start}`]);
-  for (let i = 0; i < nodes.length; i++) {
-    if (nodes.length > budget) return undefined;
-    charge(1);
-    const { qa, set } = nodes[i]!;
-    if (a.accept[qa] && !set.some((q) => b.accept[q])) {
-      const cps: number[] = [];
-      for (let k = i; nodes[k]!.from >= 0; k = nodes[k]!.from) cps.push(nodes[k]!.c);
-      return String.fromCodePoint(...cps.reverse());
-    }
-    const ea = a.edges[qa]!;
-    for (let x = 0; x < ea.length; x += 3) {
-      const lo = ea[x]!;
-      const hi = ea[x + 1]!;
-      // Split [lo, hi] where any edge of the subset starts or ends, so that each
-      // piece drives the subset to one successor subset.
-      const cuts = [lo, hi + 1];
-      for (const q of set) {
-        const e = b.edges[q]!;
-        for (let y = 0; y < e.length; y += 3) {
-          if (e[y]! > lo && e[y]! <= hi) cuts.push(e[y]!);
-          if (e[y + 1]! + 1 > lo && e[y + 1]! + 1 <= hi) cuts.push(e[y + 1]! + 1);
-        }
-      }
-      cuts.sort((p, q) => p - q);
-      for (let k = 0; k + 1 < cuts.length; k++) {
-        const c = cuts[k]!;
-        if (c === cuts[k + 1]) continue;
-        const next = new Set<number>();
-        for (const q of set) {
-          const e = b.edges[q]!;
-          for (let y = 0; y < e.length; y += 3) if (c >= e[y]! && c <= e[y + 1]!) next.add(e[y + 2]!);
-        }
-        const sorted = [...next].sort((p, q) => p - q);
-        const key = `${ea[x + 2]}|${sorted.join(",")}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        nodes.push({ qa: ea[x + 2]!, set: sorted, from: i, c });
-      }
-    }
-  }
-  return null;
-}
-
-/** Is every string of `a` accepted by `b`? `undefined` when the budget ran out. */
-export function includes(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): boolean | undefined {
-  const w = difference(a, b, budget);
-  return w === undefined ? undefined : w === null;
-}
-
-
 /** Ranges (lo, hi pairs) of every code point except those in `ranges` (sorted, non-overlapping after merge). */
 export function complement(ranges: readonly number[]): number[] {
   const pairs: Array<[number, number]> = [];
@@ -413,62 +263,3 @@ export function withoutSlash(ranges: readonly number[]): number[] {
 export const ANY: readonly number[] = [0, MAX_CODE_POINT];
 export const NOT_SLASH: readonly number[] = withoutSlash(ANY);
 
-/**
- * A deterministic matcher built from an automaton as strings are matched:
- * each set of automaton states met becomes one DFA state, with a table for
- * ASCII and a map for other code points. Bounded (a few KB per pattern): past
- * `MAX_DFA_STATES` sets it simulates the automaton directly (same answers,
- * slower).
- */
-export const MAX_DFA_STATES = 32;
-
-interface DfaState {
-  set: number[];
-  accept: boolean;
-  ascii: Int16Array; // -1 not yet computed, -2 dead
-  other: Map<number, number>;
-}
-
-export function lazyDfa(a: Nfa): (s: string) => boolean {
-  const states: DfaState[] = [];
-  const ids = new Map<string, number>();
-  const intern = (set: number[]): number => {
-    if (set.length === 0) return -2;
-    const key = set.join(",");
-    let id = ids.get(key);
-    if (id === undefined) {
-      if (states.length >= MAX_DFA_STATES) return -3;
-      id = states.length;
-      ids.set(key, id);
-      states.push({ set, accept: set.some((q) => a.accept[q]), ascii: new Int16Array(128).fill(-1), other: new Map() });
-    }
-    return id;
-  };
-  const step = (d: DfaState, c: number): number => {
-    const next = new Set<number>();
-    for (const q of d.set) {
-      const e = a.edges[q]!;
-      for (let k = 0; k < e.length; k += 3) if (c >= e[k]! && c <= e[k + 1]!) next.add(e[k + 2]!);
-    }
-    return intern([...next].sort((x, y) => x - y));
-  };
-  const start = intern([a.start]);
-  return (s) => {
-    let cur = start;
-    for (let i = 0; i < s.length; ) {
-      if (cur < 0) return false;
-      const c = s.codePointAt(i)!;
-      i += c > 0xffff ? 2 : 1;
-      const d = states[cur]!;
-      let n = c < 128 ? d.ascii[c]! : (d.other.get(c) ?? -1);
-      if (n === -1) {
-        n = step(d, c);
-        if (n === -3) return accepts(a, s); // too many states: simulate instead
-        if (c < 128) d.ascii[c] = n;
-        else if (d.other.size < 64) d.other.set(c, n);
-      }
-      cur = n;
-    }
-    return cur >= 0 && states[cur]!.accept;
-  };
-}

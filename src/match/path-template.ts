@@ -1,6 +1,7 @@
-import { literals, NfaBuilder, NOT_SLASH, product, union, type Nfa } from "./automaton.js";
+import { literals, NfaBuilder, NOT_SLASH, union, type Nfa } from "./automaton.js";
+import { product } from "./automaton-products.js";
 import { foldCase, foldInert } from "./fold.js";
-import { NORMAL_PATHS } from "./path-glob.js";
+import { NORMAL_PATHS } from "./path-domain.js";
 import { template, type Hole, type Template, type TemplatePart } from "./template.js";
 
 /**

@@ -1,4 +1,4 @@
-import { difference, intersection } from "./automaton.js";
+import { difference, intersection } from "./automaton-products.js";
 import type { CompiledPattern } from "./compiled-pattern.js";
 
 /**

@@ -1,4 +1,5 @@
-import { ANY, chargeStates, includes, intersects, NOT_SLASH, type Nfa } from "./automaton.js";
+import { ANY, charge, NOT_SLASH, type Nfa } from "./automaton.js";
+import { includes, intersects } from "./automaton-products.js";
 import type { Template } from "./template.js";
 
 /**
@@ -38,7 +39,7 @@ export function buildTemplateNfa(t: Template): Nfa {
       for (let k = 0; k < ranges.length; k += 2) edges[q]!.push(ranges[k]!, ranges[k + 1]!, q);
     }
   }
-  chargeStates(edges.length);
+  charge(edges.length);
   const accept = edges.map((_, k) => k === edges.length - 1);
   return { start: 0, edges, accept };
 }
