@@ -145,6 +145,14 @@ describe("paths with run-time values", () => {
     expect((await decider(policy("allow-first")))(read("/app/src/.", glob())).rule).toBe("app");
   });
 
+  it("`cat *` in /app with no `.env` deny: a `name` hole (never `.` or `..`) stays inside /app, a `segment` hole may be `..`", async () => {
+    const decide = await decider(`rules:\n  - {id: app, action: file.read, path: "/app/**", effect: allow}\n`);
+    expect(decide(read("/app/", { hole: "name", source: "*" }))).toMatchObject({ decision: "allow", rule: "app" });
+    expect(decide(read("/app/", glob())).decision).toBe("deny");
+    // `.*` may expand to `..` (dash does): only a `segment` hole can say so, and then it is not allowed
+    expect(decide(read("/app/.", glob())).decision).toBe("deny");
+  });
+
   it("`cat *.md` in /app: `**/.env` cannot match a name ending in `.md`", async () => {
     const decide = await decider(policy("deny-first"));
     expect(decide(read("/app/", glob(), ".md"))).toMatchObject({ decision: "allow", rule: "app" });

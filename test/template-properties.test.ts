@@ -68,8 +68,8 @@ async function compile(lines: string[], def: string, extra = ""): Promise<Compil
 // Templates: literal pieces and holes; instantiations fill each hole with a string of its kind.
 const pathPiece = fc.constantFrom("/app/", "/app/a", "src/", "/", ".", "..", ".env", "x", "a.ts", "b", "B", "É", "e\u0301");
 const commandPiece = fc.constantFrom("git ", "git", "status", " ", "rm", " -rf", "terraform ", "destroy", "ls", "cat ", "x");
-const hole = fc.constantFrom<TemplatePart>({ hole: "any", source: "$X" }, { hole: "segment", source: "*" });
-const holeText = (kind: "any" | "segment") => fc.string({ unit: fc.constantFrom(...(kind === "any" ? ["a", "b", "/", ".", " ", "x", "E"] : ["a", "b", ".", " ", "x", "E"])), maxLength: 4 });
+const hole = fc.constantFrom<TemplatePart>({ hole: "any", source: "$X" }, { hole: "segment", source: "*" }, { hole: "name", source: "*" });
+const holeText = (kind: "any" | "segment" | "name") => fc.string({ unit: fc.constantFrom(...(kind === "any" ? ["a", "b", "/", ".", " ", "x", "E"] : ["a", "b", ".", " ", "x", "E"])), maxLength: 4 });
 
 function templateArb(piece: fc.Arbitrary<string>, lead?: string): fc.Arbitrary<Template> {
   return fc.array(fc.oneof(piece, hole), { minLength: 1, maxLength: 5 }).map((parts) => template(lead ? [lead, ...parts] : parts));
@@ -77,7 +77,27 @@ function templateArb(piece: fc.Arbitrary<string>, lead?: string): fc.Arbitrary<T
 
 /** A template with each hole replaced by one of its strings. */
 function instantiate(t: Template): fc.Arbitrary<string> {
-  return fc.tuple(...t.map((p) => (typeof p === "string" ? fc.constant(p) : holeText(p.hole)))).map((xs) => xs.join(""));
+  return fc
+    .tuple(...t.map((p) => (typeof p === "string" ? fc.constant(p) : holeText(p.hole))))
+    .filter((xs) => nameHolesHold(t, xs))
+    .map((xs) => xs.join(""));
+}
+
+/** A `name` hole never leaves its path segment empty, `.` or `..` (a shell glob never expands so). */
+function nameHolesHold(t: Template, xs: readonly string[]): boolean {
+  const text = xs.join("");
+  let at = 0;
+  for (let i = 0; i < t.length; i++) {
+    const start = at;
+    at += xs[i]!.length;
+    const p = t[i]!;
+    if (typeof p === "string" || p.hole !== "name") continue;
+    const from = text.lastIndexOf("/", start - 1) + 1;
+    const slash = text.indexOf("/", at);
+    const seg = text.slice(from, slash < 0 ? text.length : slash);
+    if (seg === "" || seg === "." || seg === "..") return false;
+  }
+  return true;
 }
 
 const text = (t: Template) => t.map((p) => (typeof p === "string" ? p : p.source)).join("");

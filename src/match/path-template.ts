@@ -73,8 +73,10 @@ function build(t: Template): Nfa {
       if (text === "..") return walk(k + 1, stack.slice(0, -1));
       return walk(k + 1, [...stack, seg]);
     }
-    // A holed segment: a proper name, or (when its literal text allows) nothing or a step up.
+    // A holed segment: a proper name, or (when its literal text allows) nothing or a step up,
+    // unless its holes are `name` holes, which never make it empty, `.` or `..`.
     if (!walk(k + 1, [...stack, seg])) return false;
+    if (seg.every((a) => typeof a === "string" || a.hole === "name")) return true;
     if ((text === "" || text === ".") && !walk(k + 1, stack)) return false;
     if ((text === "" || text === "." || text === "..") && !walk(k + 1, stack.slice(0, -1))) return false;
     return true;
