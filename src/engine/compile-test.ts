@@ -282,7 +282,7 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
       const unionOf = () => {
         if (whole === undefined) {
           const nfas = parts.map((p) => p.nfa);
-          whole = nfas.length > 0 && nfas.every((n) => n !== undefined) ? union(nfas as Nfa[]) : null;
+          whole = nfas.length > 0 && nfas.every((n) => n !== undefined) ? union(nfas) : null;
         }
         return whole;
       };

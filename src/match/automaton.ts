@@ -91,7 +91,11 @@ export class NfaBuilder {
       const seen = new Set<number>([q]);
       const stack = [q];
       while (stack.length > 0) {
-        for (const r of this.eps[stack.pop()!]!) if (!seen.has(r)) seen.add(r), stack.push(r);
+        for (const r of this.eps[stack.pop()!]!) {
+          if (seen.has(r)) continue;
+          seen.add(r);
+          stack.push(r);
+        }
       }
       closure.push([...seen]);
     }
@@ -119,7 +123,11 @@ export function trim(a: Nfa): Nfa {
   reach[a.start] = 1;
   while (stack.length > 0) {
     const e = a.edges[stack.pop()!]!;
-    for (let k = 2; k < e.length; k += 3) if (!reach[e[k]!]) (reach[e[k]!] = 1), stack.push(e[k]!);
+    for (let k = 2; k < e.length; k += 3) {
+      if (reach[e[k]!]) continue;
+      reach[e[k]!] = 1;
+      stack.push(e[k]!);
+    }
   }
   const preds: number[][] = Array.from({ length: n }, () => []);
   for (let q = 0; q < n; q++) {
@@ -127,8 +135,18 @@ export function trim(a: Nfa): Nfa {
     for (let k = 2; k < e.length; k += 3) preds[e[k]!]!.push(q);
   }
   const live = new Uint8Array(n);
-  for (let q = 0; q < n; q++) if (a.accept[q] && reach[q]) (live[q] = 1), stack.push(q);
-  while (stack.length > 0) for (const p of preds[stack.pop()!]!) if (reach[p] && !live[p]) (live[p] = 1), stack.push(p);
+  for (let q = 0; q < n; q++) {
+    if (!a.accept[q] || !reach[q]) continue;
+    live[q] = 1;
+    stack.push(q);
+  }
+  while (stack.length > 0) {
+    for (const p of preds[stack.pop()!]!) {
+      if (!reach[p] || live[p]) continue;
+      live[p] = 1;
+      stack.push(p);
+    }
+  }
   const id = new Int32Array(n).fill(-1);
   let next = 0;
   id[a.start] = next++;

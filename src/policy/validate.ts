@@ -1,4 +1,4 @@
-import type { Node, YAMLMap } from "yaml";
+import type { Node } from "yaml";
 import { canonicalAction } from "./actions.js";
 import { parseDuration } from "./duration.js";
 import { canonicalField, conditionFieldSpellings } from "./fields.js";
@@ -103,7 +103,7 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
   const what = `rule ${index + 1}`;
   // Conditions sit on the rule itself as well as under `conditions:`: fields and the composers `all`/`any`/`not`.
   const isKey = (k: string) => RULE_KEYS.includes(k) || (COMPOSERS as readonly string[]).includes(k) || canonicalField(k).ok;
-  const entries = src.entries(node as YAMLMap, isKey, what, [...RULE_KEYS, ...COMPOSERS, ...conditionFieldSpellings()]);
+  const entries = src.entries(node, isKey, what, [...RULE_KEYS, ...COMPOSERS, ...conditionFieldSpellings()]);
   const get = (k: string) => entries.find((e) => e[0] === k);
   const rule: Partial<RuleIR> & { when: Condition[] } = { when: [], source: src.pos(node) };
 
