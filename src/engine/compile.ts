@@ -4,6 +4,8 @@ import { scheduleOpen } from "./schedule-open.js";
 import { compileCondition, compileConditions, type SubjectTest } from "./compile-test.js";
 import { RuleBucket, type IndexedRule } from "./rule-index.js";
 import type { Subject } from "../request/subject.js";
+import type { RequestOptions } from "../request/normalize-request.js";
+import { requestOptionsOf } from "./request-options.js";
 
 /** A policy compiled once at load and evaluated many times. */
 export interface CompiledRule extends IndexedRule {
@@ -24,8 +26,8 @@ export interface CompiledPolicy {
   readonly ir: PolicyIR;
   readonly digest: string;
   readonly rules: readonly CompiledRule[];
-  /** what request normalization needs from the policy (its cwd) */
-  readonly requestOptions: { cwd?: string };
+  /** what request normalization needs from the policy (its cwd, how to read shell commands) */
+  readonly requestOptions: RequestOptions;
   bucket(action: string): RuleBucket;
 }
 
@@ -46,7 +48,7 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
     ir,
     digest,
     rules,
-    requestOptions: ir.cwd === undefined ? {} : { cwd: ir.cwd },
+    requestOptions: requestOptionsOf(ir),
     bucket(action) {
       let b = buckets.get(action);
       if (!b) {

@@ -65,6 +65,8 @@ function outranks(a: Outcome, b: Outcome): boolean {
 function decideSubject(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions): Outcome {
   const i = policy.bucket(s.action).firstMatch(s, opts.nowMs);
   if (i < 0) {
+    // A subject the line only may touch (Subject.possible) is decided by rules, never by the default.
+    if (s.possible) return { effect: "allow", rule: undefined, reason: "no rule matched a possible effect" };
     const def = policy.ir.defaultAction;
     return { effect: def, rule: undefined, reason: `no rule matched; the policy default is ${def}` };
   }

@@ -8,6 +8,9 @@ export function decisionView(ir: PolicyIR): unknown {
     version: 1,
     defaultAction: ir.defaultAction,
     cwd: ir.cwd,
+    // only when set, so that policies without them keep their digest
+    ...(ir.commandPaths !== undefined ? { commandPaths: ir.commandPaths } : {}),
+    ...(ir.shell !== undefined ? { shell: ir.shell } : {}),
     rules: ir.rules.map((r) => ({
       id: r.id,
       actions: r.actions,

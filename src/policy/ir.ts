@@ -63,9 +63,18 @@ export interface AuditSettings {
   onAuditFailure?: "deny" | "allow";
 }
 
+/** How shell command lines are read (README "Shell commands: what the engine understands"). */
+export interface ShellSettings {
+  /** `NAME=VALUE` wildcard patterns of assignments commands may carry without them being part of the command */
+  allowAssignments?: string[];
+}
+
 export interface PolicyIR {
   defaultAction: "allow" | "deny";
   cwd?: string;
+  /** directories whose programs are the same command as their bare name (default: the system directories) */
+  commandPaths?: string[];
+  shell?: ShellSettings;
   description?: string;
   rules: RuleIR[];
   audit?: AuditSettings;

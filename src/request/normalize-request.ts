@@ -1,7 +1,8 @@
 import { ACTION_SCHEMA, requestFields, type FieldSpec } from "../policy/action-schema.js";
 import { canonicalAction } from "../policy/actions.js";
 import type { Subject } from "./subject.js";
-import { analyzeCommand } from "../shell/command-checks.js";
+import type { AnalyzeOptions } from "../shell/command-checks.js";
+import { shellSubjects } from "./shell-subjects.js";
 import { printable } from "../net/host-name.js";
 import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
@@ -43,7 +44,23 @@ class Bad extends Error {
   }
 }
 
-export function normalizeRequest(input: unknown, opts: { cwd?: string } = {}): RequestResult {
+/** What request normalization takes from the policy. */
+export interface RequestOptions {
+  cwd?: string;
+  /** directories whose programs are the same as their bare names (policy `commandPaths`) */
+  commandPaths?: readonly string[];
+  /** assignments a command may carry (policy `shell.allowAssignments`) */
+  allowAssignments?: readonly string[];
+  /**
+   * Check the words of programs the engine does not model as files they may
+   * touch (`jq . .env`). Only deny and require_approval rules can act on
+   * those, so the compiled policy turns this on when it has such a rule for
+   * files; off by default.
+   */
+  possibleFiles?: boolean;
+}
+
+export function normalizeRequest(input: unknown, opts: RequestOptions = {}): RequestResult {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     return { ok: false, code: "invalid_request", reason: `request must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}` };
   }
@@ -64,7 +81,7 @@ export function normalizeRequest(input: unknown, opts: { cwd?: string } = {}): R
   }
 }
 
-function build(action: string, r: Record<string, unknown>, opts: { cwd?: string }): NormalizedRequest {
+function build(action: string, r: Record<string, unknown>, opts: RequestOptions): NormalizedRequest {
   const fields = FIELDS.get(action) ?? CUSTOM_FIELDS;
   for (const k in r) {
     if (Object.hasOwn(r, k) && !fields.has(k)) throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${[...fields.keys()].join(", ")})`, k);
@@ -105,7 +122,7 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
       out.subjects.push(network(r, base, max));
       break;
     case "shell.execute":
-      out.subjects.push(...shell(reqString(r, "command", max("command")), cwd, base));
+      out.subjects.push(...shell(reqString(r, "command", max("command")), cwd, base, opts));
       break;
     default:
       out.subjects.push(base);
@@ -149,32 +166,22 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   return subject;
 }
 
-function shell(command: string, cwd: string | undefined, base: Subject): Subject[] {
+function shell(command: string, cwd: string | undefined, base: Subject, opts: RequestOptions): Subject[] {
   if (command.trim().length === 0) throw new Bad("`command` is empty", "command");
   if (command.includes("\u0000")) throw new Bad("`command` contains a NUL byte", "command");
-  const a = analyzeCommand(command);
-  if (!a.ok) throw new Bad(`uncertain: ${a.reason}`, "command", "uncertain");
-  const out: Subject[] = [];
-  const like = (action: string): Subject => {
-    const s: Subject = { action };
+  const like = (): Subject => {
+    const s: Subject = { action: "shell.execute" };
     if (base.agent !== undefined) s.agent = base.agent;
     if (base.context !== undefined) s.context = base.context;
     return s;
   };
-  for (const command of a.analysis.checks) {
-    const s = like("shell.execute");
-    s.command = command;
-    out.push(s);
-  }
-  for (const [action, paths] of [["file.read", a.analysis.reads], ["file.write", a.analysis.writes], ["file.delete", a.analysis.deletes]] as const) {
-    for (const p of paths) {
-      const s = like(action);
-      s.path = resolve(p, cwd, "a file the command names", "command");
-      s.viaRedirection = true;
-      out.push(s);
-    }
-  }
-  return out;
+  const shellOpts: AnalyzeOptions = {};
+  if (opts.commandPaths !== undefined) shellOpts.commandPaths = opts.commandPaths;
+  if (opts.allowAssignments !== undefined) shellOpts.allowAssignments = opts.allowAssignments;
+  if (opts.possibleFiles !== undefined) shellOpts.possibleFiles = opts.possibleFiles;
+  const r = shellSubjects(command, cwd, like, shellOpts);
+  if (!r.ok) throw new Bad(r.code === "uncertain" ? r.reason : r.reason.replace(/^invalid request: /, ""), "command", r.code);
+  return r.subjects;
 }
 
 function resolve(raw: string, cwd: string | undefined, what: string, field = what): string {
