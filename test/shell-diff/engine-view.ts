@@ -1,0 +1,44 @@
+import { createEngine, loadPolicy, normalizeRequest } from "../../src/index.js";
+
+/**
+ * The engine's reading of a command line, through the package's front door
+ * only (the engine's internals are being reorganised): the subjects that
+ * `normalizeRequest` makes of a `shell.execute` request, or its refusal.
+ * This is the one file of the harness that knows the engine's API.
+ */
+export type EngineView =
+  | { refused: true; reason: string }
+  | { refused: false; commands: string[]; reads: string[]; writes: string[]; deletes: string[] };
+
+export function engineView(command: string, cwd: string): EngineView {
+  const r = normalizeRequest({ action: "shell.execute", command, cwd });
+  if (!r.ok) return { refused: true, reason: r.reason };
+  const view = { refused: false as const, commands: [] as string[], reads: [] as string[], writes: [] as string[], deletes: [] as string[] };
+  for (const s of r.request.subjects) {
+    if (s.action === "shell.execute" && s.command !== undefined) view.commands.push(s.command);
+    else if (s.action === "file.read" && s.path !== undefined) view.reads.push(s.path);
+    else if (s.action === "file.write" && s.path !== undefined) view.writes.push(s.path);
+    else if (s.action === "file.delete" && s.path !== undefined) view.deletes.push(s.path);
+  }
+  return view;
+}
+
+/**
+ * The engine's decision on the line under a policy that allows exactly its
+ * own subjects (`eq`/`in` tests, no patterns) and denies everything else.
+ * Anything but `allow` means the engine's subjects and its matching disagree.
+ */
+export async function allowsOwnSubjects(command: string, cwd: string, view: EngineView & { refused: false }): Promise<{ decision: string; reason: string }> {
+  const rules: unknown[] = [];
+  const list = (xs: string[]) => [...new Set(xs)];
+  if (view.commands.length) rules.push({ action: "shell.execute", command: { in: list(view.commands) }, effect: "allow" });
+  for (const [action, paths] of [["file.read", view.reads], ["file.write", view.writes], ["file.delete", view.deletes]] as const) {
+    if (paths.length) rules.push({ action, path: { in: list(paths) }, effect: "allow" });
+  }
+  // JSON is YAML: no quoting questions for odd bytes in commands
+  const text = JSON.stringify({ version: 1, defaultAction: "deny", rules });
+  const loaded = await loadPolicy([{ name: "own-subjects.json", text }]);
+  if (!loaded.ok) return { decision: "policy-error", reason: loaded.errors.map((e) => e.message).join("; ") };
+  const d = createEngine(loaded.policy).check({ action: "shell.execute", command, cwd });
+  return { decision: d.decision, reason: d.reason ?? "" };
+}
