@@ -381,6 +381,9 @@ class Analyzer implements Runner {
           const port = Number(m[3]);
           if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Uncertain(`\`${fieldText(f)}\`: bash looks up the port by service name; write a number`);
           this.net({ host: m[2]!, port, scheme: m[1]! });
+          // dash and zsh open it as a file (it does not exist)
+          if (r.op !== "<" && r.op !== "<&") this.file("write", f, scope.cwds);
+          if (r.op === "<" || r.op === "<&" || r.op === "<>") this.file("read", f, scope.cwds);
           continue;
         }
         if (/^\/dev\/(tcp|udp)(\/|$)/.test(fieldText(f))) throw new Uncertain(`\`${fieldText(f)}\` is a network connection to bash; write /dev/tcp/HOST/PORT`);

@@ -120,6 +120,9 @@ function wrapper(inv: Invocation, def: WrapperDef): void {
     }
     if (rest.length > 0 && fieldHead(rest[0]!) === "" && !isConcreteField(rest[0]!)) run.uncertain(`\`${inv.name}\` with a word only known at run time before the command`);
   }
+  if (def.inShell && rest.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(fieldHead(rest[0]!))) {
+    run.uncertain(`\`${inv.name} ${rest[0]!.src}\`: zsh reads an assignment there, bash a command name; put the assignment before \`${inv.name}\``);
+  }
   if (inv.name === "xargs") return xargs(inv, parsed, rest, bases);
   if (inv.name === "busybox" && rest.length > 0) {
     // `busybox APPLET ARGS`: the applet is the command
@@ -200,6 +203,15 @@ function xargs(inv: Invocation, parsed: ParsedArgs, rest: Field[], bases: readon
   inv.run.argv(inner, inv, { bases, stdin: { kind: "text", text: "" } });
 }
 
+/**
+ * A program that runs a script through a shell (`flock -c`, `su -c`,
+ * `script -c`, `watch`): the shell is a command it runs (`sh -c SCRIPT`),
+ * checked like any, and so is the script.
+ */
+function viaShell(inv: Invocation, script: Field): void {
+  inv.run.argv([literalField("sh"), literalField("-c"), script], inv);
+}
+
 /** `flock [OPTS] FILE CMD ARGS`, `flock FILE -c 'script'`, `flock NUMBER`. */
 function flock(inv: Invocation): void {
   const run: Runner = inv.run;
@@ -212,14 +224,14 @@ function flock(inv: Invocation): void {
   if (!lock) return;
   if (!(isConcreteField(lock) && /^\d+$/.test(fieldText(lock)))) run.file("write", lock, inv.bases);
   if (early?.value) {
-    run.script(early.value, inv, { what: "`flock -c`" });
+    viaShell(inv, early.value);
     return;
   }
   const next = rest[1];
   if (!next) return;
   if (isConcreteField(next) && (fieldText(next) === "-c" || fieldText(next) === "--command")) {
     if (rest.length !== 3) run.uncertain("`flock FILE -c` takes exactly one script argument");
-    run.script(rest[2]!, inv, { what: "`flock -c`" });
+    viaShell(inv, rest[2]!);
     return;
   }
   if (!isConcreteField(next) && fieldHead(next) === "") run.uncertain("`flock FILE` followed by a word only known at run time");
@@ -237,7 +249,7 @@ function watch(inv: Invocation): void {
   if (parsed.options.some((o) => o.name === "x")) run.argv(rest, inv);
   else {
     if (!rest.every(isConcreteField)) run.uncertain("`watch` with a command only known at run time");
-    run.script(rest.map(fieldText).join(" "), inv, { what: "`watch`" });
+    viaShell(inv, literalField(rest.map(fieldText).join(" ")));
   }
 }
 
@@ -251,7 +263,7 @@ function scriptProgram(inv: Invocation): void {
   run.file("write", parsed.operands[0] ?? literalField("typescript"), inv.bases);
   const command = parsed.options.find((o) => o.name === "c");
   if (!command?.value) run.uncertain("`script` without `-c` starts an interactive shell, which reads commands the engine cannot see");
-  run.script(command.value, inv, { what: "`script -c`" });
+  viaShell(inv, command.value);
 }
 
 /** `su [OPTS] [-] [USER [ARGS]]`: `-c CMD` runs CMD through the user's shell. */
@@ -265,7 +277,7 @@ function su(inv: Invocation): void {
   if (parsed.operands.length > 1) run.uncertain(`\`${inv.name} USER ARGS\` passes ARGS to the user's shell (a script to run); use -c`);
   const command = parsed.options.find((o) => o.tag === "s");
   if (!command?.value) run.uncertain(`\`${inv.name}\` without -c starts an interactive shell, which reads commands the engine cannot see`);
-  run.script(command.value, inv, { what: `\`${inv.name} -c\`` });
+  viaShell(inv, command.value);
 }
 
 /**

@@ -89,6 +89,8 @@ class Parser {
   private i = 0;
   /** pending here-documents per nesting level of `$(...)` */
   private pending: PendingHeredoc[][] = [[]];
+  /** `{ }` groups open around the current position (zsh closes them at a word ending in `}`) */
+  private groups = 0;
 
   constructor(
     private readonly s: string,
@@ -301,7 +303,9 @@ class Parser {
       switch (r) {
         case "{": {
           this.i++;
+          this.groups++;
           const body = this.parseList(closer, new Set(["}"]));
+          this.groups--;
           this.expectReserved("}");
           this.requireNonEmpty(body, "`{ }`");
           return this.compoundTail({ type: "group", body, redirects: [] });
@@ -436,12 +440,23 @@ class Parser {
           continue;
         }
       }
-      if (cmd.words.length > 0 && w.parts.length === 1 && w.parts[0]!.k === "lit" && !w.parts[0]!.quoted && (w.src === "}" || w.src === "{")) {
+      const first = w.parts[0];
+      const last = w.parts[w.parts.length - 1];
+      if (cmd.words.length > 0 && w.parts.length === 1 && first!.k === "lit" && !first!.quoted && (w.src === "}" || w.src === "{")) {
         throw new ShellSyntaxError(`a bare \`${w.src}\` argument is read as a brace by zsh; quote it`);
+      }
+      if (cmd.words.length === 0 && first?.k === "lit" && !first.quoted && first.text.startsWith("{")) {
+        throw new ShellSyntaxError(`zsh reads \`{\` at the start of a command (\`${w.src}\`) as a group; quote it or put a space after it`);
+      }
+      if (this.groups > 0 && last?.k === "lit" && !last.quoted && last.text.endsWith("}")) {
+        throw new ShellSyntaxError(`inside \`{ ... }\`, zsh ends the group at a word ending in \`}\` (\`${w.src}\`); quote the \`}\``);
       }
       cmd.words.push(w);
     }
     if (cmd.words.length === 0 && cmd.assignments.length === 0 && cmd.redirects.length === 0) throw new ShellSyntaxError("empty command");
+    if (cmd.words.length === 0 && cmd.redirects.length > 0) {
+      throw new ShellSyntaxError("a command of only redirections runs `cat` (or a pager) in zsh; write `: > FILE` or `cat < FILE`");
+    }
     return cmd;
   }
 

@@ -106,7 +106,10 @@ function evalModel(inv: Invocation): void {
   const words = inv.args;
   if (words.length === 0) return;
   if (!words.every(isConcreteField)) inv.run.uncertain("`eval` of text only known at run time");
-  inv.run.script(words.map(fieldText).join(" "), inv, { what: "`eval`", inShell: true });
+  const texts = words.map(fieldText);
+  inv.run.script(texts.join(" "), inv, { what: "`eval`", inShell: true });
+  // bash and zsh take a first `--` as the end of options, dash as the command `--`
+  if (texts[0] === "--" && texts.length > 1) inv.run.script(texts.slice(1).join(" "), inv, { what: "`eval --`", inShell: true });
 }
 
 /** `source FILE` / `. FILE`: runs the file's text in the shell itself. */
