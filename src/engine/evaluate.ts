@@ -36,6 +36,8 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
     return deny(n.code, reason, { policy: policy.digest, ...(n.field !== undefined ? { field: n.field } : {}), ...(n.action !== undefined ? { action: n.action } : {}) });
   }
   const { subjects, action } = n.request;
+  const uncertain = () => deny("uncertain", n.request.uncertain!, { policy: policy.digest, field: "command", action });
+  if (subjects.length === 0 && n.request.uncertain !== undefined) return uncertain();
   const explain: ExplainEntry[] | undefined = opts.explain ? [] : undefined;
   let worst: Outcome | undefined;
   let worstSubject: Subject | undefined;
@@ -49,6 +51,8 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
     if (worst.effect === "deny" && worst.rule && !explain) break;
   }
   const o = worst!;
+  // a part the engine cannot decide denies the line, unless a rule already denies a part it can
+  if (n.request.uncertain !== undefined && !(o.effect === "deny" && o.rule)) return uncertain();
   // When a command line splits into several parts, say which part decided.
   const reason = subjects.length > 1 && o.effect !== "allow" ? `${o.reason} (${describeSubject(worstSubject!)})` : o.reason;
   const d: Decision = { decision: o.effect, allowed: o.effect === "allow", rule: o.rule?.id ?? null, reason, policy: policy.digest, action };

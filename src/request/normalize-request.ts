@@ -18,6 +18,13 @@ export interface NormalizedRequest {
   id?: string;
   /** what the rules are tested against; all must be allowed */
   subjects: Subject[];
+  /**
+   * Part of what the request does cannot be decided (a run-time value the
+   * engine does not decide yet): the request is denied as `uncertain` with
+   * this reason, unless a rule denies one of `subjects` first (which then
+   * explains the decision better).
+   */
+  uncertain?: string;
 }
 
 export type RequestResult =
@@ -121,9 +128,12 @@ function build(action: string, r: Record<string, unknown>, opts: RequestOptions)
     case "network.request":
       out.subjects.push(network(r, base, max));
       break;
-    case "shell.execute":
-      out.subjects.push(...shell(reqString(r, "command", max("command")), cwd, base, opts));
+    case "shell.execute": {
+      const sh = shell(reqString(r, "command", max("command")), cwd, base, opts);
+      out.subjects.push(...sh.subjects);
+      if (sh.uncertain !== undefined) out.uncertain = sh.uncertain;
       break;
+    }
     default:
       out.subjects.push(base);
   }
@@ -166,7 +176,7 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   return subject;
 }
 
-function shell(command: string, cwd: string | undefined, base: Subject, opts: RequestOptions): Subject[] {
+function shell(command: string, cwd: string | undefined, base: Subject, opts: RequestOptions): { subjects: Subject[]; uncertain?: string } {
   if (command.trim().length === 0) throw new Bad("`command` is empty", "command");
   if (command.includes("\u0000")) throw new Bad("`command` contains a NUL byte", "command");
   const like = (): Subject => {
@@ -181,7 +191,7 @@ function shell(command: string, cwd: string | undefined, base: Subject, opts: Re
   if (opts.possibleFiles !== undefined) shellOpts.possibleFiles = opts.possibleFiles;
   const r = shellSubjects(command, cwd, like, shellOpts);
   if (!r.ok) throw new Bad(r.code === "uncertain" ? r.reason : r.reason.replace(/^invalid request: /, ""), "command", r.code);
-  return r.subjects;
+  return r.uncertain === undefined ? { subjects: r.subjects } : { subjects: r.subjects, uncertain: r.uncertain };
 }
 
 function resolve(raw: string, cwd: string | undefined, what: string, field = what): string {

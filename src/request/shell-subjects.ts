@@ -13,7 +13,7 @@ import type { Subject } from "./subject.js";
  */
 export const ENGINE_UNDERSTANDS_TEMPLATES = false;
 
-export type ShellSubjects = { ok: true; subjects: Subject[] } | { ok: false; code: "invalid_request" | "uncertain"; reason: string };
+export type ShellSubjects = { ok: true; subjects: Subject[]; uncertain?: string } | { ok: false; code: "invalid_request" | "uncertain"; reason: string };
 
 /**
  * The subjects a command line stands for: one `shell.execute` per command
@@ -27,8 +27,9 @@ export function shellSubjects(command: string, cwd: string | undefined, like: ()
   try {
     const subjects = toSubjects(a.analysis, cwd, like);
     if (!ENGINE_UNDERSTANDS_TEMPLATES) {
+      // the run-time parts are refused; the exact parts are still checked, so a rule that denies one of them decides
       const t = subjects.find((s) => s.templates !== undefined);
-      if (t) return { ok: false, code: "uncertain", reason: `uncertain: ${runTimeReason(t)}` };
+      if (t) return { ok: true, subjects: subjects.filter((s) => s.templates === undefined), uncertain: `uncertain: ${runTimeReason(t)}` };
     }
     return { ok: true, subjects };
   } catch (e) {

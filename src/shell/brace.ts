@@ -97,8 +97,9 @@ function sequence(inner: Atom[]): string[] | undefined {
   const chr = /^([A-Za-z])\.\.([A-Za-z])(?:\.\.(-?\d+))?$/.exec(text);
   if (!num && !chr) throw new BraceError(`\`{${text}}\` is expanded differently by bash and zsh; write the words out`);
   const stepText = (num ?? chr)![3];
-  let step = stepText === undefined ? 1 : Math.abs(Number(stepText));
-  if (step === 0) step = 1;
+  // zsh and bash treat negative and zero steps differently, and zsh has no letter steps
+  if (stepText !== undefined && (!/^[1-9]\d*$/.test(stepText) || chr)) throw new BraceError(`\`{${text}}\`: bash and zsh disagree on this step; write the words out`);
+  const step = stepText === undefined ? 1 : Number(stepText);
   if (num) {
     if (/^-?0\d/.test(num[1]!) || /^-?0\d/.test(num[2]!)) throw new BraceError(`zero-padded brace sequence \`{${text}}\`: write the words out`);
     const a = Number(num[1]);

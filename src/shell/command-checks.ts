@@ -1,6 +1,6 @@
 import { compileWildcard } from "../match/wildcard.js";
 import type { Template } from "../match/template.js";
-import type { AndOr, Command, List, Pipeline, Redirect, SimpleCommand, Word } from "./ast.js";
+import type { AndOr, Command, List, Part, Pipeline, Redirect, SimpleCommand, Word } from "./ast.js";
 import { BraceError, expandBraces } from "./brace.js";
 import type { Base, CommandAnalysis, FileOp, NetEffect } from "./effects.js";
 import { expandWord, literalStdin, literalStdinOfBareCat, type Visitor } from "./expand.js";
@@ -432,8 +432,11 @@ class Analyzer implements Runner {
     const alts = words.map(expandBraces);
     if (!alts.some((x) => x !== undefined)) return [plain];
     const silent: Visitor = { params: () => {}, commands: () => {} };
-    const expanded = words.flatMap((w, k) => alts[k]?.map((parts) => expandWord({ parts, src: w.src }, silent)) ?? [plain[k]!]);
-    return [expanded, plain];
+    const empty = (parts: readonly Part[]) => parts.every((p) => p.k === "lit" && !p.quoted && p.text === "");
+    // zsh keeps the empty words of `x {,} y`, bash drops them
+    const zsh = words.flatMap((w, k) => alts[k]?.map((parts) => expandWord({ parts, src: w.src }, silent)) ?? [plain[k]!]);
+    const bash = words.flatMap((w, k) => alts[k]?.filter((parts) => !empty(parts)).map((parts) => expandWord({ parts, src: w.src }, silent)) ?? [plain[k]!]);
+    return zsh.length === bash.length ? [zsh, plain] : [bash, zsh, plain];
   }
 
   private assignmentAllowed(name: string, value: Field): boolean {

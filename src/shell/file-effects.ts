@@ -242,7 +242,7 @@ function copyLike(inv: Invocation, parsed: ParsedArgs, kind: "copy" | "move" | "
   if (!dest) return;
   // DEST is a directory (the sources land inside it) or, with one source, possibly the new name
   const intoDir = targetOpt !== undefined || sources.length > 1 || !noTargetDir;
-  if (sources.length <= 1 || noTargetDir) run.file("write", dest, bases, { tree: tree || kind === "move" });
+  if ((sources.length <= 1 && !targetOpt) || noTargetDir) run.file("write", dest, bases, { tree: tree || kind === "move" });
   if (intoDir && !noTargetDir) {
     for (const s of sources) {
       const inside = withinDir(dest, s);

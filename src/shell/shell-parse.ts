@@ -433,6 +433,9 @@ class Parser {
         continue;
       }
       const start = this.i;
+      if (cmd.redirects.some((r) => r.op === "&>" || r.op === "&>>")) {
+        throw new ShellSyntaxError("a word after `&>FILE`: dash reads `&` (run in the background) and starts a new command there; put `&>FILE` last, or write `>FILE 2>&1`");
+      }
       const w = this.parseWord();
       if (cmd.words.length === 0 && isAssignment(w)) {
         if (s[start] !== undefined && /[A-Za-z_]/.test(s[start]!)) {
@@ -582,6 +585,7 @@ class Parser {
       const c = s[this.i]!;
       if (META.includes(c)) {
         if ((c === "<" || c === ">") && s[this.i + 1] === "(") throw new ShellSyntaxError("a process substitution inside a word; separate it with a space");
+        if (c === "(" && s[this.i + 1] === ")") throw new ShellSyntaxError("function definitions are not supported; write the commands out");
         if (c === "(") throw new ShellSyntaxError("`(` inside a word (a glob qualifier or pattern group to zsh and bash's extglob, a syntax error otherwise); quote it");
         break;
       }

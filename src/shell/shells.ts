@@ -1,4 +1,4 @@
-import { type Field, fieldHead, fieldText, isConcreteField } from "./fields.js";
+import { cwdField, type Field, fieldHead, fieldText, isConcreteField } from "./fields.js";
 import type { Invocation, Model, Runner } from "./invocation.js";
 
 /**
@@ -10,9 +10,9 @@ import type { Invocation, Model, Runner } from "./invocation.js";
  */
 
 // Options that do not change what the script means.
-const SAFE_FLAGS = "ceuxvfnslCEabhmpT";
+const SAFE_FLAGS = "ceuxvfnsCEabhmpT";
 const SAFE_OPTIONS = new Set(["errexit", "nounset", "xtrace", "verbose", "noglob", "noclobber", "noexec", "pipefail", "allexport", "errtrace", "functrace", "notify", "monitor", "hashall", "braceexpand", "emacs", "vi", "ignoreeof", "nolog"]);
-const SAFE_LONG = new Set(["--norc", "--noprofile", "--login", "--noediting", "--restricted", "--verbose"]);
+const SAFE_LONG = new Set(["--norc", "--noprofile", "--noediting", "--restricted", "--verbose"]);
 
 /** A path a script read from it comes from a pipe or the agent's stdin. */
 export const STREAM_PATH = /^(\/dev\/stdin|\/dev\/fd\/\d+|\/proc\/[^/]+\/fd\/\d+|\/dev\/pts\/.*|\/dev\/tty\S*)$/;
@@ -35,7 +35,7 @@ function shell(inv: Invocation): void {
       break;
     }
     if (t.startsWith("--")) {
-      if (t === "--rcfile" || t === "--init-file") run.uncertain(`\`${inv.name} ${t}\` runs a startup file the engine cannot see`);
+      if (t === "--rcfile" || t === "--init-file" || t === "--login") run.uncertain(`\`${inv.name} ${t}\` runs a startup file the engine cannot see`);
       if (!SAFE_LONG.has(t)) run.uncertain(`\`${inv.name} ${t}\` is not modelled`);
       i++;
       continue;
@@ -52,6 +52,7 @@ function shell(inv: Invocation): void {
           if (ch === "O" || !SAFE_OPTIONS.has(fieldText(name))) run.uncertain(`\`${inv.name} -${ch} ${fieldText(name)}\` changes how the shell reads the script`);
           i++;
         } else if (ch === "i") run.uncertain(`\`${inv.name} -i\` is an interactive shell: it reads startup files and expands aliases and history`);
+        else if (ch === "l") run.uncertain(`\`${inv.name} -l\` is a login shell: it runs the profile scripts first, which the engine cannot see; drop -l`);
         else if (!SAFE_FLAGS.includes(ch)) run.uncertain(`\`${inv.name} -${ch}\` changes how the shell reads the script`);
       }
       continue;
@@ -97,6 +98,10 @@ function scriptFile(inv: Invocation, f: Field): void {
   if (f.procsub) run.uncertain(`\`${inv.name}\` runs a script from a process substitution, which the engine cannot see`);
   if (!isConcreteField(f)) run.uncertain(`the script \`${inv.name}\` runs (\`${f.src}\`) is only known at run time`);
   const p = fieldText(f);
+  if (p === "") {
+    run.file("read", cwdField(), inv.bases); // the shell tries to open "", which resolves to the directory
+    return;
+  }
   if (STREAM_PATH.test(p) || p.startsWith("/proc/")) run.uncertain(`\`${inv.name} ${p}\` reads its script from a stream the engine cannot see`);
   run.file("read", f, inv.bases);
 }

@@ -16,6 +16,8 @@ const TRUSTED = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "
 export function engineView(command: string, cwd: string): EngineView {
   const r = normalizeRequest({ action: "shell.execute", command, cwd });
   if (!r.ok) return { refused: true, reason: r.reason };
+  // part of the line is only known at run time and not decided: the engine denies it
+  if (r.request.uncertain !== undefined) return { refused: true, reason: r.request.uncertain };
   const view = { refused: false as const, commands: [] as string[], reads: [] as string[], writes: [] as string[], deletes: [] as string[], hosts: [] as string[], keys: [] as string[] };
   const spellings: string[] = [];
   for (const s of r.request.subjects) {
