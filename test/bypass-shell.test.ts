@@ -100,7 +100,7 @@ describe("quoting, paths and wrappers do not hide a command", async () => {
     "command terraform destroy",
     "builtin eval terraform destroy",
     "exec terraform destroy",
-    "time -p terraform destroy",
+    "time terraform destroy",
     "busybox timeout 1 terraform destroy",
     "flock /tmp/l terraform destroy",
     "eval 'terraform destroy'",
@@ -177,6 +177,9 @@ describe("what cannot be known statically is denied, with a reason", async () =>
     ["", /empty/],
     ["ls \u0000", /NUL/],
     ["ls \r", /control character/],
+    ["time -p ls", /zsh's `time`/],
+    ["time until ls; do x; done", /compound/],
+    ["e'='x ls", /looks like an assignment/],
   ])("%j", (command, reason) => {
     const d = e.check({ action: "shell.execute", command, cwd: "/tmp" });
     expect(d.decision).toBe("deny");

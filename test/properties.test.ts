@@ -38,6 +38,8 @@ async function compile(lines: string[], def = "deny"): Promise<CompiledPolicy> {
 function linearDecision(policy: CompiledPolicy, req: unknown): string {
   const n = normalizeRequest(req, policy.requestOptions);
   if (!n.ok) return "deny";
+  // a part the engine cannot decide yet (NormalizedRequest.uncertain) denies the line, by a rule or as uncertain
+  if (n.request.uncertain !== undefined) return "deny";
   let worst = "allow";
   const rank = { allow: 0, require_approval: 1, deny: 2 } as const;
   for (const subject of n.request.subjects) {

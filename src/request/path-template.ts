@@ -28,7 +28,8 @@ export function resolvePathTemplate(path: Template, base: string | undefined): P
     const p = normalizePath(t.join(""));
     return p.ok ? { ok: true, path: p.path } : p;
   }
-  return { ok: true, template: resolveTemplate(t) };
+  const r = resolveTemplate(t);
+  return isConcrete(r) ? { ok: true, path: (r as string[]).join("") } : { ok: true, template: r };
 }
 
 type Segment = TemplatePart[];

@@ -75,5 +75,5 @@ export type Part =
   | { k: "arith"; src: string; names: string[]; inner: Part[]; quoted: boolean }
   /** `<(...)` or `>(...)` (bash, zsh): a pipe to a command */
   | { k: "procsub"; src: string; body: List }
-  /** `$'...'`: bash and zsh decode it, dash reads `$` and a quoted string */
-  | { k: "ansic"; src: string; decoded: string };
+  /** `$'...'`: bash and zsh decode it, dash reads `$` and a quoted string (so its value is a hole) */
+  | { k: "ansic"; src: string };

@@ -16,12 +16,14 @@ type Atom = { ch: string } | { part: Part };
 /** The words a word becomes, or undefined when it has no brace expansion. */
 export function expandBraces(w: Word): Part[][] | undefined {
   if (!w.parts.some((p) => p.k === "lit" && !p.quoted && p.text.includes("{"))) return undefined;
+  let opens = 0;
+  for (const p of w.parts) if (p.k === "lit" && !p.quoted) for (let i = p.text.indexOf("{"); i >= 0; i = p.text.indexOf("{", i + 1)) opens++;
+  if (opens > 256) throw new BraceError("more than 256 `{` in one word; quote them");
   const atoms: Atom[] = [];
   for (const p of w.parts) {
     if (p.k === "lit" && !p.quoted) for (const ch of p.text) atoms.push({ ch });
     else atoms.push({ part: p });
   }
-  if (atoms.filter((a) => isCh(a, "{")).length > 256) throw new BraceError("more than 256 `{` in one word; quote them");
   const budget = { words: 0 };
   const out = expand(atoms, budget);
   if (out.length === 1 && out[0]!.length === atoms.length && out[0]!.every((a, i) => a === atoms[i])) return undefined;

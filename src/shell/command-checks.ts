@@ -88,6 +88,8 @@ class Analyzer implements Runner {
   private readonly assignmentTests: Array<{ test: (s: string) => boolean; name: (n: string) => boolean; anyValue: boolean; exact: string }>;
   private readonly mentionsCdpath: boolean;
   private scriptDepth = 0;
+  /** commands and words parsed so far, over every script of the line */
+  private readonly counter = { commands: 0, words: 0 };
   private readonly checkPossible: boolean;
   /** for commands that run in the shell itself: that shell's scope */
   private readonly shells = new WeakMap<Invocation, Scope>();
@@ -162,7 +164,7 @@ class Analyzer implements Runner {
   }
 
   private exec(text: Template, possible = false): void {
-    if (!this.add(`x${possible ? "?" : ""}\0${templateKey(text)}`)) return;
+    if (!this.add(`x${possible ? "?" : ""}\0${text.length === 1 && typeof text[0] === "string" ? text[0] : templateKey(text)}`)) return;
     this.out.execs.push(possible ? { text, possible } : { text });
   }
 
@@ -208,7 +210,7 @@ class Analyzer implements Runner {
 
   private runScript(src: string, scope: Scope, what: string): void {
     if (++this.scriptDepth > MAX_SCRIPT_NESTING) throw new Uncertain(`scripts nest deeper than ${MAX_SCRIPT_NESTING} levels (${what})`);
-    const parsed = parseShell(src, { budget: this.budget });
+    const parsed = parseShell(src, { budget: this.budget, counter: this.counter });
     if (!parsed.ok) throw new Uncertain(this.scriptDepth === 1 ? parsed.reason : `in the script run by ${what}: ${parsed.reason}`);
     this.walkList(parsed.list, scope);
     this.scriptDepth--;

@@ -86,6 +86,9 @@ WRAPPERS.parallel = parallel;
 
 function wrapper(inv: Invocation, def: WrapperDef): void {
   const run: Runner = inv.run;
+  if (inv.name === "time" && inv.args.length > 0 && fieldHead(inv.args[0]!).startsWith("-")) {
+    run.uncertain("`time -p` (or any option): zsh's `time` takes none and runs `-p` as the command; leave the option out");
+  }
   const spec = optSpec(def.opts);
   const parsed = parseArgs(inv.args, spec);
   if (parsed.error) run.uncertain(`\`${inv.name}\`: ${parsed.error} (the engine parses ${inv.name}'s options exactly; write them as its manual does)`);
@@ -114,7 +117,8 @@ function wrapper(inv: Invocation, def: WrapperDef): void {
   }
   const assignments: Field[] = [];
   if (def.assignments) {
-    while (rest.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(fieldHead(rest[0]!))) {
+    // env and sudo take any word with `=` before the command as a setting (`=x` too)
+    while (rest.length > 0 && fieldHead(rest[0]!).includes("=")) {
       assignments.push(rest[0]!);
       rest = rest.slice(1);
     }
@@ -137,10 +141,12 @@ function wrapper(inv: Invocation, def: WrapperDef): void {
     return;
   }
   if (shell) {
-    // sudo -s / -i CMD: the command goes through the user's shell; plain words mean the same there
+    // sudo -s / -i CMD: the user's shell runs the words joined; plain words mean the same there
     if (!rest.every((f) => isConcreteField(f) && /^[A-Za-z0-9_./:=@%+,-]+$/.test(fieldText(f)))) {
       run.uncertain(`\`${inv.name} -s/-i\` passes the command through a shell with its own quoting; write the command without special characters, or without -s/-i`);
     }
+    viaShell(inv, literalField(rest.map(fieldText).join(" ")));
+    return;
   }
   run.argv(rest, inv, { bases, inShell: def.inShell === true, assignments, ...(def.stdin ? { stdin: def.stdin } : {}) });
 }

@@ -22,6 +22,14 @@ export interface Visitor {
 }
 
 export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: boolean } = {}): Field {
+  // the common case first: one literal part with nothing special in it
+  if (w.parts.length === 1) {
+    const p = w.parts[0]!;
+    if (p.k === "lit" && (p.quoted || !SPECIAL_UNQUOTED.test(p.text))) {
+      const t = p.text === "" ? [] : [p.text];
+      return { t, path: t, split: false, vanish: false, src: w.src, text: p.text };
+    }
+  }
   const t: TemplatePart[] = [];
   const path: TemplatePart[] = [];
   let split = false;
@@ -74,8 +82,11 @@ export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: bo
   });
   const f: Field = { t: template(t), path: template(path), split, vanish, src: w.src };
   if (procsub) f.procsub = true;
+  if (f.t.every((x) => typeof x === "string") && f.path.every((x) => typeof x === "string")) f.text = (f.t as string[]).join("");
   return f;
 }
+
+const SPECIAL_UNQUOTED = /[*?[~]/;
 
 function visitInner(parts: readonly Part[], visit: Visitor): void {
   for (const p of parts) {

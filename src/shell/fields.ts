@@ -23,11 +23,13 @@ export interface Field {
   implicit?: boolean;
   /** as written, for reasons */
   src: string;
+  /** the exact text, when the field has no hole (a cache: most words are plain) */
+  text?: string;
 }
 
 export function literalField(text: string): Field {
-  const t = template([text]);
-  return { t, path: t, split: false, vanish: false, src: text };
+  const t = text === "" ? [] : [text];
+  return { t, path: t, split: false, vanish: false, src: text, text };
 }
 
 export function anyHole(source: string): Hole {
@@ -53,12 +55,16 @@ export function fieldHead(f: Field): string {
 }
 
 export function isConcreteField(f: Field): boolean {
+  if (f.text !== undefined) return true;
   return f.t.every((p) => typeof p === "string") && f.path.every((p) => typeof p === "string");
 }
 
 /** The exact text of a concrete field. */
 export function fieldText(f: Field): string {
-  return f.t.map((p) => (typeof p === "string" ? p : p.source)).join("");
+  if (f.text !== undefined) return f.text;
+  let s = "";
+  for (const p of f.t) s += typeof p === "string" ? p : p.source;
+  return s;
 }
 
 export function isEmptyField(f: Field): boolean {
@@ -72,7 +78,9 @@ export function sliceField(f: Field, n: number): Field {
     if (typeof first !== "string") return t;
     return template([first.slice(n), ...t.slice(1)]);
   };
-  return { t: cut(f.t), path: cut(f.path), split: f.split, vanish: false, src: f.src.slice(Math.min(n, f.src.length)) };
+  const out: Field = { t: cut(f.t), path: cut(f.path), split: f.split, vanish: false, src: f.src.slice(Math.min(n, f.src.length)) };
+  if (f.text !== undefined) out.text = f.text.slice(n);
+  return out;
 }
 
 /**
@@ -100,6 +108,10 @@ export function suffixesAfter(f: Field, sep: string): Field[] {
  * for `cat` as well as `cat a b`, and `$X rm -rf /` for `rm -rf /`.
  */
 export function joinFields(fields: readonly Field[]): Template {
+  if (fields.every((f) => f.text !== undefined)) {
+    const text = fields.map((f) => f.text).join(" ");
+    return text === "" ? [] : [text];
+  }
   const parts: TemplatePart[] = [];
   let allVanished = true; // every word so far may vanish: no space is certain yet
   fields.forEach((f, j) => {

@@ -57,7 +57,7 @@ function git(inv: Invocation): void {
     }
     if (GLOBAL_FLAGS.has(t)) continue;
     if (!GLOBAL_VALUE.has(name) && !/^-C./.test(t) && !/^-c./.test(t)) run.uncertain(`\`git ${t}\` is not a git option the engine models`);
-    const value: Field | undefined = eq > 0 ? { ...f, t: [t.slice(eq + 1)], path: [t.slice(eq + 1)] } : /^-[Cc]./.test(t) ? { ...f, t: [t.slice(2)], path: [t.slice(2)] } : args[++i];
+    const value: Field | undefined = eq > 0 ? literalField(t.slice(eq + 1)) : /^-[Cc]./.test(t) ? literalField(t.slice(2)) : args[++i];
     if (!value) run.uncertain(`\`git ${t}\` needs a value`);
     if (name === "-C" || t.startsWith("-C")) bases = run.chdir(bases, value);
     else if (name === "-c" || t.startsWith("-c")) configSafe(inv, value, "-c");
@@ -104,11 +104,11 @@ function findOption(args: readonly Field[], long: readonly string[], short: stri
       const n = (eq < 0 ? t : t.slice(0, eq)).slice(2);
       if (n.length === 0) continue;
       const hit = long.some((l) => l === n || (l.startsWith(n) && !all.some((o) => o !== l && o.startsWith(n) && !long.includes(o))));
-      if (hit) out.push({ value: eq < 0 ? args[k + 1] : { ...args[k]!, t: [t.slice(eq + 1)], path: [t.slice(eq + 1)] }, at: k });
+      if (hit) out.push({ value: eq < 0 ? args[k + 1] : literalField(t.slice(eq + 1)), at: k });
     } else if (short && /^-[A-Za-z0-9]+/.test(t) && t.slice(1).includes(short)) {
       const at = t.indexOf(short);
       const attached = t.slice(at + 1);
-      out.push({ value: attached ? { ...args[k]!, t: [attached], path: [attached] } : args[k + 1], at: k });
+      out.push({ value: attached ? literalField(attached) : args[k + 1], at: k });
     }
   }
   return out;

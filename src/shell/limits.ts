@@ -10,7 +10,9 @@ export const MAX_NESTING = 24;
 export const MAX_SCRIPT_NESTING = 6;
 /** commands that run commands: `sudo env timeout 5 nice ls` */
 export const MAX_WRAPPERS = 8;
-export const MAX_SIMPLE_COMMANDS = 2000;
+export const MAX_SIMPLE_COMMANDS = 256;
+/** words (and here-document bodies) in one line, with the scripts inside it */
+export const MAX_WORDS = 2048;
 /** words a brace expansion may produce on one command */
 export const MAX_BRACE_WORDS = 1024;
 /** subjects one line may produce (after removing duplicates) */
@@ -21,7 +23,7 @@ export class Budget {
   constructor(public remaining: number) {}
 
   static forLine(length: number): Budget {
-    return new Budget(4 * length + 4096);
+    return new Budget(2 * length + 4096);
   }
 
   take(n: number): boolean {

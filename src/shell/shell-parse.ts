@@ -1,5 +1,5 @@
 import type { AndOr, Command, HereDoc, List, Part, Pipeline, Redirect, SimpleCommand, Word } from "./ast.js";
-import { Budget, MAX_NESTING, MAX_SIMPLE_COMMANDS } from "./limits.js";
+import { Budget, MAX_NESTING, MAX_SIMPLE_COMMANDS, MAX_WORDS } from "./limits.js";
 
 /**
  * Parses a command line into the syntax tree of the grammar the engine
@@ -23,11 +23,13 @@ export interface ParseOptions {
   /** nesting already used by the caller (a script inside a script) */
   depth?: number;
   budget?: Budget;
+  /** commands and words so far, shared by the scripts of one line */
+  counter?: { commands: number; words: number };
 }
 
 export function parseShell(src: string, opts: ParseOptions = {}): ShellParse {
   try {
-    return { ok: true, list: parseScript(src, opts.depth ?? 0, opts.budget ?? Budget.forLine(src.length), { commands: 0 }) };
+    return { ok: true, list: parseScript(src, opts.depth ?? 0, opts.budget ?? Budget.forLine(src.length), opts.counter ?? { commands: 0, words: 0 }) };
   } catch (e) {
     if (e instanceof ShellSyntaxError) return { ok: false, reason: e.message };
     if (e instanceof RangeError) return { ok: false, reason: "the command nests too deeply to check" };
@@ -37,6 +39,7 @@ export function parseShell(src: string, opts: ParseOptions = {}): ShellParse {
 
 interface Counter {
   commands: number;
+  words: number;
 }
 
 function parseScript(src: string, depth: number, budget: Budget, counter: Counter): List {
@@ -52,9 +55,18 @@ function parseScript(src: string, depth: number, budget: Budget, counter: Counte
 // Everything below 0x20 except tab and newline, and DEL. NUL is refused earlier.
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/;
 
-const BLANK = " \t";
 /** characters that end a word */
 const META = " \t\n;&|()<>";
+const META_CHAR = new Uint8Array(128);
+for (const c of META) META_CHAR[c.charCodeAt(0)] = 1;
+const isMeta = (code: number) => code < 128 && META_CHAR[code] === 1;
+/** characters reserved words are made of */
+const RESERVED_CHAR = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyz{}![]") RESERVED_CHAR[c.charCodeAt(0)] = 1;
+/** characters that are plain text inside an unquoted word */
+const PLAIN_CHAR = new Uint8Array(128);
+for (let c = 33; c < 127; c++) PLAIN_CHAR[c] = 1;
+for (const c of META + "\\'\"$`") PLAIN_CHAR[c.charCodeAt(0)] = 0;
 const RESERVED = new Set(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "{", "}", "!", "case", "esac", "select", "function", "coproc", "[[", "]]", "time", "repeat", "foreach", "end"]);
 /** reserved words that begin something the grammar does not model */
 const REFUSED: Record<string, string> = {
@@ -267,9 +279,15 @@ class Parser {
   private peekReserved(): string | undefined {
     const s = this.s;
     let j = this.i;
-    while (j < s.length && !META.includes(s[j]!) && /[a-z{}!\[\]]/.test(s[j]!)) j++;
-    if (j === this.i) return undefined;
-    if (j < s.length && !META.includes(s[j]!)) return undefined;
+    // reserved words are short: look at most 8 characters ahead
+    const end = Math.min(s.length, j + 9);
+    while (j < end && RESERVED_CHAR[s.charCodeAt(j)] === 1) j++;
+    return j === this.i ? undefined : this.reservedAt(j);
+  }
+
+  private reservedAt(j: number): string | undefined {
+    const s = this.s;
+    if (j < s.length && !isMeta(s.charCodeAt(j))) return undefined;
     const w = s.slice(this.i, j);
     return RESERVED.has(w) ? w : undefined;
   }
@@ -443,6 +461,12 @@ class Parser {
           continue;
         }
       }
+      if (cmd.words.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.parts.map((p) => (p.k === "lit" ? p.text : "$")).join(""))) {
+        throw new ShellSyntaxError(`\`${w.src}\` looks like an assignment but is quoted, so it is run as a command named \`NAME=...\`; unquote the name or quote the whole command differently`);
+      }
+      if (cmd.words.length === 1 && cmd.words[0]!.src === "time" && w.parts.length === 1 && w.parts[0]!.k === "lit" && !w.parts[0]!.quoted && RESERVED.has(w.src) && w.src !== "time") {
+        throw new ShellSyntaxError(`\`time ${w.src}\`: bash and zsh time a compound command, dash runs a program named \`${w.src}\`; time a simple command or a script`);
+      }
       const first = w.parts[0];
       const last = w.parts[w.parts.length - 1];
       if (cmd.words.length > 0 && w.parts.length === 1 && first!.k === "lit" && !first!.quoted && (w.src === "}" || w.src === "{")) {
@@ -606,6 +630,7 @@ class Parser {
         if (end < 0) throw new ShellSyntaxError("unterminated single quote");
         const text = s.slice(this.i + 1, end);
         if (text.includes("\n")) this.newlineInside("quotes");
+        this.countWord();
         parts.push({ k: "lit", text, quoted: true });
         this.i = end + 1;
       } else if (c === '"') {
@@ -619,12 +644,25 @@ class Parser {
         flush();
         this.parseBacktick(parts, false);
       } else {
-        lit += c;
-        this.i++;
+        // a run of plain characters at once
+        let j = this.i + 1;
+        while (j < s.length) {
+          const code = s.charCodeAt(j);
+          if (code < 128 ? PLAIN_CHAR[code] !== 1 : false) break;
+          j++;
+        }
+        lit += s.slice(this.i, j);
+        this.i = j;
       }
     }
     flush();
+    this.countWord();
     return { parts, src: s.slice(start, this.i) };
+  }
+
+  /** Words and their parts are bounded per line (a 64 KB line of tiny words would otherwise be 30 000 of them). */
+  private countWord(): void {
+    if (++this.counter.words > MAX_WORDS) throw new ShellSyntaxError(`more than ${MAX_WORDS} words and expansions in one line; split it into smaller commands`);
   }
 
   /**
@@ -668,9 +706,15 @@ class Parser {
         flush();
         this.parseBacktick(parts, true);
       } else {
-        if (c === "\n" && mode === "double") this.newlineInside("quotes");
-        lit += c;
-        this.i++;
+        let j = this.i;
+        while (j < s.length) {
+          const d = s[j];
+          if (d === "\\" || d === "$" || d === "`" || (d === '"' && mode === "double")) break;
+          if (d === "\n" && mode === "double") this.newlineInside("quotes");
+          j++;
+        }
+        lit += s.slice(this.i, j);
+        this.i = j;
       }
     }
     flush();
@@ -730,6 +774,7 @@ class Parser {
    * swallowed into it: the result is unknown either way.
    */
   private pushParam(parts: Part[], start: number, names: string[], quoted: boolean): void {
+    this.countWord();
     const s = this.s;
     const special = names.length === 0;
     const next = s[this.i];
@@ -908,40 +953,23 @@ class Parser {
     const s = this.s;
     const start = this.i;
     let j = this.i + 2;
-    let out = "";
+    // the value is only a hole to the engine; only where the string ends matters (and that dash agrees)
     for (;;) {
-      const c = s[j];
-      if (c === undefined) throw new ShellSyntaxError("unterminated `$'`");
-      if (c === "'") break;
-      if (c === "\\") {
-        const e = s[j + 1];
-        if (e === undefined) throw new ShellSyntaxError("unterminated `$'`");
-        if (e === "'") throw new ShellSyntaxError("`\\'` inside `$'...'` ends the string for dash but not for bash; use `\"'\"` outside it");
-        const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", '"': '"', "?": "?" };
-        if (simple[e] !== undefined) {
-          out += simple[e];
-          j += 2;
-        } else if (e === "x" || e === "u" || e === "U" || (e >= "0" && e <= "7")) {
-          const max = e === "x" ? 2 : e === "u" ? 4 : e === "U" ? 8 : 3;
-          const from = e >= "0" && e <= "7" ? j + 1 : j + 2;
-          const re = e >= "0" && e <= "7" ? /[0-7]/ : /[0-9a-fA-F]/;
-          let k = from;
-          while (k < from + max && re.test(s[k] ?? "")) k++;
-          if (k === from) throw new ShellSyntaxError(`bad \`\\${e}\` escape in $'...'`);
-          const code = parseInt(s.slice(from, k), e >= "0" && e <= "7" ? 8 : 16);
-          out += code <= 0x10ffff ? String.fromCodePoint(code) : "\ufffd";
-          j = k;
-        } else {
-          throw new ShellSyntaxError(`escape \`\\${e}\` in $'...' is not supported`);
-        }
-      } else {
-        if (c === "\n") this.newlineInside("quotes");
-        out += c;
-        j++;
+      const q = s.indexOf("'", j);
+      const b = s.indexOf("\\", j);
+      if (q < 0) throw new ShellSyntaxError("unterminated `$'`");
+      if (b >= 0 && b < q) {
+        if (s[b + 1] === "'") throw new ShellSyntaxError("`\\'` inside `$'...'` ends the string for dash but not for bash; use `\"'\"` outside it");
+        j = b + 2;
+        continue;
       }
+      j = q;
+      break;
     }
+    if (s.slice(start, j).includes("\n")) this.newlineInside("quotes");
     this.i = j + 1;
-    parts.push({ k: "ansic", src: s.slice(start, this.i), decoded: out });
+    this.countWord();
+    parts.push({ k: "ansic", src: s.slice(start, this.i) });
   }
 }
 
