@@ -19,6 +19,11 @@ export type PathTemplateResult = { ok: true; path: string } | { ok: true; templa
 
 export function resolvePathTemplate(path: Template, base: string | undefined): PathTemplateResult {
   const first = path[0];
+  if (path.length === 1 && typeof first === "string" && !first.startsWith("~") && (base !== undefined || first.startsWith("/"))) {
+    // the common case: an exact path
+    const p = normalizePath(first.startsWith("/") ? first : `${base}/${first}`);
+    return p.ok ? { ok: true, path: p.path } : p;
+  }
   const absolute = typeof first === "string" && first.startsWith("/");
   // a literal `~` here is a character: the shell has already expanded the home directory
   const rel = !absolute && typeof first === "string" && first.startsWith("~") ? ["./", ...path] : path;

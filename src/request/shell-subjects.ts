@@ -22,16 +22,23 @@ export type ShellSubjects = { ok: true; subjects: Subject[]; uncertain?: string 
  * expands, a `network.request` per destination. All must be allowed.
  */
 export function shellSubjects(command: string, cwd: string | undefined, like: () => Subject, opts: AnalyzeOptions = {}): ShellSubjects {
+  const all = allShellSubjects(command, cwd, like, opts);
+  if (!all.ok) return all;
+  const subjects = all.subjects;
+  if (!ENGINE_UNDERSTANDS_TEMPLATES) {
+    // the run-time parts are refused; the exact parts are still checked, so a rule that denies one of them decides
+    const t = subjects.find((s) => s.templates !== undefined);
+    if (t) return { ok: true, subjects: subjects.filter((s) => s.templates === undefined), uncertain: `uncertain: ${runTimeReason(t)}` };
+  }
+  return { ok: true, subjects };
+}
+
+/** Every subject of a command line, templated ones included (whatever ENGINE_UNDERSTANDS_TEMPLATES says). */
+export function allShellSubjects(command: string, cwd: string | undefined, like: () => Subject, opts: AnalyzeOptions = {}): ShellSubjects {
   const a = analyzeCommand(command, opts);
   if (!a.ok) return { ok: false, code: "uncertain", reason: `uncertain: ${a.reason}` };
   try {
-    const subjects = toSubjects(a.analysis, cwd, like);
-    if (!ENGINE_UNDERSTANDS_TEMPLATES) {
-      // the run-time parts are refused; the exact parts are still checked, so a rule that denies one of them decides
-      const t = subjects.find((s) => s.templates !== undefined);
-      if (t) return { ok: true, subjects: subjects.filter((s) => s.templates === undefined), uncertain: `uncertain: ${runTimeReason(t)}` };
-    }
-    return { ok: true, subjects };
+    return { ok: true, subjects: toSubjects(a.analysis, cwd, like) };
   } catch (e) {
     if (e instanceof Refusal) return { ok: false, code: e.code, reason: e.message };
     throw e;
@@ -60,7 +67,8 @@ function toSubjects(a: CommandAnalysis, cwd: string | undefined, like: () => Sub
   const out: Subject[] = [];
   const seen = new Set<string>();
   const push = (s: Subject) => {
-    const key = JSON.stringify([s.action, s.command, s.path, s.key, s.url, s.host, s.port, s.scheme, s.possible, s.templates]);
+    const t = s.templates?.command ?? s.templates?.path ?? s.templates?.key;
+    const key = `${s.action}\u0000${s.command ?? s.path ?? s.key ?? ""}\u0000${s.url ?? ""}\u0000${s.host ?? ""}:${s.port ?? ""}:${s.scheme ?? ""}\u0000${s.possible ? 1 : 0}${t ? "\u0000" + t.map((p) => (typeof p === "string" ? p : `\u0001${p.hole}`)).join("") : ""}`;
     if (seen.has(key)) return;
     seen.add(key);
     out.push(s);

@@ -629,6 +629,8 @@ function limitBases(bs: Base[]): Base[] {
 /** A run-time redirection target that could be `/dev/tcp/...` (bash connects instead of opening a file). */
 function mayBeNetworkPath(f: Field): boolean {
   const first = f.path[0];
+  // `~/x` is under the home directory
+  if (typeof first !== "string" && first?.source.startsWith("~") && typeof f.path[1] === "string" && f.path[1].startsWith("/")) return false;
   const lead = typeof first === "string" ? first : "";
   return ["/dev/tcp/", "/dev/udp/"].some((p) => p.startsWith(lead) || lead.startsWith(p));
 }
