@@ -45,6 +45,15 @@ describe("bash or dash would run `rm -rf /` under `git *`: refused, with a reaso
     ["zsh runs `cat` for a bare redirection", "git status; >x", /redirections runs `cat`/],
     ["zsh precommand `command X=1 cmd` is an assignment", "git status; command X=1 rm -rf /", /assignment/],
     ["eval of run-time text", 'git status; eval "$CMD"', /run time/],
+    ["bash evaluates a subscript in a variable name (read)", "git status; read 'a[$(rm -rf /)]' <<< x", /subscript/],
+    ["… in unset", "git status; unset 'a[$(rm -rf /)]'", /subscript/],
+    ["… in printf -v", "git status; printf -v 'a[$(rm -rf /)]' x", /subscript/],
+    ["… in test -v", "git status; [ -v 'a[$(rm -rf /)]' ]", /subscript/],
+    ["`${x@P}` runs substitutions in the value", "X='$(rm -rf /)'; git log ${X@P}", /transformations/],
+    ["`${x:N}` evaluates N as arithmetic", "N='a[$(rm -rf /)]'; git log ${x:N}", /arithmetic/],
+    ["arithmetic on a value the line set", "X='a[$(rm -rf /)]'; git log -$((X))", /evaluates/],
+    ["mapfile's callback", "git status; mapfile -C 'rm -rf /' -c 1 a < f", /callback/],
+    ["zsh's disable changes reserved words", "disable -r fi; git status", /disable/],
   ])("%s", (_attack, command, reason) => {
     const d = e.check({ action: "shell.execute", command, cwd: "/app" });
     expect(d.decision).toBe("deny");
@@ -106,7 +115,7 @@ rules:
     effect: allow
   - id: tools
     action: shell.execute
-    command: ["grep *", "sed *", "awk *", "sort *", "cp *", "wc *", "xargs *", "echo *", "find *", "env *", "cat", "cat *", "cd *", "jq *", "dd *", "git *", "tar *", "curl *"]
+    command: ["grep *", "sed *", "awk *", "sort *", "cp *", "wc *", "xargs *", "echo *", "find *", "env *", "cat", "cat *", "cd *", "jq *", "dd *", "git *", "tar *", "curl *", "rg *", "zip *"]
     effect: allow
   - id: web
     action: network.request
@@ -132,6 +141,9 @@ describe("a file deny protects the file from every command that names it (cwd /a
     ["a redirection", "cat < .env", "no-dotenv"],
     ["cd, then a relative path", "cd /app/secrets && cat key", "no-secrets"],
     ["grep -r under a secrets directory", "grep -r KEY /app/secrets", "no-secrets"],
+    ["rg walks a directory", "rg -uu KEY /app/secrets", "no-secrets"],
+    ["zip of a directory (an unmodelled program walks it)", "zip -r /tmp/x.zip /app/secrets/", "no-secrets"],
+    ["git writes its output to a file", "git log --output=/app/secrets/x", "no-secrets"],
   ])("%s: %j", (_attack, command, rule) => {
     const d = e.check({ action: "shell.execute", command });
     expect(d.decision).toBe("deny");

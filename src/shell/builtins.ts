@@ -1,4 +1,4 @@
-import { fieldHead, fieldText, isConcreteField } from "./fields.js";
+import { type Field, fieldHead, fieldText, isConcreteField } from "./fields.js";
 import type { Invocation, Model, Runner } from "./invocation.js";
 
 /**
@@ -75,6 +75,7 @@ function declaration(inv: Invocation): void {
   }
   for (const w of words) {
     if (fieldHead(w) === "" && !isConcreteField(w)) run.uncertain(`\`${inv.name} ${w.src}\`: which variable is set is only known at run time`);
+    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(fieldHead(w))) run.uncertain(`\`${inv.name} ${w.src}\`: bash evaluates the subscript, which can run commands; use a plain name`);
     if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(fieldHead(w))) run.assignment(w, inv);
     else if (flags.some((f) => /p/.test(f)) && isConcreteField(w)) run.env(fieldText(w));
   }
@@ -104,11 +105,51 @@ function refuse(reason: string): Model {
 
 /** Programs and builtins whose words are never file names. */
 const NO_FILES = [
-  "echo", "printf", "true", "false", ":", "sleep", "seq", "yes", "expr", "basename", "dirname", "pwd", "whoami", "id", "uname", "hostname", "nproc", "arch", "tty", "logname", "groups", "users", "uptime", "clear", "tput", "kill", "wait", "jobs", "fg", "bg", "disown", "exit", "return", "shift", "break", "continue", "times", "umask", "ulimit", "type", "which", "whereis", "help", "dirs", "getconf", "locale", "unset", "read", "getopts", "mapfile", "readarray", "compgen", "complete", "history", "suspend", "logout", "caller", "bind", "unalias", "pgrep", "ps", "free", "df", "lsblk", "nslookup", "sync", "env-update",
+  "echo", "true", "false", ":", "sleep", "seq", "yes", "expr", "basename", "dirname", "pwd", "whoami", "id", "uname", "hostname", "nproc", "arch", "tty", "logname", "groups", "users", "uptime", "clear", "tput", "kill", "jobs", "fg", "bg", "disown", "exit", "return", "shift", "break", "continue", "times", "umask", "ulimit", "type", "which", "whereis", "help", "dirs", "getconf", "locale", "compgen", "complete", "history", "suspend", "logout", "caller", "bind", "unalias", "pgrep", "ps", "free", "df", "lsblk", "nslookup", "sync", "env-update",
 ];
+
+/**
+ * Builtins that take variable names: bash evaluates a subscript in a name
+ * (`read 'a[$(cmd)]'`, `unset 'a[$(cmd)]'`, `printf -v 'a[$(cmd)]'`, `test -v`),
+ * which runs what is inside it.
+ */
+function names(inv: Invocation): void {
+  // options whose value is not a variable name
+  const valued: Record<string, string> = { read: "dinNptu", mapfile: "dnOsuc", readarray: "dnOsuc", printf: "", wait: "", unset: "", getopts: "" };
+  const args = inv.args;
+  const subscript = (f: Field) => {
+    if (!isConcreteField(f)) inv.run.uncertain(`\`${inv.name}\` with a variable name only known at run time`);
+    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(fieldText(f))) inv.run.uncertain(`\`${inv.name} ${fieldText(f)}\`: bash evaluates the subscript of a variable name, which can run commands; use a plain name`);
+  };
+  if (inv.name === "printf" || inv.name === "wait") {
+    // only `-v NAME` / `-p NAME` names a variable
+    const k = args.findIndex((f) => isConcreteField(f) && fieldText(f) === (inv.name === "printf" ? "-v" : "-p"));
+    if (k >= 0 && args[k + 1]) subscript(args[k + 1]!);
+    return;
+  }
+  const skip = valued[inv.name] ?? "";
+  for (let k = 0; k < args.length; k++) {
+    const f = args[k]!;
+    const t = isConcreteField(f) ? fieldText(f) : undefined;
+    if (t !== undefined && /^-[A-Za-z]+$/.test(t)) {
+      if ((inv.name === "mapfile" || inv.name === "readarray") && t.includes("C")) inv.run.uncertain(`\`${inv.name} -C\` runs a callback command`);
+      if (skip.includes(t[t.length - 1]!)) k++;
+      continue;
+    }
+    if (inv.name === "getopts" && k === 0) continue; // the option string
+    subscript(f);
+  }
+}
 
 export const BUILTINS: Record<string, Model> = {
   ...Object.fromEntries(NO_FILES.map((n) => [n, () => {}])),
+  read: names,
+  mapfile: names,
+  readarray: names,
+  unset: names,
+  getopts: names,
+  wait: names,
+  printf: names,
   set,
   shopt,
   setopt: zshOptions,
@@ -123,6 +164,7 @@ export const BUILTINS: Record<string, Model> = {
   enable,
   hash,
   let: refuse("`let` evaluates variables as arithmetic (bash runs code hidden in their values); use `$((...))` in a word"),
+  disable: refuse("`disable` (zsh) turns off reserved words and builtins, changing how later lines are read"),
   function: refuse("function definitions are not supported"),
   autoload: refuse("`autoload` loads functions the engine cannot see"),
   zmodload: refuse("`zmodload` loads zsh modules, which change what commands do"),

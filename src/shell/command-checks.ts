@@ -148,7 +148,12 @@ class Analyzer implements Runner {
     if (!this.checkPossible) return;
     for (const f of fields) {
       if (f.procsub) continue;
-      for (const c of pathCandidates(f)) for (const op of ["read", "write", "delete"] as const) this.file(op, c, bases, { possible: true });
+      for (const c of pathCandidates(f)) {
+        // a directory given to a program that may walk it (`zip -r x .`, `rg -uu KEY ./`): everything under it
+        const t = fieldText(c);
+        const tree = t === "." || t === ".." || t.endsWith("/") || t.endsWith("/.") || t.endsWith("/..");
+        for (const op of ["read", "write", "delete"] as const) this.file(op, c, bases, { possible: true, tree });
+      }
     }
   }
 

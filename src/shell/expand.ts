@@ -45,7 +45,7 @@ export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: bo
     switch (p.k) {
       case "lit":
         if (p.quoted) both(p.text);
-        else if (literalUnquoted(p.text, index === 0, t, path)) split = true;
+        else if (literalUnquoted(p.text, index === 0, t, path, w.src)) split = true;
         break;
       case "param":
         visit.params(p.names);
@@ -86,7 +86,7 @@ export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: bo
   return f;
 }
 
-const SPECIAL_UNQUOTED = /[*?[~]/;
+const SPECIAL_UNQUOTED = /[*?~]|\[.*\]/;
 
 function visitInner(parts: readonly Part[], visit: Visitor): void {
   for (const p of parts) {
@@ -102,7 +102,9 @@ function visitInner(parts: readonly Part[], visit: Visitor): void {
  * `=` or `:`, which bash expands in assignments and in `--opt=~/x`) becomes
  * a hole for the home directory. Returns true when it has a glob.
  */
-function literalUnquoted(s: string, atStart: boolean, t: TemplatePart[], path: TemplatePart[]): boolean {
+function literalUnquoted(s: string, atStart: boolean, t: TemplatePart[], path: TemplatePart[], word: string): boolean {
+  // `[` starts a bracket expression only when a `]` follows in the word (`[` alone, the test command, is text)
+  const bracket = word.indexOf("]", word.indexOf("[") + 1) > 0;
   let glob = false;
   let lit = "";
   const flush = () => {
@@ -125,7 +127,7 @@ function literalUnquoted(s: string, atStart: boolean, t: TemplatePart[], path: T
       i = j - 1;
       continue;
     }
-    if (c === "*" || c === "?" || c === "[") {
+    if (c === "*" || c === "?" || (c === "[" && bracket)) {
       glob = true;
       flush();
       let j = i + 1;

@@ -117,6 +117,13 @@ const PROGRAMS: Record<string, FileProgram> = {
   readlink: { opts: `-f -e -m -n -q -s -v -z --canonicalize/f --canonicalize-existing/e --canonicalize-missing/m --no-newline/n --quiet/q --silent/s --verbose/v --zero/z ${COMMON}`, operands: "possible" },
   test: { opts: "", operands: "possible" },
   "[": { opts: "", operands: "possible" },
+  rg: {
+    opts: "-a -b -c -F -H -h -i -I -l -L -n -N -o -p -q -s -S -u -U -v -V -w -x -z -0 -. -A: -B: -C: -d: -e: -f:@r -g: -j: -m: -M: -r: -t: -T: -E: --binary --block-buffered --byte-offset --case-sensitive --column --count --count-matches --crlf --debug --trace --files --files-with-matches --files-without-match --fixed-strings --follow --glob-case-insensitive --heading --hidden --ignore-case --invert-match --json --line-buffered --line-number --line-regexp --max-columns-preview --mmap --multiline --multiline-dotall --no-config --no-filename --no-heading --no-ignore --no-ignore-dot --no-ignore-exclude --no-ignore-files --no-ignore-global --no-ignore-messages --no-ignore-parent --no-ignore-vcs --no-line-number --no-messages --no-mmap --no-pcre2-unicode --no-require-git --no-unicode --null --null-data --one-file-system --only-matching --passthru --pcre2 --pcre2-version --pretty --quiet --search-zip --smart-case --stats --text --trim --type-list --unrestricted --vimgrep --with-filename --word-regexp --auto-hybrid-regex --no-auto-hybrid-regex --include-zero --no-include-zero --help --version --after-context/A --before-context/B --context/C --max-depth/d --regexp/e --file/f --glob/g --threads/j --max-count/m --max-columns/M --replace/r --type/t --type-not/T --encoding/E --iglob: --type-add: --type-clear: --context-separator: --field-context-separator: --field-match-separator: --path-separator: --sort: --sortr: --max-filesize: --pre:@x --pre-glob: --engine: --colors: --color: --dfa-size-limit: --regex-size-limit: --ignore-file:@r --hostname-bin:@x --hyperlink-format: --generate:",
+    operands: "pattern-read",
+    patternGiven: "ef",
+    recursive: "",
+    exact: true,
+  },
   jq: { opts: "-c -n -r -j -a -s -S -C -M -e -f:@r -L: -h -V --compact-output/c --null-input/n --raw-output/r --join-output/j --ascii-output/a --slurp/s --sort-keys/S --color-output/C --monochrome-output/M --tab --indent: --unbuffered --stream --stream-errors --seq --exit-status/e -R --from-file/f --raw-input/R --raw-output0 --help/h --version/V --build-configuration --arg --argjson --slurpfile --rawfile --args --jsonargs", operands: "pattern-read", patternGiven: "f", exact: true },
   dd: { opts: "", operands: "none" },
 };
@@ -129,6 +136,9 @@ FILE_PROGRAMS.jq = jq;
 function fileProgram(inv: Invocation, p: FileProgram): void {
   const run: Runner = inv.run;
   if (p.operands === "possible") {
+    if ((inv.name === "test" || inv.name === "[") && inv.args.some((f, k) => k > 0 && isConcreteField(inv.args[k - 1]!) && fieldText(inv.args[k - 1]!) === "-v" && /\[/.test(fieldText(f)))) {
+      run.uncertain("`test -v NAME[...]`: bash evaluates the subscript, which can run commands");
+    }
     run.possibleFiles(inv.args, inv.bases);
     return;
   }
@@ -145,7 +155,7 @@ function fileProgram(inv: Invocation, p: FileProgram): void {
   }
   const lists = parsed.options.some((o) => o.tag === "R" && o.value === undefined) || (parsed.unknown && spec.tagged.some((d) => d.tag === "R"));
   const bases = inv.bases;
-  const tree = parsed.unknown ? p.recursive !== undefined : p.recursive !== undefined && parsed.options.some((o) => p.recursive!.includes(o.name));
+  const tree = inv.name === "rg" || (parsed.unknown ? p.recursive !== undefined : p.recursive !== undefined && parsed.options.some((o) => p.recursive!.includes(o.name)));
   let operands = parsed.operands;
   const fx = (op: "read" | "write" | "delete", f: Field) => run.file(op, f, bases, { tree });
   const runTime = () => unknownField("a file named at run time");
@@ -164,7 +174,8 @@ function fileProgram(inv: Invocation, p: FileProgram): void {
       for (const f of operands) fx("delete", f);
       break;
     case "pattern-read": {
-      const given = p.patternGiven !== undefined && parsed.options.some((o) => p.patternGiven!.includes(o.name));
+      // rg --files lists files: no pattern
+      const given = (p.patternGiven !== undefined && parsed.options.some((o) => p.patternGiven!.includes(o.name))) || (inv.name === "rg" && parsed.options.some((o) => o.name === "files" || o.name === "type-list"));
       if (!given) operands = operands.slice(1);
       for (const f of operands) fx("read", f);
       if (parsed.unknown) fx("read", runTime());

@@ -70,7 +70,7 @@ export function optSpec(text: string, opts: { abbreviate?: boolean } = {}): OptS
       spec.numeric = true;
       continue;
     }
-    const m = /^(--?)([A-Za-z0-9?][-A-Za-z0-9_.?]*)(\/[A-Za-z0-9?]+)?(::|:)?(@\w+)?$/.exec(tok);
+    const m = /^(--?)([A-Za-z0-9?.][-A-Za-z0-9_.?]*)(\/[A-Za-z0-9?]+)?(::|:)?(@\w+)?$/.exec(tok);
     if (!m) throw new Error(`bad option spec token \`${tok}\``);
     const [, dashes, name, alias, colon, tag] = m;
     if (alias) {

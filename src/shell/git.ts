@@ -70,6 +70,13 @@ function git(inv: Invocation): void {
   const rest = args.slice(i + 1);
   const sub2: Invocation = { ...inv, bases, args: rest };
   run.possibleFiles(withoutMessages(rest), bases);
+  // files git itself writes: `--output=F` (diff, log, show, archive), `format-patch -o DIR`, `archive -o F`, `bundle create F`
+  for (const o of findOption(rest, ["output"], name === "archive" ? "o" : "")) if (o.value) run.file("write", o.value, bases);
+  if (name === "format-patch") for (const o of findOption(rest, ["output-directory"], "o")) if (o.value) run.file("write", o.value, bases, { tree: true });
+  if (name === "bundle" && text(rest.find((f) => !fieldHead(f).startsWith("-"))) === "create") {
+    const file = operands(rest).slice(1)[0];
+    if (file) run.file("write", file, bases);
+  }
   SUBCOMMANDS[name]?.(sub2, rest);
 }
 

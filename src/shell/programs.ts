@@ -35,6 +35,9 @@ const MODELS: Record<string, Model> = {
   nawk: awk,
 };
 
+/** Every program with a model (for tests). */
+export const MODELLED_PROGRAMS: readonly string[] = Object.keys(MODELS);
+
 export function modelFor(name: string): Model | undefined {
   return Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
 }

@@ -851,8 +851,9 @@ class Parser {
     const op1 = s[this.i]!;
     if (op1 === "[") throw new ShellSyntaxError("arrays (`${name[...]}`) are not supported");
     if (op2 === ":=" || op1 === "=") throw new ShellSyntaxError("`${name:=...}` assigns while expanding; write the assignment as its own command");
+    if (op1 === "@") throw new ShellSyntaxError("`${name@...}` transformations are bash only (`@P` runs command substitutions in the value); leave them out");
     if ([":-", ":+", ":?", "##", "%%", "//", "/#", "/%", "^^", ",,"].includes(op2)) this.i += 2;
-    else if ("-+?#%/:^,@".includes(op1)) this.i += 1;
+    else if ("-+?#%/:^,".includes(op1)) this.i += 1;
     else throw new ShellSyntaxError(`\`\${${name ?? ""}${op1}\` is not a supported parameter operator`);
     // the operand
     for (;;) {
@@ -868,7 +869,11 @@ class Parser {
       if (d === "{") throw new ShellSyntaxError("`{` inside `${...}` is read differently by the shells");
       if (d === "\n") throw new ShellSyntaxError("a newline inside `${...}`");
       if (d === "$") this.parseDollar(inner, true);
-      else this.i++;
+      else {
+        // `${x:OFFSET:LENGTH}` is arithmetic: a name there is evaluated (and its value too, which can run commands)
+        if (op1 === ":" && op2 !== ":-" && op2 !== ":+" && op2 !== ":?" && /[A-Za-z_]/.test(d)) throw new ShellSyntaxError("a variable in `${name:offset}` is evaluated as arithmetic; use numbers");
+        this.i++;
+      }
     }
     for (const p of inner) if (p.k === "param" || p.k === "arith") names.push(...p.names);
     parts.push({ k: "param", src: s.slice(start, this.i), names, inner, quoted });
