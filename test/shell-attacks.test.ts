@@ -211,3 +211,30 @@ describe("environment and network are implied by the command line", () => {
     expect(subjects(command)).toMatch(/uncertain/);
   });
 });
+
+describe("possible files: deny rules apply, the default does not", async () => {
+  const e = await engineFromText(`
+cwd: /app
+rules:
+  - { id: no-dotenv, action: file.*, path: "**/.env", effect: deny }
+  - { id: ask-etc, action: file.read, path: "/etc/**", effect: require_approval }
+  - { id: tools, action: shell.execute, command: ["yq *", "jq *"], effect: allow }
+`);
+  it.each([
+    // yq is not modelled: its words are possible files
+    ["yq eval data.yaml", "allow", "tools"],
+    ["yq eval /srv/anything.yaml", "allow", "tools"],
+    ["yq eval .env", "deny", "no-dotenv"],
+    ["yq --arg x y eval sub/dir/.env", "deny", "no-dotenv"],
+    ["yq eval --from-file=.env x", "deny", "no-dotenv"],
+    ["yq eval /etc/hosts", "require_approval", "ask-etc"],
+  ])("%j → %s", (command, want, rule) => {
+    const d = e.check({ action: "shell.execute", command });
+    expect(d.decision).toBe(want);
+    expect(d.rule).toBe(rule);
+  });
+
+  it("a file a modelled program reads still needs an allow", () => {
+    expect(e.check({ action: "shell.execute", command: "jq . data.json" }).decision).toBe("deny");
+  });
+});
