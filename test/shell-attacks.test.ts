@@ -238,3 +238,20 @@ rules:
     expect(e.check({ action: "shell.execute", command: "jq . data.json" }).decision).toBe("deny");
   });
 });
+
+describe("possible destinations: a URL given to an unmodelled program meets the network deny rules", async () => {
+  const e = await engineFromText(`
+rules:
+  - { id: no-metadata, action: network.request, host: "169.254.169.254", effect: deny }
+  - { id: py, action: shell.execute, command: "python3 *", effect: allow }
+`);
+  it.each([
+    ["python3 fetch.py http://169.254.169.254/latest/meta-data/", "deny", "no-metadata"],
+    ["python3 fetch.py http://0xa9fea9fe/", "deny", "no-metadata"],
+    ["python3 fetch.py https://example.com/", "allow", "py"],
+  ])("%j → %s", (command, want, rule) => {
+    const d = e.check({ action: "shell.execute", command });
+    expect(d.decision).toBe(want);
+    expect(d.rule).toBe(rule);
+  });
+});

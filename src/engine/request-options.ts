@@ -12,5 +12,6 @@ export function requestOptionsOf(ir: PolicyIR): RequestOptions {
   if (ir.shell?.allowAssignments !== undefined) o.allowAssignments = ir.shell.allowAssignments;
   // A possible file can only make a decision stricter through a deny or require_approval rule on files.
   o.possibleFiles = ir.rules.some((r) => r.effect !== "allow" && r.actions.some((p) => FILE_ACTIONS.some((a) => actionPatternMatches(p, a))));
+  o.possibleNetwork = ir.rules.some((r) => r.effect !== "allow" && r.actions.some((p) => actionPatternMatches(p, "network.request")));
   return o;
 }

@@ -65,6 +65,8 @@ export interface RequestOptions {
    * files; off by default.
    */
   possibleFiles?: boolean;
+  /** the same for URL words (`python fetch.py http://169.254.169.254/`), turned on by deny rules on the network */
+  possibleNetwork?: boolean;
 }
 
 export function normalizeRequest(input: unknown, opts: RequestOptions = {}): RequestResult {
@@ -189,6 +191,7 @@ function shell(command: string, cwd: string | undefined, base: Subject, opts: Re
   if (opts.commandPaths !== undefined) shellOpts.commandPaths = opts.commandPaths;
   if (opts.allowAssignments !== undefined) shellOpts.allowAssignments = opts.allowAssignments;
   if (opts.possibleFiles !== undefined) shellOpts.possibleFiles = opts.possibleFiles;
+  if (opts.possibleNetwork !== undefined) shellOpts.possibleNetwork = opts.possibleNetwork;
   const r = shellSubjects(command, cwd, like, shellOpts);
   if (!r.ok) throw new Bad(r.code === "uncertain" ? r.reason : r.reason.replace(/^invalid request: /, ""), "command", r.code);
   return r.uncertain === undefined ? { subjects: r.subjects } : { subjects: r.subjects, uncertain: r.uncertain };

@@ -122,7 +122,10 @@ function toSubjects(a: CommandAnalysis, cwd: string | undefined, like: () => Sub
   }
   for (const n of a.net) {
     const t = n.url !== undefined ? normalizeUrl(n.url) : normalizeHostTarget(n.host!, n.port, n.scheme);
-    if (!t.ok) throw new Refusal(`uncertain: the command connects to \`${n.url ?? n.host}\`, which cannot be checked: ${t.reason}`, "uncertain");
+    if (!t.ok) {
+      if (n.possible) continue; // a word that is not a URL the engine can check is not a destination
+      throw new Refusal(`uncertain: the command connects to \`${n.url ?? n.host}\`, which cannot be checked: ${t.reason}`, "uncertain");
+    }
     const s = like();
     s.action = "network.request";
     s.host = t.target.host;
@@ -130,6 +133,7 @@ function toSubjects(a: CommandAnalysis, cwd: string | undefined, like: () => Sub
     s.scheme = t.target.scheme;
     if (t.target.url !== undefined) s.url = t.target.url;
     s.viaRedirection = true;
+    if (n.possible) s.possible = true;
     push(s);
   }
   if (out.length === 0) {

@@ -7,6 +7,7 @@ import { expandWord, literalStdin, literalStdinOfBareCat, type Visitor } from ".
 import { type Field, fieldText, isConcreteField, joinFields, literalField, sliceField, suffixesAfter, templateText } from "./fields.js";
 import type { Invocation, Runner, Stdin } from "./invocation.js";
 import { Budget, MAX_SCRIPT_NESTING, MAX_SUBJECTS, MAX_WRAPPERS } from "./limits.js";
+import { urlLike } from "./network-programs.js";
 import { modelFor, SHELL_MAINTAINED } from "./programs.js";
 import { isAssignment, parseShell } from "./shell-parse.js";
 
@@ -33,6 +34,8 @@ export interface AnalyzeOptions {
   allowAssignments?: readonly string[];
   /** report the words of unmodelled programs as files they may touch (only deny rules act on those) */
   possibleFiles?: boolean;
+  /** and their URL words as destinations they may connect to */
+  possibleNetwork?: boolean;
 }
 
 export const DEFAULT_COMMAND_PATHS: readonly string[] = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
@@ -91,6 +94,7 @@ class Analyzer implements Runner {
   /** commands and words parsed so far, over every script of the line */
   private readonly counter = { commands: 0, words: 0 };
   private readonly checkPossible: boolean;
+  private readonly checkPossibleNet: boolean;
   /** for commands that run in the shell itself: that shell's scope */
   private readonly shells = new WeakMap<Invocation, Scope>();
 
@@ -106,6 +110,7 @@ class Analyzer implements Runner {
     });
     this.mentionsCdpath = line.includes("CDPATH");
     this.checkPossible = opts.possibleFiles === true;
+    this.checkPossibleNet = opts.possibleNetwork === true;
   }
 
   result(): CommandAnalysis {
@@ -145,6 +150,12 @@ class Analyzer implements Runner {
   }
 
   possibleFiles(fields: readonly Field[], bases: readonly Base[]): void {
+    if (this.checkPossibleNet) {
+      for (const f of fields) {
+        const u = urlLike(f);
+        if (u) this.net({ url: u, possible: true });
+      }
+    }
     if (!this.checkPossible) return;
     for (const f of fields) {
       if (f.procsub) continue;
@@ -164,7 +175,7 @@ class Analyzer implements Runner {
   }
 
   net(n: NetEffect): void {
-    if (!this.add(`n\0${n.url ?? ""}\0${n.host ?? ""}\0${n.port ?? ""}\0${n.scheme ?? ""}`)) return;
+    if (!this.add(`n${n.possible ? "?" : ""}\0${n.url ?? ""}\0${n.host ?? ""}\0${n.port ?? ""}\0${n.scheme ?? ""}`)) return;
     this.out.net.push(n);
   }
 

@@ -59,6 +59,8 @@ export interface EnvEffect {
 export interface NetEffect {
   /** a URL as written (curl, wget, git remotes), to be parsed like any network request */
   url?: string;
+  /** a URL word of a program the engine does not model: deny rules apply, the default does not */
+  possible?: boolean;
   /** or a host and port (`ssh host`, `nc host 80`, `/dev/tcp/host/80`) */
   host?: string;
   port?: number;
