@@ -1,10 +1,12 @@
-import { compileWildcard } from "../match/wildcard.js";
 import type { Template } from "../match/template.js";
 import type { AndOr, Command, List, Part, Pipeline, Redirect, SimpleCommand, Word } from "./ast.js";
 import { BraceError, expandBraces } from "./brace.js";
 import type { Base, CommandAnalysis, FileOp, NetEffect } from "./effects.js";
 import { expandWord, literalStdin, literalStdinOfBareCat, type Visitor } from "./expand.js";
-import { type Field, fieldText, isConcreteField, joinFields, literalField, sliceField, suffixesAfter, templateText } from "./fields.js";
+import { assignmentField, assignmentPolicy, splitAssignment } from "./assignments.js";
+import { baseKey, limitBases, sameBases, union } from "./directories.js";
+import { type Field, fieldText, isConcreteField, joinFields, literalField } from "./fields.js";
+import { pathCandidates } from "./possible-files.js";
 import type { Invocation, Runner, Stdin } from "./invocation.js";
 import { Budget, MAX_SCRIPT_NESTING, MAX_SUBJECTS, MAX_WRAPPERS } from "./limits.js";
 import { urlLike } from "./network-programs.js";
@@ -12,6 +14,7 @@ import { modelFor, SHELL_MAINTAINED } from "./programs.js";
 import { isAssignment, parseShell } from "./shell-parse.js";
 
 export type { CommandAnalysis } from "./effects.js";
+export { NEVER_ALLOWED_ASSIGNMENTS, RUNS_ITS_VALUE } from "./assignments.js";
 
 /**
  * Turns a command line into everything the policy must allow for it to run
@@ -44,15 +47,6 @@ class Uncertain extends Error {}
 
 // Redirection to these is not a file action anyone needs a policy for.
 const HARMLESS_TARGETS = new Set(["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom", "/dev/full", "/dev/fd/0", "/dev/fd/1", "/dev/fd/2", "/dev/stdin"]);
-const MAX_BASES = 4;
-
-/**
- * Assignments that change which programs run or what code they load. No
- * policy can allow them: they stay part of the command's text.
- */
-export const NEVER_ALLOWED_ASSIGNMENTS = /^(PATH|LD_[A-Z0-9_]*|DYLD_[A-Z0-9_]*|BASH_ENV|ENV|IFS|CDPATH|SHELLOPTS|BASHOPTS|PS4|PROMPT_COMMAND|GLOBIGNORE|HOME|SHELL|ZDOTDIR|BASH_FUNC_.*|GIT_EXEC_PATH|GIT_CONFIG[A-Z0-9_]*|GIT_TEMPLATE_DIR|GIT_DIR|GIT_WORK_TREE|PYTHON[A-Z0-9_]*|NODE_OPTIONS|NODE_PATH|PERL5OPT|PERL5LIB|PERLLIB|RUBYOPT|RUBYLIB|JAVA_TOOL_OPTIONS|_JAVA_OPTIONS|LUA_INIT|LUA_PATH|LUA_CPATH)$/;
-/** Assignments whose value is a command some program runs: allowed only with the exact value a policy lists. */
-export const RUNS_ITS_VALUE = /^(GIT_PAGER|PAGER|MANPAGER|SYSTEMD_PAGER|EDITOR|VISUAL|GIT_EDITOR|GIT_SEQUENCE_EDITOR|GIT_SSH|GIT_SSH_COMMAND|GIT_ASKPASS|SSH_ASKPASS|GIT_PROXY_COMMAND|GIT_EXTERNAL_DIFF|LESSOPEN|LESSCLOSE|BROWSER)$/;
 
 export function analyzeCommand(line: string, opts: AnalyzeOptions = {}): AnalyzeResult {
   const a = new Analyzer(line, opts);
@@ -88,7 +82,7 @@ class Analyzer implements Runner {
   private readonly out: CommandAnalysis = { execs: [], files: [], env: [], net: [] };
   private readonly seen = new Set<string>();
   private readonly trusted: ReadonlySet<string>;
-  private readonly assignmentTests: Array<{ test: (s: string) => boolean; name: (n: string) => boolean; anyValue: boolean; exact: string }>;
+  private readonly assignmentOk: (name: string, value: Field) => boolean;
   private readonly mentionsCdpath: boolean;
   private scriptDepth = 0;
   /** commands and words parsed so far, over every script of the line */
@@ -101,13 +95,7 @@ class Analyzer implements Runner {
   constructor(line: string, opts: AnalyzeOptions) {
     this.budget = Budget.forLine(line.length);
     this.trusted = new Set((opts.commandPaths ?? DEFAULT_COMMAND_PATHS).map((d) => d.replace(/\/+$/, "") || "/"));
-    this.assignmentTests = (opts.allowAssignments ?? []).map((p) => {
-      const full = p.includes("=") ? p : `${p}=*`;
-      const eq = full.indexOf("=");
-      const whole = compileWildcard(full);
-      const name = compileWildcard(full.slice(0, eq));
-      return { test: (s: string) => whole.test(s), name: (n: string) => name.test(n), anyValue: full.slice(eq + 1) === "*", exact: full };
-    });
+    this.assignmentOk = assignmentPolicy(opts.allowAssignments ?? []);
     this.mentionsCdpath = line.includes("CDPATH");
     this.checkPossible = opts.possibleFiles === true;
     this.checkPossibleNet = opts.possibleNetwork === true;
@@ -304,8 +292,7 @@ class Analyzer implements Runner {
 
   private walkCommand(c: Command, scope: Scope, stdin: Stdin): Outcome {
     if (c.type === "simple") return this.simple(c, scope, stdin);
-    const redirected = this.redirects(c.redirects, scope, stdin);
-    void redirected;
+    this.redirects(c.redirects, scope, stdin);
     switch (c.type) {
       case "subshell":
         this.walkList(c.body, copy(scope));
@@ -458,12 +445,7 @@ class Analyzer implements Runner {
   }
 
   private assignmentAllowed(name: string, value: Field): boolean {
-    if (NEVER_ALLOWED_ASSIGNMENTS.test(name)) return false;
-    const concrete = isConcreteField(value);
-    const s = `${name}=${fieldText(value)}`;
-    if (RUNS_ITS_VALUE.test(name)) return concrete && this.assignmentTests.some((t) => t.exact === s);
-    // a run-time value is allowed only by a pattern that allows any value of the name
-    return this.assignmentTests.some((t) => (concrete ? t.test(s) : t.anyValue && t.name(name)));
+    return this.assignmentOk(name, value);
   }
 
   /**
@@ -576,37 +558,6 @@ function bindNames(name: string, args: readonly Field[], scope: Scope): void {
   }
 }
 
-/** `NAME=VALUE` as a field: the name and the value, or undefined when it is not an assignment. */
-export function splitAssignment(f: Field): { name: string; value: Field } | undefined {
-  const head = typeof f.t[0] === "string" ? f.t[0] : "";
-  const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(head);
-  if (!m) return undefined;
-  return { name: m[1]!, value: sliceField(f, m[0].length) };
-}
-
-function assignmentField(name: string, value: Field): Field {
-  const t: Template = [name + "=", ...value.t];
-  return { t, path: t, split: false, vanish: false, src: `${name}=${value.src}` };
-}
-
-/**
- * The parts of a word that may name a file for a program the engine does
- * not model: the word, and what follows `=`, `:` or `@` in it (`if=.env`,
- * `HEAD:.env`, `@.env`), or an attached option value (`-f.env`).
- */
-export function pathCandidates(f: Field): Field[] {
-  const out: Field[] = [];
-  const text = templateText(f.path);
-  if (!text.startsWith("-")) out.push(f);
-  for (const sep of ["=", ":", "@"]) out.push(...suffixesAfter(f, sep));
-  if (/^-[A-Za-z0-9]./.test(text) && typeof f.path[0] === "string") {
-    const rest = f.path[0].slice(2);
-    const t = [rest, ...f.path.slice(1)].filter((p) => p !== "");
-    if (t.length > 0) out.push({ t, path: t, split: f.split, vanish: false, src: f.src });
-  }
-  return out;
-}
-
 function lexicalDir(dir: string): string | undefined {
   const out: string[] = [];
   for (const seg of dir.split("/")) {
@@ -619,27 +570,10 @@ function lexicalDir(dir: string): string | undefined {
   return "/" + out.join("/");
 }
 
-function baseKey(b: Base): string {
-  return b.kind === "dir" ? `d${b.dir}` : b.kind;
-}
-
 function templateKey(t: Template): string {
   let k = "";
   for (const p of t) k += typeof p === "string" ? p.replace(/\u0001/g, "\u0001\u0001") : `\u0001${p.hole === "any" ? "*" : "s"}`;
   return k;
-}
-
-function union(a: readonly Base[], b: readonly Base[]): Base[] {
-  if (a === b) return a as Base[];
-  const out = [...a];
-  for (const x of b) if (!out.some((y) => baseKey(y) === baseKey(x))) out.push(x);
-  return limitBases(out);
-}
-
-function limitBases(bs: Base[]): Base[] {
-  // an unknown directory already covers every other one
-  if (bs.length > MAX_BASES || (bs.length > 1 && bs.some((b) => b.kind === "unknown"))) return [{ kind: "unknown" }];
-  return bs;
 }
 
 /** A run-time redirection target that could be `/dev/tcp/...` (bash connects instead of opening a file). */
@@ -649,10 +583,6 @@ function mayBeNetworkPath(f: Field): boolean {
   if (typeof first !== "string" && first?.source.startsWith("~") && typeof f.path[1] === "string" && f.path[1].startsWith("/")) return false;
   const lead = typeof first === "string" ? first : "";
   return ["/dev/tcp/", "/dev/udp/"].some((p) => p.startsWith(lead) || lead.startsWith(p));
-}
-
-function sameBases(a: readonly Base[], b: readonly Base[]): boolean {
-  return a.length === b.length && a.every((x) => b.some((y) => baseKey(x) === baseKey(y)));
 }
 
 export { isAssignment };

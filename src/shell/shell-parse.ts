@@ -173,11 +173,11 @@ class Parser {
       if (d === ";") {
         if (this.s[this.i + 1] === ";" || this.s[this.i + 1] === "&" || this.s[this.i + 1] === "|") throw new ShellSyntaxError(`\`${this.s.slice(this.i, this.i + 2)}\` (case syntax) is not supported`);
         this.i++;
-        this.requireCommandAfter(";", closer, until);
+        this.requireCommandAfter(";");
       } else if (d === "&") {
         item.background = true;
         this.i++;
-        this.requireCommandAfter("&", closer, until, true);
+        this.requireCommandAfter("&");
       } else if (d === "\n" || d === undefined || d === ")" || d === "#") {
         // newline, end, closer or comment: handled at the top of the loop
       } else if (until && until.has(this.peekReserved() ?? "")) {
@@ -191,13 +191,10 @@ class Parser {
   }
 
   /** After `;` or `&` on the same line there must not be another separator. */
-  private requireCommandAfter(sep: string, closer: string | null, until?: ReadonlySet<string>, optional = true): void {
+  private requireCommandAfter(sep: string): void {
     this.skipBlanks();
     const d = this.s[this.i];
     if (d === ";" || d === "&" || d === "|") throw new ShellSyntaxError(`\`${sep}\` followed by \`${d}\` is a syntax error`);
-    void closer;
-    void until;
-    void optional;
   }
 
   private skipSeparatorsAndComments(inSubstitution: boolean): void {
