@@ -180,6 +180,7 @@ describe("what cannot be known statically is denied, with a reason", async () =>
     ["time -p ls", /zsh's `time`/],
     ["time until ls; do x; done", /compound/],
     ["e'='x ls", /looks like an assignment/],
+    ["echo _{},}", /`\{\}` next to/],
   ])("%j", (command, reason) => {
     const d = e.check({ action: "shell.execute", command, cwd: "/tmp" });
     expect(d.decision).toBe("deny");

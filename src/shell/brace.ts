@@ -19,6 +19,11 @@ export function expandBraces(w: Word): Part[][] | undefined {
   let opens = 0;
   for (const p of w.parts) if (p.k === "lit" && !p.quoted) for (let i = p.text.indexOf("{"); i >= 0; i = p.text.indexOf("{", i + 1)) opens++;
   if (opens > 256) throw new BraceError("more than 256 `{` in one word; quote them");
+  const plain = w.parts.map((p) => (p.k === "lit" && !p.quoted ? p.text : "\u0000")).join("");
+  if (plain.includes("{}") && /[,}]|\.\./.test(plain.replace("{}", ""))) {
+    // bash reads `_{},}` as a brace expansion of `}` and nothing; zsh refuses it
+    throw new BraceError("`{}` next to another brace or comma is expanded differently by bash and zsh; quote the `{}`");
+  }
   const atoms: Atom[] = [];
   for (const p of w.parts) {
     if (p.k === "lit" && !p.quoted) for (const ch of p.text) atoms.push({ ch });

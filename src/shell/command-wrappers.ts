@@ -117,8 +117,9 @@ function wrapper(inv: Invocation, def: WrapperDef): void {
   }
   const assignments: Field[] = [];
   if (def.assignments) {
-    // env and sudo take any word with `=` before the command as a setting (`=x` too)
-    while (rest.length > 0 && fieldHead(rest[0]!).includes("=")) {
+    // env takes any word with `=` before the command as a setting (`=x` too); sudo needs a name before it
+    const setting = inv.name === "env" ? (h: string) => h.includes("=") : (h: string) => /^[^=]+=/.test(h);
+    while (rest.length > 0 && setting(fieldHead(rest[0]!))) {
       assignments.push(rest[0]!);
       rest = rest.slice(1);
     }

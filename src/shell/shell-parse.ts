@@ -615,6 +615,9 @@ class Parser {
       if (c === "\\") {
         const n = s[this.i + 1];
         if (n === "\n") {
+          // bash joins the text around it before reading words: `2\<newline>>f` is `2>f`
+          const after = s[this.i + 2];
+          if (after !== undefined && after !== " " && after !== "\t" && after !== "\n") throw new ShellSyntaxError("a line continuation inside a word joins it with the next line; put a space before the backslash");
           this.newlineInside("a line continuation");
           this.i += 2;
           continue;
@@ -689,6 +692,7 @@ class Parser {
       if (c === "\\") {
         const n = s[this.i + 1];
         if (n === "\n") {
+          if (mode === "double") throw new ShellSyntaxError("a line continuation inside double quotes joins text in ways that change expansions; end the quote first");
           this.newlineInside("a line continuation");
           this.i += 2;
         } else if (n === "$" || n === "`" || n === "\\" || (n === '"' && mode === "double")) {
@@ -746,6 +750,7 @@ class Parser {
       return;
     }
     if (n === "[") throw new ShellSyntaxError("`$[...]` is old bash arithmetic and text to dash; use `$((...))`");
+    if (n === "\\" && s[this.i + 2] === "\n") throw new ShellSyntaxError("a line continuation after `$` joins it with the next line; write the expansion on one line");
     if (n !== undefined && /[A-Za-z_]/.test(n)) {
       NAME.lastIndex = this.i + 1;
       const m = NAME.exec(s)!;
