@@ -16,7 +16,7 @@ export const MAX_WORDS = 2048;
 /** words a brace expansion may produce on one command */
 export const MAX_BRACE_WORDS = 1024;
 /** subjects one line may produce (after removing duplicates) */
-export const MAX_SUBJECTS = 1024;
+export const MAX_SUBJECTS = 512;
 
 /** Characters parsed in total, shared by every nested parse of one line. */
 export class Budget {

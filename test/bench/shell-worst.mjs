@@ -41,7 +41,7 @@ const CASES = {
   "comments": fill("# comment\n"),
   // large lines that are allowed, not refused at a bound
   "echo w1 … w2000 (2000 words)": "echo " + Array.from({ length: 2000 }, (_, i) => `w${i}`.padEnd(30, "x")).join(" "),
-  "git commit -m <64 KB message>": 'git commit -m "$(cat <<\'EOF\'\n' + fill("a commit message line\n").slice(0, SIZE - 60) + 'EOF\n)"',
+  "git commit -m <64 KB message>": 'git commit -m "$(cat <<\'EOF\'\n' + "a commit message line\n".repeat(Math.floor((SIZE - 40) / 22)) + 'EOF\n)"',
   "250 commands: ls -la a && …": Array.from({ length: 250 }, () => "ls -la " + "d/".repeat(60) + "f").join(" && "),
   "cat of 500 files": "cat " + Array.from({ length: 500 }, (_, i) => `src/dir${i}/file${i}.ts`.padEnd(120, "x")).join(" "),
 };
