@@ -54,6 +54,7 @@ describe("bash or dash would run `rm -rf /` under `git *`: refused, with a reaso
     ["arithmetic on a value the line set", "X='a[$(rm -rf /)]'; git log -$((X))", /evaluates/],
     ["mapfile's callback", "git status; mapfile -C 'rm -rf /' -c 1 a < f", /callback/],
     ["zsh's disable changes reserved words", "disable -r fi; git status", /disable/],
+    ["git pathspec magic matches case-insensitively", "git show HEAD -- ':(icase).ENV'", /pathspec magic/],
   ])("%s", (_attack, command, reason) => {
     const d = e.check({ action: "shell.execute", command, cwd: "/app" });
     expect(d.decision).toBe("deny");
@@ -151,6 +152,8 @@ describe("a file deny protects the file from every command that names it (cwd /a
   });
 
   it.each([
+    ["a quoted pattern git expands itself", "git log -p -- '*.env'"],
+    ["a quoted pattern zip expands itself", "zip /tmp/x.zip '*.env'"],
     ["a list of file names read from .env", "wc --files0-from=.env"],
     ["file names from stdin", "echo .env | xargs cat"],
     ["file names found by find", "find . -name .env -exec cat {} \\;"],

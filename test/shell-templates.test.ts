@@ -78,6 +78,8 @@ describe("paths with run-time parts are resolved soundly", () => {
     ["a glob segment may contain `..` after it", ["src/", seg("*"), "/../x"], "/app", "/app/src/x"],
     ["a glob starting with a dot may be `..` (`.*`)", [".", seg("*"), "/x"], "/app", [hole("/app/.*"), "/x"]],
     ["an unknown directory (after `cd $X`)", ["a.txt"], undefined, [hole("$PWD"), "/a.txt"]],
+    ["a glob that crosses directories keeps what is before it (globs never make `..`)", ["src/", hole("**")], "/app", ["/app/src/", hole("**")]],
+    ["… unless `..` follows it (how many segments it removes is unknown)", ["a/", hole("**"), "/../b"], "/app", [hole("/app/a/**"), "/b"]],
     ["an exact path is a plain path", ["../etc/./passwd"], "/app", "/etc/passwd"],
   ])("%s", (_what, path, base, want) => {
     const r = resolvePathTemplate(path, base);

@@ -60,9 +60,16 @@ function segments(t: Template): Segment[] {
   return out;
 }
 
-/** A segment whose value after expansion could be `.` or `..` or could hold `/`. */
+/**
+ * A hole that a glob made (`**`, or a pattern a program expands itself, `git
+ * log -- '*.env'`): it may cross `/` but expands to existing names, never to
+ * `..`, so what is before it still holds.
+ */
+const GLOB_SOURCE = /^[*?[]/;
+
+/** A segment whose value after expansion could be `.` or `..` (and so cancel what is before it). */
 function unresolvable(seg: Segment): boolean {
-  if (seg.some((p) => typeof p !== "string" && p.hole === "any")) return true;
+  if (seg.some((p) => typeof p !== "string" && p.hole === "any" && !GLOB_SOURCE.test(p.source))) return true;
   const holes = seg.some((p) => typeof p !== "string");
   return holes && typeof seg[0] === "string" && seg[0].startsWith(".");
 }
@@ -70,8 +77,11 @@ function unresolvable(seg: Segment): boolean {
 function resolveTemplate(t: Template): Template {
   const segs = segments(t);
   let last = -1;
+  const dotdotAfter = (k: number) => segs.slice(k + 1).some((x) => x.length === 1 && x[0] === "..");
   segs.forEach((s, k) => {
-    if (unresolvable(s)) last = k;
+    // a glob that crosses `/` followed by `..`: how many segments `..` removes is not known
+    const crossing = s.some((p) => typeof p !== "string" && p.hole === "any");
+    if (unresolvable(s) || (crossing && dotdotAfter(k))) last = k;
   });
   // resolved segments; `attached` is the end of the hole's own segment (no `/` before it)
   const out: Array<{ seg: Segment; attached: boolean }> = [];

@@ -68,6 +68,8 @@ function git(inv: Invocation): void {
   if (!sub) return;
   const name = isConcreteField(sub) ? fieldText(sub) : "";
   const rest = args.slice(i + 1);
+  // pathspec magic (`:(icase).ENV`, `:(glob)**`, `:!x`) makes git match paths its own way
+  if (rest.some((f) => /^:[(!^/]/.test(fieldHead(f)))) run.uncertain("git pathspec magic (`:(icase)`, `:(glob)`, `:!`, `:/`) matches paths in ways file rules cannot follow; name the paths");
   const sub2: Invocation = { ...inv, bases, args: rest };
   run.possibleFiles(withoutMessages(rest), bases);
   // files git itself writes: `--output=F` (diff, log, show, archive), `format-patch -o DIR`, `archive -o F`, `bundle create F`
