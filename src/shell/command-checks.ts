@@ -360,6 +360,8 @@ class Analyzer implements Runner {
   /** Redirections: files read and written, and where stdin comes from. */
   private redirects(rs: readonly Redirect[], scope: Scope, stdin: Stdin): Stdin {
     let input = stdin;
+    // zsh (MULTIOS) feeds a piped command both the pipe and its redirected input
+    const piped = stdin.kind === "pipe";
     for (const r of rs) {
       const toStdin = r.fd === undefined || r.fd === 0;
       if (r.op === "<<" || r.op === "<<-" || r.op === "<<<") {
@@ -401,7 +403,7 @@ class Analyzer implements Runner {
       if (writes) this.file("write", f, scope.cwds);
       if (reads && toStdin) input = f.procsub ? { kind: "pipe" } : { kind: "file", path: f };
     }
-    return input;
+    return piped ? { kind: "pipe" } : input;
   }
 
   private simple(sc: SimpleCommand, scope: Scope, pipeIn: Stdin): Outcome {

@@ -1,4 +1,4 @@
-import { type Field, fieldHead, fieldText, isConcreteField, literalField } from "./fields.js";
+import { cwdField, type Field, fieldHead, fieldText, isConcreteField, literalField } from "./fields.js";
 import type { Invocation, Model, Runner } from "./invocation.js";
 import { remoteUrl } from "./network-programs.js";
 
@@ -87,17 +87,25 @@ function withoutMessages(args: readonly Field[]): Field[] {
   const out: Field[] = [];
   for (let k = 0; k < args.length; k++) {
     const t = text(args[k]);
-    if (t === "-m" || t === "--message") {
+    // `-m MSG`, `-am MSG`, `-mMSG`, `--message=MSG`
+    if (t === "--message" || (t !== undefined && /^-[A-Za-z]*m$/.test(t))) {
       k++;
       continue;
     }
-    if (t !== undefined && (/^-m./.test(t) || t.startsWith("--message="))) continue;
+    if (t !== undefined && (/^-[A-Za-z]*m./.test(t) || t.startsWith("--message="))) continue;
     out.push(args[k]!);
   }
   return out;
 }
 
 type Sub = (inv: Invocation, args: readonly Field[]) => void;
+
+/** The work tree (or the paths given after `--`): every file under it is read. */
+function workTree(inv: Invocation, args: readonly Field[]): void {
+  const dd = args.findIndex((f) => text(f) === "--");
+  const paths = dd >= 0 ? args.slice(dd + 1) : [];
+  for (const p of paths.length > 0 ? paths : [cwdField()]) inv.run.file("read", p, inv.bases, { tree: true });
+}
 
 const text = (f: Field | undefined) => (f && isConcreteField(f) ? fieldText(f) : undefined);
 
@@ -227,6 +235,18 @@ const SUBCOMMANDS: Record<string, Sub> = {
   mergetool: refuse(["tool"], "t", "`git mergetool --tool` runs a program the engine cannot check"),
   grep: (inv, args) => {
     if (findOption(args, ["open-files-in-pager"], "O").length > 0) inv.run.uncertain("`git grep -O` runs a pager program on the results");
+    // outside the index it reads files from disk, untracked (and with --no-exclude-standard ignored) ones too
+    if (findOption(args, ["untracked", "no-index"], "").length > 0) workTree(inv, args);
+  },
+  // adding or stashing everything reads every file of the work tree (a `.env` not in .gitignore too)
+  add: (inv, args) => {
+    if (findOption(args, ["all"], "A").length > 0) workTree(inv, args);
+  },
+  stash: (inv, args) => {
+    if (findOption(args, ["include-untracked", "all"], "u").length > 0 || args.some((f) => text(f) === "-a")) workTree(inv, args);
+  },
+  commit: (inv, args) => {
+    if (findOption(args, ["all"], "a").length > 0) workTree(inv, args);
   },
   config: (inv, args) => {
     const ops = operands(args, ["-f", "--file", "--blob", "--type", "--default", "--comment"]);
