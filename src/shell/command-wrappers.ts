@@ -125,7 +125,7 @@ function wrapper(inv: Invocation, def: WrapperDef): void {
     }
     if (rest.length > 0 && fieldHead(rest[0]!) === "" && !isConcreteField(rest[0]!)) run.uncertain(`\`${inv.name}\` with a word only known at run time before the command`);
   }
-  if (def.inShell && rest.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(fieldHead(rest[0]!))) {
+  if ((def.inShell || inv.name === "exec") && rest.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(fieldHead(rest[0]!))) {
     run.uncertain(`\`${inv.name} ${rest[0]!.src}\`: zsh reads an assignment there, bash a command name; put the assignment before \`${inv.name}\``);
   }
   if (inv.name === "xargs") return xargs(inv, parsed, rest, bases);
