@@ -38,13 +38,16 @@ async function compile(lines: string[], def = "deny"): Promise<CompiledPolicy> {
 
 /** The definition, without the index: scan every rule in order. */
 function linearDecision(policy: CompiledPolicy, req: unknown): string {
-  const n = normalizeRequest(req, {});
+  const n = normalizeRequest(req, policy.requestOptions);
   if (!n.ok) return "deny";
+  // a part the engine cannot decide yet (NormalizedRequest.uncertain) denies the line, by a rule or as uncertain
+  if (n.request.uncertain !== undefined) return "deny";
   let worst = "allow";
   const rank = { allow: 0, require_approval: 1, deny: 2 } as const;
   for (const subject of n.request.subjects) {
     const rule = policy.rules.find((r) => r.actions.some((a) => actionPatternMatches(a, subject.action)) && r.test(subject));
-    const eff = rule ? rule.effect : policy.ir.defaultAction;
+    // a possible effect of a command (Subject.possible) is decided by rules only, not by the default
+    const eff = rule ? rule.effect : subject.possible ? "allow" : policy.ir.defaultAction;
     if (rank[eff] > rank[worst as keyof typeof rank]) worst = eff;
   }
   return worst;

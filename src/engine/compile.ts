@@ -5,6 +5,8 @@ import { scheduleOpen } from "./schedule-open.js";
 import { allOf, compileCondition, type ConditionMatcher, type SubjectTest } from "./compile-test.js";
 import { RuleBucket, type IndexedRule } from "./rule-index.js";
 import type { Subject } from "../request/subject.js";
+import type { RequestOptions } from "../request/normalize-request.js";
+import { requestOptionsOf } from "./request-options.js";
 
 /** A policy compiled once at load and evaluated many times. */
 export interface CompiledRule extends IndexedRule {
@@ -28,8 +30,8 @@ export interface CompiledPolicy {
   readonly ir: PolicyIR;
   readonly digest: string;
   readonly rules: readonly CompiledRule[];
-  /** what request normalization needs from the policy (its cwd) */
-  readonly requestOptions: { cwd?: string };
+  /** what request normalization needs from the policy (its cwd, how to read shell commands) */
+  readonly requestOptions: RequestOptions;
   /** how paths are compared: `paths: { caseInsensitive }` (default false: Linux) */
   readonly caseInsensitivePaths: boolean;
   bucket(action: string): RuleBucket;
@@ -53,7 +55,7 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
     ir,
     digest,
     rules,
-    requestOptions: ir.cwd === undefined ? {} : { cwd: ir.cwd },
+    requestOptions: requestOptionsOf(ir),
     caseInsensitivePaths: opts.caseInsensitive === true,
     bucket(action) {
       let b = buckets.get(action);

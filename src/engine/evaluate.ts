@@ -40,11 +40,17 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
     const reason = n.code === "uncertain" ? n.reason : `invalid request: ${n.reason}`;
     return deny(n.code, reason, { policy: policy.digest, ...(n.field !== undefined ? { field: n.field } : {}), ...(n.action !== undefined ? { action: n.action } : {}) });
   }
-  return decideSubjects(policy, n.request.action, n.request.subjects, opts);
+  return decideSubjects(policy, n.request.action, n.request.subjects, opts, n.request.uncertain);
 }
 
-/** Decides normalized subjects (exported for tests that build subjects by hand, e.g. with templates). */
-export function decideSubjects(policy: CompiledPolicy, action: string, subjects: readonly Subject[], opts: EvaluateOptions): Decision {
+/**
+ * Decides normalized subjects (exported for tests that build subjects by hand, e.g. with templates).
+ * `uncertain`: why part of the request could not be turned into subjects (a run-time value the shell
+ * analysis could not bound): the request is denied as uncertain unless a rule already denies a part it can.
+ */
+export function decideSubjects(policy: CompiledPolicy, action: string, subjects: readonly Subject[], opts: EvaluateOptions, uncertainty?: string): Decision {
+  const uncertain = () => deny("uncertain", uncertainty!, { policy: policy.digest, field: "command", action });
+  if (subjects.length === 0 && uncertainty !== undefined) return uncertain();
   const explain: ExplainEntry[] | undefined = opts.explain ? [] : undefined;
   let worst: Outcome | undefined;
   let worstSubject: Subject | undefined;
@@ -57,6 +63,7 @@ export function decideSubjects(policy: CompiledPolicy, action: string, subjects:
     if (worst.effect === "deny" && (worst.rule || worst.error) && !explain) break;
   }
   const o = worst ?? { effect: policy.ir.defaultAction, rule: undefined, reason: `nothing to check; the policy default is ${policy.ir.defaultAction}` };
+  if (uncertainty !== undefined && !(o.effect === "deny" && o.rule)) return uncertain();
   // When a command line splits into several parts, say which part decided.
   const reason = subjects.length > 1 && o.effect !== "allow" ? `${o.reason} (${describeSubject(worstSubject!)})` : o.reason;
   const d: Decision = { decision: o.effect, allowed: o.effect === "allow", rule: o.rule?.id ?? null, reason, policy: policy.digest, action };

@@ -69,10 +69,19 @@ export interface PathSettings {
   caseInsensitive: boolean;
 }
 
+/** How shell command lines are read (README "Shell commands: what the engine understands"). */
+export interface ShellSettings {
+  /** `NAME=VALUE` wildcard patterns of assignments commands may carry without them being part of the command */
+  allowAssignments?: string[];
+}
+
 export interface PolicyIR {
   defaultAction: "allow" | "deny";
   cwd?: string;
   paths?: PathSettings;
+  /** directories whose programs are the same command as their bare name (default: the system directories) */
+  commandPaths?: string[];
+  shell?: ShellSettings;
   description?: string;
   rules: RuleIR[];
   audit?: AuditSettings;

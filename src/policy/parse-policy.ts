@@ -55,6 +55,14 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
       }
       ir.paths = f.paths.value;
     }
+    if (f.commandPaths !== undefined) {
+      if (ir.commandPaths !== undefined) src.addAt(0, "conflict", "`commandPaths` is set in more than one file");
+      ir.commandPaths = f.commandPaths;
+    }
+    if (f.shell !== undefined) {
+      if (ir.shell !== undefined) src.addAt(0, "conflict", "`shell` is set in more than one file");
+      ir.shell = f.shell;
+    }
     if (f.audit) {
       if (auditFrom) src.addAt(0, "conflict", `\`audit\` is already set in ${auditFrom}`);
       ir.audit = f.audit;

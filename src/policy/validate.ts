@@ -1,8 +1,8 @@
-import type { Node } from "yaml";
+import type { Node, YAMLMap } from "yaml";
 import { canonicalAction } from "./actions.js";
 import { parseDuration } from "./duration.js";
 import { canonicalField, conditionFieldSpellings } from "./fields.js";
-import type { AuditSettings, Condition, Effect, PathSettings, RateLimit, RuleIR, Schedule } from "./ir.js";
+import type { AuditSettings, Condition, Effect, PathSettings, RateLimit, RuleIR, Schedule, ShellSettings } from "./ir.js";
 import { DAY_NAMES, parseDay, parseHours, validTimeZone } from "./schedule.js";
 import { didYouMean } from "./suggest.js";
 import { COMPOSERS, parseConditionEntry, parseConditionMap, type ConditionContext } from "./validate-condition.js";
@@ -19,11 +19,13 @@ export interface PolicyFileIR {
   defaultAction?: { value: "allow" | "deny"; node: Node | null };
   cwd?: string;
   paths?: { value: PathSettings; node: Node | null };
+  commandPaths?: string[];
+  shell?: ShellSettings;
   audit?: AuditSettings;
   rules: FileRuleIR[];
 }
 
-const TOP_KEYS = ["version", "description", "name", "defaultAction", "default", "cwd", "paths", "rules", "audit"];
+const TOP_KEYS = ["version", "description", "name", "defaultAction", "default", "cwd", "paths", "commandPaths", "shell", "rules", "audit"];
 const RULE_KEYS = ["id", "description", "action", "actions", "effect", "decision", "reason", "conditions", "when", "rateLimit", "schedule", "expiresAt"];
 const EFFECTS: Record<string, Effect> = { allow: "allow", deny: "deny", require_approval: "require_approval", ask: "require_approval" };
 
@@ -71,6 +73,16 @@ export function validateFile(src: YamlSource): PolicyFileIR {
         else if (s !== undefined) ir.cwd = s.replace(/\/+$/, "") || "/";
         break;
       }
+      case "commandPaths": {
+        const dirs = validateCommandPaths(src, v);
+        if (dirs) ir.commandPaths = dirs;
+        break;
+      }
+      case "shell": {
+        const sh = validateShell(src, v);
+        if (sh) ir.shell = sh;
+        break;
+      }
       case "audit": {
         const a = validateAudit(src, v);
         if (a) ir.audit = a;
@@ -97,6 +109,48 @@ export function validateFile(src: YamlSource): PolicyFileIR {
     if (rule) ir.rules.push(rule);
   });
   return ir;
+}
+
+/** `commandPaths: [/usr/bin, ...]`: absolute directories whose programs are their bare names. */
+function validateCommandPaths(src: YamlSource, v: Node | null): string[] | undefined {
+  if (!src.isSeq(v)) {
+    src.add(v, "bad_type", `\`commandPaths\` must be a list of absolute directories, got ${describe(v)}`, "e.g. `commandPaths: [/usr/bin, /bin]`");
+    return undefined;
+  }
+  const out: string[] = [];
+  for (const item of v.items) {
+    const n = src.deref(item as Node);
+    const s = src.string(n, "a `commandPaths` entry");
+    if (s === undefined) continue;
+    if (!s.startsWith("/") || /(^|\/)\.\.?(\/|$)|[*?[\]{}]/.test(s)) src.add(n, "bad_value", `\`commandPaths\` entry \`${s}\` must be an absolute directory without \`.\`, \`..\` or glob characters`);
+    else out.push(s.replace(/\/+$/, "") || "/");
+  }
+  return out;
+}
+
+/** `shell: { allowAssignments: [GIT_PAGER=cat, NODE_ENV] }`. */
+function validateShell(src: YamlSource, v: Node | null): ShellSettings | undefined {
+  if (!src.isMap(v)) {
+    src.add(v, "bad_type", `\`shell\` must be a map, got ${describe(v)}`, "e.g. `shell: { allowAssignments: [GIT_PAGER=cat] }`");
+    return undefined;
+  }
+  const out: ShellSettings = {};
+  for (const [k, value] of src.entries(v as YAMLMap, ["allowAssignments"], "`shell`")) {
+    if (k !== "allowAssignments") continue;
+    if (!src.isSeq(value)) {
+      src.add(value, "bad_type", `\`shell.allowAssignments\` must be a list, got ${describe(value)}`);
+      continue;
+    }
+    out.allowAssignments = [];
+    for (const item of value.items) {
+      const n = src.deref(item as Node);
+      const s = src.string(n, "a `shell.allowAssignments` entry");
+      if (s === undefined) continue;
+      if (!/^[A-Za-z_*?][A-Za-z0-9_*?]*(=.*)?$/.test(s)) src.add(n, "bad_value", `\`${s}\` is not \`NAME\` or \`NAME=VALUE\` (a wildcard pattern)`, "e.g. `GIT_PAGER=cat` or `NODE_ENV`");
+      else out.allowAssignments.push(s);
+    }
+  }
+  return out;
 }
 
 function validateRule(src: YamlSource, node: Node | null, index: number, cwd: string | undefined, caseInsensitive: boolean): FileRuleIR | undefined {

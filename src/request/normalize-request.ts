@@ -1,7 +1,8 @@
 import { ACTION_SCHEMA, requestFields, type FieldSpec } from "../policy/action-schema.js";
 import { canonicalAction } from "../policy/actions.js";
 import type { Subject } from "./subject.js";
-import { analyzeCommand } from "../shell/command-checks.js";
+import type { AnalyzeOptions } from "../shell/command-checks.js";
+import { shellSubjects } from "./shell-subjects.js";
 import { hostForms, printable } from "../net/host-name.js";
 import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
@@ -18,6 +19,13 @@ export interface NormalizedRequest {
   id?: string;
   /** what the rules are tested against; all must be allowed */
   subjects: Subject[];
+  /**
+   * Part of what the request does cannot be decided (a run-time value the
+   * engine does not decide yet): the request is denied as `uncertain` with
+   * this reason, unless a rule denies one of `subjects` first (which then
+   * explains the decision better).
+   */
+  uncertain?: string;
 }
 
 export type RequestResult =
@@ -45,7 +53,25 @@ class Bad extends Error {
   }
 }
 
-export function normalizeRequest(input: unknown, opts: { cwd?: string } = {}): RequestResult {
+/** What request normalization takes from the policy. */
+export interface RequestOptions {
+  cwd?: string;
+  /** directories whose programs are the same as their bare names (policy `commandPaths`) */
+  commandPaths?: readonly string[];
+  /** assignments a command may carry (policy `shell.allowAssignments`) */
+  allowAssignments?: readonly string[];
+  /**
+   * Check the words of programs the engine does not model as files they may
+   * touch (`jq . .env`). Only deny and require_approval rules can act on
+   * those, so the compiled policy turns this on when it has such a rule for
+   * files; off by default.
+   */
+  possibleFiles?: boolean;
+  /** the same for URL words (`python fetch.py http://169.254.169.254/`), turned on by deny rules on the network */
+  possibleNetwork?: boolean;
+}
+
+export function normalizeRequest(input: unknown, opts: RequestOptions = {}): RequestResult {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     return { ok: false, code: "invalid_request", reason: `request must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}` };
   }
@@ -69,7 +95,7 @@ export function normalizeRequest(input: unknown, opts: { cwd?: string } = {}): R
   }
 }
 
-function build(action: string, r: Record<string, unknown>, opts: { cwd?: string }): NormalizedRequest {
+function build(action: string, r: Record<string, unknown>, opts: RequestOptions): NormalizedRequest {
   const fields = FIELDS.get(action) ?? CUSTOM_FIELDS;
   for (const k in r) {
     if (Object.hasOwn(r, k) && !fields.has(k)) throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${[...fields.keys()].join(", ")})`, k);
@@ -112,9 +138,12 @@ function build(action: string, r: Record<string, unknown>, opts: { cwd?: string 
     case "network.request":
       out.subjects.push(...network(r, base, max));
       break;
-    case "shell.execute":
-      out.subjects.push(...shell(reqString(r, "command", max("command")), cwd, base));
+    case "shell.execute": {
+      const sh = shell(reqString(r, "command", max("command")), cwd, base, opts);
+      out.subjects.push(...sh.subjects);
+      if (sh.uncertain !== undefined) out.uncertain = sh.uncertain;
       break;
+    }
     default:
       out.subjects.push(base);
   }
@@ -160,32 +189,23 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   return hostForms(t.host).map((h) => (h === t.host ? subject : { ...subject, host: h }));
 }
 
-function shell(command: string, cwd: string | undefined, base: Subject): Subject[] {
+function shell(command: string, cwd: string | undefined, base: Subject, opts: RequestOptions): { subjects: Subject[]; uncertain?: string } {
   if (command.trim().length === 0) throw new Bad("`command` is empty", "command");
   if (command.includes("\u0000")) throw new Bad("`command` contains a NUL byte", "command");
-  const a = analyzeCommand(command);
-  if (!a.ok) throw new Bad(`uncertain: ${a.reason}`, "command", "uncertain");
-  const out: Subject[] = [];
-  const like = (action: string): Subject => {
-    const s: Subject = { action };
+  const like = (): Subject => {
+    const s: Subject = { action: "shell.execute" };
     if (base.agent !== undefined) s.agent = base.agent;
     if (base.context !== undefined) s.context = base.context;
     return s;
   };
-  for (const command of a.analysis.checks) {
-    const s = like("shell.execute");
-    s.command = command;
-    out.push(s);
-  }
-  for (const [action, paths] of [["file.read", a.analysis.reads], ["file.write", a.analysis.writes], ["file.delete", a.analysis.deletes]] as const) {
-    for (const p of paths) {
-      const s = like(action);
-      s.path = resolve(p, cwd, "a file the command names", "command");
-      s.viaRedirection = true;
-      out.push(s);
-    }
-  }
-  return out;
+  const shellOpts: AnalyzeOptions = {};
+  if (opts.commandPaths !== undefined) shellOpts.commandPaths = opts.commandPaths;
+  if (opts.allowAssignments !== undefined) shellOpts.allowAssignments = opts.allowAssignments;
+  if (opts.possibleFiles !== undefined) shellOpts.possibleFiles = opts.possibleFiles;
+  if (opts.possibleNetwork !== undefined) shellOpts.possibleNetwork = opts.possibleNetwork;
+  const r = shellSubjects(command, cwd, like, shellOpts);
+  if (!r.ok) throw new Bad(r.code === "uncertain" ? r.reason : r.reason.replace(/^invalid request: /, ""), "command", r.code);
+  return r.uncertain === undefined ? { subjects: r.subjects } : { subjects: r.subjects, uncertain: r.uncertain };
 }
 
 function resolve(raw: string, cwd: string | undefined, what: string, field = what): string {

@@ -33,9 +33,12 @@ export interface Subject {
    * When part of `command` or `path` is only known at run time: the template
    * it stands for (`command`/`path` then hold its source text, for reasons).
    * Rules treat such a subject by may-match (deny) / must-match (allow); see
-   * match/template.ts. Absent means the field is exactly known.
+   * match/template.ts. Absent means the field is exactly known. `key` is
+   * an `env.read` of every variable (`env`, `printenv`, `set`): `key` is
+   * then `*` and the template a single hole, so a deny on any key may-match
+   * and only an allow on every key must-match.
    */
-  templates?: { command?: Template; path?: Template };
+  templates?: { command?: Template; path?: Template; key?: Template };
 }
 
 /** One line naming a subject, for reasons and explanations (built only when needed). */
