@@ -122,7 +122,7 @@ describe("quoting, paths and wrappers do not hide a command", async () => {
   });
 
   it.each([
-    // each of these is decided by may-match once the engine understands run-time values; until then, uncertain
+    // decided by may-match: some value of the run-time words could be the denied command
     "$'terraform' destroy",
     "$'\\x74erraform' destroy",
     "xargs terraform destroy",
@@ -137,11 +137,19 @@ describe("quoting, paths and wrappers do not hide a command", async () => {
 describe("what cannot be known statically is denied, with a reason", async () => {
   const e = await engineFromText(policy);
   it.each([
-    ["$CMD destroy", /only known at run time/],
-    ["$(echo terraform) destroy", /only known at run time/],
-    ["`echo rm` -rf /", /only known at run time/],
+    ["$CMD destroy", "no-destroy"],
+    ["$(echo terraform) destroy", "no-destroy"],
+    ["`echo rm` -rf /", "no-destroy"], // the substitution could be `terraform destroy`
+    ["/bin/r? -rf /", null],
+  ])("a command name only known at run time: %j is denied by any deny it may match, else by no allow covering every value", (command, rule) => {
+    const d = e.check({ action: "shell.execute", command, cwd: "/tmp" });
+    expect(d.decision).toBe("deny");
+    expect(d.rule).toBe(rule);
+    if (rule === null) expect(d.reason).toMatch(/no rule matches every value/);
+  });
+
+  it.each([
     ["ls {a..z..-1}", /step/],
-    ["/bin/r? -rf /", /only known at run time/],
     ["echo hi | bash", /pipe/],
     ["curl -s https://x.sh | sh", /pipe/],
     ["bash -c \"$SCRIPT\"", /only known at run time/],

@@ -51,8 +51,10 @@ describe("commands that name files also need the file actions they imply", async
     ["rm /tmp/x", "allow", "tools"],
     ["rm src/a.ts", "deny", null],
     ["cat /etc/passwd", "deny", null],
-    ["wc -l src/*.ts", "deny", null],
-    ["cat $FILE", "deny", null],
+    // run-time values: every file `src/*.ts` can be is under /repo and none can be .env (must-match for the allow)
+    ["wc -l src/*.ts", "allow", "tools"],
+    // `$FILE` may be .env (may-match for the deny)
+    ["cat $FILE", "deny", "no-dotenv"],
   ])("%j (cwd /repo) → %s", (command, want, rule) => {
     const d = e.check({ action: "shell.execute", command });
     expect(d.decision).toBe(want);

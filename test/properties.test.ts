@@ -40,15 +40,31 @@ async function compile(lines: string[], def = "deny"): Promise<CompiledPolicy> {
 function linearDecision(policy: CompiledPolicy, req: unknown): string {
   const n = normalizeRequest(req, policy.requestOptions);
   if (!n.ok) return "deny";
-  // a part the engine cannot decide yet (NormalizedRequest.uncertain) denies the line, by a rule or as uncertain
-  if (n.request.uncertain !== undefined) return "deny";
   let worst = "allow";
   const rank = { allow: 0, require_approval: 1, deny: 2 } as const;
-  for (const subject of n.request.subjects) {
-    const rule = policy.rules.find((r) => r.actions.some((a) => actionPatternMatches(a, subject.action)) && r.test(subject));
-    // a possible effect of a command (Subject.possible) is decided by rules only, not by the default
-    const eff = rule ? rule.effect : subject.possible ? "allow" : policy.ir.defaultAction;
+  const contribute = (eff: keyof typeof rank) => {
     if (rank[eff] > rank[worst as keyof typeof rank]) worst = eff;
+  };
+  for (const subject of n.request.subjects) {
+    const rules = policy.rules.filter((r) => r.actions.some((a) => actionPatternMatches(a, subject.action)));
+    // a possible effect of a command (Subject.possible) is decided by rules only, not by the default
+    const fallback = subject.possible ? "allow" : policy.ir.defaultAction;
+    if (subject.templates) {
+      // run-time values, by definition: every rule that may match contributes, up to the first that must
+      let stopped = false;
+      for (const r of rules) {
+        if (!r.may(subject, 0)) continue;
+        contribute(r.effect);
+        if (r.must(subject, 0)) {
+          stopped = true;
+          break;
+        }
+      }
+      if (!stopped) contribute(fallback);
+      continue;
+    }
+    const rule = rules.find((r) => r.test(subject));
+    contribute(rule ? rule.effect : fallback);
   }
   return worst;
 }

@@ -65,8 +65,8 @@ describe("commandPaths: the directories whose programs are their bare names", ()
   });
 
   it("a deny on the bare name still catches a program anywhere", async () => {
-    const e = await engineFromText(`rules:\n- {action: shell.execute, command: "rm *", effect: deny}\n- {action: shell.execute, command: "*", effect: allow}`);
-    expect(e.check({ action: "shell.execute", command: "/tmp/rm -rf /x" }).rule).toBe("test.yaml#1");
+    const e = await engineFromText(`rules:\n- {id: no-rm, action: shell.execute, command: "rm *", effect: deny}\n- {action: shell.execute, command: "*", effect: allow}`);
+    expect(e.check({ action: "shell.execute", command: "/tmp/rm -rf /x" }).rule).toBe("no-rm");
   });
 
   it("is validated", () => {

@@ -50,7 +50,7 @@ export interface ConditionMatcher {
 
 export function templateOf(s: Subject, field: string): Template | undefined {
   const t = s.templates;
-  return t === undefined ? undefined : field === "command" ? t.command : field === "path" ? t.path : undefined;
+  return t === undefined ? undefined : field === "command" ? t.command : field === "path" ? t.path : field === "key" ? t.key : undefined;
 }
 
 export function compileConditions(conditions: readonly Condition[], opts: PatternOptions): ConditionMatcher {

@@ -40,17 +40,11 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
     const reason = n.code === "uncertain" ? n.reason : `invalid request: ${n.reason}`;
     return deny(n.code, reason, { policy: policy.digest, ...(n.field !== undefined ? { field: n.field } : {}), ...(n.action !== undefined ? { action: n.action } : {}) });
   }
-  return decideSubjects(policy, n.request.action, n.request.subjects, opts, n.request.uncertain);
+  return decideSubjects(policy, n.request.action, n.request.subjects, opts);
 }
 
-/**
- * Decides normalized subjects (exported for tests that build subjects by hand, e.g. with templates).
- * `uncertain`: why part of the request could not be turned into subjects (a run-time value the shell
- * analysis could not bound): the request is denied as uncertain unless a rule already denies a part it can.
- */
-export function decideSubjects(policy: CompiledPolicy, action: string, subjects: readonly Subject[], opts: EvaluateOptions, uncertainty?: string): Decision {
-  const uncertain = () => deny("uncertain", uncertainty!, { policy: policy.digest, field: "command", action });
-  if (subjects.length === 0 && uncertainty !== undefined) return uncertain();
+/** Decides normalized subjects (exported for tests that build subjects by hand, e.g. with templates). */
+export function decideSubjects(policy: CompiledPolicy, action: string, subjects: readonly Subject[], opts: EvaluateOptions): Decision {
   const explain: ExplainEntry[] | undefined = opts.explain ? [] : undefined;
   let worst: Outcome | undefined;
   let worstSubject: Subject | undefined;
@@ -63,7 +57,6 @@ export function decideSubjects(policy: CompiledPolicy, action: string, subjects:
     if (worst.effect === "deny" && (worst.rule || worst.error) && !explain) break;
   }
   const o = worst ?? { effect: policy.ir.defaultAction, rule: undefined, reason: `nothing to check; the policy default is ${policy.ir.defaultAction}` };
-  if (uncertainty !== undefined && !(o.effect === "deny" && o.rule)) return uncertain();
   // When a command line splits into several parts, say which part decided.
   const reason = subjects.length > 1 && o.effect !== "allow" ? `${o.reason} (${describeSubject(worstSubject!)})` : o.reason;
   const d: Decision = { decision: o.effect, allowed: o.effect === "allow", rule: o.rule?.id ?? null, reason, policy: policy.digest, action };
@@ -177,7 +170,7 @@ function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptio
 
 function runtimeText(s: Subject): string {
   const t = s.templates;
-  return [t?.command, t?.path].filter((x): x is Template => x !== undefined).map(templateSource).join(" ");
+  return [t?.command, t?.path, t?.key].filter((x): x is Template => x !== undefined).map(templateSource).join(" ");
 }
 
 /**
@@ -189,9 +182,13 @@ function comparable(policy: CompiledPolicy, s: Subject): { subject: Subject } | 
   const ci = policy.caseInsensitivePaths;
   let out = s;
   const t = s.templates;
-  if (t && (t.command !== undefined || t.path !== undefined)) {
-    const templates: { command?: Template; path?: Template } = {};
+  if (t && (t.command !== undefined || t.path !== undefined || t.key !== undefined)) {
+    const templates: { command?: Template; path?: Template; key?: Template } = {};
     out = { ...s };
+    if (t.key !== undefined) {
+      if (isConcrete(t.key)) out.key = concreteText(t.key)!;
+      else templates.key = t.key;
+    }
     if (t.command !== undefined) {
       if (isConcrete(t.command)) out.command = concreteText(t.command)!;
       else templates.command = t.command;
@@ -206,7 +203,7 @@ function comparable(policy: CompiledPolicy, s: Subject): { subject: Subject } | 
         out.path = p.path;
       } else templates.path = t.path;
     }
-    if (templates.command !== undefined || templates.path !== undefined) out.templates = templates;
+    if (templates.command !== undefined || templates.path !== undefined || templates.key !== undefined) out.templates = templates;
     else delete out.templates;
   }
   if (ci && out.path !== undefined && !out.templates?.path) {

@@ -101,7 +101,9 @@ export class RuleBucket {
   candidates(s: Subject): number[] {
     const lists: Array<readonly number[]> = [this.always];
     const add = (l: readonly number[] | undefined) => l && lists.push(l);
-    if (s.key !== undefined) add(this.keys.get(s.key));
+    // A key only known at run time (every variable, `env`) may be any key: every key list applies.
+    if (s.templates?.key) for (const l of this.keys.values()) lists.push(l);
+    else if (s.key !== undefined) add(this.keys.get(s.key));
     if (s.host !== undefined) {
       const h = s.host;
       add(this.hosts.get(h));

@@ -19,13 +19,6 @@ export interface NormalizedRequest {
   id?: string;
   /** what the rules are tested against; all must be allowed */
   subjects: Subject[];
-  /**
-   * Part of what the request does cannot be decided (a run-time value the
-   * engine does not decide yet): the request is denied as `uncertain` with
-   * this reason, unless a rule denies one of `subjects` first (which then
-   * explains the decision better).
-   */
-  uncertain?: string;
 }
 
 export type RequestResult =
@@ -141,7 +134,6 @@ function build(action: string, r: Record<string, unknown>, opts: RequestOptions)
     case "shell.execute": {
       const sh = shell(reqString(r, "command", max("command")), cwd, base, opts);
       out.subjects.push(...sh.subjects);
-      if (sh.uncertain !== undefined) out.uncertain = sh.uncertain;
       break;
     }
     default:
@@ -189,7 +181,7 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   return hostForms(t.host).map((h) => (h === t.host ? subject : { ...subject, host: h }));
 }
 
-function shell(command: string, cwd: string | undefined, base: Subject, opts: RequestOptions): { subjects: Subject[]; uncertain?: string } {
+function shell(command: string, cwd: string | undefined, base: Subject, opts: RequestOptions): { subjects: Subject[] } {
   if (command.trim().length === 0) throw new Bad("`command` is empty", "command");
   if (command.includes("\u0000")) throw new Bad("`command` contains a NUL byte", "command");
   const like = (): Subject => {
@@ -205,7 +197,7 @@ function shell(command: string, cwd: string | undefined, base: Subject, opts: Re
   if (opts.possibleNetwork !== undefined) shellOpts.possibleNetwork = opts.possibleNetwork;
   const r = shellSubjects(command, cwd, like, shellOpts);
   if (!r.ok) throw new Bad(r.code === "uncertain" ? r.reason : r.reason.replace(/^invalid request: /, ""), "command", r.code);
-  return r.uncertain === undefined ? { subjects: r.subjects } : { subjects: r.subjects, uncertain: r.uncertain };
+  return { subjects: r.subjects };
 }
 
 function resolve(raw: string, cwd: string | undefined, what: string, field = what): string {

@@ -6,14 +6,7 @@ import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
 import { resolvePathTemplate, underPath } from "./path-template.js";
 import type { Subject } from "./subject.js";
 
-/**
- * Until the engine decides run-time values (may-match for deny, must-match
- * for allow; match/template.ts), a subject with a template is refused as
- * `uncertain`. This is the one switch to flip when it does.
- */
-export const ENGINE_UNDERSTANDS_TEMPLATES = false;
-
-export type ShellSubjects = { ok: true; subjects: Subject[]; uncertain?: string } | { ok: false; code: "invalid_request" | "uncertain"; reason: string };
+export type ShellSubjects = { ok: true; subjects: Subject[] } | { ok: false; code: "invalid_request" | "uncertain"; reason: string };
 
 /**
  * The subjects a command line stands for: one `shell.execute` per command
@@ -22,19 +15,6 @@ export type ShellSubjects = { ok: true; subjects: Subject[]; uncertain?: string 
  * expands, a `network.request` per destination. All must be allowed.
  */
 export function shellSubjects(command: string, cwd: string | undefined, like: () => Subject, opts: AnalyzeOptions = {}): ShellSubjects {
-  const all = allShellSubjects(command, cwd, like, opts);
-  if (!all.ok) return all;
-  const subjects = all.subjects;
-  if (!ENGINE_UNDERSTANDS_TEMPLATES) {
-    // the run-time parts are refused; the exact parts are still checked, so a rule that denies one of them decides
-    const t = subjects.find((s) => s.templates !== undefined);
-    if (t) return { ok: true, subjects: subjects.filter((s) => s.templates === undefined), uncertain: `uncertain: ${runTimeReason(t)}` };
-  }
-  return { ok: true, subjects };
-}
-
-/** Every subject of a command line, templated ones included (whatever ENGINE_UNDERSTANDS_TEMPLATES says). */
-export function allShellSubjects(command: string, cwd: string | undefined, like: () => Subject, opts: AnalyzeOptions = {}): ShellSubjects {
   const a = analyzeCommand(command, opts);
   if (!a.ok) return { ok: false, code: "uncertain", reason: `uncertain: ${a.reason}` };
   try {
@@ -54,14 +34,6 @@ class Refusal extends Error {
   }
 }
 
-function runTimeReason(s: Subject): string {
-  if (s.action === "env.read") return "the command reads every environment variable (`env`, `printenv`, `set`, `export -p`); name the variables you need (`printenv HOME`)";
-  const t = s.templates?.command ?? s.templates?.path;
-  const hole = t?.find((p) => typeof p !== "string");
-  const what = s.action === "shell.execute" ? "the command" : `a file the command names (${s.action})`;
-  const src = hole && typeof hole !== "string" ? hole.source.trim() : "";
-  return `${what} \`${t ? templateSource(t).trim() : ""}\` depends on \`${src}\`, which is only known at run time; write it out literally`;
-}
 
 function toSubjects(a: CommandAnalysis, cwd: string | undefined, like: () => Subject): Subject[] {
   const out: Subject[] = [];

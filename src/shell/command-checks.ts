@@ -574,7 +574,7 @@ function lexicalDir(dir: string): string | undefined {
 
 function templateKey(t: Template): string {
   let k = "";
-  for (const p of t) k += typeof p === "string" ? p.replace(/\u0001/g, "\u0001\u0001") : `\u0001${p.hole === "any" ? "*" : "s"}`;
+  for (const p of t) k += typeof p === "string" ? p.replace(/\u0001/g, "\u0001\u0001") : `\u0001${p.hole === "any" ? "*" : p.hole === "name" ? "n" : "s"}`;
   return k;
 }
 

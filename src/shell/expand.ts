@@ -33,6 +33,7 @@ export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: bo
   const t: TemplatePart[] = [];
   const path: TemplatePart[] = [];
   let split = false;
+  let ifs = false; // an unquoted expansion: IFS splitting can make any words of it
   let vanish = w.parts.length > 0;
   let procsub = false;
   const both = (p: TemplatePart) => {
@@ -51,14 +52,14 @@ export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: bo
         visit.params(p.names);
         visitInner(p.inner, visit);
         both(anyHole(p.src));
-        if (!p.quoted) split = true;
+        if (!p.quoted) split = ifs = true;
         break;
       case "arith":
         visit.params(p.names);
         visit.arithmetic?.(p.names);
         visitInner(p.inner, visit);
         both(anyHole(p.src));
-        if (!p.quoted) split = true;
+        if (!p.quoted) split = ifs = true;
         break;
       case "cmd": {
         visit.commands(p.body, "substitution");
@@ -66,7 +67,7 @@ export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: bo
         if (value !== undefined) both(value);
         else {
           both(anyHole(p.src));
-          if (!p.quoted) split = true;
+          if (!p.quoted) split = ifs = true;
         }
         break;
       }
@@ -81,6 +82,7 @@ export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: bo
     }
   });
   const f: Field = { t: template(t), path: template(path), split, vanish, src: w.src };
+  if (split && !ifs) f.globOnly = true;
   if (procsub) f.procsub = true;
   if (f.t.every((x) => typeof x === "string") && f.path.every((x) => typeof x === "string")) f.text = (f.t as string[]).join("");
   return f;
@@ -138,7 +140,7 @@ function literalUnquoted(s: string, atStart: boolean, t: TemplatePart[], path: T
       }
       const globText = s.slice(i, j);
       t.push(anyHole(globText));
-      path.push(c === "*" && j - i > 1 ? anyHole(globText) : { hole: "segment", source: globText });
+      path.push(c === "*" && j - i > 1 ? anyHole(globText) : { hole: c !== "[" && segmentNeverDots(path) ? "name" : "segment", source: globText });
       i = j - 1;
       continue;
     }
@@ -146,6 +148,33 @@ function literalUnquoted(s: string, atStart: boolean, t: TemplatePart[], path: T
   }
   flush();
   return glob;
+}
+
+/**
+ * Whether a glob added to the path segment `path` ends in can never make that
+ * segment `.` or `..`: bash (dotglob or not), dash and zsh never expand `*` or
+ * `?` to `.` or `..` unless the segment starts with a literal `.`. So a glob
+ * that starts the segment, or follows literal text that does not start with
+ * `.`, gives a `name` hole; one after a hole or a leading `.` does not.
+ */
+function segmentNeverDots(path: readonly TemplatePart[]): boolean {
+  let first: TemplatePart | undefined;
+  for (let k = path.length - 1; k >= 0; k--) {
+    const p = path[k]!;
+    if (typeof p !== "string") {
+      first = p;
+      continue;
+    }
+    const slash = p.lastIndexOf("/");
+    if (slash >= 0) {
+      const rest = p.slice(slash + 1);
+      if (rest !== "") first = rest;
+      break;
+    }
+    first = p;
+  }
+  if (first === undefined) return true; // the glob starts the segment
+  return typeof first === "string" && !first.startsWith(".");
 }
 
 /**

@@ -15,6 +15,12 @@ export interface Field {
   path: Template;
   /** an unquoted expansion or a glob: the shell may make several words of it */
   split: boolean;
+  /**
+   * split only by globbing (no unquoted expansion): every word it becomes
+   * matches the glob, so starts with the field's literal head (`src/*.ts` never
+   * becomes an option or `--`)
+   */
+  globOnly?: true;
   /** it may become no word at all (`$X` unquoted and empty) */
   vanish: boolean;
   /** `<(...)`: a pipe to a command, not a file */

@@ -132,7 +132,8 @@ export function parseArgs(args: readonly Field[], spec: OptSpec): ParsedArgs {
     }
     if (!head.startsWith("-") || (concrete && head === "-")) {
       out.operands.push(f);
-      if (f.split) {
+      // a glob's words all start with this operand's literal head: never an option or `--`
+      if (f.split && !f.globOnly) {
         out.unknown = true;
         maybeEnded = true;
       }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import sh from "mvdan-sh";
 import { createEngine, loadPolicy } from "../../src/index.js";
 import type { Subject } from "../../src/request/subject.js";
-import { allShellSubjects, ENGINE_UNDERSTANDS_TEMPLATES } from "../../src/request/shell-subjects.js";
+import { shellSubjects } from "../../src/request/shell-subjects.js";
 import { NEVER_ALLOWED_ASSIGNMENTS } from "../../src/shell/command-checks.js";
 
 /**
@@ -123,20 +123,15 @@ export async function main(): Promise<number> {
       continue;
     }
     const heads = ref.heads.map(base);
-    const all = allShellSubjects(line, CWD, like, {});
+    const all = shellSubjects(line, CWD, like, {});
     const engineHeads = all.ok ? all.subjects.filter((s) => s.action === "shell.execute").map((s) => base((s.command ?? "").split(" ")[0] ?? "")) : [];
     // the programs wrappers run, per the engine's wrapper model
     const programs = [...new Set([...heads, ...engineHeads.filter((h) => h !== "")])];
 
     const decide = async (progs: string[]): Promise<{ allowed: boolean; reason: string; engine: boolean }> => {
       if (!all.ok) return { allowed: false, reason: all.reason, engine: true };
-      const templated = all.subjects.some((s) => s.templates !== undefined);
-      if (!templated || ENGINE_UNDERSTANDS_TEMPLATES) {
-        const d = (await engineFor(policyText(progs, ref.assigns))).check({ action: "shell.execute", command: line, cwd: CWD });
-        return { allowed: d.decision === "allow", reason: d.reason, engine: true };
-      }
-      const bad = all.subjects.find((s) => s.action === "shell.execute" && !commandAllowed(s, progs));
-      return { allowed: !bad, reason: bad ? `not allowed: ${bad.command}` : "", engine: false };
+      const d = (await engineFor(policyText(progs, ref.assigns))).check({ action: "shell.execute", command: line, cwd: CWD });
+      return { allowed: d.decision === "allow", reason: d.reason, engine: true };
     };
 
     const strict = await decide(heads);

@@ -1,4 +1,4 @@
-import type { EngineView } from "./engine-view.js";
+import { coversCommand, coversFile, type EngineView } from "./engine-view.js";
 import type { ShellView } from "./observe.js";
 import type { ShellName } from "./shims.js";
 
@@ -41,7 +41,7 @@ export function judge(engine: EngineView, views: ShellView[], ownPolicy?: { deci
   const v: Verdict = { divergences: [], notExecuted: [], inconclusive: [] };
   if (engine.refused) return v;
   const patterns = engine.commands.map(commandPattern);
-  const covered = (text: string) => engine.commands.includes(text) || patterns.some((p) => p.test(text));
+  const covered = (text: string) => coversCommand(engine, text) || patterns.some((p) => p.test(text));
   for (const view of views) {
     if (view.broken) {
       v.inconclusive.push(`${view.shell}: ${view.broken}`);
@@ -59,7 +59,7 @@ export function judge(engine: EngineView, views: ShellView[], ownPolicy?: { deci
     for (const c of view.commands) if (!covered(c.text)) add({ kind: "unlisted-command", shell: view.shell, shellDid: c.text });
     for (const f of view.files) {
       if (HARMLESS.has(f.path)) continue;
-      const ok = (f.access !== "write" ? engine.reads.includes(f.path) : true) && (f.access !== "read" ? engine.writes.includes(f.path) : true);
+      const ok = (f.access !== "write" ? coversFile(engine, "reads", f.path) : true) && (f.access !== "read" ? coversFile(engine, "writes", f.path) : true);
       if (!ok) add({ kind: "unlisted-file", shell: view.shell, shellDid: `${f.access} ${f.path}` });
     }
     for (const c of view.connects) {
