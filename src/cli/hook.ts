@@ -9,6 +9,7 @@ import { stdioGateFromFiles } from "../sdk/file-gate.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
+import { parseStrictJson } from "../request/strict-json.js";
 
 export const HOOK_HELP = `usage: safeclaw hook claude-code (--policy <file|dir> | --endpoint <url> [--token <t>]) [--agent <name>]
 
@@ -68,12 +69,10 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
 
     let text = "";
     if (io.stdin) for await (const chunk of io.stdin) text += chunk;
-    let event: { tool_name?: unknown; tool_input?: unknown; cwd?: unknown };
-    try {
-      event = JSON.parse(text);
-    } catch {
-      return answer({ decision: "deny", reason: "hook input is not JSON; denied" });
-    }
+    // Read strictly, as every other door does: a duplicated key (`file_path` twice) is one path to us and another to a first-wins reader.
+    const parsed = parseStrictJson(text);
+    if (!parsed.ok) return answer({ decision: "deny", reason: parsed.problem === "syntax" ? "hook input is not JSON; denied" : `hook input has more than one reading (${parsed.message}); denied` });
+    const event = parsed.value as { tool_name?: unknown; tool_input?: unknown; cwd?: unknown } | null;
     if (typeof event?.tool_name !== "string") return answer({ decision: "deny", reason: "hook input has no tool_name; denied" });
     const ctx = { ...(typeof event.cwd === "string" ? { cwd: event.cwd } : {}), agent };
     const requests = mapToolCall(event.tool_name, event.tool_input, ctx);

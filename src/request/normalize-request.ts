@@ -156,8 +156,10 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
     subject.method = method.toUpperCase();
   }
   // An IPv6 address that carries an IPv4 address (NAT64, 6to4, Teredo) is also
-  // a request to that IPv4 host: every form must be allowed.
-  return hostForms(t.host).map((h) => (h === t.host ? subject : { ...subject, host: h }));
+  // a request to that IPv4 host, and a path a server may read as another path
+  // (`%2F`, `..;/`) is also a request for that path: every form must be allowed.
+  const readings = t.serverUrl === undefined ? [subject] : [subject, { ...subject, url: t.serverUrl }];
+  return hostForms(t.host).flatMap((h) => readings.map((s) => (h === t.host ? s : { ...s, host: h })));
 }
 
 function shell(command: string, cwd: string | undefined, base: Subject): Subject[] {

@@ -1,0 +1,42 @@
+import { canonicalHostname, normalizeHost } from "../net/host-name.js";
+import { canonicalEscapes } from "../net/url-path.js";
+
+/**
+ * A `url` condition is compared with the URL as the engine normalizes a
+ * request's: lower-case scheme and host, no credentials, no default port, no
+ * trailing dot, punycode, an IPv4-mapped address as its IPv4 address, one
+ * spelling per escaped character. A pattern written any other way
+ * (`HTTPS://Api.Example.com:443/admin*`, `https://user:pw@host/*`) would never
+ * match anything, and a deny that never matches is an allow, so the literal
+ * scheme and authority at the start of a pattern are brought to that form
+ * too. Where the authority holds a wildcard it is only lower-cased (request
+ * hosts are lower-case); the path keeps its case.
+ */
+const GLOB = /[*?[\]{}\\]/;
+
+/** `prefix`: a `startsWith` operand, which may stop anywhere (no `/` is added after the host). */
+export function normalizeUrlPattern(pattern: string, opts: { prefix?: boolean } = {}): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(pattern);
+  if (!m) return pattern;
+  const scheme = m[1]!.toLowerCase();
+  const rest = pattern.slice(m[0].length);
+  const end = rest.search(/[/?#]/);
+  let authority = end < 0 ? rest : rest.slice(0, end);
+  let tail = end < 0 ? "" : rest.slice(end);
+  if (GLOB.test(authority)) return `${scheme}://${authority.toLowerCase()}${tail}`;
+  authority = authority.slice(authority.lastIndexOf("@") + 1); // credentials are never part of a normalized URL
+  let u: URL;
+  try {
+    u = new URL(`${scheme}://${authority}/`);
+  } catch {
+    return `${scheme}://${authority}${tail}`;
+  }
+  const named = normalizeHost(u.hostname);
+  const host = canonicalHostname(named.ok ? named.host : u.hostname);
+  if (tail === "" && !opts.prefix) tail = "/"; // a request URL always has a path
+  else if (tail.startsWith("?")) tail = "/" + tail;
+  const literalPath = tail.split(/[*?[{\\]/, 1)[0]!;
+  // A prefix that ends at the host keeps its port as written (`:8080` may follow).
+  const port = u.port === "" ? (opts.prefix && tail === "" && /:\d*$/.test(authority) ? authority.slice(authority.lastIndexOf(":")) : "") : `:${u.port}`;
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}${port}${canonicalEscapes(literalPath)}${tail.slice(literalPath.length)}`;
+}
