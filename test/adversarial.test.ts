@@ -57,6 +57,10 @@ interface Case {
   rawBase64?: string;
   /** a Lambda event of its own (the Lambda door only) */
   lambdaEvent?: unknown;
+  /** a batch: POST /v1/check/batch, `{requests}` to Lambda, one line each to the CLI; the answer is the strictest */
+  batch?: unknown[];
+  /** the HTTP door's content-type (default application/json) */
+  contentType?: string;
   /** only these doors (e.g. identity cases need the HTTP door's tokens) */
   doors?: Door[];
   /** SAFECLAW_API_TOKENS for the HTTP door, and the bearer token sent */
@@ -158,11 +162,12 @@ async function limited<T>(tasks: Array<() => Promise<T>>, n = 4): Promise<T[]> {
 
 const isHook = (c: Case) => c.hook !== undefined || c.hookRaw !== undefined;
 const isMcp = (c: Case) => c.mcp !== undefined || c.mcpRaw !== undefined;
+const isBatch = (c: Case) => c.batch !== undefined;
 const isDecisionCase = (c: Case) => c.invalid === undefined && !isHook(c) && !isMcp(c);
 const doorsOf = (c: Case): Door[] => {
   if (c.doors) return c.doors;
   if (c.lambdaEvent !== undefined) return ["lambda"];
-  if (c.raw !== undefined || c.rawBase64 !== undefined) return ["cli", "http"];
+  if (c.raw !== undefined || c.rawBase64 !== undefined || c.contentType !== undefined) return ["cli", "http"];
   if (c.tokens !== undefined) return ["http"];
   return ["cli", "http", "engine", "lambda"];
 };
@@ -197,10 +202,12 @@ async function cliDoor(policy: string, cases: Case[]): Promise<void> {
       lines.push(Buffer.from(JSON.stringify(b)));
       owners.push(undefined);
     }
-    const bytes = requestBytes(c);
-    if (bytes.includes(0x0a)) throw new Error(`${c.name}: a CLI request line cannot hold \\n`);
-    lines.push(bytes);
-    owners.push(c.name);
+    const items = isBatch(c) ? c.batch!.map((q) => Buffer.from(JSON.stringify(q))) : [requestBytes(c)];
+    for (const bytes of items) {
+      if (bytes.includes(0x0a)) throw new Error(`${c.name}: a CLI request line cannot hold \\n`);
+      lines.push(bytes);
+      owners.push(c.name);
+    }
   }
   const input = Buffer.concat(lines.flatMap((l) => [l, Buffer.from("\n")]));
   const r = await run(["check", "--policy", policy], input);
@@ -209,12 +216,15 @@ async function cliDoor(policy: string, cases: Case[]): Promise<void> {
     for (const c of cases) put(c.name, "cli", { failure: `safeclaw check answered ${out.length} lines for ${owners.length} requests (exit ${r.code}): ${r.stderr.slice(0, 500)}` });
     return;
   }
+  const answers = new Map<string, Decision[]>();
   out.forEach((line, i) => {
     const name = owners[i];
-    if (name === undefined) return;
-    const d = JSON.parse(line) as Decision;
-    put(name, "cli", { decision: d.decision, ...(d.error ? { error: d.error } : {}) });
+    if (name !== undefined) answers.set(name, [...(answers.get(name) ?? []), JSON.parse(line) as Decision]);
   });
+  for (const [name, ds] of answers) {
+    const d = strictest(ds);
+    put(name, "cli", { decision: d.decision, ...(d.error ? { error: d.error } : {}) });
+  }
 }
 
 async function inProcessDoors(policy: string, cases: Case[], scratch: string): Promise<void> {
@@ -239,24 +249,27 @@ async function inProcessDoors(policy: string, cases: Case[], scratch: string): P
   for (const c of cases) {
     const doors = doorsOf(c);
     const before = beforeRequests(c);
-    if (doors.includes("engine") && c.request !== undefined) {
+    if (doors.includes("engine") && (c.request !== undefined || isBatch(c))) {
       for (const b of before) engine.check(b);
-      const d = engine.check(c.request);
+      const d = strictest((isBatch(c) ? c.batch! : [c.request]).map((q) => engine.check(q)));
       put(c.name, "engine", { decision: d.decision, ...(d.error ? { error: d.error } : {}) });
     }
     if (doors.includes("http")) {
       const app = appFor(c.tokens);
-      const headers: Record<string, string> = { "content-type": "application/json" };
+      const headers: Record<string, string> = { "content-type": c.contentType ?? "application/json" };
       if (c.bearer !== undefined) headers.authorization = `Bearer ${c.bearer}`;
       for (const b of before) await app.request("/v1/check", { method: "POST", headers, body: JSON.stringify(b) });
-      const res = await app.request("/v1/check", { method: "POST", headers, body: new Uint8Array(requestBytes(c)) });
-      const body = (await res.json()) as Decision & { error?: unknown };
-      const error = typeof body.error === "string" ? body.error : (body.error as { code?: string } | undefined)?.code;
-      put(c.name, "http", { decision: body.decision ?? "deny", ...(error ? { error } : {}), status: res.status });
+      const res = isBatch(c)
+        ? await app.request("/v1/check/batch", { method: "POST", headers, body: JSON.stringify(c.batch) })
+        : await app.request("/v1/check", { method: "POST", headers, body: new Uint8Array(requestBytes(c)) });
+      const body = (await res.json()) as Decision & { error?: unknown; decisions?: Decision[] };
+      const one = body.decisions ? strictest(body.decisions.length ? body.decisions : [{ decision: "deny" } as Decision]) : body;
+      const error = typeof one.error === "string" ? one.error : (one.error as { code?: string } | undefined)?.code;
+      put(c.name, "http", { decision: one.decision ?? "deny", ...(error ? { error } : {}), status: res.status });
     }
     if (doors.includes("lambda")) {
       for (const b of before) await lambda(b);
-      const event = c.lambdaEvent !== undefined ? c.lambdaEvent : c.request;
+      const event = c.lambdaEvent !== undefined ? c.lambdaEvent : isBatch(c) ? { requests: c.batch } : c.request;
       lambdaDecisions++;
       try {
         const d = (await lambda(event, { awsRequestId: "adversarial" })) as Decision | Decision[];
@@ -273,8 +286,11 @@ async function inProcessDoors(policy: string, cases: Case[], scratch: string): P
 
 const HOOK_ANSWER: Record<string, Verdict> = { allow: "allow", deny: "deny", ask: "require_approval" };
 
+/** The hook event's text; `{DIR}` stands for the corpus directory (where the policy file lives). */
+const hookText = (c: Case) => (c.hookRaw ?? JSON.stringify(c.hook)).replaceAll("{DIR}", DIR.replace(/\/$/, ""));
+
 async function hookProcessDoor(c: Case): Promise<void> {
-  const r = await run(["hook", "claude-code", "--policy", c.policy], c.hookRaw ?? JSON.stringify(c.hook));
+  const r = await run(["hook", "claude-code", "--policy", c.policy], hookText(c));
   try {
     const out = JSON.parse(r.stdout) as { hookSpecificOutput: { permissionDecision: string } };
     put(c.name, "hook-cli", { decision: HOOK_ANSWER[out.hookSpecificOutput.permissionDecision] ?? "?" });
@@ -284,7 +300,7 @@ async function hookProcessDoor(c: Case): Promise<void> {
 }
 
 async function hookInProcessDoor(c: Case): Promise<void> {
-  const text = c.hookRaw ?? JSON.stringify(c.hook);
+  const text = hookText(c);
   const engine = await engineFor(c.policy);
   const parsed = parseStrictJson(text);
   const h = parsed.ok ? (parsed.value as { tool_name?: unknown; tool_input?: unknown; cwd?: unknown }) : undefined;
@@ -412,7 +428,7 @@ function doorsExpected(c: Case): string[] {
   if (c.invalid !== undefined) return ["validate-cli", "validate-inproc"];
   if (isHook(c)) return c.hookProcess ? ["hook-cli", "hook-inproc"] : ["hook-inproc"];
   if (isMcp(c)) return ["proxy-cli", "proxy-inproc"];
-  return doorsOf(c).filter((d) => d !== "engine" || c.request !== undefined);
+  return doorsOf(c).filter((d) => d !== "engine" || c.request !== undefined || isBatch(c));
 }
 
 const title = (c: { name: string; known?: string }) => (c.known ? `KNOWN (${c.known}): ${c.name}` : c.name);
