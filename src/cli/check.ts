@@ -15,7 +15,8 @@ Decides requests against a policy.
   --request '<json>'   decide one request and print its decision
   --explain            add the rules considered, and why each did or did not match
   --audit <sink>       record every decision: stdout, a file path, or s3://bucket/prefix
-                       (default: SAFECLAW_AUDIT_SINK, then the policy's audit: block)
+                       (default: SAFECLAW_AUDIT_SINK, then the policy's audit: block);
+                       a stdout sink writes to stderr here (stdout carries the decisions)
 Without --request, reads one JSON request per line on stdin (lines end at \\n
 only; a CR inside a line is JSON whitespace) and prints one decision per
 non-blank line, in order (a line that is not UTF-8 gets a bad_encoding deny). A request's string \`id\` is echoed as \`id\` in its
@@ -39,7 +40,9 @@ export async function checkCommand(args: CheckArgs, io: Io, env: Record<string, 
   const engine = createEngine(policy);
   let log: AuditLog | undefined;
   try {
-    log = await auditLogFromConfig({ ...(args.audit !== undefined ? { sink: args.audit } : {}), env, policy, instance: { runtime: "cli" }, chainParts: ["cli"], log: io.stderr });
+    // stdout carries one decision per request line: a `stdout` audit sink writes to stderr
+    // instead, or its records would be read as answers (and every later answer shift by three).
+    log = await auditLogFromConfig({ ...(args.audit !== undefined ? { sink: args.audit } : {}), env, policy, instance: { runtime: "cli" }, chainParts: ["cli"], log: io.stderr, stdoutStream: "stderr" });
   } catch (e) {
     throw new CliExit(EXIT.usage, `safeclaw check: ${(e as Error).message}`);
   }
