@@ -73,6 +73,9 @@ interface Case {
   hookRaw?: string;
   /** run the real hook process too (one process per event, so only for some: the mapping is the same code in process) */
   hookProcess?: boolean;
+  /** the hook process's extra arguments and environment (misconfigurations must still answer a deny) */
+  hookArgs?: string[];
+  hookEnv?: Record<string, string>;
   /** a JSON-RPC message (or its text) for `safeclaw mcp-proxy --server <mcpServer>` */
   mcp?: unknown;
   mcpRaw?: string;
@@ -133,9 +136,9 @@ interface Outcome {
 }
 
 /** Runs a command with stdin, resolves with stdout/stderr/exit code. */
-function run(args: string[], input: Buffer | string, opts: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], input: Buffer | string, opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: ENV, cwd: opts.cwd ?? DIR });
+    const p = spawn(process.execPath, [BIN, ...args], { env: { ...ENV, ...opts.env }, cwd: opts.cwd ?? DIR });
     let stdout = "";
     let stderr = "";
     p.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
@@ -290,8 +293,10 @@ const HOOK_ANSWER: Record<string, Verdict> = { allow: "allow", deny: "deny", ask
 const hookText = (c: Case) => (c.hookRaw ?? JSON.stringify(c.hook)).replaceAll("{DIR}", DIR.replace(/\/$/, ""));
 
 async function hookProcessDoor(c: Case): Promise<void> {
-  const r = await run(["hook", "claude-code", "--policy", c.policy], hookText(c));
+  const r = await run(["hook", "claude-code", "--policy", c.policy, ...(c.hookArgs ?? [])], hookText(c), { ...(c.hookEnv ? { env: c.hookEnv } : {}) });
   try {
+    // Claude Code reads a decision only from stdout that is one JSON answer, with exit 0; anything else lets the call go ahead.
+    if (r.code !== 0) throw new Error(`exit ${r.code}`);
     const out = JSON.parse(r.stdout) as { hookSpecificOutput: { permissionDecision: string } };
     put(c.name, "hook-cli", { decision: HOOK_ANSWER[out.hookSpecificOutput.permissionDecision] ?? "?" });
   } catch {

@@ -32,17 +32,20 @@ const TO_CLAUDE = { allow: "allow", deny: "deny", require_approval: "ask" } as c
 export async function hookCommand(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
   const [kind, ...rest] = args;
   if (kind !== "claude-code") throw new CliExit(EXIT.usage, `safeclaw hook: unknown hook \`${kind ?? ""}\` (supported: claude-code)\n\n${HOOK_HELP}`);
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args: rest, options: { policy: { type: "string", multiple: true, short: "p" }, endpoint: { type: "string" }, token: { type: "string" }, agent: { type: "string" } }, strict: true }).values;
-  } catch (e) {
-    throw new CliExit(EXIT.usage, `safeclaw hook: ${(e as Error).message}`);
-  }
   const answer = (d: Pick<Decision, "decision" | "reason"> & { rule?: string | null }) => {
     const reason = d.decision === "allow" ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}` : `SafeClaw${d.rule ? ` (${d.rule})` : ""}: ${d.reason}`;
     io.stdout(JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } }));
     return EXIT.ok;
   };
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: rest, options: { policy: { type: "string", multiple: true, short: "p" }, endpoint: { type: "string" }, token: { type: "string" }, agent: { type: "string" } }, strict: true }).values;
+  } catch (e) {
+    // A usage error exits non-zero, and Claude Code lets a tool call go ahead when a
+    // hook exits with anything but 0 (with an answer) or 2: a mistyped flag must be a deny.
+    io.stderr(`safeclaw hook: ${(e as Error).message}`);
+    return answer({ decision: "deny", reason: `the hook is misconfigured (${(e as Error).message}); denied` });
+  }
   let agent: string;
   try {
     agent = parseAgentName((values.agent as string | undefined) ?? (env.SAFECLAW_AGENT || undefined) ?? "claude-code", values.agent !== undefined ? "--agent" : "SAFECLAW_AGENT");
