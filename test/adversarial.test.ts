@@ -20,7 +20,9 @@ import { readPolicySources } from "../src/runtime/node/policy-files.js";
  * - `http`: the Hono app in process (`createApp(...).request`), which reads
  *   the body strictly and maps bearer tokens to agents;
  * - `engine`: `createEngine(...).check(request)` (the library entry);
- * - `lambda`: the Lambda handler invoked directly (`{action, ...}` events).
+ * - `lambda`: the Lambda handler invoked directly (`{action, ...}` events);
+ * - `worker`: the same HTTP app inside workerd (Miniflare), wherever the
+ *   `http` door goes (its URL parser and TextDecoder are not Node's).
  *
  * Hook cases (`hook`, or `hookRaw` text) run the in-process tool mapping, and
  * those marked `hookProcess` the real `safeclaw hook claude-code` too; MCP cases (`mcp`) run the real `safeclaw mcp-proxy`
@@ -37,7 +39,7 @@ const DIR = new URL("./fixtures/adversarial/", import.meta.url).pathname;
 const BIN = new URL("../bin/safeclaw.js", import.meta.url).pathname;
 const ECHO_SERVER = join(DIR, "echo-server.mjs");
 type Verdict = "allow" | "deny" | "require_approval";
-type Door = "cli" | "http" | "engine" | "lambda";
+type Door = "cli" | "http" | "engine" | "lambda" | "worker";
 
 interface Case {
   name: string;
@@ -168,11 +170,9 @@ const isMcp = (c: Case) => c.mcp !== undefined || c.mcpRaw !== undefined;
 const isBatch = (c: Case) => c.batch !== undefined;
 const isDecisionCase = (c: Case) => c.invalid === undefined && !isHook(c) && !isMcp(c);
 const doorsOf = (c: Case): Door[] => {
-  if (c.doors) return c.doors;
-  if (c.lambdaEvent !== undefined) return ["lambda"];
-  if (c.raw !== undefined || c.rawBase64 !== undefined || c.contentType !== undefined) return ["cli", "http"];
-  if (c.tokens !== undefined) return ["http"];
-  return ["cli", "http", "engine", "lambda"];
+  const doors: Door[] = c.doors ?? (c.lambdaEvent !== undefined ? ["lambda"] : c.raw !== undefined || c.rawBase64 !== undefined || c.contentType !== undefined ? ["cli", "http"] : c.tokens !== undefined ? ["http"] : ["cli", "http", "engine", "lambda"]);
+  // The Worker answers what the HTTP app answers, in workerd instead of Node.
+  return doors.includes("http") ? [...doors, "worker"] : doors;
 };
 
 function beforeRequests(c: Case): unknown[] {
@@ -406,6 +406,39 @@ async function auditDoors(scratch: string): Promise<void> {
   );
 }
 
+/** The Worker door: test/fixtures/adversarial/worker-door.ts bundled by esbuild, run in workerd. */
+async function workerDoor(cases: Case[]): Promise<void> {
+  const { build } = await import("esbuild");
+  const { Miniflare } = await import("miniflare");
+  const out = await build({ entryPoints: [join(DIR, "worker-door.ts")], bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], write: false, logLevel: "silent" });
+  const mf = new Miniflare({ modules: true, script: out.outputFiles[0]!.text, compatibilityDate: "2024-09-23" });
+  try {
+    const loaded = new Set<string>();
+    for (const c of cases) {
+      const key = `${c.policy}|${c.tokens ?? ""}`;
+      if (!loaded.has(key)) {
+        const tokens = c.tokens === undefined ? [] : c.tokens.split(",").map((t) => (t.includes(":") ? { agent: t.slice(0, t.indexOf(":")), token: t.slice(t.indexOf(":") + 1) } : t));
+        const r = await mf.dispatchFetch("http://door/__load", { method: "POST", body: JSON.stringify({ key, sources: readPolicySources([join(DIR, c.policy)]), tokens }) });
+        if (!r.ok) throw new Error(`worker door cannot load ${c.policy}: ${await r.text()}`);
+        loaded.add(key);
+      }
+      const headers: Record<string, string> = { "content-type": c.contentType ?? "application/json" };
+      if (c.bearer !== undefined) headers.authorization = `Bearer ${c.bearer}`;
+      const base = `http://door/${encodeURIComponent(key)}`;
+      for (const b of beforeRequests(c)) await mf.dispatchFetch(`${base}/v1/check`, { method: "POST", headers, body: JSON.stringify(b) });
+      const res = isBatch(c)
+        ? await mf.dispatchFetch(`${base}/v1/check/batch`, { method: "POST", headers, body: JSON.stringify(c.batch) })
+        : await mf.dispatchFetch(`${base}/v1/check`, { method: "POST", headers, body: new Uint8Array(requestBytes(c)) });
+      const body = (await res.json()) as Decision & { error?: unknown; decisions?: Decision[] };
+      const one = body.decisions ? strictest(body.decisions.length ? body.decisions : [{ decision: "deny" } as Decision]) : body;
+      const error = typeof one.error === "string" ? one.error : (one.error as { code?: string } | undefined)?.code;
+      put(c.name, "worker", { decision: one.decision ?? "deny", ...(error ? { error } : {}), status: res.status });
+    }
+  } finally {
+    await mf.dispose();
+  }
+}
+
 let scratch = "";
 const lambdaTrails: string[] = [];
 let lambdaDecisions = 0;
@@ -430,6 +463,8 @@ beforeAll(async () => {
   const invalid = CASES.filter((x) => x.invalid !== undefined);
   if (invalid.length) tasks.push(() => validateDoors(invalid));
   if (AUDITS.length) tasks.push(() => auditDoors(scratch));
+  const viaWorker = decisionCases.filter((c) => doorsOf(c).includes("worker"));
+  if (viaWorker.length) tasks.push(() => workerDoor(viaWorker));
   // In-process doors run after the processes are started, alongside them.
   const processes = limited(tasks, 4);
   for (const [policy, cs] of byPolicy) await inProcessDoors(policy, cs, scratch);
