@@ -21,10 +21,11 @@ export function normalizeUrlPattern(pattern: string, opts: { prefix?: boolean } 
   const scheme = m[1]!.toLowerCase();
   const rest = pattern.slice(m[0].length);
   const end = rest.search(/[/?#]/);
-  let authority = end < 0 ? rest : rest.slice(0, end);
+  // Credentials are never part of a normalized URL: the host is what follows the last `@`.
+  const written = end < 0 ? rest : rest.slice(0, end);
+  const authority = written.slice(written.lastIndexOf("@") + 1);
   let tail = end < 0 ? "" : rest.slice(end);
   if (GLOB.test(authority)) return `${scheme}://${authority.toLowerCase()}${tail}`;
-  authority = authority.slice(authority.lastIndexOf("@") + 1); // credentials are never part of a normalized URL
   let u: URL;
   try {
     u = new URL(`${scheme}://${authority}/`);

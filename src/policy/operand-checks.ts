@@ -17,7 +17,8 @@ export interface OperandProblem {
 
 // Built-in fields whose request values are text (`port` is a number; context.* and arguments.* are any JSON).
 const TEXT_FIELDS: ReadonlySet<string> = new Set(["path", "url", "host", "scheme", "method", "command", "key", "server", "tool", "agent"]);
-const HOST_PATTERN = /^@|[*?[\]{}]|\/\d{1,3}$/;
+// A set, a wildcard or a CIDR block; a bracketed IPv6 literal (`[::1]`) is an address, not a class.
+const HOST_PATTERN = /^@|[*?{}]|\/\d{1,3}$|\[(?![0-9A-Fa-f:.]+(?:%[\w.~-]+)?\]$)|^[^[]*\]/;
 
 /** A value of `eq`, `neq`, `in` or `notIn`. */
 export function exactOperandProblem(field: string, op: string, v: Scalar, cwd: string | undefined): OperandProblem | undefined {
