@@ -369,7 +369,7 @@ async function validateDoors(cases: Case[]): Promise<void> {
 /** One trail per format, written by the real CLI, then edited per case. */
 async function auditDoors(scratch: string): Promise<void> {
   const trails: Record<string, string> = {};
-  for (const format of ["json", "ocsf"] as const) {
+  await Promise.all((["json", "ocsf"] as const).map(async (format) => {
     const file = join(scratch, `trail-${format}.log`);
     const requests = [
       { action: "env.read", key: "AWS_SECRET_ACCESS_KEY" },
@@ -384,7 +384,7 @@ async function auditDoors(scratch: string): Promise<void> {
     });
     if (r.code !== 0) throw new Error(`writing the ${format} trail failed (exit ${r.code})`);
     trails[format] = readFileSync(file, "utf8");
-  }
+  }));
   await limited(
     AUDITS.map((a) => async () => {
       let text = trails[a.trail]!;
@@ -406,34 +406,43 @@ async function auditDoors(scratch: string): Promise<void> {
   );
 }
 
-/** The Worker door: test/fixtures/adversarial/worker-door.ts bundled by esbuild, run in workerd. */
+/** The Worker door: test/fixtures/adversarial/worker-door.ts bundled by esbuild, run in workerd, one round trip per policy. */
 async function workerDoor(cases: Case[]): Promise<void> {
   const { build } = await import("esbuild");
   const { Miniflare } = await import("miniflare");
   const out = await build({ entryPoints: [join(DIR, "worker-door.ts")], bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], write: false, logLevel: "silent" });
   const mf = new Miniflare({ modules: true, script: out.outputFiles[0]!.text, compatibilityDate: "2024-09-23" });
   try {
-    const loaded = new Set<string>();
-    for (const c of cases) {
-      const key = `${c.policy}|${c.tokens ?? ""}`;
-      if (!loaded.has(key)) {
-        const tokens = c.tokens === undefined ? [] : c.tokens.split(",").map((t) => (t.includes(":") ? { agent: t.slice(0, t.indexOf(":")), token: t.slice(t.indexOf(":") + 1) } : t));
-        const r = await mf.dispatchFetch("http://door/__load", { method: "POST", body: JSON.stringify({ key, sources: readPolicySources([join(DIR, c.policy)]), tokens }) });
-        if (!r.ok) throw new Error(`worker door cannot load ${c.policy}: ${await r.text()}`);
-        loaded.add(key);
-      }
-      const headers: Record<string, string> = { "content-type": c.contentType ?? "application/json" };
-      if (c.bearer !== undefined) headers.authorization = `Bearer ${c.bearer}`;
-      const base = `http://door/${encodeURIComponent(key)}`;
-      for (const b of beforeRequests(c)) await mf.dispatchFetch(`${base}/v1/check`, { method: "POST", headers, body: JSON.stringify(b) });
-      const res = isBatch(c)
-        ? await mf.dispatchFetch(`${base}/v1/check/batch`, { method: "POST", headers, body: JSON.stringify(c.batch) })
-        : await mf.dispatchFetch(`${base}/v1/check`, { method: "POST", headers, body: new Uint8Array(requestBytes(c)) });
-      const body = (await res.json()) as Decision & { error?: unknown; decisions?: Decision[] };
-      const one = body.decisions ? strictest(body.decisions.length ? body.decisions : [{ decision: "deny" } as Decision]) : body;
-      const error = typeof one.error === "string" ? one.error : (one.error as { code?: string } | undefined)?.code;
-      put(c.name, "worker", { decision: one.decision ?? "deny", ...(error ? { error } : {}), status: res.status });
-    }
+    const groups = new Map<string, Case[]>();
+    for (const c of cases) groups.set(`${c.policy}|${c.tokens ?? ""}`, [...(groups.get(`${c.policy}|${c.tokens ?? ""}`) ?? []), c]);
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const first = group[0]!;
+        const tokens = first.tokens === undefined ? [] : first.tokens.split(",").map((t) => (t.includes(":") ? { agent: t.slice(0, t.indexOf(":")), token: t.slice(t.indexOf(":") + 1) } : t));
+        const requests: Array<{ path: string; headers: Record<string, string>; body: string; base64?: boolean }> = [];
+        const owners: Array<string | undefined> = [];
+        for (const c of group) {
+          const headers: Record<string, string> = { "content-type": c.contentType ?? "application/json" };
+          if (c.bearer !== undefined) headers.authorization = `Bearer ${c.bearer}`;
+          for (const b of beforeRequests(c)) {
+            requests.push({ path: "/v1/check", headers, body: JSON.stringify(b) });
+            owners.push(undefined);
+          }
+          requests.push(isBatch(c) ? { path: "/v1/check/batch", headers, body: JSON.stringify(c.batch) } : { path: "/v1/check", headers, body: requestBytes(c).toString("base64"), base64: true });
+          owners.push(c.name);
+        }
+        const res = await mf.dispatchFetch("http://door/", { method: "POST", body: JSON.stringify({ sources: readPolicySources([join(DIR, first.policy)]), tokens, requests }) });
+        if (!res.ok) throw new Error(`worker door cannot load ${first.policy}: ${await res.text()}`);
+        const answers = (await res.json()) as Array<{ status: number; body: Decision & { error?: unknown; decisions?: Decision[] } }>;
+        answers.forEach(({ status, body }, i) => {
+          const name = owners[i];
+          if (name === undefined) return;
+          const one = body.decisions ? strictest(body.decisions.length ? body.decisions : [{ decision: "deny" } as Decision]) : body;
+          const error = typeof one.error === "string" ? one.error : (one.error as { code?: string } | undefined)?.code;
+          put(name, "worker", { decision: one.decision ?? "deny", ...(error ? { error } : {}), status });
+        });
+      }),
+    );
   } finally {
     await mf.dispose();
   }
@@ -449,6 +458,10 @@ beforeAll(async () => {
   const byPolicy = new Map<string, Case[]>();
   for (const c of decisionCases) byPolicy.set(c.policy, [...(byPolicy.get(c.policy) ?? []), c]);
   const tasks: Array<() => Promise<void>> = [];
+  // The longest first: workerd and the audit trails, then one process per policy.
+  const viaWorker = decisionCases.filter((c) => doorsOf(c).includes("worker"));
+  if (viaWorker.length) tasks.push(() => workerDoor(viaWorker));
+  if (AUDITS.length) tasks.push(() => auditDoors(scratch));
   for (const [policy, cs] of byPolicy) {
     const cli = cs.filter((c) => doorsOf(c).includes("cli"));
     if (cli.length) tasks.push(() => cliDoor(policy, cli));
@@ -462,9 +475,7 @@ beforeAll(async () => {
   for (const c of CASES.filter((x) => isHook(x) && x.hookProcess)) tasks.push(() => hookProcessDoor(c));
   const invalid = CASES.filter((x) => x.invalid !== undefined);
   if (invalid.length) tasks.push(() => validateDoors(invalid));
-  if (AUDITS.length) tasks.push(() => auditDoors(scratch));
-  const viaWorker = decisionCases.filter((c) => doorsOf(c).includes("worker"));
-  if (viaWorker.length) tasks.push(() => workerDoor(viaWorker));
+
   // In-process doors run after the processes are started, alongside them.
   const processes = limited(tasks, 4);
   for (const [policy, cs] of byPolicy) await inProcessDoors(policy, cs, scratch);
