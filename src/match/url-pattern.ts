@@ -39,5 +39,36 @@ export function normalizeUrlPattern(pattern: string, opts: { prefix?: boolean } 
   const literalPath = tail.split(/[*?[{\\]/, 1)[0]!;
   // A prefix that ends at the host keeps its port as written (`:8080` may follow).
   const port = u.port === "" ? (opts.prefix && tail === "" && /:\d*$/.test(authority) ? authority.slice(authority.lastIndexOf(":")) : "") : `:${u.port}`;
-  return `${scheme}://${host.includes(":") ? `[${host}]` : host}${port}${canonicalEscapes(literalPath)}${tail.slice(literalPath.length)}`;
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}${port}${encodeLikeWhatwg(canonicalEscapes(literalPath))}${encodeLikeWhatwg(tail.slice(literalPath.length))}`;
+}
+
+/**
+ * What the WHATWG parser percent-encodes in every path and query (non-ASCII,
+ * space, `"`, `<`, `>`, `` ` ``), encoded the same way in a pattern, so
+ * `https://wiki.example.com/Geheimnis/Über*` matches the URL a request for that
+ * page normalizes to. Character classes and escapes are left as written.
+ */
+function encodeLikeWhatwg(s: string): string {
+  let out = "";
+  let inClass = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c === "\\" && i + 1 < s.length) {
+      out += c + s[++i];
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === "[") inClass = true;
+    const cp = s.codePointAt(i)!;
+    if (cp > 0x7e || cp <= 0x20 || c === '"' || c === "<" || c === ">" || c === "`") {
+      const ch = String.fromCodePoint(cp);
+      out += [...new TextEncoder().encode(ch)].map((b) => "%" + b.toString(16).toUpperCase().padStart(2, "0")).join("");
+      i += ch.length - 1;
+    } else out += c;
+  }
+  return out;
 }

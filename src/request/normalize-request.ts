@@ -159,7 +159,17 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   // a request to that IPv4 host, and a path a server may read as another path
   // (`%2F`, `..;/`) is also a request for that path: every form must be allowed.
   const readings = t.serverUrl === undefined ? [subject] : [subject, { ...subject, url: t.serverUrl }];
-  return hostForms(t.host).flatMap((h) => readings.map((s) => (h === t.host ? s : { ...s, host: h })));
+  // The IPv4 form of the request is a request for the same URL at that IPv4 host, so `url` rules see it too.
+  const at = (url: string | undefined, h: string) => (url === undefined ? undefined : url.replace(`//[${t.host}]`, `//${h}`));
+  return hostForms(t.host).flatMap((h) =>
+    readings.map((s) => {
+      if (h === t.host) return s;
+      const form: Subject = { ...s, host: h };
+      const url = at(s.url, h);
+      if (url !== undefined) form.url = url;
+      return form;
+    }),
+  );
 }
 
 function shell(command: string, cwd: string | undefined, base: Subject): Subject[] {
