@@ -153,7 +153,7 @@ describe("the Node server as a process, with named tokens", () => {
     });
     children.push(child);
     let stderr = "";
-    child.stderr!.on("data", (d) => (stderr += d));
+    child.stderr.on("data", (d) => (stderr += d));
     const port = await portFromOutput(child, /serving .* on http:\/\/127\.0\.0\.1:(\d+)/, "safeclaw serve");
     const url = `http://127.0.0.1:${port}/v1/check`;
     const ask = async (token: string, body: unknown) => {
@@ -191,7 +191,7 @@ describe("the hook and the MCP proxy name their agent from their own configurati
     ["SAFECLAW_AGENT", [], { SAFECLAW_AGENT: "ci-env" }, "allow", ["ci-env"]],
     ["--agent wins over SAFECLAW_AGENT", ["--agent", "reviewer"], { SAFECLAW_AGENT: "ci-env" }, "deny", ["reviewer"]],
   ])("hook: %s", (_n, args, env, decision, agents) => {
-    expect(hook(args as string[], env as Record<string, string>)).toEqual({ decision, agents });
+    expect(hook(args, env as Record<string, string>)).toEqual({ decision, agents });
   });
 
   it("hook: a pattern or control character as --agent is a deny, not an agent", () => {

@@ -104,8 +104,8 @@ export class Moto {
     const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(this.port)], { stdio: ["ignore", "pipe", "pipe"] });
     this.proc = proc;
     // Keep reading: moto logs every request, and a full pipe would block it.
-    proc.stdout!.resume();
-    proc.stderr!.resume();
+    proc.stdout.resume();
+    proc.stderr.resume();
     try {
       this.port = await portFromOutput(proc, /Running on http:\/\/127\.0\.0\.1:(\d+)/, "moto_server");
     } catch (e) {

@@ -18,9 +18,9 @@ const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443, ws: 80, wss
 
 export interface Reading {
   /** the host as the reader would connect to it, normalized; undefined when the reader refuses the URL */
-  host?: string;
-  port?: number;
-  error?: string;
+  host?: string | undefined;
+  port?: number | undefined;
+  error?: string | undefined;
 }
 
 const PYTHON = `

@@ -25,8 +25,8 @@ async function startServer(args: string[], env: Record<string, string> = {}, com
   children.push(child);
   let stdout = "";
   let stderr = "";
-  child.stdout!.on("data", (d) => (stdout += d));
-  child.stderr!.on("data", (d) => (stderr += d));
+  child.stdout.on("data", (d) => (stdout += d));
+  child.stderr.on("data", (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const port = await portFromOutput(child, SERVING, "safeclaw serve");
   return { url: `http://127.0.0.1:${port}`, child, exited, out: () => stdout, err: () => stderr };
@@ -85,6 +85,7 @@ describe("the Node server as a real process", () => {
     const b1 = spawnSync(process.execPath, [BIN, "build", "--policy", policy, "--out", join(dir, "a")], { encoding: "utf8" });
     const b2 = spawnSync(process.execPath, [BIN, "build", "--policy", policy, "--out", join(dir, "b")], { encoding: "utf8" });
     expect(b1.status).toBe(0);
+    expect(b2.status).toBe(0);
     const a = JSON.parse(readFileSync(join(dir, "a/policy-bundle.json"), "utf8"));
     const b = JSON.parse(readFileSync(join(dir, "b/policy-bundle.json"), "utf8"));
     expect(a.digest).toBe(b.digest);

@@ -16,7 +16,7 @@ const PKG = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
 
 function run(args: string[], opts: { cwd?: string; input?: string; env?: Record<string, string> } = {}) {
   const env: Record<string, string | undefined> = { ...process.env, SAFECLAW_AUDIT_SINK: undefined, SAFECLAW_POLICY: undefined, ...opts.env };
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input ?? "", encoding: "utf8", timeout: 30_000, env: env as NodeJS.ProcessEnv });
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, input: opts.input ?? "", encoding: "utf8", timeout: 30_000, env: env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

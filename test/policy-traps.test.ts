@@ -197,7 +197,7 @@ describe("the server says the warnings at start", () => {
     const child = spawn(process.execPath, [BIN, "serve", "--policy", join(dir, "p.yaml"), "--port", "0"], { env: { ...process.env, SAFECLAW_AUDIT_SINK: join(dir, "a.log") }, stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     let stderr = "";
-    child.stderr!.on("data", (d) => (stderr += d));
+    child.stderr.on("data", (d) => (stderr += d));
     const port = await portFromOutput(child, /serving .* on http:\/\/127\.0\.0\.1:(\d+)/, "safeclaw serve");
     expect(stderr).toMatch(/safeclaw: policy warning: \S*p\.yaml:3:5: warning\[shadowed_rule\]: rule `no-dotenv`/);
     const res = await fetch(`http://127.0.0.1:${port}/v1/check`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"action":"file.read","path":"/app/.env"}' });

@@ -176,8 +176,8 @@ describe("condition keys documented on a rule work on a rule", async () => {
     ["not: and a field together", "rules:\n- id: r\n  action: file.read\n  path: '/app/**'\n  not: {path: '**/.env'}\n  effect: allow", [["/app/src/a.ts", "allow"], ["/app/.env", "deny"]]],
     ["rule-level any: in a deny before an allow", "rules:\n- id: d\n  action: file.read\n  any: [{path: '**/.env'}, {path: '**/*.pem'}]\n  effect: deny\n- {id: a, action: file.read, path: '/app/**', effect: allow}", [["/app/.env", "deny"], ["/app/k.pem", "deny"], ["/app/k.ts", "allow"]]],
   ])("%s", async (_n, text, cases) => {
-    const e = await engineFromText(text as string);
-    for (const [path, want] of cases as string[][]) expect({ path, d: e.check({ action: "file.read", path }).decision }).toEqual({ path, d: want });
+    const e = await engineFromText(text);
+    for (const [path, want] of cases) expect({ path, d: e.check({ action: "file.read", path }).decision }).toEqual({ path, d: want });
   });
 
   it("same meaning, same digest, as under `conditions:`", () => {

@@ -90,7 +90,7 @@ describe("a misconfigured runtime answers deny, the same way everywhere", () => 
       const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
       cb?.();
       return true;
-    }) as typeof process.stdout.write;
+    });
     try {
       const d = (await handler({ action: "network.request", url: "http://2852039166/" })) as { decision: string; rule: string | null; error?: string };
       expect(d.decision).toBe("deny");

@@ -158,7 +158,10 @@ describe("the remote Gate", () => {
   });
   afterAll(async () => {
     await server.close();
-    for (const s of odd) s.closeAllConnections(), s.close();
+    for (const s of odd) {
+      s.closeAllConnections();
+      s.close();
+    }
   });
 
   it("asks a real server (the Kubernetes sidecar case)", async () => {
@@ -177,7 +180,7 @@ describe("the remote Gate", () => {
     ["answers an allow that is not a decision", (_req: unknown, res: { writeHead(n: number, h: object): void; end(s: string): void }) => (res.writeHead(200, { "content-type": "application/json" }), res.end('{"allowed":true}')), /not a decision/],
     ["answers allowed:true with deny", (_req: unknown, res: { writeHead(n: number, h: object): void; end(s: string): void }) => (res.writeHead(200, { "content-type": "application/json" }), res.end('{"decision":"deny","allowed":true,"reason":"x"}')), /not a decision/],
   ])("fails closed when the server %s", async (_what, handler, reason) => {
-    const url = await oddServer(handler as never);
+    const url = await oddServer(handler);
     const d = await new Gate({ endpoint: url, timeoutMs: 300, retries: 1 }).check({ action: "file.read", path: "/app/x" });
     expect(d).toMatchObject({ decision: "deny", allowed: false });
     expect(d.reason).toMatch(reason);

@@ -50,7 +50,7 @@ export async function main(argv: string[], io: Io, env: Record<string, string | 
     if (!HELPS[command]) throw new CliExit(EXIT.usage, `safeclaw: unknown command \`${command}\`\n\n${HELP}`);
     const own = command === "mcp-proxy" ? rest.slice(0, rest.indexOf("--") < 0 ? rest.length : rest.indexOf("--")) : rest;
     if (own.includes("--help") || own.includes("-h")) {
-      io.stdout(HELPS[command]!);
+      io.stdout(HELPS[command]);
       return EXIT.ok;
     }
     switch (command) {

@@ -66,7 +66,7 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
     });
   });
   // Server → client: passed through untouched.
-  createInterface({ input: child.stdout!, crlfDelay: Infinity }).on("line", (line) => io.stdout(line));
+  createInterface({ input: child.stdout, crlfDelay: Infinity }).on("line", (line) => io.stdout(line));
   // Client → server: decided in order, one message at a time, so responses keep their order.
   if (io.stdin) {
     for await (const line of jsonLines(io.stdin)) {
@@ -90,11 +90,11 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
       }
       const message: unknown = parsed.value;
       const verdict = await gateMcpMessage(gate, server, message, agent !== undefined ? { agent } : {});
-      if (verdict.forward) child.stdin!.write(line + "\n");
+      if (verdict.forward) child.stdin.write(line + "\n");
       else io.stdout(JSON.stringify(verdict.batchResponse ?? verdict.response));
     }
   }
-  child.stdin!.end();
+  child.stdin.end();
   const code = await exited;
   await audit?.close();
   return code;

@@ -78,7 +78,7 @@ export function compileCondition(c: Condition, opts: PatternOptions): ConditionM
   switch (c.kind) {
     case "field": {
       const get = fieldGetter(c.field);
-      const m = compileFieldTest(c.test, c.field, opts);
+      const m = withSample(c.field, compileFieldTest(c.test, c.field, opts), opts);
       const field = c.field;
       const test = m.test;
       return {
@@ -105,6 +105,43 @@ export function compileCondition(c: Condition, opts: PatternOptions): ConditionM
       return { test: (s) => !p.test(s), may: (s) => !p.must(s), must: (s) => !p.may(s) };
     }
   }
+}
+
+/**
+ * One value of a template, its holes left empty, tried with the plain test
+ * before any automaton: it is one of the values, so if it passes the test
+ * may-matches, and if it fails the test cannot must-match. Most templates are
+ * settled here.
+ */
+const samples = { text: new WeakMap<Template, string>(), path: new WeakMap<Template, string | null>(), folded: new WeakMap<Template, string | null>() };
+
+function withSample(field: string, m: FieldMatcher, opts: PatternOptions): FieldMatcher {
+  const text = (t: Template): string => {
+    let v = samples.text.get(t);
+    if (v === undefined) samples.text.set(t, (v = t.map((p) => (typeof p === "string" ? p : "")).join("")));
+    return v;
+  };
+  const cache = opts.caseInsensitive ? samples.folded : samples.path;
+  const sample = (t: Template): string | undefined => {
+    if (field !== "path") return text(t);
+    let v = cache.get(t);
+    if (v === undefined) {
+      const p = normalizePath(text(t));
+      cache.set(t, (v = p.ok ? (opts.caseInsensitive ? foldCase(p.path) : p.path) : null));
+    }
+    return v ?? undefined;
+  };
+  return {
+    ...m,
+    may: (t) => {
+      const v = sample(t);
+      return (v !== undefined && m.test(v)) || m.may(t);
+    },
+    must: (t) => {
+      const v = sample(t);
+      return (v === undefined || m.test(v)) && m.must(t);
+    },
+  };
 }
 
 /** How operands of a field are brought to the request's normal form. */
@@ -258,7 +295,7 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
       const unionOf = () => {
         if (whole === undefined) {
           const nfas = parts.map((p) => p.nfa);
-          whole = nfas.length > 0 && nfas.every((n) => n !== undefined) ? union(nfas as Nfa[]) : null;
+          whole = nfas.length > 0 && nfas.every((n) => n !== undefined) ? union(nfas) : null;
         }
         return whole;
       };

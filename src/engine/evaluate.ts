@@ -1,4 +1,5 @@
 import type { Effect } from "../policy/ir.js";
+import { workMeter, WorkLimitExceeded } from "../match/automaton.js";
 import { foldCase } from "../match/fold.js";
 import { concreteText, isConcrete, templateSource, type Template } from "../match/template.js";
 import { normalizeRequest } from "../request/normalize-request.js";
@@ -71,6 +72,7 @@ function outranks(a: Outcome, b: Outcome): boolean {
 }
 
 function decideSubject(policy: CompiledPolicy, raw: Subject, opts: EvaluateOptions, explain: ExplainEntry[] | undefined): Outcome {
+  if (raw.templates === undefined && !policy.caseInsensitivePaths && !explain) return decideConcrete(policy, raw, opts); // the common case, as it is
   const c = comparable(policy, raw);
   if (!("subject" in c)) {
     explain?.push({ subject: describeSubject(raw), rules: [], decision: "deny", rule: null });
@@ -115,24 +117,44 @@ function applyRule(rule: CompiledRule, s: Subject, opts: EvaluateOptions, reason
  * among the contributions, so the answer is never more permissive than any
  * value's; for a subject without holes it is exactly first-match.
  */
+export const TEMPLATE_WORK_LIMIT = 50_000;
+
 function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions): Outcome {
-  const bucket = policy.bucket(s.action);
   const contributions: CompiledRule[] = [];
   let stopped = false;
-  for (const i of bucket.candidates(s)) {
-    const r = policy.rules[i]!;
-    if (!r.may(s, opts.nowMs)) continue;
-    contributions.push(r);
-    if (r.must(s, opts.nowMs)) {
-      stopped = true;
-      break;
+  workMeter.spent = 0;
+  workMeter.limit = TEMPLATE_WORK_LIMIT;
+  try {
+    for (const i of policy.bucket(s.action).candidates(s)) {
+      const r = policy.rules[i]!;
+      if (!r.may(s, opts.nowMs)) continue;
+      contributions.push(r);
+      // A deny decides whatever follows (nothing is stricter); so does a rule every value matches.
+      if (r.effect === "deny") {
+        stopped = r.must(s, opts.nowMs);
+        break;
+      }
+      if (r.must(s, opts.nowMs)) {
+        stopped = true;
+        break;
+      }
     }
+  } catch (e) {
+    if (!(e instanceof WorkLimitExceeded)) throw e;
+    return uncertain(`uncertain: \`${runtimeText(s)}\` has run-time values too costly to check against this policy (${e.message}); write the value out`);
+  } finally {
+    workMeter.limit = Infinity;
   }
-  let worst: Outcome | undefined = stopped ? undefined : noRule(policy, s, `no rule matches every value \`${runtimeText(s)}\` can take`);
+  // The strictest contribution; at equal strictness the earliest rule, and a rule before the default.
+  let worst: Outcome | undefined;
   for (const r of contributions) {
     if (worst && SEVERITY[r.effect] <= SEVERITY[worst.effect]) continue;
     const last = stopped && r === contributions[contributions.length - 1];
     worst = { effect: r.effect, rule: r, reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: a run-time value of \`${runtimeText(s)}\` could match it` };
+  }
+  if (!stopped) {
+    const def = noRule(policy, s, `no rule matches every value \`${runtimeText(s)}\` can take`);
+    if (!worst || SEVERITY[def.effect] > SEVERITY[worst.effect]) worst = def;
   }
   const o = worst!;
   // Rate limits count where an allow or an approval is the answer, on every rule that took part in it.

@@ -1,4 +1,5 @@
-import { affix, includes, intersects, NfaBuilder } from "../match/automaton.js";
+import { affix, NfaBuilder } from "../match/automaton.js";
+import { includes, intersects } from "../match/automaton-products.js";
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import { NORMAL_NONROOT } from "../match/path-glob.js";
 import { isBuiltinAction } from "../policy/action-schema.js";

@@ -1,6 +1,5 @@
 import type { IndexKey, PatternOptions } from "../match/compiled-pattern.js";
-import { foldTemplate } from "../match/path-template.js";
-import type { Template } from "../match/template.js";
+import { foldTemplate, templateDirectory } from "../match/path-template.js";
 import type { Subject } from "../request/subject.js";
 import type { ConditionMatcher } from "./compile-test.js";
 
@@ -171,44 +170,6 @@ export class RuleBucket {
 function collect(node: TrieNode, lists: Array<readonly number[]>): void {
   if (node.rules.length > 0) lists.push(node.rules);
   for (const c of node.children.values()) collect(c, lists);
-}
-
-/**
- * The directory (segments) every value of a path template lies under: the
- * complete segments of its leading literal text, resolved, less one per later
- * segment that could step up (`..`, or a holed segment whose literal text is
- * all dots). Root when a hole could hold `/` or the template is not absolute.
- */
-export function templateDirectory(t: Template): string[] {
-  const head = t[0];
-  if (typeof head !== "string" || !head.startsWith("/")) return [];
-  if (t.some((p) => typeof p !== "string" && p.hole === "any")) return [];
-  const pieces = head.split("/");
-  const partial = t.length > 1 ? pieces.pop()! : ""; // the segment the first hole is in
-  const dir: string[] = [];
-  for (const seg of pieces) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") dir.pop();
-    else dir.push(seg);
-  }
-  // Later segments: the partial one (with the first hole) and those after it.
-  const later: string[][] = [[partial]];
-  for (const part of t.slice(1)) {
-    if (typeof part !== "string") {
-      later[later.length - 1]!.push("\u0000hole");
-      continue;
-    }
-    part.split("/").forEach((piece, k) => {
-      if (k > 0) later.push([]);
-      later[later.length - 1]!.push(piece);
-    });
-  }
-  for (const seg of later) {
-    const text = seg.filter((x) => x !== "\u0000hole").join("");
-    const holed = seg.includes("\u0000hole");
-    if (text === ".." || (holed && (text === "" || text === "."))) dir.pop();
-  }
-  return dir;
 }
 
 function push(list: number[], index: number): void {

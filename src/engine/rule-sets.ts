@@ -1,4 +1,5 @@
-import { includes, product, type Nfa } from "../match/automaton.js";
+import type { Nfa } from "../match/automaton.js";
+import { includes, product } from "../match/automaton-products.js";
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
 import type { CompiledRule } from "./compile.js";

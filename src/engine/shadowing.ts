@@ -1,4 +1,5 @@
-import { affix, intersection } from "../match/automaton.js";
+import { affix } from "../match/automaton.js";
+import { intersection } from "../match/automaton-products.js";
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import { ACTION_SCHEMA } from "../policy/action-schema.js";
 import type { FieldTest, Scalar } from "../policy/ir.js";

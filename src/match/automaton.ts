@@ -5,7 +5,8 @@
  *
  * - `accepts(a, s)` is the pattern's answer for one string,
  * - `intersects(t, a)` says whether some string of a set `t` matches (may),
- * - `includes(t, a)` says whether every string of `t` matches (must).
+ * - `includes(t, a)` says whether every string of `t` matches (must)
+ *   (both in automaton-products.ts; lazy-dfa.ts runs one fast).
  *
  * Automata are epsilon-free; an edge covers a closed range of code points.
  * The products are bounded by a work budget: past it the answer is
@@ -24,6 +25,22 @@ const SLASH = 0x2f;
 
 /** Product states a single `intersects`/`includes`/`product` may visit before it gives up. */
 export const AUTOMATON_BUDGET = 20_000;
+
+/**
+ * Work (automaton states built or visited) shared by everything one decision
+ * computes: the evaluator sets a limit for a subject with run-time values, and
+ * going past it throws `WorkLimitExceeded`, which the evaluator turns into an
+ * uncertain deny. Outside a decision there is no limit.
+ */
+export const workMeter = { spent: 0, limit: Infinity };
+
+export class WorkLimitExceeded extends Error {}
+
+/** Charges `n` units of work to the meter (throws past its limit). */
+export function charge(n: number): void {
+  workMeter.spent += n;
+  if (workMeter.spent > workMeter.limit) throw new WorkLimitExceeded(`more than ${workMeter.limit} automaton states`);
+}
 
 /** An automaton under construction, with epsilon moves; `build` removes them. */
 export class NfaBuilder {
@@ -64,12 +81,21 @@ export class NfaBuilder {
 
   build(start: number): Nfa {
     const n = this.out.length;
+    charge(n);
     const closure: number[][] = [];
     for (let q = 0; q < n; q++) {
+      if (this.eps[q]!.length === 0) {
+        closure.push([q]);
+        continue;
+      }
       const seen = new Set<number>([q]);
       const stack = [q];
       while (stack.length > 0) {
-        for (const r of this.eps[stack.pop()!]!) if (!seen.has(r)) seen.add(r), stack.push(r);
+        for (const r of this.eps[stack.pop()!]!) {
+          if (seen.has(r)) continue;
+          seen.add(r);
+          stack.push(r);
+        }
       }
       closure.push([...seen]);
     }
@@ -97,7 +123,11 @@ export function trim(a: Nfa): Nfa {
   reach[a.start] = 1;
   while (stack.length > 0) {
     const e = a.edges[stack.pop()!]!;
-    for (let k = 2; k < e.length; k += 3) if (!reach[e[k]!]) (reach[e[k]!] = 1), stack.push(e[k]!);
+    for (let k = 2; k < e.length; k += 3) {
+      if (reach[e[k]!]) continue;
+      reach[e[k]!] = 1;
+      stack.push(e[k]!);
+    }
   }
   const preds: number[][] = Array.from({ length: n }, () => []);
   for (let q = 0; q < n; q++) {
@@ -105,8 +135,18 @@ export function trim(a: Nfa): Nfa {
     for (let k = 2; k < e.length; k += 3) preds[e[k]!]!.push(q);
   }
   const live = new Uint8Array(n);
-  for (let q = 0; q < n; q++) if (a.accept[q] && reach[q]) (live[q] = 1), stack.push(q);
-  while (stack.length > 0) for (const p of preds[stack.pop()!]!) if (reach[p] && !live[p]) (live[p] = 1), stack.push(p);
+  for (let q = 0; q < n; q++) {
+    if (!a.accept[q] || !reach[q]) continue;
+    live[q] = 1;
+    stack.push(q);
+  }
+  while (stack.length > 0) {
+    for (const p of preds[stack.pop()!]!) {
+      if (!reach[p] || live[p]) continue;
+      live[p] = 1;
+      stack.push(p);
+    }
+  }
   const id = new Int32Array(n).fill(-1);
   let next = 0;
   id[a.start] = next++;
@@ -179,7 +219,7 @@ export function union(parts: readonly Nfa[]): Nfa {
     edges[0]!.push(...se);
     accept[0] ||= p.accept[p.start]!;
   }
-  return trim({ start: 0, edges, accept });
+  return { start: 0, edges, accept };
 }
 
 /** Does `a` accept `s`? Linear in `s` times the automaton's size. */
@@ -206,154 +246,6 @@ export function accepts(a: Nfa, s: string): boolean {
   }
   for (const q of cur) if (a.accept[q]) return true;
   return false;
-}
-
-/** The product automaton (strings both accept); undefined past the budget. */
-export function product(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): Nfa | undefined {
-  const ids = new Map<number, number>();
-  const pairs: Array<[number, number]> = [];
-  const edges: number[][] = [];
-  const accept: boolean[] = [];
-  const nb = b.edges.length;
-  const idOf = (qa: number, qb: number): number => {
-    const key = qa * nb + qb;
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = pairs.length;
-      ids.set(key, id);
-      pairs.push([qa, qb]);
-      edges.push([]);
-      accept.push(a.accept[qa]! && b.accept[qb]!);
-    }
-    return id;
-  };
-  idOf(a.start, b.start);
-  for (let i = 0; i < pairs.length; i++) {
-    if (pairs.length > budget) return undefined;
-    const [qa, qb] = pairs[i]!;
-    const ea = a.edges[qa]!;
-    const eb = b.edges[qb]!;
-    for (let x = 0; x < ea.length; x += 3) {
-      for (let y = 0; y < eb.length; y += 3) {
-        const lo = Math.max(ea[x]!, eb[y]!);
-        const hi = Math.min(ea[x + 1]!, eb[y + 1]!);
-        if (lo <= hi) {
-          const to = idOf(ea[x + 2]!, eb[y + 2]!);
-          edges[i]!.push(lo, hi, to);
-        }
-      }
-    }
-  }
-  return trim({ start: 0, edges, accept });
-}
-
-/**
- * Some string accepted by both: a witness, or `null` when there is none, or
- * `undefined` past the budget.
- */
-export function intersection(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): string | null | undefined {
-  const nb = b.edges.length;
-  const start = a.start * nb + b.start;
-  const parent = new Map<number, { from: number; c: number } | null>([[start, null]]);
-  const queue = [start];
-  for (let i = 0; i < queue.length; i++) {
-    if (parent.size > budget) return undefined;
-    const key = queue[i]!;
-    const qa = Math.floor(key / nb);
-    const qb = key % nb;
-    if (a.accept[qa] && b.accept[qb]) {
-      const cps: number[] = [];
-      for (let p = parent.get(key); p; p = parent.get(p.from)) cps.push(p.c);
-      return String.fromCodePoint(...cps.reverse());
-    }
-    const ea = a.edges[qa]!;
-    const eb = b.edges[qb]!;
-    for (let x = 0; x < ea.length; x += 3) {
-      for (let y = 0; y < eb.length; y += 3) {
-        const lo = Math.max(ea[x]!, eb[y]!);
-        if (lo > Math.min(ea[x + 1]!, eb[y + 1]!)) continue;
-        const to = ea[x + 2]! * nb + eb[y + 2]!;
-        if (!parent.has(to)) {
-          parent.set(to, { from: key, c: lo });
-          queue.push(to);
-        }
-      }
-    }
-  }
-  return null;
-}
-
-/** Do `a` and `b` share a string? `undefined` when the budget ran out. */
-export function intersects(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): boolean | undefined {
-  const w = intersection(a, b, budget);
-  return w === undefined ? undefined : w !== null;
-}
-
-/**
- * A string `a` accepts and `b` does not (a counterexample to `a ⊆ b`), or
- * `null` when `a ⊆ b`, or `undefined` past the budget. `b` is determinized
- * on the fly, so only the subsets `a` actually drives it into are built.
- */
-export function difference(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): string | null | undefined {
-  interface Node {
-    qa: number;
-    set: number[];
-    from: number;
-    c: number;
-  }
-  const nodes: Node[] = [{ qa: a.start, set: [b.start], from: -1, c: 0 }];
-  const seen = new Set<string>([`${a.start}|${b.start}`]);
-  for (let i = 0; i < nodes.length; i++) {
-    if (nodes.length > budget) return undefined;
-    const { qa, set } = nodes[i]!;
-    if (a.accept[qa] && !set.some((q) => b.accept[q])) {
-      const cps: number[] = [];
-      for (let k = i; nodes[k]!.from >= 0; k = nodes[k]!.from) cps.push(nodes[k]!.c);
-      return String.fromCodePoint(...cps.reverse());
-    }
-    const ea = a.edges[qa]!;
-    for (let x = 0; x < ea.length; x += 3) {
-      const lo = ea[x]!;
-      const hi = ea[x + 1]!;
-      // Split [lo, hi] where any edge of the subset starts or ends, so that each
-      // piece drives the subset to one successor subset.
-      const cuts = [lo, hi + 1];
-      for (const q of set) {
-        const e = b.edges[q]!;
-        for (let y = 0; y < e.length; y += 3) {
-          if (e[y]! > lo && e[y]! <= hi) cuts.push(e[y]!);
-          if (e[y + 1]! + 1 > lo && e[y + 1]! + 1 <= hi) cuts.push(e[y + 1]! + 1);
-        }
-      }
-      cuts.sort((p, q) => p - q);
-      for (let k = 0; k + 1 < cuts.length; k++) {
-        const c = cuts[k]!;
-        if (c === cuts[k + 1]) continue;
-        const next = new Set<number>();
-        for (const q of set) {
-          const e = b.edges[q]!;
-          for (let y = 0; y < e.length; y += 3) if (c >= e[y]! && c <= e[y + 1]!) next.add(e[y + 2]!);
-        }
-        const sorted = [...next].sort((p, q) => p - q);
-        const key = `${ea[x + 2]}|${sorted.join(",")}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        nodes.push({ qa: ea[x + 2]!, set: sorted, from: i, c });
-      }
-    }
-  }
-  return null;
-}
-
-/** Is every string of `a` accepted by `b`? `undefined` when the budget ran out. */
-export function includes(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): boolean | undefined {
-  const w = difference(a, b, budget);
-  return w === undefined ? undefined : w === null;
-}
-
-/** Does `a` accept anything? */
-export function isEmpty(a: Nfa): boolean {
-  return !a.accept.some(Boolean);
 }
 
 /** Ranges (lo, hi pairs) of every code point except those in `ranges` (sorted, non-overlapping after merge). */
@@ -388,3 +280,4 @@ export function withoutSlash(ranges: readonly number[]): number[] {
 
 export const ANY: readonly number[] = [0, MAX_CODE_POINT];
 export const NOT_SLASH: readonly number[] = withoutSlash(ANY);
+

@@ -1,7 +1,7 @@
 import type { Nfa } from "./automaton.js";
 import { compileHostPattern } from "./host-pattern.js";
 import { compilePathPattern } from "./path-glob.js";
-import { pathTemplateNfa } from "./path-template.js";
+import { foldTemplate, pathTemplateNfa, templateDirectory } from "./path-template.js";
 import { isConcrete, type Template, type TemplateTest } from "./template.js";
 import { mayMatch, mustMatch, templateNfa } from "./template-nfa.js";
 import { normalizeUrlPattern } from "./url-pattern.js";
@@ -82,9 +82,15 @@ function pathPattern(pattern: string, opts: PatternOptions): CompilePatternResul
       floating: m.floating,
       warnings: m.warnings,
       may: (t) => mayMatch(pathTemplateNfa(t, { caseInsensitive: ci }), m.nfa),
-      must: (t) => mustMatch(pathTemplateNfa(t, { caseInsensitive: ci }), m.nfa),
+      // Every value lies under the template's fixed directory: inside a subtree the pattern covers, it must match.
+      must: (t) => (m.subtrees.length > 0 && within(templateDirectory(ci ? foldTemplate(t) : t), m.subtrees)) || mustMatch(pathTemplateNfa(t, { caseInsensitive: ci }), m.nfa),
     },
   };
+}
+
+/** Is `dir` inside (or equal to) one of `subtrees`? */
+function within(dir: readonly string[], subtrees: readonly string[][]): boolean {
+  return subtrees.some((b) => b.length <= dir.length && b.every((seg, k) => seg === dir[k]));
 }
 
 function hostPattern(pattern: string): CompilePatternResult {
@@ -132,6 +138,7 @@ function stringPattern(field: string, pattern: string): CompilePatternResult {
   const test = (v: unknown) => isStr(v) && m.test(v);
   if (ci) return { ok: true, pattern: { test, keys, nfa: undefined, floating: false, warnings: [], ...unknownTemplates(test) } };
   const prefixes = m.alternatives.map((a) => a.prefix);
+  const open = m.alternatives.filter((a) => a.open).map((a) => a.prefix);
   // A template whose leading text no alternative's leading text agrees with cannot match: skip the automata.
   const compatible = (t: Template) => {
     const head = typeof t[0] === "string" ? t[0] : "";
@@ -148,7 +155,8 @@ function stringPattern(field: string, pattern: string): CompilePatternResult {
       floating: false,
       warnings: [],
       may: (t) => compatible(t) && mayMatch(templateNfa(t), m.nfa),
-      must: (t) => compatible(t) && mustMatch(templateNfa(t), m.nfa),
+      // `git *` covers every value of a template whose leading text starts with `git `.
+      must: (t) => compatible(t) && (open.some((p) => typeof t[0] === "string" && t[0].startsWith(p)) || mustMatch(templateNfa(t), m.nfa)),
     },
   };
 }

@@ -11,22 +11,27 @@
  *   combining accent is one name (APFS and HFS+ compare them as equal; NTFS
  *   does not, which only makes the fold coarser there), and so are the Kelvin
  *   sign `K` (U+212A) and `K`, the Ohm sign and `Ω`, the Ångström sign and `Å`.
- * - Case, by full case folding approximated as upper-then-lower case: `ß` and
- *   `ss`, long `ſ` and `s` (NTFS upper-cases `ſ` to `S`), dotless `ı` and `i`
+ * - Case, by full case folding approximated as lower, upper, then lower case
+ *   (lower first so that capital `ẞ` becomes `ß` before `ß` becomes `SS`): `ß`,
+ *   `ẞ` and `ss`, long `ſ` and `s` (NTFS upper-cases `ſ` to `S`), dotless `ı` and `i`
  *   (NTFS upper-cases `ı` to `I`) all fold together. Turkish `İ` folds to `i`
  *   plus a combining dot, as in Unicode's full folding, so it stays apart from
  *   `i` (no file system joins them either).
  * - Final sigma `ς` is `σ`, so the fold of a name never depends on what
  *   follows it (JavaScript lower-cases `Σ` by context).
  *
- * The steps are NFD, upper case, lower case, `ς` → `σ`, NFC; the property
- * tests check that folding is idempotent and joins these pairs.
+ * The steps are NFD, lower, upper and lower case, `ς` → `σ`, NFC; the property
+ * tests check that folding is idempotent and joins these pairs. One known
+ * limit: the Greek iota subscript (U+0345, inside `ᾳ`, `ᾀ`, ...) changes its
+ * canonical order when case-mapped, so such a name followed by another
+ * combining mark can fold apart from its upper-case spelling (Unicode's own
+ * canonical caseless match has the same gap).
  */
 const ASCII = /^[\x00-\x7f]*$/;
 
 export function foldCase(s: string): string {
   if (ASCII.test(s)) return s.toLowerCase();
-  return s.normalize("NFD").toUpperCase().toLowerCase().replace(/ς/g, "σ").normalize("NFC");
+  return s.normalize("NFD").toLowerCase().toUpperCase().toLowerCase().replace(/ς/g, "σ").normalize("NFC");
 }
 
 /**

@@ -1,7 +1,13 @@
-import { accepts, ANY, EMPTY, literals, NfaBuilder, NOT_SLASH, product, union, type Nfa } from "./automaton.js";
-import { expandBraces } from "./brace-expand.js";
+import { EMPTY, literals, NfaBuilder, NOT_SLASH, union, type Nfa } from "./automaton.js";
+import { product } from "./automaton-products.js";
 import { foldCase } from "./fold.js";
-import { addTokens, tokenize, type Token } from "./glob-tokens.js";
+import { addTokens } from "./glob-tokens.js";
+import { lazyDfa } from "./lazy-dfa.js";
+import { NORMAL_NONROOT } from "./path-domain.js";
+import { describeClass, extglob, foldClasses, nameLikeClasses, parse, type Segment } from "./path-parse.js";
+
+export { NORMAL_NONROOT, NORMAL_PATHS } from "./path-domain.js";
+export { escapeGlob } from "./path-parse.js";
 
 /**
  * Path globs, read by one parser whose result serves the matcher, the rule
@@ -26,8 +32,8 @@ import { addTokens, tokenize, type Token } from "./glob-tokens.js";
  *
  * Matching runs on normalized absolute paths (no `.`, `..` or empty segment;
  * `/` is the path with no segment). Common shapes (`/dir/**`, `**\/name`,
- * `**\/*.ext`) have direct tests; the rest runs the pattern's automaton, which
- * is linear in the path whatever the pattern (no backtracking regex).
+ * `**\/*.ext`) have direct tests; the rest runs the pattern's automaton as a
+ * lazily built DFA, linear in the path whatever the pattern (no backtracking).
  */
 export interface PathMatcher {
   test(path: string): boolean;
@@ -37,6 +43,8 @@ export interface PathMatcher {
   floating: boolean;
   /** the normalized absolute paths the pattern matches */
   readonly nfa: Nfa;
+  /** directories (segments) whose whole subtree some alternative matches (`/app/**`): a shortcut for must-match */
+  subtrees: string[][];
   /** advice about patterns that probably do not mean what they say */
   warnings: string[];
 }
@@ -48,8 +56,6 @@ export interface PathPatternOptions {
   caseInsensitive?: boolean;
 }
 
-type Segment = { kind: "globstar" } | { kind: "seg"; tokens: Token[] };
-
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -58,7 +64,7 @@ export function compilePathPattern(pattern: string, cwd?: string, opts: PathPatt
   if (pattern.length === 0) return { ok: false, reason: "path pattern is empty" };
   if (pattern.startsWith("!")) return { ok: false, reason: `negated path pattern \`${pattern}\`: use \`not:\` instead` };
   const bad = CONTROL.exec(pattern);
-  if (bad) return { ok: false, reason: `path pattern \`${JSON.stringify(pattern).slice(1, -1)}\` contains the control character U+${hex(bad[0])}; paths with control characters are refused as uncertain, so it could never match` };
+  if (bad) return { ok: false, reason: `path pattern \`${JSON.stringify(pattern).slice(1, -1)}\` contains the control character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}; paths with control characters are refused as uncertain, so it could never match` };
   if (LONE_SURROGATE.test(pattern)) return { ok: false, reason: "path pattern contains a lone UTF-16 surrogate, which no file name can hold" };
   const ext = extglob(pattern);
   if (ext) return { ok: false, reason: `\`${ext}\` in \`${pattern}\` is extglob syntax, which path patterns do not support (tools read it differently); use \`{a,b}\` alternatives, or write \`\\(\` for a literal parenthesis` };
@@ -77,169 +83,6 @@ export function compilePathPattern(pattern: string, cwd?: string, opts: PathPatt
     (c) => `\`${c}\` is a character class matching one character (${describeClass(c)}); to match a directory or file named \`${c}\`, write \`${c.replace(/[[\]]/g, "\\$&")}\``,
   );
   return { ok: true, matcher: matcher(alts, parsed.floating, warnings) };
-}
-
-function hex(ch: string): string {
-  return ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
-}
-
-/** The first extglob opener (`+(` and friends) outside escapes and classes. */
-function extglob(p: string): string | undefined {
-  let inClass = false;
-  let classStart = -1;
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === "\\") {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]" && i > classStart + 1 && !(i === classStart + 2 && "!^".includes(p[classStart + 1]!))) inClass = false;
-      continue;
-    }
-    if (c === "[") {
-      inClass = true;
-      classStart = i;
-    } else if ("?*+@!".includes(c) && p[i + 1] === "(") return c + "(";
-  }
-  return undefined;
-}
-
-type Parsed = { ok: true; alts: Segment[][]; floating: boolean } | { ok: false; reason: string };
-
-function parse(pattern: string, cwd: string | undefined): Parsed {
-  let raw: string[];
-  try {
-    raw = expandBraces(pattern);
-  } catch (e) {
-    return { ok: false, reason: (e as Error).message };
-  }
-  const alts: Segment[][] = [];
-  let floating = false;
-  for (let alt of raw) {
-    if (alt.length === 0) return { ok: false, reason: `path pattern \`${pattern}\` has an empty alternative` };
-    if (/\{-?\w+\.\.-?\w+\}/.test(alt)) {
-      return { ok: false, reason: `brace ranges such as \`{1..3}\` are not supported in path patterns; list the alternatives: \`{1,2,3}\`` };
-    }
-    if (alt.length > 1 && alt.endsWith("/")) alt += "**";
-    let split = splitSegments(alt);
-    if (alt.startsWith("/")) split.shift(); // the empty text before the leading `/`
-    else if (split[0] !== "**" || alt.startsWith("./")) {
-      if (split[0] === ".") split.shift();
-      if (split.length === 0) return { ok: false, reason: `path pattern \`${pattern}\` names no file; write \`./**\` for everything under the working directory` };
-      if (cwd === undefined) {
-        floating = true;
-        split = ["**", ...split];
-      } else split = [...splitSegments(escapeGlob(cwd)).filter((x) => x !== ""), ...split];
-    }
-    const segments: Segment[] = [];
-    for (const text of split) {
-      if (text === "**") {
-        if (segments[segments.length - 1]?.kind !== "globstar") segments.push({ kind: "globstar" });
-        continue;
-      }
-      if (text === "") return { ok: false, reason: `path pattern \`${pattern}\` contains an empty segment (\`//\`), which never matches a normalized path; write one \`/\`` };
-      const t = tokenize(text, { strict: true });
-      if (!t.ok) return { ok: false, reason: `invalid path pattern \`${pattern}\`: ${t.reason}` };
-      const lit = t.tokens.length === 1 && t.tokens[0]!.t === "lit" ? t.tokens[0]!.s : undefined;
-      if (lit === "." || lit === "..") {
-        return { ok: false, reason: `path pattern \`${pattern}\` contains \`.\` or \`..\` segments, which never match a normalized path` };
-      }
-      segments.push({ kind: "seg", tokens: t.tokens });
-    }
-    alts.push(segments);
-  }
-  return { ok: true, alts, floating };
-}
-
-/** Splits on unescaped `/`; escapes stay in the pieces for the tokenizer (`\/` separates too: no segment holds a `/`). */
-function splitSegments(p: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === "\\" && i + 1 < p.length) {
-      if (p[i + 1] === "/") {
-        out.push(cur);
-        cur = "";
-      } else cur += c + p[i + 1];
-      i++;
-    } else if (c === "/") {
-      out.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  out.push(cur);
-  return out;
-}
-
-export function escapeGlob(s: string): string {
-  return s.replace(/[*?[\]{}\\]/g, "\\$&");
-}
-
-/**
- * Case-insensitive patterns: the folded text gives the literals; each class is
- * replaced by the fold of its members (so `[A-Z]` also matches folded `a`..`z`
- * and `[!a]` excludes `A`). Refused when folding changes the pattern's shape
- * or a class holds a character that folds to several.
- */
-function foldClasses(orig: Segment[][], folded: Segment[][]): Segment[][] | string {
-  const shape = (alts: Segment[][]) => alts.map((a) => a.map((s) => (s.kind === "globstar" ? "**" : s.tokens.map((t) => t.t).join(","))).join("/")).join("|");
-  if (shape(orig) !== shape(folded)) return "changes its wildcards or classes when case-folded (a letter next to them folds to several characters or composes with an accent); write it with the folded letters";
-  const out: Segment[][] = [];
-  for (let a = 0; a < orig.length; a++) {
-    const segs: Segment[] = [];
-    for (let s = 0; s < orig[a]!.length; s++) {
-      const o = orig[a]![s]!;
-      const f = folded[a]![s]!;
-      if (o.kind === "globstar" || f.kind === "globstar") {
-        segs.push(f);
-        continue;
-      }
-      const tokens: Token[] = [];
-      for (let k = 0; k < f.tokens.length; k++) {
-        const ot = o.tokens[k]!;
-        if (ot.t !== "cls") {
-          tokens.push(f.tokens[k]!);
-          continue;
-        }
-        const ranges: number[] = [];
-        for (let r = 0; r < ot.ranges.length; r += 2) {
-          const lo = ot.ranges[r]!;
-          const hi = ot.ranges[r + 1]!;
-          if (hi - lo > 0x3000) return `has the class \`${ot.source}\`, too wide to case-fold; split it into smaller ranges`;
-          for (let c = lo; c <= hi; c++) {
-            if (c >= 0xd800 && c <= 0xdfff) continue;
-            const fc = [...foldCase(String.fromCodePoint(c))];
-            if (fc.length !== 1) return `has the class \`${ot.source}\`, whose \`${String.fromCodePoint(c)}\` folds to several characters (\`${fc.join("")}\`); write that alternative with braces instead`;
-            const v = fc[0]!.codePointAt(0)!;
-            ranges.push(v, v);
-          }
-        }
-        tokens.push({ t: "cls", negate: ot.negate, ranges, source: ot.source });
-      }
-      segs.push({ kind: "seg", tokens });
-    }
-    out.push(segs);
-  }
-  return out;
-}
-
-/** Classes that look like a literal name (`[slug]`, `[id]`, `[...slug]`, Next.js style), for a warning. */
-function nameLikeClasses(alts: Segment[][]): string[] {
-  const out = new Set<string>();
-  for (const a of alts) {
-    for (const s of a) {
-      if (s.kind !== "seg") continue;
-      for (const t of s.tokens) if (t.t === "cls" && /^\[(\.\.\.)?[A-Za-z_][A-Za-z0-9_]+\]$/.test(t.source)) out.add(t.source);
-    }
-  }
-  return [...out];
-}
-
-function describeClass(source: string): string {
-  const chars = [...new Set(source.slice(1, -1).split(""))];
-  return `one of ${chars.map((c) => `\`${c}\``).join(", ")}`;
 }
 
 /** The literal text of a segment that is all literal, else undefined. */
@@ -264,11 +107,25 @@ function matcher(alts: Segment[][], floating: boolean, warnings: string[]): Path
     }
     bases.push("/" + lits.join("/"));
   }
-  const tests = alts.map(alternativeTest);
+  // Alternatives of the common shapes get direct tests; the rest share one automaton.
+  const tests: Array<(p: string) => boolean> = [];
+  const rest: Segment[][] = [];
+  for (const a of alts) {
+    const t = directTest(a);
+    if (t) tests.push(t);
+    else rest.push(a);
+  }
+  if (rest.length > 0) {
+    const run = lazyDfa(union(rest.map(regexLike)));
+    const root = rest.some((a) => a.every((s) => s.kind === "globstar"));
+    tests.push((p) => (p === "/" ? root : run(p)));
+  }
   const test = tests.length === 1 ? tests[0]! : (p: string) => tests.some((t) => t(p));
   let nfa: Nfa | undefined;
+  const subtrees = alts.filter((a) => a.length > 0 && a[a.length - 1]!.kind === "globstar" && a.slice(0, -1).every((x) => literalOf(x) !== undefined)).map((a) => a.slice(0, -1).map((x) => literalOf(x)!));
   return {
     test,
+    subtrees,
     bases: bases.length === alts.length ? bases : undefined,
     floating,
     warnings,
@@ -278,8 +135,8 @@ function matcher(alts: Segment[][], floating: boolean, warnings: string[]): Path
   };
 }
 
-/** The direct test of one alternative on a normalized path: a fast path for the common shapes, else the automaton. */
-function alternativeTest(a: Segment[]): (p: string) => boolean {
+/** A direct test of one alternative on a normalized path, for the common shapes; undefined for the rest. */
+function directTest(a: Segment[]): ((p: string) => boolean) | undefined {
   const lits: string[] = [];
   let k = 0;
   for (; k < a.length && literalOf(a[k]) !== undefined; k++) lits.push(literalOf(a[k])!);
@@ -306,9 +163,7 @@ function alternativeTest(a: Segment[]): (p: string) => boolean {
     const dir = lits.length === 0 ? "" : base;
     return (p) => p.endsWith(ext) && p.lastIndexOf("/") <= p.length - ext.length - 1 && (dir === "" || (p.startsWith(dir) && p.charCodeAt(dir.length) === 0x2f));
   }
-  const nfa = regexLike(a);
-  const root = a.every((s) => s.kind === "globstar");
-  return (p) => (p === "/" ? root : accepts(nfa, p));
+  return undefined;
 }
 
 /**
@@ -346,26 +201,3 @@ function alternativeNfa(a: Segment[]): Nfa {
   return a.every((s) => s.kind === "globstar") ? union([inner, literals(["/"])]) : inner;
 }
 
-/** Normalized absolute paths other than `/`: one or more `/segment`, no segment empty, `.` or `..`. */
-export const NORMAL_NONROOT: Nfa = (() => {
-  const b = new NfaBuilder();
-  const s0 = b.state();
-  const fresh = b.state(); // just after a `/`
-  const dot = b.state(); // `.`
-  const dots = b.state(); // `..`
-  const name = b.state(); // a proper segment so far (accepting)
-  const notSlashNotDot = [0, 0x2d, 0x30, ANY[1]!];
-  b.edge(s0, 0x2f, 0x2f, fresh);
-  b.edges(fresh, notSlashNotDot, name);
-  b.edge(fresh, 0x2e, 0x2e, dot);
-  b.edges(dot, notSlashNotDot, name);
-  b.edge(dot, 0x2e, 0x2e, dots);
-  b.edges(dots, NOT_SLASH, name);
-  b.edges(name, NOT_SLASH, name);
-  b.edge(name, 0x2f, 0x2f, fresh);
-  b.accepting(name);
-  return b.build(s0);
-})();
-
-/** Every normalized absolute path, `/` included. */
-export const NORMAL_PATHS: Nfa = union([NORMAL_NONROOT, literals(["/"])]);

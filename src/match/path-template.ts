@@ -1,6 +1,7 @@
-import { literals, NfaBuilder, NOT_SLASH, product, union, type Nfa } from "./automaton.js";
+import { literals, NfaBuilder, NOT_SLASH, union, type Nfa } from "./automaton.js";
+import { product } from "./automaton-products.js";
 import { foldCase, foldInert } from "./fold.js";
-import { NORMAL_PATHS } from "./path-glob.js";
+import { NORMAL_PATHS } from "./path-domain.js";
 import { template, type Hole, type Template, type TemplatePart } from "./template.js";
 
 /**
@@ -72,8 +73,10 @@ function build(t: Template): Nfa {
       if (text === "..") return walk(k + 1, stack.slice(0, -1));
       return walk(k + 1, [...stack, seg]);
     }
-    // A holed segment: a proper name, or (when its literal text allows) nothing or a step up.
+    // A holed segment: a proper name, or (when its literal text allows) nothing or a step up,
+    // unless its holes are `name` holes, which never make it empty, `.` or `..`.
     if (!walk(k + 1, [...stack, seg])) return false;
+    if (seg.every((a) => typeof a === "string" || a.hole === "name")) return true;
     if ((text === "" || text === ".") && !walk(k + 1, stack)) return false;
     if ((text === "" || text === "." || text === "..") && !walk(k + 1, stack.slice(0, -1))) return false;
     return true;
@@ -110,12 +113,15 @@ function build(t: Template): Nfa {
 
 const MARK = /\p{M}/u;
 const HANGUL_VT = (cp: number) => cp >= 0x1160 && cp <= 0x11ff;
+/** Hangul jamo and syllables: they compose with the jamo that follow them (`ᄀ` + `ᅡ` is `가`). */
+const HANGUL = (cp: number) => (cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0xac00 && cp <= 0xd7a3);
 
 /**
  * Folds the literal text of a template for a case-insensitive policy. Text
  * whose fold could change with what a neighbouring hole holds joins the hole:
- * before a hole, the last letter with its accents (unless it is inert ASCII);
- * after a hole, leading accents and Hangul vowel/final jamo.
+ * before a hole, the last letter with its accents (unless it is inert ASCII)
+ * and any Hangul before it; after a hole, leading accents and Hangul
+ * vowel/final jamo.
  */
 export function foldTemplate(t: Template): Template {
   const out: TemplatePart[] = [];
@@ -142,6 +148,7 @@ export function foldTemplate(t: Template): Template {
       let k = cps.length;
       while (k > 0 && MARK.test(cps[k - 1]!)) k--;
       if (k > 0 && !foldInert(cps[k - 1]!.codePointAt(0)!)) k--;
+      while (k > 0 && HANGUL(cps[k - 1]!.codePointAt(0)!)) k--;
       if (k < cps.length) {
         trail = { hole: next.hole, source: cps.slice(k).join("") };
         cps = cps.slice(0, k);
@@ -153,3 +160,42 @@ export function foldTemplate(t: Template): Template {
   }
   return template(out);
 }
+
+/**
+ * The directory (segments) every value of a path template lies under: the
+ * complete segments of its leading literal text, resolved, less one per later
+ * segment that could step up (`..`, or a holed segment whose literal text is
+ * all dots). Root when a hole could hold `/` or the template is not absolute.
+ */
+export function templateDirectory(t: Template): string[] {
+  const head = t[0];
+  if (typeof head !== "string" || !head.startsWith("/")) return [];
+  if (t.some((p) => typeof p !== "string" && p.hole === "any")) return [];
+  const pieces = head.split("/");
+  const partial = t.length > 1 ? pieces.pop()! : ""; // the segment the first hole is in
+  const dir: string[] = [];
+  for (const seg of pieces) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") dir.pop();
+    else dir.push(seg);
+  }
+  // Later segments: the partial one (with the first hole) and those after it.
+  const later: string[][] = [[partial]];
+  for (const part of t.slice(1)) {
+    if (typeof part !== "string") {
+      later[later.length - 1]!.push("\u0000hole");
+      continue;
+    }
+    part.split("/").forEach((piece, k) => {
+      if (k > 0) later.push([]);
+      later[later.length - 1]!.push(piece);
+    });
+  }
+  for (const seg of later) {
+    const text = seg.filter((x) => x !== "\u0000hole").join("");
+    const holed = seg.includes("\u0000hole");
+    if (text === ".." || (holed && (text === "" || text === "."))) dir.pop();
+  }
+  return dir;
+}
+

@@ -1,4 +1,5 @@
-import { ANY, includes, intersects, NfaBuilder, NOT_SLASH, type Nfa } from "./automaton.js";
+import { ANY, charge, NOT_SLASH, type Nfa } from "./automaton.js";
+import { includes, intersects } from "./automaton-products.js";
 import type { Template } from "./template.js";
 
 /**
@@ -17,21 +18,30 @@ export function templateNfa(t: Template): Nfa {
   return a;
 }
 
+/**
+ * Built directly without epsilon moves: a hole is a loop on the state where
+ * it starts (adjacent holes share it), so the automaton has one state per
+ * literal code point plus one.
+ */
 export function buildTemplateNfa(t: Template): Nfa {
-  const b = new NfaBuilder();
-  const s = b.state();
-  let q = s;
+  const edges: number[][] = [[]];
   for (const part of t) {
-    if (typeof part === "string") q = b.literal(q, part);
-    else {
-      const loop = b.state();
-      b.epsilon(q, loop);
-      b.edges(loop, part.hole === "any" ? ANY : NOT_SLASH, loop);
-      q = loop;
+    let q = edges.length - 1;
+    if (typeof part === "string") {
+      for (const ch of part) {
+        const c = ch.codePointAt(0)!;
+        edges.push([]);
+        edges[q]!.push(c, c, q + 1);
+        q++;
+      }
+    } else {
+      const ranges = part.hole === "any" ? ANY : NOT_SLASH;
+      for (let k = 0; k < ranges.length; k += 2) edges[q]!.push(ranges[k]!, ranges[k + 1]!, q);
     }
   }
-  b.accepting(q);
-  return b.build(s);
+  charge(edges.length);
+  const accept = edges.map((_, k) => k === edges.length - 1);
+  return { start: 0, edges, accept };
 }
 
 // Answers per (set, pattern) pair, for sets that recur (the "any path" set).

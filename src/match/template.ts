@@ -20,7 +20,13 @@ export type Hole =
   /** any string at all, including `/`, spaces and the empty string (a parameter or command substitution) */
   | { hole: "any"; source: string }
   /** any string without `/` (a glob `*`, `?` or `[...]` inside one path segment; dotfiles included, since dotglob may be on) */
-  | { hole: "segment"; source: string };
+  | { hole: "segment"; source: string }
+  /**
+   * like `segment`, and the path segment it stands in is a real directory entry:
+   * never empty, `.` or `..` (a glob segment that does not start with a literal
+   * `.`: bash, dash and zsh never expand `*` or `?*` to `.` or `..`)
+   */
+  | { hole: "name"; source: string };
 
 export type TemplatePart = string | Hole;
 

@@ -12,8 +12,8 @@ import { addTokens, classHas, tokenize, type Token } from "./glob-tokens.js";
  */
 export interface StringMatcher {
   test(s: string): boolean;
-  /** per brace alternative: its leading literal text and whether it is all literal (for indexing) */
-  readonly alternatives: ReadonlyArray<{ prefix: string; exact: boolean }>;
+  /** per brace alternative: its leading literal text, whether it is all literal (for indexing), and whether it is that text then `*` */
+  readonly alternatives: ReadonlyArray<{ prefix: string; exact: boolean; open: boolean }>;
   /** the strings the pattern matches (lower-cased text when case-insensitive) */
   readonly nfa: Nfa;
 }
@@ -31,7 +31,9 @@ export function compileWildcard(pattern: string, opts: { caseInsensitive?: boole
   const alternatives = alts.map((tokens) => {
     const first = tokens[0];
     const prefix = first?.t === "lit" ? first.s : "";
-    return { prefix, exact: tokens.length === 0 || (tokens.length === 1 && first?.t === "lit") };
+    const last = tokens[tokens.length - 1];
+    const open = last?.t === "star" && (tokens.length === 1 || (tokens.length === 2 && first?.t === "lit"));
+    return { prefix, exact: tokens.length === 0 || (tokens.length === 1 && first?.t === "lit"), open };
   });
   const one = tests.length === 1 ? tests[0]! : undefined;
   const testFn = one

@@ -1,4 +1,4 @@
-import type { Node, YAMLMap } from "yaml";
+import type { Node } from "yaml";
 import { canonicalAction } from "./actions.js";
 import { parseDuration } from "./duration.js";
 import { canonicalField, conditionFieldSpellings } from "./fields.js";
@@ -51,8 +51,10 @@ export function validateFile(src: YamlSource): PolicyFileIR {
       }
       case "description":
       case "name":
-        if (k === "description") ir.description = src.string(v, "`description`");
-        else src.string(v, "`name`");
+        if (k === "description") {
+          const d = src.string(v, "`description`");
+          if (d !== undefined) ir.description = d;
+        } else src.string(v, "`name`");
         break;
       case "defaultAction":
       case "default": {
@@ -69,9 +71,11 @@ export function validateFile(src: YamlSource): PolicyFileIR {
         else if (s !== undefined) ir.cwd = s.replace(/\/+$/, "") || "/";
         break;
       }
-      case "audit":
-        ir.audit = validateAudit(src, v);
+      case "audit": {
+        const a = validateAudit(src, v);
+        if (a) ir.audit = a;
         break;
+      }
       case "paths": {
         const p = validatePaths(src, v);
         if (p) ir.paths = { value: p, node: v };
@@ -103,7 +107,7 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
   const what = `rule ${index + 1}`;
   // Conditions sit on the rule itself as well as under `conditions:`: fields and the composers `all`/`any`/`not`.
   const isKey = (k: string) => RULE_KEYS.includes(k) || (COMPOSERS as readonly string[]).includes(k) || canonicalField(k).ok;
-  const entries = src.entries(node as YAMLMap, isKey, what, [...RULE_KEYS, ...COMPOSERS, ...conditionFieldSpellings()]);
+  const entries = src.entries(node, isKey, what, [...RULE_KEYS, ...COMPOSERS, ...conditionFieldSpellings()]);
   const get = (k: string) => entries.find((e) => e[0] === k);
   const rule: Partial<RuleIR> & { when: Condition[] } = { when: [], source: src.pos(node) };
 
@@ -130,7 +134,8 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
   }
 
   const reason = get("reason");
-  if (reason) rule.reason = src.string(reason[1], "`reason`");
+  const reasonText = reason ? src.string(reason[1], "`reason`") : undefined;
+  if (reasonText !== undefined) rule.reason = reasonText;
   const desc = get("description");
   if (desc) src.string(desc[1], "`description`");
 
@@ -146,9 +151,11 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
   }
 
   const rl = get("rateLimit");
-  if (rl) rule.rateLimit = validateRateLimit(src, rl[1]);
+  const rateLimit = rl ? validateRateLimit(src, rl[1]) : undefined;
+  if (rateLimit) rule.rateLimit = rateLimit;
   const sc = get("schedule");
-  if (sc) rule.schedule = validateSchedule(src, sc[1]);
+  const schedule = sc ? validateSchedule(src, sc[1]) : undefined;
+  if (schedule) rule.schedule = schedule;
   const ex = get("expiresAt");
   if (ex) {
     const s = src.isScalar(ex[1]) ? String(ex[1].value) : undefined;

@@ -225,16 +225,16 @@ const COMMAND_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 // POSIX: an environment variable name is letters, digits and `_`, not starting with a digit.
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Fields where a stray control character is not a malformed request but a reading
-// that consumers disagree on (URL parsers drop tabs and newlines; a path with a
-// newline is a different file to every tool that splits lines): uncertain.
-const UNCERTAIN_CONTROL = new Set(["url", "host", "path", "cwd"]);
+// that consumers disagree on (URL parsers drop tabs and newlines): uncertain.
+const UNCERTAIN_CONTROL = new Set(["url", "host"]);
 
 function optString(r: Record<string, unknown>, k: string, max: number): string | undefined {
   const v = own(r, k);
   if (v === undefined) return undefined;
   if (typeof v !== "string") throw new Bad(`\`${k}\` must be a string, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`, k);
   if (v.length > max) throw new Bad(`\`${k}\` is longer than ${max} characters`, k);
-  const control = (k === "command" ? COMMAND_CONTROL : CONTROL).exec(v);
+  // Other control characters in paths are checked segment by segment by normalizePath, which names the segment.
+  const control = (k === "path" || k === "cwd" ? /\u0000/ : k === "command" ? COMMAND_CONTROL : CONTROL).exec(v);
   if (control) {
     const c = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
     if (control[0] === "\u0000") throw new Bad(`\`${k}\` contains a NUL byte`, k);

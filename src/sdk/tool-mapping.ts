@@ -25,11 +25,11 @@ function withCtx(req: ActionRequest, ctx: MappingContext, cwdField = true): Acti
 
 /** A tool input the mapping cannot read (a missing or mistyped field) becomes a request the engine refuses. */
 function fileAction(action: string, path: unknown, ctx: MappingContext): ActionRequest {
-  return withCtx({ action, path: typeof path === "string" ? path : (path as never) }, ctx);
+  return withCtx({ action, path: typeof path === "string" ? path : (path) }, ctx);
 }
 
 export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
-  Bash: (i, ctx) => [withCtx({ action: "shell.execute", command: i.command as never }, ctx)],
+  Bash: (i, ctx) => [withCtx({ action: "shell.execute", command: i.command }, ctx)],
   // Searches read the directory or file searched, not the search pattern.
   Read: (i, ctx) => [fileAction("file.read", i.file_path, ctx)],
   NotebookRead: (i, ctx) => [fileAction("file.read", i.notebook_path, ctx)],
@@ -41,7 +41,7 @@ export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
   Edit: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
   MultiEdit: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
   NotebookEdit: (i, ctx) => [fileAction("file.write", i.notebook_path, ctx)],
-  WebFetch: (i, ctx) => [withCtx({ action: "network.request", url: i.url as never, method: "GET" }, ctx, false)],
+  WebFetch: (i, ctx) => [withCtx({ action: "network.request", url: i.url, method: "GET" }, ctx, false)],
   // The search runs on the model provider's side; policies allow it by this reserved host.
   WebSearch: (i, ctx) => [withCtx({ action: "network.request", host: "web-search.invalid", method: "GET", context: { query: str(i.query) ?? "" } }, ctx, false)],
 };

@@ -86,7 +86,7 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
       flushEachRequest: true,
       log,
     });
-    return { engine, audit, http: handle(app) as HttpHandler };
+    return { engine, audit, http: handle(app) };
   };
 
   return async (event: unknown, context?: LambdaContextLike): Promise<unknown> => {
