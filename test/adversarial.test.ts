@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, createEngine, gateMcpMessage, loadPolicy, makeBundle, mapToolCall, strictest, verifyLines, withGuards, type Decision, type Engine } from "../src/index.js";
+import { createApp, createEngine, decideToolCall, gateMcpMessage, loadPolicy, makeBundle, mapToolCall, openAIToolCalls, strictest, verifyLines, withGuards, type Decision, type Engine } from "../src/index.js";
 import { createLambdaHandler } from "../src/lambda.js";
 import { parseStrictJson } from "../src/request/strict-json.js";
 import { readPolicySources } from "../src/runtime/node/policy-files.js";
@@ -26,7 +26,8 @@ import { readPolicySources } from "../src/runtime/node/policy-files.js";
  *
  * Hook cases (`hook`, or `hookRaw` text) run the in-process tool mapping, and
  * those marked `hookProcess` the real `safeclaw hook claude-code` too; MCP cases (`mcp`) run the real `safeclaw mcp-proxy`
- * in front of an echo server and `gateMcpMessage`; audit cases (`audit.jsonl`)
+ * in front of an echo server and `gateMcpMessage`; OpenAI tool calls (`openai`)
+ * go through `openAIToolCalls` and `decideToolCall`; audit cases (`audit.jsonl`)
  * edit a trail the real CLI wrote and run `verifyLines` (and, marked `cli`,
  * `safeclaw audit verify`); policy
  * cases with `invalid` must be refused by `safeclaw validate` and `loadPolicy`.
@@ -78,6 +79,8 @@ interface Case {
   /** the hook process's extra arguments and environment (misconfigurations must still answer a deny) */
   hookArgs?: string[];
   hookEnv?: Record<string, string>;
+  /** an OpenAI tool call (`arguments` is the model's JSON text), decided by openAIToolCalls + decideToolCall */
+  openai?: { name: string; arguments: string };
   /** a JSON-RPC message (or its text) for `safeclaw mcp-proxy --server <mcpServer>` */
   mcp?: unknown;
   mcpRaw?: string;
@@ -168,7 +171,8 @@ async function limited<T>(tasks: Array<() => Promise<T>>, n = 4): Promise<T[]> {
 const isHook = (c: Case) => c.hook !== undefined || c.hookRaw !== undefined;
 const isMcp = (c: Case) => c.mcp !== undefined || c.mcpRaw !== undefined;
 const isBatch = (c: Case) => c.batch !== undefined;
-const isDecisionCase = (c: Case) => c.invalid === undefined && !isHook(c) && !isMcp(c);
+const isOpenAI = (c: Case) => c.openai !== undefined;
+const isDecisionCase = (c: Case) => c.invalid === undefined && !isHook(c) && !isMcp(c) && !isOpenAI(c);
 const doorsOf = (c: Case): Door[] => {
   const doors: Door[] = c.doors ?? (c.lambdaEvent !== undefined ? ["lambda"] : c.raw !== undefined || c.rawBase64 !== undefined || c.contentType !== undefined ? ["cli", "http"] : c.tokens !== undefined ? ["http"] : ["cli", "http", "engine", "lambda"]);
   // The Worker answers what the HTTP app answers, in workerd instead of Node.
@@ -182,7 +186,7 @@ function beforeRequests(c: Case): unknown[] {
 
 const requestBytes = (c: Case): Buffer => (c.rawBase64 !== undefined ? Buffer.from(c.rawBase64, "base64") : Buffer.from(c.raw ?? JSON.stringify(c.request), "utf8"));
 
-const results = new Map<string, Partial<Record<Door | "hook-cli" | "hook-inproc" | "proxy-cli" | "proxy-inproc" | "validate-cli" | "validate-inproc", Outcome>>>();
+const results = new Map<string, Partial<Record<Door | "hook-cli" | "hook-inproc" | "proxy-cli" | "proxy-inproc" | "openai-inproc" | "validate-cli" | "validate-inproc", Outcome>>>();
 const auditResults = new Map<string, { cli?: string; inproc?: string; failure?: string }>();
 const put = (name: string, door: string, o: Outcome) => {
   const r = results.get(name) ?? {};
@@ -315,6 +319,15 @@ async function hookInProcessDoor(c: Case): Promise<void> {
   }
   const requests = mapToolCall(h.tool_name, h.tool_input, { ...(typeof h.cwd === "string" ? { cwd: h.cwd } : {}), agent: "claude-code" });
   put(c.name, "hook-inproc", { decision: strictest(requests.map((q) => engine.check(q))).decision });
+}
+
+/** A model's tool call through the SDK: OpenAI arguments are text the model wrote. */
+async function openAIDoor(c: Case): Promise<void> {
+  const engine = await engineFor(c.policy);
+  const gate = withGuards({ check: async (q) => engine.check(q), checkBatch: async (qs) => qs.map((q) => engine.check(q)) });
+  const calls = openAIToolCalls([{ type: "function", id: "call_1", function: c.openai }]);
+  const d = calls.length === 1 ? await decideToolCall(gate, calls[0]!, undefined, { cwd: "/proj", agent: "openai" }) : undefined;
+  put(c.name, "openai-inproc", d ? { decision: d.decision, ...(d.error ? { error: d.error } : {}) } : { failure: "no tool call read" });
 }
 
 /** The MCP proxy: one process per (policy, server), every message a line; forwarded = allow, answered by the proxy = deny. */
@@ -480,6 +493,7 @@ beforeAll(async () => {
   const processes = limited(tasks, 4);
   for (const [policy, cs] of byPolicy) await inProcessDoors(policy, cs, scratch);
   for (const c of CASES.filter(isHook)) await hookInProcessDoor(c);
+  for (const c of CASES.filter(isOpenAI)) await openAIDoor(c);
   await processes;
 }, 120_000);
 
@@ -487,6 +501,7 @@ function doorsExpected(c: Case): string[] {
   if (c.invalid !== undefined) return ["validate-cli", "validate-inproc"];
   if (isHook(c)) return c.hookProcess ? ["hook-cli", "hook-inproc"] : ["hook-inproc"];
   if (isMcp(c)) return ["proxy-cli", "proxy-inproc"];
+  if (isOpenAI(c)) return ["openai-inproc"];
   return doorsOf(c).filter((d) => d !== "engine" || c.request !== undefined || isBatch(c));
 }
 
