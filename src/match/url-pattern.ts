@@ -36,10 +36,9 @@ export function normalizeUrlPattern(pattern: string, opts: { prefix?: boolean } 
   const host = canonicalHostname(named.ok ? named.host : u.hostname);
   if (tail === "" && !opts.prefix) tail = "/"; // a request URL always has a path
   else if (tail.startsWith("?")) tail = "/" + tail;
-  const literalPath = tail.split(/[*?[{\\]/, 1)[0]!;
   // A prefix that ends at the host keeps its port as written (`:8080` may follow).
   const port = u.port === "" ? (opts.prefix && tail === "" && /:\d*$/.test(authority) ? authority.slice(authority.lastIndexOf(":")) : "") : `:${u.port}`;
-  return `${scheme}://${host.includes(":") ? `[${host}]` : host}${port}${encodeLikeWhatwg(canonicalEscapes(literalPath))}${encodeLikeWhatwg(tail.slice(literalPath.length))}`;
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}${port}${encodeLikeWhatwg(canonicalEscapes(tail))}`;
 }
 
 /**
