@@ -25,12 +25,13 @@ import { readPolicySources } from "../src/runtime/node/policy-files.js";
  *   `http` door goes (its URL parser and TextDecoder are not Node's).
  *
  * Hook cases (`hook`, or `hookRaw` text) run the in-process tool mapping, and
- * those marked `hookProcess` the real `safeclaw hook claude-code` too; MCP cases (`mcp`) run the real `safeclaw mcp-proxy`
- * in front of an echo server and `gateMcpMessage`; OpenAI tool calls (`openai`)
- * go through `openAIToolCalls` and `decideToolCall`; audit cases (`audit.jsonl`)
- * edit a trail the real CLI wrote and run `verifyLines` (and, marked `cli`,
- * `safeclaw audit verify`); policy
- * cases with `invalid` must be refused by `safeclaw validate` and `loadPolicy`.
+ * those marked `hookProcess` the real `safeclaw hook claude-code` too; MCP
+ * cases (`mcp`) run the real `safeclaw mcp-proxy` in front of an echo server
+ * and `gateMcpMessage`; OpenAI tool calls (`openai`) go through
+ * `openAIToolCalls` and `decideToolCall`; audit cases (`audit.jsonl`) edit a
+ * trail the real CLI wrote and run `verifyLines` (and, marked `cli`,
+ * `safeclaw audit verify`); policy cases with `invalid` must be refused by
+ * `safeclaw validate` and `loadPolicy`.
  *
  * A case marked `known` is a hole we found and did not fix: it runs like any
  * other and fails, under a title starting with `KNOWN`, so the list of open
