@@ -62,10 +62,11 @@ describe("audit through the CLI", () => {
   });
 
   it("stdout sink, wrapped by a log drain, verifies from stdin; OCSF lines verify too", () => {
-    const out = run(["check", "-p", POLICY, "--audit", "stdout"], { input: REQUESTS }).stdout.trim().split("\n");
+    // `check` keeps stdout for its decisions: a stdout sink writes to stderr there
+    const out = run(["check", "-p", POLICY, "--audit", "stdout"], { input: REQUESTS }).stderr.trim().split("\n");
     const drained = out.map((l) => JSON.stringify({ message: l, fly: { region: "iad" } })).join("\n");
     expect(run(["audit", "verify", "-"], { input: drained })).toMatchObject({ code: 0, stdout: expect.stringContaining("intact: 1 chain, 5 records") });
-    const ocsf = run(["check", "-p", POLICY, "--audit", "stdout"], { input: REQUESTS, env: { SAFECLAW_AUDIT_FORMAT: "ocsf" } }).stdout.trim().split("\n");
+    const ocsf = run(["check", "-p", POLICY, "--audit", "stdout"], { input: REQUESTS, env: { SAFECLAW_AUDIT_FORMAT: "ocsf" } }).stderr.trim().split("\n");
     const denied = ocsf.map((l) => JSON.parse(l)).find((o) => o.class_uid === 6003 && o.action_id === 2);
     expect(denied).toMatchObject({ class_uid: 6003, category_uid: 6, type_uid: 600399, action_id: 2, disposition_id: 2, authorizations: [{ decision: "deny" }] });
     expect(run(["audit", "verify", "-"], { input: ocsf.join("\n") })).toMatchObject({ code: 0 });

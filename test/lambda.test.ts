@@ -27,7 +27,7 @@ describe("direct events are told apart from HTTP events", () => {
     [fixture("function-url.json"), false],
     [fixture("alb.json"), false],
     [{ action: "file.read", httpMethod: "POST" }, false],
-    [null, false],
+    [null, true], // a direct invocation the engine refuses (the HTTP adapter would crash on it)
   ])("%#", (event, direct) => {
     expect(isDirectEvent(event)).toBe(direct);
   });

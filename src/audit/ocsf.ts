@@ -12,7 +12,8 @@ import type { AuditRecord, Checkpoint, DecisionRecord } from "./record.js";
  */
 export const OCSF_VERSION = "1.4.0";
 
-const PRODUCT = { name: "SafeClaw Edge", vendor_name: "SafeClaw" };
+export const OCSF_PRODUCT_NAME = "SafeClaw Edge";
+const PRODUCT = { name: OCSF_PRODUCT_NAME, vendor_name: "SafeClaw" };
 /** The engine itself, as actor and source of its own records (chain start, notice, checkpoint). */
 const ENGINE = "SafeClaw Edge";
 

@@ -1,5 +1,6 @@
 import { recordHash } from "./chain.js";
-import { ocsfAgreesWithRecord } from "./ocsf.js";
+import { OCSF_PRODUCT_NAME, ocsfAgreesWithRecord } from "./ocsf.js";
+import { parseStrictJson } from "../request/strict-json.js";
 import { GENESIS_PREV, type AuditRecord, type Checkpoint, type ChainLink } from "./record.js";
 import { checkpointSignatureValid } from "./signing.js";
 
@@ -69,10 +70,14 @@ type Parsed = { kind: "record"; r: AuditRecord; edited?: string } | { kind: "che
 export function parseAuditLine(text: string): Parsed {
   let v: unknown;
   let edited: string | undefined;
-  try {
+  // Read strictly: a duplicated key (`"decision":"allow","decision":"deny"`) hashes as its
+  // last value and reads as its first to other consumers, so such a line was edited.
+  const strict = parseStrictJson(text);
+  if (strict.ok) v = strict.value;
+  else if (strict.problem === "syntax") return { kind: "other" };
+  else {
     v = JSON.parse(text);
-  } catch {
-    return { kind: "other" };
+    edited = `the line is JSON with more than one reading (${strict.message}): it was edited`;
   }
   for (let depth = 0; depth < 3 && v !== null && typeof v === "object"; depth++) {
     const o = v as Record<string, unknown>;
@@ -91,22 +96,26 @@ export function parseAuditLine(text: string): Parsed {
       if (!ocsfAgreesWithRecord(o)) edited = "the OCSF event's fields do not match the record it carries: the event was edited";
       v = unmapped;
     }
-    else if (typeof o.message === "string") {
-      try {
-        v = JSON.parse(o.message);
-      } catch {
-        return { kind: "other" };
-      }
-    } else if (typeof o.log === "string") {
-      try {
-        v = JSON.parse(o.log);
-      } catch {
-        return { kind: "other" };
+    else if (typeof o.type === "string" && RECORD_TYPES.has(o.type)) {
+      // Shaped like a record, without what makes one (chain, seq, prev, hash): a forgery, not other output.
+      return { kind: "malformed", message: `a \`${o.type}\` line without v/chain/seq/hash: not a record of any chain (a forged or damaged line)` };
+    } else if (o.class_uid === 6003 && (o.metadata as { product?: { name?: unknown } } | undefined)?.product?.name === OCSF_PRODUCT_NAME) {
+      return { kind: "malformed", message: "an OCSF event of this product without the record it must carry (unmapped.safeclaw): a forged or damaged line" };
+    } else if (typeof o.message === "string" || typeof o.log === "string") {
+      // A log drain's wrapper: the original line is inside, read as strictly.
+      const inner = parseStrictJson((typeof o.message === "string" ? o.message : o.log) as string);
+      if (inner.ok) v = inner.value;
+      else if (inner.problem === "syntax") return { kind: "other" };
+      else {
+        v = JSON.parse((typeof o.message === "string" ? o.message : o.log) as string);
+        edited ??= `the line is JSON with more than one reading (${inner.message}): it was edited`;
       }
     } else return { kind: "other" };
   }
   return { kind: "other" };
 }
+
+const RECORD_TYPES: ReadonlySet<string> = new Set(["decision", "chain-start", "notice", "checkpoint"]);
 
 export function verifyLines(lines: readonly Line[], opts: VerifyOptions = {}): VerifyReport {
   const parsed = lines.map((l) => ({ line: l, p: parseAuditLine(l.text) }));

@@ -9,6 +9,7 @@ import { stdioGateFromFiles } from "../sdk/file-gate.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
+import { parseStrictJson } from "../request/strict-json.js";
 
 export const HOOK_HELP = `usage: safeclaw hook claude-code (--policy <file|dir> | --endpoint <url> [--token <t>]) [--agent <name>]
 
@@ -31,17 +32,20 @@ const TO_CLAUDE = { allow: "allow", deny: "deny", require_approval: "ask" } as c
 export async function hookCommand(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
   const [kind, ...rest] = args;
   if (kind !== "claude-code") throw new CliExit(EXIT.usage, `safeclaw hook: unknown hook \`${kind ?? ""}\` (supported: claude-code)\n\n${HOOK_HELP}`);
-  let values: Record<string, unknown>;
-  try {
-    values = parseArgs({ args: rest, options: { policy: { type: "string", multiple: true, short: "p" }, endpoint: { type: "string" }, token: { type: "string" }, agent: { type: "string" } }, strict: true }).values;
-  } catch (e) {
-    throw new CliExit(EXIT.usage, `safeclaw hook: ${(e as Error).message}`);
-  }
   const answer = (d: Pick<Decision, "decision" | "reason"> & { rule?: string | null }) => {
     const reason = d.decision === "allow" ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}` : `SafeClaw${d.rule ? ` (${d.rule})` : ""}: ${d.reason}`;
     io.stdout(JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } }));
     return EXIT.ok;
   };
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: rest, options: { policy: { type: "string", multiple: true, short: "p" }, endpoint: { type: "string" }, token: { type: "string" }, agent: { type: "string" } }, strict: true }).values;
+  } catch (e) {
+    // A usage error exits non-zero, and Claude Code lets a tool call go ahead when a
+    // hook exits with anything but 0 (with an answer) or 2: a mistyped flag must be a deny.
+    io.stderr(`safeclaw hook: ${(e as Error).message}`);
+    return answer({ decision: "deny", reason: `the hook is misconfigured (${(e as Error).message}); denied` });
+  }
   let agent: string;
   try {
     agent = parseAgentName((values.agent as string | undefined) ?? (env.SAFECLAW_AGENT || undefined) ?? "claude-code", values.agent !== undefined ? "--agent" : "SAFECLAW_AGENT");
@@ -68,12 +72,10 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
 
     let text = "";
     if (io.stdin) for await (const chunk of io.stdin) text += chunk;
-    let event: { tool_name?: unknown; tool_input?: unknown; cwd?: unknown };
-    try {
-      event = JSON.parse(text);
-    } catch {
-      return answer({ decision: "deny", reason: "hook input is not JSON; denied" });
-    }
+    // Read strictly, as every other door does: a duplicated key (`file_path` twice) is one path to us and another to a first-wins reader.
+    const parsed = parseStrictJson(text);
+    if (!parsed.ok) return answer({ decision: "deny", reason: parsed.problem === "syntax" ? "hook input is not JSON; denied" : `hook input has more than one reading (${parsed.message}); denied` });
+    const event = parsed.value as { tool_name?: unknown; tool_input?: unknown; cwd?: unknown } | null;
     if (typeof event?.tool_name !== "string") return answer({ decision: "deny", reason: "hook input has no tool_name; denied" });
     const ctx = { ...(typeof event.cwd === "string" ? { cwd: event.cwd } : {}), agent };
     const requests = mapToolCall(event.tool_name, event.tool_input, ctx);

@@ -91,7 +91,7 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
       const message: unknown = parsed.value;
       const verdict = await gateMcpMessage(gate, server, message, agent !== undefined ? { agent } : {});
       if (verdict.forward) child.stdin.write(line + "\n");
-      else io.stdout(JSON.stringify(verdict.response));
+      else io.stdout(JSON.stringify(verdict.batchResponse ?? verdict.response));
     }
   }
   child.stdin.end();

@@ -8,6 +8,8 @@ import { mayMatch, mustMatch, templateNfa } from "../match/template-nfa.js";
 import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
 import { normalizeHost } from "../net/host-name.js";
 import { normalizePath } from "../request/normalize-path.js";
+import { normalizeUrl } from "../request/normalize-url.js";
+import { normalizeUrlPattern } from "../match/url-pattern.js";
 import { fieldGetter, type Subject } from "../request/subject.js";
 
 /**
@@ -146,8 +148,9 @@ function withSample(field: string, m: FieldMatcher, opts: PatternOptions): Field
 export function normalizeOperand(field: string, value: Scalar, opts: PatternOptions): Scalar {
   let v = value;
   if (typeof v === "number" && field === "port") return v;
-  // YAML reads `0xa9fea9fe` or `2852039166` as numbers; as a host they are still hosts.
-  if (typeof v === "number" && (field === "host" || field === "path")) v = String(v);
+  // YAML reads `0xa9fea9fe`, `2852039166` or a tool named `42` as numbers; every built-in
+  // field but `port` holds text, so the number is the text it stands for.
+  if (typeof v === "number" && !field.includes(".")) v = String(v);
   if (typeof v !== "string") return v;
   switch (field) {
     case "host": {
@@ -158,6 +161,10 @@ export function normalizeOperand(field: string, value: Scalar, opts: PatternOpti
       const p = normalizePath(v, opts.cwd);
       const path = p.ok ? p.path : v;
       return opts.caseInsensitive ? foldCase(path) : path;
+    }
+    case "url": {
+      const u = normalizeUrl(v);
+      return u.ok && u.target.url !== undefined ? u.target.url : v;
     }
     case "method":
       return v.toUpperCase();
@@ -171,6 +178,9 @@ export function normalizeOperand(field: string, value: Scalar, opts: PatternOpti
 }
 
 const isStr = (v: unknown): v is string => typeof v === "string";
+
+/** Fields whose request values have one case (see caseFold). */
+const CASELESS_FIELDS: ReadonlySet<string> = new Set(["host", "method", "scheme"]);
 
 /** The key of one exact value, for the index. */
 function exactKey(field: string, v: Scalar): IndexKey | undefined {
@@ -252,7 +262,8 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
       return bySet(field, (v) => isStr(v) && v.startsWith(x), affix(x, "any", ""), opts);
     }
     case "endsWith": {
-      const x = caseFold(field, t.value, opts);
+      // `.internal.` ends the same hosts as `.internal`: request hosts have no trailing dot.
+      const x = field === "host" ? caseFold(field, t.value, opts).replace(/\.+$/, "") : caseFold(field, t.value, opts);
       return bySet(field, (v) => isStr(v) && v.endsWith(x), affix("", "any", x), opts);
     }
     case "contains": {
@@ -260,7 +271,9 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
       return bySet(field, (v) => isStr(v) && v.includes(x), containing(x), opts);
     }
     case "matches": {
-      const r = compileRegex(t.regex);
+      // Hosts are lower-case, methods upper-case and folded paths lower-case by the time a
+      // regex sees them: `^METADATA\.` or `^post$` must still match what they name.
+      const r = compileRegex(t.regex, { caseInsensitive: CASELESS_FIELDS.has(field) || (field === "path" && opts.caseInsensitive === true) });
       if (!r.ok) throw new Error(r.reason);
       // RE2 has no automaton we can intersect here: a template may match, and need not.
       return { test: (v) => (isStr(v) || typeof v === "number") && r.test(String(v)), may: () => true, must: () => false };
@@ -310,6 +323,7 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
 /** Request hosts are lower-case and methods upper-case, so string operators are too; paths fold in a case-insensitive policy. */
 function caseFold(field: string, s: string, opts: PatternOptions): string {
   if (field === "host" || field === "scheme") return s.toLowerCase();
+  if (field === "url") return normalizeUrlPattern(s, { prefix: true });
   if (field === "method") return s.toUpperCase();
   if (field === "path" && opts.caseInsensitive) return foldCase(s);
   return s;

@@ -13,18 +13,27 @@ export interface RateLimitStore {
 
 const MAX_BUCKETS = 10_000;
 
+interface Bucket {
+  times: number[];
+  windowMs: number;
+}
+
 export class MemoryRateLimitStore implements RateLimitStore {
-  private readonly hits = new Map<string, number[]>();
+  private readonly hits = new Map<string, Bucket>();
+  private lastSweep = -Infinity;
 
   hit(bucket: string, limit: RateLimit, nowMs: number): boolean {
-    let times = this.hits.get(bucket);
-    if (!times) {
-      // Bounded memory: when full, forget the oldest bucket (its window has
-      // most likely expired). A fresh bucket is never more permissive than
-      // maxRequests per window for a single caller.
-      if (this.hits.size >= MAX_BUCKETS) this.hits.delete(this.hits.keys().next().value!);
-      this.hits.set(bucket, (times = []));
+    let b = this.hits.get(bucket);
+    if (!b) {
+      // Bounded memory without forgetting a budget that is still running: a
+      // forgotten bucket is a fresh budget, and for a `per: rule` limit that is
+      // everyone's budget, so a flood of new agent names must not buy it back.
+      // Buckets whose window has passed are dropped; while every bucket is
+      // still counting, a new one is refused (the request is denied).
+      if (this.hits.size >= MAX_BUCKETS && !this.sweep(nowMs)) return false;
+      this.hits.set(bucket, (b = { times: [], windowMs: limit.windowMs }));
     }
+    const times = b.times;
     const from = nowMs - limit.windowMs;
     let drop = 0;
     while (drop < times.length && times[drop]! <= from) drop++;
@@ -32,5 +41,17 @@ export class MemoryRateLimitStore implements RateLimitStore {
     if (times.length >= limit.maxRequests) return false;
     times.push(nowMs);
     return true;
+  }
+
+  /** Drops buckets with no hit inside their window; true when there is room again. At most one full pass a second. */
+  private sweep(nowMs: number): boolean {
+    if (nowMs - this.lastSweep >= 1000) {
+      this.lastSweep = nowMs;
+      for (const [k, b] of this.hits) {
+        const last = b.times[b.times.length - 1];
+        if (last === undefined || last <= nowMs - b.windowMs) this.hits.delete(k);
+      }
+    }
+    return this.hits.size < MAX_BUCKETS;
   }
 }

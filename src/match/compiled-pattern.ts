@@ -4,6 +4,7 @@ import { compilePathPattern } from "./path-glob.js";
 import { foldTemplate, pathTemplateNfa, templateDirectory } from "./path-template.js";
 import { isConcrete, type Template, type TemplateTest } from "./template.js";
 import { mayMatch, mustMatch, templateNfa } from "./template-nfa.js";
+import { normalizeUrlPattern } from "./url-pattern.js";
 import { compileWildcard } from "./wildcard.js";
 
 /**
@@ -59,7 +60,7 @@ function compile(field: string, pattern: string, opts: PatternOptions): CompileP
   try {
     if (field === "path") return pathPattern(pattern, opts);
     if (field === "host") return hostPattern(pattern);
-    return stringPattern(field, pattern);
+    return stringPattern(field, field === "url" ? normalizeUrlPattern(pattern) : pattern);
   } catch (e) {
     return { ok: false, reason: (e as Error).message };
   }

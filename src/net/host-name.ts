@@ -20,7 +20,8 @@ const NUMERIC_LAST = /(^|\.)(\d+|0x[0-9a-f]*)\.?$/i;
 
 // An IPv6 address with a zone id (`fe80::1%eth0`, `[fe80::1%25eth0]`): the zone
 // picks the interface, not the address, so it is dropped for matching.
-const ZONED = /^(?:\[([0-9a-f:.]+)%([\w.~-]+)\]|([0-9a-f:.]+)%([\w.~-]+))$/i;
+// The address part must hold a `:` (an IPv4 address or a name has no zone).
+const ZONED = /^(?:\[([0-9a-f.]*:[0-9a-f:.]*)%([\w.~-]+)\]|([0-9a-f.]*:[0-9a-f:.]*)%([\w.~-]+))$/i;
 
 export function normalizeHost(raw: string): HostResult {
   if (raw.length === 0) return { ok: false, reason: "host is empty" };

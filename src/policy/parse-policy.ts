@@ -36,6 +36,7 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
   const ir: PolicyIR = { defaultAction: "deny", rules: [], sources: sources.map((s) => s.name) };
   let defaultFrom: string | undefined;
   let auditFrom: string | undefined;
+  let cwdFrom: string | undefined;
   const ids = new Map<string, RuleIR>();
   for (const { src, ir: f } of files) {
     if (f.defaultAction) {
@@ -48,6 +49,7 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
     if (f.cwd !== undefined) {
       if (ir.cwd !== undefined && ir.cwd !== f.cwd) src.addAt(0, "conflict", `\`cwd\` ${f.cwd} conflicts with ${ir.cwd} set in another file`);
       ir.cwd = f.cwd;
+      cwdFrom ??= f.file;
     }
     if (f.paths) {
       if (ir.paths !== undefined && ir.paths.caseInsensitive !== f.paths.value.caseInsensitive) {
@@ -86,6 +88,22 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
         for (const pattern of pathGlobs(r.when)) {
           const c = compilePattern("path", pattern, { cwd: ir.cwd, caseInsensitive: true });
           if (!c.ok) src.addPos(r.source, "bad_glob", `rule \`${r.id}\`: ${c.reason}`);
+        }
+      }
+    }
+  }
+  // A relative pattern means "at any depth" in a file without `cwd:` (its own validation
+  // says so) and "under cwd" once another file sets one: which one a deny protects must
+  // not depend on which other files sit next to it, so the file has to say.
+  if (ir.cwd !== undefined) {
+    for (const { src, ir: f } of files) {
+      if (f.cwd !== undefined) continue;
+      for (const r of f.rules) {
+        for (const pattern of pathGlobs(r.when)) {
+          const c = compilePattern("path", pattern, {});
+          if (c.ok && c.pattern.floating) {
+            src.addPos(r.source, "bad_glob", `rule \`${r.id}\`: the relative path pattern \`${pattern}\` matches at any depth in this file, which sets no \`cwd\`, but the policy's cwd \`${ir.cwd}\` (from ${cwdFrom}) would anchor it there`, `set \`cwd: ${ir.cwd}\` in this file too, or write \`**/${pattern}\` (any depth) or \`${ir.cwd}/${pattern}\``);
+          }
         }
       }
     }

@@ -3,6 +3,7 @@ import { compilePattern } from "../match/compiled-pattern.js";
 import { compileRegex } from "../match/regex.js";
 import { canonicalField, fieldApplies } from "./fields.js";
 import type { Condition, FieldTest, Scalar } from "./ir.js";
+import { affixOperandProblem, exactOperandProblem, urlGlobProblem, type OperandProblem } from "./operand-checks.js";
 import { describe, type YamlSource } from "./yaml-source.js";
 
 export const OPERATORS = ["glob", "pattern", "eq", "neq", "in", "notIn", "startsWith", "endsWith", "contains", "matches", "exists", "all", "any", "not"] as const;
@@ -42,15 +43,25 @@ export function parseConditionMap(node: Node | null, ctx: ConditionContext, what
 /** One `key: value` of a rule or condition map, where key is a field or a composer. */
 export function parseConditionEntry(key: string, value: Node | null, ctx: ConditionContext, keyNode: Node | null): Condition | undefined {
   const { src } = ctx;
+  // An empty composer is a constant (`any: []` and `not: {}` never hold, an empty map always
+  // does): on a deny that never holds, that is an allow nobody wrote.
   if (key === "all" || key === "any") {
     if (!src.isSeq(value)) {
       src.add(value, "bad_type", `\`${key}\` must be a list of condition maps`);
       return undefined;
     }
-    const conditions = value.items.map((item) => ({ kind: "all" as const, conditions: parseConditionMap(src.deref(item), ctx, `\`${key}\` item`) }));
+    if (value.items.length === 0) src.add(value, "bad_value", key === "any" ? "`any: []` never holds, so this rule never matches" : "`all: []` always holds; drop it", "list the condition maps, or remove the key");
+    const conditions = value.items.map((item) => {
+      const node = src.deref(item);
+      if (src.isMap(node) && node.items.length === 0) src.add(node, "bad_value", `an empty condition map in \`${key}\` always holds`, "give the map a condition, or remove it");
+      return { kind: "all" as const, conditions: parseConditionMap(node, ctx, `\`${key}\` item`) };
+    });
     return { kind: key, conditions };
   }
-  if (key === "not") return { kind: "not", condition: { kind: "all", conditions: parseConditionMap(value, ctx, "`not`") } };
+  if (key === "not") {
+    if (src.isMap(value) && value.items.length === 0) src.add(value, "bad_value", "`not: {}` is not(always), which never holds, so this rule never matches", "give `not` the conditions it excludes");
+    return { kind: "not", condition: { kind: "all", conditions: parseConditionMap(value, ctx, "`not`") } };
+  }
   const f = canonicalField(key);
   if (!f.ok) return undefined;
   if (!ctx.actions.some((a) => fieldApplies(f.field, a))) {
@@ -99,6 +110,7 @@ function parseOperator(op: string, v: Node | null, field: string, ctx: Condition
     case "eq":
     case "neq": {
       const value = scalar(v, ctx, op);
+      if (value !== undefined) report(src, v, exactOperandProblem(field, op, value, ctx.cwd));
       return value === undefined ? undefined : { op, value };
     }
     case "in":
@@ -107,7 +119,14 @@ function parseOperator(op: string, v: Node | null, field: string, ctx: Condition
         src.add(v, "bad_type", `\`${op}\` must be a list, got ${describe(v)}`);
         return undefined;
       }
-      const values = v.items.map((i) => scalar(src.deref(i), ctx, op)).filter((x): x is Scalar => x !== undefined);
+      const values: Scalar[] = [];
+      for (const item of v.items) {
+        const node = src.deref(item);
+        const x = scalar(node, ctx, op);
+        if (x === undefined) continue;
+        report(src, node, exactOperandProblem(field, op, x, ctx.cwd));
+        values.push(x);
+      }
       return { op, values };
     }
     case "startsWith":
@@ -115,6 +134,7 @@ function parseOperator(op: string, v: Node | null, field: string, ctx: Condition
     case "contains": {
       const s = src.string(v, `\`${op}\``);
       if (s === "") src.add(v, "bad_value", `\`${op}\` with an empty string matches everything`);
+      else if (s !== undefined) report(src, v, affixOperandProblem(field, op, s));
       return s === undefined ? undefined : { op, value: s };
     }
     case "matches": {
@@ -137,6 +157,7 @@ function parseOperator(op: string, v: Node | null, field: string, ctx: Condition
         src.add(v, "bad_type", `\`${op}\` must be a list of tests`);
         return undefined;
       }
+      if (v.items.length === 0) src.add(v, "bad_value", op === "any" ? "`any` of no tests never holds" : "`all` of no tests always holds");
       return { op, tests: v.items.map((i) => parseTest(src.deref(i), field, ctx)).filter((t): t is FieldTest => t !== undefined) };
     }
     case "not": {
@@ -160,6 +181,7 @@ function scalar(v: Node | null, ctx: ConditionContext, op: string): Scalar | und
  */
 function checkedGlob(pattern: string, node: Node | null, field: string, ctx: ConditionContext): FieldTest {
   const { src } = ctx;
+  if (field === "url") report(src, node, urlGlobProblem(pattern));
   const r = compilePattern(field, pattern, { cwd: ctx.cwd, caseInsensitive: ctx.caseInsensitive === true });
   if (!r.ok) src.add(node, "bad_glob", r.reason);
   else {
@@ -169,4 +191,8 @@ function checkedGlob(pattern: string, node: Node | null, field: string, ctx: Con
     for (const w of r.pattern.warnings) src.warn(node, "bad_glob", w);
   }
   return { op: "glob", pattern };
+}
+
+function report(src: YamlSource, node: Node | null, p: OperandProblem | undefined): void {
+  if (p) src.add(node, p.code, p.message, p.help);
 }

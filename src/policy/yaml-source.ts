@@ -36,8 +36,8 @@ export class YamlSource {
     this.errors.push(e);
   }
 
-  addPos(pos: { line: number; column: number }, code: PolicyErrorCode, message: string): void {
-    this.errors.push({ code, message, file: this.file, line: pos.line, column: pos.column, severity: "error" });
+  addPos(pos: { line: number; column: number }, code: PolicyErrorCode, message: string, help?: string): void {
+    this.errors.push({ code, message, ...(help !== undefined ? { help } : {}), file: this.file, line: pos.line, column: pos.column, severity: "error" });
   }
 
   add(node: Node | Pair | null | undefined, code: PolicyErrorCode, message: string, help?: string): void {

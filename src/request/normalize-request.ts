@@ -177,8 +177,20 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
     subject.method = method.toUpperCase();
   }
   // An IPv6 address that carries an IPv4 address (NAT64, 6to4, Teredo) is also
-  // a request to that IPv4 host: every form must be allowed.
-  return hostForms(t.host).map((h) => (h === t.host ? subject : { ...subject, host: h }));
+  // a request to that IPv4 host, and a path a server may read as another path
+  // (`%2F`, `..;/`) is also a request for that path: every form must be allowed.
+  const readings = t.serverUrl === undefined ? [subject] : [subject, { ...subject, url: t.serverUrl }];
+  // The IPv4 form of the request is a request for the same URL at that IPv4 host, so `url` rules see it too.
+  const at = (url: string | undefined, h: string) => (url === undefined ? undefined : url.replace(`//[${t.host}]`, `//${h}`));
+  return hostForms(t.host).flatMap((h) =>
+    readings.map((s) => {
+      if (h === t.host) return s;
+      const form: Subject = { ...s, host: h };
+      const url = at(s.url, h);
+      if (url !== undefined) form.url = url;
+      return form;
+    }),
+  );
 }
 
 function shell(command: string, cwd: string | undefined, base: Subject, opts: RequestOptions): { subjects: Subject[] } {

@@ -1,5 +1,6 @@
 import { canonicalHostname, normalizeHost, ambiguousIPv4, printable } from "../net/host-name.js";
 import { splitAuthority } from "../net/url-authority.js";
+import { canonicalEscapes, serverReading } from "../net/url-path.js";
 
 /**
  * A URL is read twice: once by splitting its authority the way curl, Python
@@ -10,6 +11,8 @@ import { splitAuthority } from "../net/url-authority.js";
  */
 export interface NetworkTarget {
   url?: string;
+  /** the same URL as a server that decodes more of its path would route it (see url-path.ts); checked too */
+  serverUrl?: string;
   scheme: string;
   host: string;
   port: number;
@@ -49,9 +52,16 @@ export function normalizeUrl(raw: string): UrlResult {
   if ((u.port === "" ? defaultPort : Number(u.port)) !== port) return { ok: false, uncertain: true, reason: `uncertain: URL readers disagree on the port of \`${printable(raw.slice(0, 200))}\`` };
   // Credentials in a URL are a known way to confuse readers about the host; the
   // host is already correct, but the secret must not travel into the audit trail,
-  // and the fragment never reaches the server.
-  const href = `${u.protocol}//${u.host}${u.pathname}${u.search}`;
-  return { ok: true, target: { url: href, scheme: split.scheme, host, port } };
+  // and the fragment never reaches the server. The host is written as the rules
+  // see it (no trailing dot, an IPv4-mapped address as its IPv4 address), and the
+  // path with one spelling per character, so `url` rules read the URL the server gets.
+  const origin = `${u.protocol}//${host.includes(":") ? `[${host}]` : host}${u.port === "" ? "" : `:${u.port}`}`;
+  const path = canonicalEscapes(u.pathname);
+  const search = canonicalEscapes(u.search);
+  const target: NetworkTarget = { url: `${origin}${path}${search}`, scheme: split.scheme, host, port };
+  const server = serverReading(path);
+  if (server !== undefined) target.serverUrl = `${origin}${server}${search}`;
+  return { ok: true, target };
 }
 
 export function normalizeHostTarget(rawHost: string, port: number | undefined, scheme: string | undefined): UrlResult {

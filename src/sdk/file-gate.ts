@@ -5,6 +5,7 @@ import { formatPolicyError } from "../policy/errors.js";
 import { loadPolicy } from "../engine/load-policy.js";
 import { auditLogFromConfig } from "../runtime/node/audit-config.js";
 import { readPolicySources } from "../runtime/node/policy-files.js";
+import { runtimeConfig } from "../runtime/runtime-config.js";
 
 /**
  * `createSafeClawGate({ policy: "./safeclaw.config.yaml" })`, as the product
@@ -42,8 +43,10 @@ export async function stdioGateFromFiles(
 ): Promise<StdioGate> {
   const loaded = await loadPolicy(readPolicySources(paths));
   if (!loaded.ok) return { ok: false, problem: "invalid-policy", errors: loaded.errors.map(formatPolicyError) };
-  const sink = opts.env.SAFECLAW_AUDIT_SINK ?? (loaded.policy.ir.audit?.sink === "stdout" ? "stdout" : undefined);
-  if (sink === "stdout") return { ok: false, problem: "stdout-audit" };
+  // The sink as the audit writer will resolve it (`-` is stdout too, and an empty
+  // SAFECLAW_AUDIT_SINK falls through to the policy's): audit lines on stdout would
+  // corrupt the answer, and a hook answer Claude Code cannot parse is no deny at all.
+  if (runtimeConfig(opts.env, loaded.policy).audit?.sink.kind === "stdout") return { ok: false, problem: "stdout-audit" };
   const audit = await auditLogFromConfig({ env: opts.env, policy: loaded.policy, instance: opts.instance, chainParts: opts.chainParts, log: opts.log });
   return { ok: true, gate: createFromSources({ policy: loaded.policy, ...(audit ? { audit } : {}) }), ...(audit ? { audit } : {}) };
 }

@@ -1,6 +1,7 @@
 import { deny, strictest, type Decision } from "../engine/decision.js";
 import { denialMessage, type SafeClawGate } from "./gate.js";
 import { mapToolCall, type MappingContext, type ToolMapping } from "./tool-mapping.js";
+import { parseStrictJson } from "../request/strict-json.js";
 
 /**
  * Tool calls as the model APIs deliver them, to a decision and, for a refused
@@ -30,12 +31,15 @@ export function openAIToolCalls(items: unknown): ToolCall[] {
     const fn = it?.type === "function" ? it.function : it?.type === "function_call" ? it : undefined;
     if (!fn || typeof fn.name !== "string") continue;
     const id = String(it.id ?? it.call_id ?? "");
-    try {
-      const input = typeof fn.arguments === "string" ? JSON.parse(fn.arguments) : fn.arguments;
-      out.push({ id, name: fn.name, input });
-    } catch (e) {
-      out.push({ id, name: fn.name, input: undefined, malformed: `arguments are not valid JSON: ${(e as Error).message}` });
+    if (typeof fn.arguments !== "string") {
+      out.push({ id, name: fn.name, input: fn.arguments });
+      continue;
     }
+    // The model writes this text: a duplicated key (`"path"` twice) is one path to us and maybe
+    // another to the code that runs the tool, so it is malformed, like text that is not JSON.
+    const parsed = parseStrictJson(fn.arguments);
+    if (parsed.ok) out.push({ id, name: fn.name, input: parsed.value });
+    else out.push({ id, name: fn.name, input: undefined, malformed: parsed.problem === "syntax" ? `arguments are ${parsed.message}` : `arguments have more than one reading: ${parsed.message}` });
   }
   return out;
 }

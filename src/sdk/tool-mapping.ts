@@ -1,3 +1,5 @@
+import { expandBraces } from "../match/brace-expand.js";
+
 /**
  * From an LLM tool call to the actions it would take. Built-in mappings cover
  * Claude Code's tools; user-defined tools (Messages API, OpenAI) get theirs
@@ -33,7 +35,8 @@ export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
   NotebookRead: (i, ctx) => [fileAction("file.read", i.notebook_path, ctx)],
   LS: (i, ctx) => [fileAction("file.read", i.path, ctx)],
   Grep: (i, ctx) => [fileAction("file.read", i.path ?? ctx.cwd, ctx)],
-  Glob: (i, ctx) => [fileAction("file.read", i.path ?? ctx.cwd, ctx)],
+  // Glob lists what its pattern reaches, which need not be under `path`: `/etc/**`, `../../x/*`.
+  Glob: (i, ctx) => globReads(i, ctx),
   Write: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
   Edit: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
   MultiEdit: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
@@ -42,6 +45,47 @@ export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
   // The search runs on the model provider's side; policies allow it by this reserved host.
   WebSearch: (i, ctx) => [withCtx({ action: "network.request", host: "web-search.invalid", method: "GET", context: { query: str(i.query) ?? "" } }, ctx, false)],
 };
+
+/**
+ * The directories a Glob call lists: the one searched, and the fixed leading
+ * directory of each alternative of its pattern when that lies elsewhere (an
+ * absolute pattern, or `..` segments, each of which may climb one level even
+ * after a wildcard). A pattern the mapping cannot read is a read of `/`,
+ * which a policy that does not allow everything refuses.
+ */
+function globReads(i: Record<string, unknown>, ctx: MappingContext): ActionRequest[] {
+  const dir = i.path ?? ctx.cwd;
+  const out = [fileAction("file.read", dir, ctx)];
+  const pattern = str(i.pattern);
+  if (pattern === undefined) return out;
+  let alternatives: string[];
+  try {
+    alternatives = expandBraces(pattern);
+  } catch {
+    return [...out, fileAction("file.read", "/", ctx)];
+  }
+  for (const alt of alternatives) {
+    const base = globBase(alt);
+    if (base === "") continue;
+    out.push(fileAction("file.read", base.startsWith("/") || typeof dir !== "string" ? base : `${dir}/${base}`, ctx));
+  }
+  return out;
+}
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+/** `/etc/**\/*.conf` → `/etc`; `src/*.ts` → `` (the searched directory itself); `*\/../../x` → `../..`. */
+function globBase(pattern: string): string {
+  const segments = pattern.split("/");
+  const fixed: string[] = [];
+  let k = 0;
+  for (; k < segments.length && !GLOB_CHARS.test(segments[k]!); k++) fixed.push(segments[k]!);
+  if (k === segments.length) return pattern; // no wildcard: the pattern names one path
+  const climbs = segments.slice(k + 1).filter((seg) => seg === ".." || (GLOB_CHARS.test(seg) && /^[.*?]+$/.test(seg) && seg.includes("."))).length;
+  const base = [...fixed, ...Array<string>(climbs).fill("..")].join("/");
+  const leadsOut = fixed.includes("..") || climbs > 0 || pattern.startsWith("/");
+  return leadsOut ? base || (pattern.startsWith("/") ? "/" : "") : "";
+}
 
 /** `mcp__server__tool` → mcp.call; any other unknown tool → `tool.call`, which a default policy denies. */
 export function mapToolCall(name: string, input: unknown, ctx: MappingContext = {}, mappings: Record<string, ToolMapping> = CLAUDE_CODE_TOOLS): ActionRequest[] {

@@ -38,12 +38,22 @@ interface Ready {
 
 export const MAX_DIRECT_BATCH = 100;
 
+/**
+ * HTTP events (API Gateway v1/v2, Function URLs, ALB) carry these; everything
+ * else, including `null`, a string or an object without `action`, is a direct
+ * invocation, which the engine answers (a malformed one with a recorded deny)
+ * instead of the HTTP adapter crashing on it or answering a 404 nobody audits.
+ */
 export function isDirectEvent(event: unknown): boolean {
-  if (Array.isArray(event)) return true;
-  if (event === null || typeof event !== "object") return false;
+  if (event === null || typeof event !== "object" || Array.isArray(event)) return true;
   const e = event as Record<string, unknown>;
-  if ("requestContext" in e || "httpMethod" in e || "routeKey" in e || "rawPath" in e) return false;
-  return typeof e.action === "string" || Array.isArray(e.requests);
+  return !("requestContext" in e || "httpMethod" in e || "routeKey" in e || "rawPath" in e);
+}
+
+/** The requests of a direct event: a list, `{requests: [...]}`, or one request (a `requests` that is no list is not a batch). */
+function directRequests(event: unknown): { many: unknown[] | undefined; requests: unknown[] } {
+  const many = Array.isArray(event) ? event : event !== null && typeof event === "object" && Array.isArray((event as { requests?: unknown }).requests) ? (event as { requests: unknown[] }).requests : undefined;
+  return { many, requests: many ?? [event] };
 }
 
 export function createLambdaHandler(opts: LambdaHandlerOptions) {
@@ -91,8 +101,7 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
       return misconfigured(event, context, reason);
     }
     if (!isDirectEvent(event)) return r.http(event as never, context as never);
-    const many = Array.isArray(event) ? event : (event as { requests?: unknown[] }).requests;
-    const requests = many ?? [event];
+    const { many, requests } = directRequests(event);
     const requestId = context?.awsRequestId;
     if (requests.length > MAX_DIRECT_BATCH) {
       // Same bound as the HTTP batch: a refusal for each, recorded, never a partial answer.
@@ -121,7 +130,7 @@ async function recordRefusal(audit: AuditLog | undefined, d: Decision, requestId
 function misconfigured(event: unknown, context: LambdaContextLike | undefined, reason: string): unknown {
   const d = deny("misconfigured", reason);
   if (isDirectEvent(event)) {
-    const many = Array.isArray(event) ? event : (event as { requests?: unknown[] }).requests;
+    const { many } = directRequests(event);
     return many ? many.map(() => ({ ...d })) : d;
   }
   const app = new Hono();

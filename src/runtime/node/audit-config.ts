@@ -20,6 +20,8 @@ export interface NodeAuditOptions {
   log: (message: string) => void;
   autoFlushMs?: number;
   groupCommit?: boolean;
+  /** where a `stdout` sink writes (stderr when stdout carries answers) */
+  stdoutStream?: "stdout" | "stderr";
 }
 
 export async function auditLogFromConfig(opts: NodeAuditOptions & { sink?: string; fallbackSink?: string }): Promise<AuditLog | undefined> {
@@ -36,7 +38,7 @@ export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOpt
   const spec = config.sink;
   const now = Date.now();
   const options: ConstructorParameters<typeof AuditLog>[0] = {
-    sink: await createSink(spec, { format: config.format, env }),
+    sink: await createSink(spec, { format: config.format, env, ...(opts.stdoutStream ? { stdoutStream: opts.stdoutStream } : {}) }),
     chainId: makeChainId([...opts.chainParts, hostname(), String(process.pid)], now),
     policy: policy.digest,
     onAuditFailure: config.onAuditFailure,

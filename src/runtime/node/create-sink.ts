@@ -6,10 +6,13 @@ import { FileSink } from "./file-sink.js";
 
 export { parseSinkSpec, type SinkSpec };
 
-export async function createSink(spec: SinkSpec, opts: { format?: AuditFormat; env?: NodeJS.ProcessEnv } = {}): Promise<AuditSink> {
+/** `stdoutStream: "stderr"`: where a `stdout` sink writes when stdout carries a protocol (`safeclaw check`'s decisions). */
+export async function createSink(spec: SinkSpec, opts: { format?: AuditFormat; env?: NodeJS.ProcessEnv; stdoutStream?: "stdout" | "stderr" } = {}): Promise<AuditSink> {
   switch (spec.kind) {
-    case "stdout":
-      return createLineSink((lines) => writeStdout(lines), opts.format, { joined: true });
+    case "stdout": {
+      const stream = opts.stdoutStream === "stderr" ? process.stderr : process.stdout;
+      return createLineSink((lines) => writeLine(stream, lines), opts.format, { joined: true });
+    }
     case "file":
       return new FileSink(spec.path, opts.format ? { format: opts.format } : {});
     case "s3": {
@@ -22,6 +25,6 @@ export async function createSink(spec: SinkSpec, opts: { format?: AuditFormat; e
 }
 
 /** Resolves once the line is handed to the OS, so a batch "written" to stdout is really out. */
-function writeStdout(line: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(line + "\n", (e) => (e ? reject(e) : resolve())));
+function writeLine(stream: NodeJS.WriteStream, line: string): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(line + "\n", (e) => (e ? reject(e) : resolve())));
 }

@@ -49,12 +49,16 @@ export function discoverPolicyFiles(target: string): FoundPolicyFiles {
     throw new PolicyFilesError(`${target}: no such file or directory`);
   }
   if (st.isFile()) return { files: [target], ignored: [] };
-  for (const name of PROJECT_FILES) {
-    const p = join(target, name);
-    if (isFile(p)) return { files: [p], ignored: [] };
-  }
   // A folder made for policies: everything in it is read, so nothing in it can be skipped by mistake.
   const fromNested = policyExtFilesIn(join(target, ".safeclaw", "policies"));
+  const projectFiles = PROJECT_FILES.map((name) => join(target, name)).filter(isFile);
+  // Two places that each say "this is the policy" (safeclaw.yaml next to safeclaw.config.yaml,
+  // or next to .safeclaw/policies/): reading one would drop the other's deny rules unseen.
+  const candidates = [...projectFiles, ...(fromNested.length > 0 ? [join(target, ".safeclaw", "policies") + "/"] : [])];
+  if (candidates.length > 1) {
+    throw new PolicyFilesError(`${target}: more than one policy: ${candidates.map((c) => relative(target, c) || c).join(", ")}. Each would be read alone, dropping the other's rules; keep one (move the rules of the other into .safeclaw/policies/ or into it), or name the files to read`);
+  }
+  if (projectFiles.length === 1) return { files: projectFiles, ignored: [] };
   if (fromNested.length > 0) return { files: fromNested, ignored: [] };
   const found: FoundPolicyFiles = { files: [], ignored: [] };
   for (const file of policyExtFilesIn(target)) {
