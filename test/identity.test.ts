@@ -109,9 +109,11 @@ describe("a named token is the request's agent", () => {
     expect(ok.body.decisions.map((d: { rule: string }) => d.rule)).toEqual(["ci-reads", "ci-reads"]);
   });
 
-  it("a plain token keeps today's behaviour: the body's agent is self-asserted", async () => {
+  it("a plain token's agent is self-asserted, but never the name of a named token", async () => {
     const { post } = await setup(tokens);
-    expect(await post("tok-plain", { action: "file.read", path: "/app/x", agent: "ci-bot" })).toMatchObject({ status: 200, body: { decision: "allow" } });
+    // `ci-bot` is whoever holds ci-bot's token: a token without a name cannot claim it
+    expect(await post("tok-plain", { action: "file.read", path: "/app/x", agent: "ci-bot" })).toMatchObject({ status: 403, body: { error: "agent_mismatch", field: "agent" } });
+    expect(await post("tok-plain", { action: "file.read", path: "/app/x", agent: "ci-other" })).toMatchObject({ status: 200 });
     // plain strings (the library API before names) are plain tokens
     const legacy = await setup(["tok-plain"]);
     expect(await legacy.post("tok-plain", { action: "file.read", path: "/app/x", agent: "ci-bot" })).toMatchObject({ status: 200, body: { decision: "allow" } });

@@ -47,6 +47,8 @@ export function createApp(deps: AppDeps): Hono {
   const newId = deps.newId ?? (() => crypto.randomUUID());
   const log = deps.log ?? ((m: string) => console.error(m));
   const auth = deps.tokens && deps.tokens.length > 0 ? bearerCheck(deps.tokens) : undefined;
+  // Names that belong to a token: a token without a name (self-asserted agents) may not claim them.
+  const owned: ReadonlySet<string> = new Set((deps.tokens ?? []).flatMap((t) => (typeof t !== "string" && t.agent !== undefined ? [t.agent] : [])));
 
   // Headers are set before the handler builds its response: editing a finished
   // response's headers costs the Node adapter its fast path.
@@ -92,7 +94,7 @@ export function createApp(deps: AppDeps): Hono {
     const body = await readJsonBody(c.req.raw, maxBody);
     if (!body.ok) return refuse(c, body.code, body.message, id, body.field);
     const agent = c.get("agent" as never) as string | undefined;
-    const asked = asAgent(body.value, agent, "");
+    const asked = asAgent(body.value, agent, "", owned);
     // audited under the identity the token proves; the claim is in the reason
     if (!asked.ok) return refuse(c, "agent_mismatch", asked.message, id, "agent", { ...(body.value as object), agent });
     const d = await decide(asked.request, id, c.req.query("explain") === "true");
@@ -115,7 +117,7 @@ export function createApp(deps: AppDeps): Hono {
     const agent = c.get("agent" as never) as string | undefined;
     const items: unknown[] = [];
     for (let i = 0; i < listed.length; i++) {
-      const a = asAgent(listed[i], agent, `[${i}].`);
+      const a = asAgent(listed[i], agent, `[${i}].`, owned);
       if (!a.ok) return refuse(c, "agent_mismatch", a.message, id, `[${i}].agent`);
       items.push(a.request);
     }
@@ -173,8 +175,16 @@ type RefusalStatus = 400 | 403 | 413 | 415;
  * caller claiming to be someone its token is not is either misconfigured or
  * trying it on. Anything that is not an object goes on to be refused by the engine.
  */
-function asAgent(request: unknown, agent: string | undefined, at: string): { ok: true; request: unknown } | { ok: false; message: string } {
-  if (agent === undefined || request === null || typeof request !== "object" || Array.isArray(request)) return { ok: true, request };
+function asAgent(request: unknown, agent: string | undefined, at: string, owned: ReadonlySet<string>): { ok: true; request: unknown } | { ok: false; message: string } {
+  if (request === null || typeof request !== "object" || Array.isArray(request)) return { ok: true, request };
+  if (agent === undefined) {
+    // A token without a name asserts its own agent, but not one another token is: `ci-bot` is whoever holds ci-bot's token.
+    const claimed = Object.hasOwn(request, "agent") ? (request as { agent: unknown }).agent : undefined;
+    if (typeof claimed === "string" && owned.has(claimed)) {
+      return { ok: false, message: `${at}agent is \`${claimed}\`, the identity of another bearer token; this token names no agent: omit \`agent\` or send that agent's token` };
+    }
+    return { ok: true, request };
+  }
   if (!Object.hasOwn(request, "agent")) return { ok: true, request: { ...request, agent } };
   const claimed = (request as { agent: unknown }).agent;
   if (claimed === agent) return { ok: true, request };

@@ -105,7 +105,13 @@ function build(action: string, r: Record<string, unknown>, opts: RequestOptions)
   const id = optString(r, "id", max("id"));
   const out: NormalizedRequest = { action, subjects: [] };
   if (id !== undefined) out.id = id;
-  const cwd = optString(r, "cwd", max("cwd")) ?? opts.cwd;
+  const ownCwd = optString(r, "cwd", max("cwd"));
+  // The request's cwd is checked here, for every action, whether or not a path is resolved against it.
+  if (ownCwd !== undefined) {
+    if (!ownCwd.startsWith("/")) throw new Bad(`cwd: cwd \`${printable(ownCwd)}\` must be absolute`, "cwd");
+    resolve(ownCwd, undefined, "cwd");
+  }
+  const cwd = ownCwd ?? opts.cwd;
 
   switch (action) {
     case "file.read":
