@@ -156,7 +156,7 @@ function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptio
   for (const r of contributions) {
     if (worst && SEVERITY[r.effect] <= SEVERITY[worst.effect]) continue;
     const last = stopped && r === contributions[contributions.length - 1];
-    worst = { effect: r.effect, rule: r, reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: ${known.some} could match it` };
+    worst = { effect: r.effect, rule: r, reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: ${known.some}` };
   }
   if (!stopped) {
     const def = noRule(policy, s, `no rule matches ${known.every}`);
@@ -186,22 +186,22 @@ function partlyKnown(s: Subject, loose: string | undefined): { some: string; eve
   const what: string[] = [];
   const shell = [t?.command, t?.path, t?.key].filter((x): x is Template => x !== undefined).map(templateSource).join(" ");
   if (shell !== "") {
-    some.push(`a run-time value of \`${shell}\``);
+    some.push(`a run-time value of \`${shell}\` could match it`);
     every.push(`every value \`${shell}\` can take`);
     what.push(`\`${shell}\` has run-time values`);
   }
   if (t?.url !== undefined) {
     const origin = templateSource(t.url).replace(/\*$/, "");
     const why = "(a request by `host` names no path: it may carry any URL there; send `url` to have the path checked)";
-    some.push(`some URL under \`${origin}\` ${why}`);
+    some.push(`some URL under \`${origin}\` could match it ${why}`);
     every.push(`every URL under \`${origin}\` ${why}`);
     what.push(`the URLs under \`${origin}\` are`);
   }
   if (loose !== undefined) {
-    const fix = "(send one absolute path, as it is meant)";
-    some.push(`a path ${loose} ${fix}`);
-    every.push(`every path ${loose} ${fix}`);
-    what.push(`${loose}:`);
+    const fix = "send one absolute path, as the tool will read it";
+    some.push(`${loose}, so a path it may name could match it; ${fix}`);
+    every.push(`every path the value may name: ${loose}; ${fix}`);
+    what.push(`the paths a free-form value may name (${loose}) are`);
   }
   return { some: some.join(", and "), every: every.join(", and "), what: what.join(", and ") };
 }
