@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { normalizeHost, normalizeUrl } from "../src/index.js";
 import { engineFromText } from "./helpers.js";
@@ -154,5 +155,121 @@ describe("host normalization", () => {
   it("strips credentials and fragments from the URL it keeps", () => {
     const r = normalizeUrl("https://user:secret@Example.com:443/a?b=1#frag");
     expect(r).toEqual({ ok: true, target: { url: "https://example.com/a?b=1", scheme: "https", host: "example.com", port: 443 } });
+  });
+});
+
+// A request by `host` (no `url`) connects to that host and port and may carry any URL
+// there, so `url` rules see it as every URL `scheme://host[:port]/...`: a url deny on
+// some path denies it, a url allow must cover every path (request/host-form-url.ts).
+const urlPolicy = `
+version: 1
+defaultAction: deny
+rules:
+  - id: no-secret-org
+    action: network.request
+    effect: deny
+    url: "https://api.github.com/repos/secret-org/**"
+  - id: no-imds-url
+    action: network.request
+    effect: deny
+    url: "https://169.254.169.254/latest/**"
+  - id: no-root-eq
+    action: network.request
+    effect: deny
+    url: { eq: "https://eq.example.com/" }
+  - id: approve-admin
+    action: network.request
+    effect: require_approval
+    url: "https://ops.example.com/admin*"
+  - id: no-host-form-here
+    action: network.request
+    effect: deny
+    host: strict.example.com
+    url: { exists: false }
+  - id: only-public-path
+    action: network.request
+    effect: allow
+    url: "https://docs.example.com/public/**"
+  - id: whole-host
+    action: network.request
+    effect: allow
+    url: "https://wide.example.com/**"
+  - id: whole-host-prefix
+    action: network.request
+    effect: allow
+    url: { startsWith: "https://prefix.example.com/" }
+  - id: all-but-admin
+    action: network.request
+    effect: allow
+    host: partial.example.com
+    not: { url: "https://partial.example.com/admin/**" }
+  - id: hosts
+    action: network.request
+    effect: allow
+    host: [api.github.com, ops.example.com, eq.example.com, strict.example.com, "64:ff9b::a9fe:a9fe", 169.254.169.254]
+`;
+
+describe("a host-form request is every URL on its host", async () => {
+  const e = await engineFromText(urlPolicy);
+  it.each([
+    // [what the attacker tries, request, decision, rule]
+    ["host form steps around a url deny", { host: "api.github.com" }, "deny", "no-secret-org"],
+    ["host form in another spelling", { host: "API.GitHub.COM." }, "deny", "no-secret-org"],
+    ["host form with the default port and scheme written out", { host: "api.github.com", port: 443, scheme: "HTTPS" }, "deny", "no-secret-org"],
+    ["host form of a NAT64 address embedding a url-denied IPv4 host", { host: "64:ff9b::a9fe:a9fe" }, "deny", "no-imds-url"],
+    ["host form against an `eq` on the root URL", { host: "eq.example.com" }, "deny", "no-root-eq"],
+    ["host form against a require_approval url", { host: "ops.example.com" }, "require_approval", "approve-admin"],
+    ["host form where the policy denies host-form requests (url exists: false)", { host: "strict.example.com" }, "deny", "no-host-form-here"],
+    ["host form allowed by a url allow on one path only", { host: "docs.example.com" }, "deny", null],
+    ["host form under `not: url`, which some URL fails", { host: "partial.example.com" }, "deny", null],
+    ["host form where a url allow covers every path", { host: "wide.example.com" }, "allow", "whole-host"],
+    ["host form where a url startsWith covers every path", { host: "prefix.example.com" }, "allow", "whole-host-prefix"],
+    ["host form on another port than the url allow names", { host: "wide.example.com", port: 8443 }, "deny", null],
+  ])("%s", (_attack, fields, decision, rule) => {
+    expect(e.check({ action: "network.request", ...fields })).toMatchObject({ decision, rule });
+  });
+
+  it("the same URLs sent as `url` are decided path by path", () => {
+    const at = (url: string) => e.check({ action: "network.request", url }).decision;
+    expect(at("https://api.github.com/repos/other-org/x")).toBe("allow");
+    expect(at("https://api.github.com/repos/secret-org/x")).toBe("deny");
+    expect(at("https://docs.example.com/public/a")).toBe("allow");
+    expect(at("https://strict.example.com/x")).toBe("allow");
+    expect(at("https://partial.example.com/x")).toBe("allow");
+  });
+
+  it("url rules name a scheme and port: a host form on another one is not theirs, as a URL on it is not", () => {
+    // `http://api.github.com/repos/secret-org/x` is not under `https://api.github.com/...` either
+    expect(e.check({ action: "network.request", host: "api.github.com", port: 8443 })).toMatchObject({ decision: "allow", rule: "hosts" });
+    expect(e.check({ action: "network.request", url: "https://api.github.com:8443/repos/secret-org/x" })).toMatchObject({ decision: "allow", rule: "hosts" });
+  });
+
+  it("the reason says why a host form is denied and what to send instead", () => {
+    expect(e.check({ action: "network.request", host: "api.github.com" }).reason).toBe(
+      "rule no-secret-org (deny): some URL under `https://api.github.com/` could match it (a request by `host` names no path: it may carry any URL there; send `url` to have the path checked)",
+    );
+    expect(e.check({ action: "network.request", host: "docs.example.com" }).reason).toMatch(/^no rule matches every URL under `https:\/\/docs\.example\.com\/` .*send `url`.*; the policy default is deny$/);
+  });
+
+  it("host rules decide host forms as before", async () => {
+    const hostOnly = await engineFromText(policy);
+    expect(hostOnly.check({ action: "network.request", host: "api.openai.com" })).toMatchObject({ decision: "allow", rule: "openai" });
+    expect(hostOnly.check({ action: "network.request", host: "169.254.169.254" })).toMatchObject({ decision: "deny", rule: "metadata" });
+  });
+
+  // Any URL on the host is one of the URLs the host form stands for: the host form's
+  // decision is never more permissive than the decision for that URL sent as `url`.
+  it("a host form is never allowed where some URL on the host is not (property)", () => {
+    const SEVERITY = { allow: 0, require_approval: 1, deny: 2 } as const;
+    const hosts = ["api.github.com", "ops.example.com", "docs.example.com", "wide.example.com", "prefix.example.com", "partial.example.com", "eq.example.com", "strict.example.com"];
+    const segment = fc.constantFrom("repos", "secret-org", "public", "admin", "adminx", "x", "", "latest");
+    fc.assert(
+      fc.property(fc.constantFrom(...hosts), fc.array(segment, { maxLength: 4 }), (host, segs) => {
+        const byHost = e.check({ action: "network.request", host }).decision;
+        const byUrl = e.check({ action: "network.request", url: `https://${host}/${segs.join("/")}` }).decision;
+        expect(SEVERITY[byHost]).toBeGreaterThanOrEqual(SEVERITY[byUrl]);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

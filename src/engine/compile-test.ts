@@ -10,7 +10,9 @@ import { normalizeHost } from "../net/host-name.js";
 import { normalizePath } from "../request/normalize-path.js";
 import { normalizeUrl } from "../request/normalize-url.js";
 import { normalizeUrlPattern } from "../match/url-pattern.js";
+import { globShape, isFreeFormField, isPathOperand } from "../match/path-shaped.js";
 import { fieldGetter, type Subject } from "../request/subject.js";
+import { readAsPath } from "./argument-paths.js";
 
 /**
  * Turns validated conditions into matchers, once, at load. Operands are
@@ -30,12 +32,21 @@ export type ValueTest = (v: unknown) => boolean;
 export type SubjectTest = (s: Subject) => boolean;
 
 /** The fields a template can stand for. */
-export type TemplatedField = "command" | "path";
+export type TemplatedField = "command" | "path" | "key" | "url";
 
 export interface FieldMatcher {
   test: ValueTest;
   may(t: Template): boolean;
   must(t: Template): boolean;
+  /**
+   * For a value known exactly but read several ways (a free-form value read as
+   * a path: engine/argument-paths.ts): some reading passes / every reading
+   * does. Absent: `test` answers both.
+   */
+  mayValue?: ValueTest | undefined;
+  mustValue?: ValueTest | undefined;
+  /** what `nfa` is a language of: request text (undefined), or resolved paths read off free-form text; sets of different domains are not compared */
+  domain?: "path" | "mixed" | undefined;
   /** every value passing lies under one of these (for the index); undefined when no literal key bounds them */
   keys?: readonly IndexKey[] | undefined;
   /** the values passing, as an automaton, when known */
@@ -52,7 +63,7 @@ export interface ConditionMatcher {
 
 export function templateOf(s: Subject, field: string): Template | undefined {
   const t = s.templates;
-  return t === undefined ? undefined : field === "command" ? t.command : field === "path" ? t.path : field === "key" ? t.key : undefined;
+  return t === undefined ? undefined : field === "command" ? t.command : field === "path" ? t.path : field === "key" ? t.key : field === "url" ? t.url : undefined;
 }
 
 export function compileConditions(conditions: readonly Condition[], opts: PatternOptions): ConditionMatcher {
@@ -81,15 +92,17 @@ export function compileCondition(c: Condition, opts: PatternOptions): ConditionM
       const m = withSample(c.field, compileFieldTest(c.test, c.field, opts), opts);
       const field = c.field;
       const test = m.test;
+      const mayValue = m.mayValue ?? test;
+      const mustValue = m.mustValue ?? test;
       return {
         test: (s) => test(get(s)),
         may: (s) => {
           const t = templateOf(s, field);
-          return t ? m.may(t) : test(get(s));
+          return t ? m.may(t) : mayValue(get(s));
         },
         must: (s) => {
           const t = templateOf(s, field);
-          return t ? m.must(t) : test(get(s));
+          return t ? m.must(t) : mustValue(get(s));
         },
         index: m.keys ? { field, keys: m.keys } : undefined,
       };
@@ -225,6 +238,10 @@ function languageOf(field: string, opts: PatternOptions): (t: Template) => Nfa {
 }
 
 export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptions): FieldMatcher {
+  if (isFreeFormField(field)) {
+    const m = pathTestOnFreeForm(t, field, opts);
+    if (m) return m;
+  }
   switch (t.op) {
     case "glob": {
       const r = compilePattern(field, t.pattern, opts);
@@ -255,7 +272,7 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     case "neq":
     case "notIn": {
       const inner = compileFieldTest(t.op === "neq" ? { op: "eq", value: t.value } : { op: "in", values: (t as { values: Scalar[] }).values }, field, opts);
-      return { test: (v) => !inner.test(v), may: (x) => !inner.must(x), must: (x) => !inner.may(x) };
+      return { test: (v) => !inner.test(v), may: (x) => !inner.must(x), must: (x) => !inner.may(x), ...negatedValues(inner) };
     }
     case "startsWith": {
       const x = caseFold(field, t.value, opts);
@@ -279,12 +296,14 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
       return { test: (v) => (isStr(v) || typeof v === "number") && r.test(String(v)), may: () => true, must: () => false };
     }
     case "exists":
+      // A `url` template is a host-form request's (it sent no URL; see request/host-form-url.ts): `exists` says what was sent.
+      if (field === "url") return t.value ? { test: (v) => v !== undefined, may: () => false, must: () => false } : { test: (v) => v === undefined, may: () => true, must: () => true };
       return t.value ? { test: (v) => v !== undefined, may: () => true, must: () => true } : { test: (v) => v === undefined, may: () => false, must: () => false };
     case "all": {
       const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
       let keys: readonly IndexKey[] | undefined;
       for (const p of parts) if (p.keys && !keys) keys = p.keys;
-      return { test: (v) => parts.every((p) => p.test(v)), may: (x) => parts.every((p) => p.may(x)), must: (x) => parts.every((p) => p.must(x)), keys };
+      return { test: (v) => parts.every((p) => p.test(v)), may: (x) => parts.every((p) => p.may(x)), must: (x) => parts.every((p) => p.must(x)), keys, ...combinedValues(parts, "every") };
     }
     case "any": {
       const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
@@ -308,6 +327,7 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
           return u ? mustMatch(lang(x), u) : parts.some((p) => p.must(x));
         },
         keys,
+        ...combinedValues(parts, "some"),
         get nfa() {
           return unionOf() ?? undefined;
         },
@@ -315,9 +335,62 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     }
     case "not": {
       const p = compileFieldTest(t.test, field, opts);
-      return { test: (v) => !p.test(v), may: (x) => !p.must(x), must: (x) => !p.may(x) };
+      return { test: (v) => !p.test(v), may: (x) => !p.must(x), must: (x) => !p.may(x), ...negatedValues(p) };
     }
   }
+}
+
+/**
+ * A leaf test written as a path on `context.*` / `arguments.*` (a glob whose
+ * alternatives start with `/` or `**\/`, an operand starting with `/`; see
+ * match/path-shaped.ts): compiled as on `path` and applied to the value read
+ * as a path (engine/argument-paths.ts). Undefined for every other test, which
+ * compares the value as sent; an `in` list is split into its path operands and
+ * the rest.
+ */
+function pathTestOnFreeForm(t: FieldTest, field: string, opts: PatternOptions): FieldMatcher | undefined {
+  const ci = opts.caseInsensitive === true;
+  const asPath = (x: FieldTest) => readAsPath(compileFieldTest(x, "path", { caseInsensitive: ci }), ci);
+  switch (t.op) {
+    case "glob":
+      return globShape(t.pattern) === "path" ? asPath(t) : undefined;
+    case "eq":
+    case "startsWith":
+    case "endsWith":
+    case "contains":
+      return isPathOperand(t.value) ? asPath(t) : undefined;
+    case "in": {
+      const paths = t.values.filter(isPathOperand);
+      if (paths.length === 0) return undefined;
+      const rest = t.values.filter((v) => !isPathOperand(v));
+      return rest.length === 0 ? asPath({ op: "in", values: paths }) : compileFieldTest({ op: "any", tests: [{ op: "in", values: paths }, { op: "in", values: rest }] }, field, opts);
+    }
+    default:
+      return undefined;
+  }
+}
+
+const mayOf = (m: FieldMatcher): ValueTest => m.mayValue ?? m.test;
+const mustOf = (m: FieldMatcher): ValueTest => m.mustValue ?? m.test;
+
+/** The value answers of `not` a test: may and must swap. */
+function negatedValues(m: FieldMatcher): Pick<FieldMatcher, "mayValue" | "mustValue" | "domain"> {
+  if (!m.mayValue && !m.mustValue) return m.domain ? { domain: m.domain } : {};
+  const may = mayOf(m);
+  const must = mustOf(m);
+  return { mayValue: (v) => !must(v), mustValue: (v) => !may(v), domain: m.domain };
+}
+
+/** The value answers of all (`every`) or any (`some`) of several tests of one field. */
+function combinedValues(parts: readonly FieldMatcher[], how: "every" | "some"): Pick<FieldMatcher, "mayValue" | "mustValue" | "domain"> {
+  const domains = new Set(parts.map((p) => p.domain));
+  const domain = domains.size === 1 ? parts[0]?.domain : "mixed";
+  if (!parts.some((p) => p.mayValue || p.mustValue)) return domain ? { domain } : {};
+  const mays = parts.map(mayOf);
+  const musts = parts.map(mustOf);
+  return how === "every"
+    ? { mayValue: (v) => mays.every((f) => f(v)), mustValue: (v) => musts.every((f) => f(v)), domain }
+    : { mayValue: (v) => mays.some((f) => f(v)), mustValue: (v) => musts.some((f) => f(v)), domain };
 }
 
 /** Request hosts are lower-case and methods upper-case, so string operators are too; paths fold in a case-insensitive policy. */

@@ -7,6 +7,7 @@ import { RuleBucket, type IndexedRule } from "./rule-index.js";
 import type { Subject } from "../request/subject.js";
 import type { RequestOptions } from "../request/normalize-request.js";
 import { requestOptionsOf } from "./request-options.js";
+import { argumentPathFields, argumentPathGetters, type ArgumentPathField } from "./argument-paths.js";
 
 /** A policy compiled once at load and evaluated many times. */
 export interface CompiledRule extends IndexedRule {
@@ -34,6 +35,8 @@ export interface CompiledPolicy {
   readonly requestOptions: RequestOptions;
   /** how paths are compared: `paths: { caseInsensitive }` (default false: Linux) */
   readonly caseInsensitivePaths: boolean;
+  /** the `context.*` / `arguments.*` fields some rule tests as a path (see argument-paths.ts) */
+  readonly argumentPaths: readonly ArgumentPathField[];
   bucket(action: string): RuleBucket;
 }
 
@@ -57,6 +60,7 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
     rules,
     requestOptions: requestOptionsOf(ir),
     caseInsensitivePaths: opts.caseInsensitive === true,
+    argumentPaths: argumentPathGetters(argumentPathFields(ir.rules)),
     bucket(action) {
       let b = buckets.get(action);
       if (!b) {

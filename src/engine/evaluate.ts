@@ -8,6 +8,8 @@ import type { CompiledPolicy, CompiledRule } from "./compile.js";
 import { deny, SEVERITY, type Decision, type DecisionErrorCode, type ExplainEntry } from "./decision.js";
 import type { RateLimitStore } from "./rate-limit.js";
 import { describeSubject, type Subject } from "../request/subject.js";
+import { looseArguments } from "./argument-paths.js";
+import { windowsQuirk } from "./path-quirks.js";
 
 export interface EvaluateOptions {
   nowMs: number;
@@ -72,15 +74,18 @@ function outranks(a: Outcome, b: Outcome): boolean {
 }
 
 function decideSubject(policy: CompiledPolicy, raw: Subject, opts: EvaluateOptions, explain: ExplainEntry[] | undefined): Outcome {
-  if (raw.templates === undefined && !policy.caseInsensitivePaths && !explain) return decideConcrete(policy, raw, opts); // the common case, as it is
+  // A free-form value a rule reads as a path, with no single reading (relative, `\`, `%2e`, a list): decided as a set, like a template.
+  const loose = policy.argumentPaths.length > 0 ? looseArguments(raw, policy.argumentPaths, policy.caseInsensitivePaths) : undefined;
+  if (raw.templates === undefined && loose === undefined && !policy.caseInsensitivePaths && !explain) return decideConcrete(policy, raw, opts); // the common case, as it is
   const c = comparable(policy, raw);
   if (!("subject" in c)) {
     explain?.push({ subject: describeSubject(raw), rules: [], decision: "deny", rule: null });
     return c;
   }
   const s = c.subject;
-  const o = s.templates ? decideTemplated(policy, s, opts) : decideConcrete(policy, s, opts);
-  if (explain) explain.push(s.templates ? explainTemplated(policy, s, o, opts.nowMs) : explainSubject(policy, s, o, opts.nowMs));
+  const asSet = s.templates !== undefined || loose !== undefined;
+  const o = asSet ? decideTemplated(policy, s, opts, loose) : decideConcrete(policy, s, opts);
+  if (explain) explain.push(asSet ? explainTemplated(policy, s, o, opts.nowMs) : explainSubject(policy, s, o, opts.nowMs));
   return o;
 }
 
@@ -119,7 +124,7 @@ function applyRule(rule: CompiledRule, s: Subject, opts: EvaluateOptions, reason
  */
 export const TEMPLATE_WORK_LIMIT = 50_000;
 
-function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions): Outcome {
+function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptions, loose: string | undefined): Outcome {
   const contributions: CompiledRule[] = [];
   let stopped = false;
   workMeter.spent = 0;
@@ -141,19 +146,20 @@ function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptio
     }
   } catch (e) {
     if (!(e instanceof WorkLimitExceeded)) throw e;
-    return uncertain(`uncertain: \`${runtimeText(s)}\` has run-time values too costly to check against this policy (${e.message}); write the value out`);
+    return uncertain(`uncertain: ${partlyKnown(s, loose).what} too costly to check against this policy (${e.message}); write the value out`);
   } finally {
     workMeter.limit = Infinity;
   }
   // The strictest contribution; at equal strictness the earliest rule, and a rule before the default.
+  const known = partlyKnown(s, loose);
   let worst: Outcome | undefined;
   for (const r of contributions) {
     if (worst && SEVERITY[r.effect] <= SEVERITY[worst.effect]) continue;
     const last = stopped && r === contributions[contributions.length - 1];
-    worst = { effect: r.effect, rule: r, reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: a run-time value of \`${runtimeText(s)}\` could match it` };
+    worst = { effect: r.effect, rule: r, reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: ${known.some}` };
   }
   if (!stopped) {
-    const def = noRule(policy, s, `no rule matches every value \`${runtimeText(s)}\` can take`);
+    const def = noRule(policy, s, `no rule matches ${known.every}`);
     if (!worst || SEVERITY[def.effect] > SEVERITY[worst.effect]) worst = def;
   }
   const o = worst!;
@@ -168,9 +174,36 @@ function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptio
   return o;
 }
 
-function runtimeText(s: Subject): string {
+/**
+ * What a subject decided as a set stands for, in the words of a reason: its
+ * run-time values (shell), the URLs of a host-form request, the paths of a
+ * free-form value read as a path (`loose`, from argument-paths.ts).
+ */
+function partlyKnown(s: Subject, loose: string | undefined): { some: string; every: string; what: string } {
   const t = s.templates;
-  return [t?.command, t?.path, t?.key].filter((x): x is Template => x !== undefined).map(templateSource).join(" ");
+  const some: string[] = [];
+  const every: string[] = [];
+  const what: string[] = [];
+  const shell = [t?.command, t?.path, t?.key].filter((x): x is Template => x !== undefined).map(templateSource).join(" ");
+  if (shell !== "") {
+    some.push(`a run-time value of \`${shell}\` could match it`);
+    every.push(`every value \`${shell}\` can take`);
+    what.push(`\`${shell}\` has run-time values`);
+  }
+  if (t?.url !== undefined) {
+    const origin = templateSource(t.url).replace(/\*$/, "");
+    const why = "(a request by `host` names no path: it may carry any URL there; send `url` to have the path checked)";
+    some.push(`some URL under \`${origin}\` could match it ${why}`);
+    every.push(`every URL under \`${origin}\` ${why}`);
+    what.push(`the URLs under \`${origin}\` are`);
+  }
+  if (loose !== undefined) {
+    const fix = "send one absolute path, as the tool will read it";
+    some.push(`${loose}, so a path it may name could match it; ${fix}`);
+    every.push(`every path the value may name: ${loose}; ${fix}`);
+    what.push(`the paths a free-form value may name (${loose}) are`);
+  }
+  return { some: some.join(", and "), every: every.join(", and "), what: what.join(", and ") };
 }
 
 /**
@@ -182,8 +215,8 @@ function comparable(policy: CompiledPolicy, s: Subject): { subject: Subject } | 
   const ci = policy.caseInsensitivePaths;
   let out = s;
   const t = s.templates;
-  if (t && (t.command !== undefined || t.path !== undefined || t.key !== undefined)) {
-    const templates: { command?: Template; path?: Template; key?: Template } = {};
+  if (t && (t.command !== undefined || t.path !== undefined || t.key !== undefined || t.url !== undefined)) {
+    const templates: { command?: Template; path?: Template; key?: Template; url?: Template } = {};
     out = { ...s };
     if (t.key !== undefined) {
       if (isConcrete(t.key)) out.key = concreteText(t.key)!;
@@ -192,6 +225,10 @@ function comparable(policy: CompiledPolicy, s: Subject): { subject: Subject } | 
     if (t.command !== undefined) {
       if (isConcrete(t.command)) out.command = concreteText(t.command)!;
       else templates.command = t.command;
+    }
+    if (t.url !== undefined) {
+      if (isConcrete(t.url)) out.url = concreteText(t.url)!;
+      else templates.url = t.url;
     }
     if (t.path !== undefined) {
       const literal = t.path.filter((p): p is string => typeof p === "string").join("");
@@ -203,7 +240,7 @@ function comparable(policy: CompiledPolicy, s: Subject): { subject: Subject } | 
         out.path = p.path;
       } else templates.path = t.path;
     }
-    if (templates.command !== undefined || templates.path !== undefined || templates.key !== undefined) out.templates = templates;
+    if (templates.command !== undefined || templates.path !== undefined || templates.key !== undefined || templates.url !== undefined) out.templates = templates;
     else delete out.templates;
   }
   if (ci && out.path !== undefined && !out.templates?.path) {
@@ -218,36 +255,6 @@ function comparable(policy: CompiledPolicy, s: Subject): { subject: Subject } | 
 
 function uncertain(reason: string): Outcome {
   return { effect: "deny", rule: undefined, reason, error: "uncertain" };
-}
-
-// The code points HFS+ skips when comparing names (zero-width, direction marks and overrides, BOM).
-const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/;
-
-/**
- * Names a case-insensitive (Windows, macOS) file system reads as another name:
- * a trailing dot or space (Win32 drops it: `.env.` is `.env`), a `:` (an NTFS
- * stream: `.env::$DATA` is `.env`), 8.3 short names (`ENV~1`), a `\` (a
- * directory separator to Windows: `/Users/a\.env` is `/Users/a/.env`), and the
- * code points HFS+ ignores when it compares names (`.g\u200cit` is `.git`; the
- * list git checks for since CVE-2014-9390).
- */
-function windowsQuirk(path: string): string | undefined {
-  for (const seg of path.split("/")) {
-    if (seg === "") continue;
-    const why = /[. ]$/.test(seg)
-      ? "ends with a dot or a space, which Windows drops"
-      : seg.includes(":")
-        ? "contains `:`, which names an NTFS stream of another file"
-        : /~\d+(\.[^.]*)?$/.test(seg)
-          ? "looks like an 8.3 short name, which Windows resolves to a long name"
-          : seg.includes("\\")
-            ? "contains `\\`, which Windows reads as a directory separator (send the path with `/`)"
-            : HFS_IGNORED.test(seg)
-              ? "contains an invisible code point that HFS+ ignores when it compares names"
-              : undefined;
-    if (why) return `uncertain: in a case-insensitive policy the path segment \`${seg}\` ${why}; send the file's full, plain name`;
-  }
-  return undefined;
 }
 
 /** The slow, complete account: every rule for the action, in order, and why it did or did not match. */

@@ -81,6 +81,8 @@ function alternativeCovers(outer: Alternative, inner: Alternative): boolean {
 
 /** Are the values passing every one of `conds` all accepted by `m`? */
 function fieldIncluded(conds: ReadonlyArray<{ test: FieldTest; m: FieldMatcher }>, m: FieldMatcher): boolean {
+  // A test on a free-form value read as a path and one on the value as sent see different things: never compared.
+  if (!sameDomain([...conds.map((c) => c.m), m])) return false;
   const finite = finiteValues(conds);
   if (finite) return finite.every((v) => m.test(v));
   if (!m.nfa) return false;
@@ -90,6 +92,7 @@ function fieldIncluded(conds: ReadonlyArray<{ test: FieldTest; m: FieldMatcher }
 
 /** The intersection automaton of several field matchers, or undefined when one has none or it is too big. */
 export function conjunction(ms: readonly FieldMatcher[]): Nfa | undefined {
+  if (!sameDomain(ms)) return undefined;
   let acc: Nfa | undefined;
   for (const m of ms) {
     if (!m.nfa) return undefined;
@@ -97,6 +100,10 @@ export function conjunction(ms: readonly FieldMatcher[]): Nfa | undefined {
     if (!acc) return undefined;
   }
   return acc;
+}
+
+function sameDomain(ms: readonly FieldMatcher[]): boolean {
+  return ms.every((m) => m.domain !== "mixed" && m.domain === ms[0]?.domain);
 }
 
 /** The exact values of a field when some condition pins them to a finite list (literal hosts, env keys, `eq`, `in`). */

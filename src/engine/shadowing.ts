@@ -106,7 +106,7 @@ function witness(a: RuleView, b: RuleView, actions: readonly string[], requestOp
         for (const action of actions) {
           const request = requestOf(subjectFor(action, values));
           const n = normalizeRequest(request, requestOptions);
-          if (n.ok && n.request.subjects.some((s) => !s.possible && !s.templates && a.rule.test(s) && b.rule.test(s))) return request;
+          if (n.ok && n.request.subjects.some((s) => decidedByEarlier(a.rule, b.rule, s))) return request;
         }
       }
     }
@@ -115,6 +115,20 @@ function witness(a: RuleView, b: RuleView, actions: readonly string[], requestOp
 }
 
 const MAX_COMBINATIONS = 32;
+
+/**
+ * Does the earlier rule decide a subject the later one matches? For a known
+ * subject, both match it. A host-form request stands for every URL on its
+ * host (request/host-form-url.ts): the earlier rule must match all of them,
+ * and the later one some. Run-time values of a command are never examples.
+ */
+function decidedByEarlier(earlier: CompiledRule, later: CompiledRule, s: Subject): boolean {
+  if (s.possible) return false;
+  const t = s.templates;
+  if (!t) return earlier.test(s) && later.test(s);
+  if (t.command !== undefined || t.path !== undefined || t.key !== undefined) return false;
+  return earlier.conditions.every((c) => c.must(s)) && later.conditions.every((c) => c.may(s));
+}
 
 // Values tried when a field's sets give no example of their own (case-insensitive
 // fields, hosts, numbers) or give one a request cannot be (a URL glob's `http://`).

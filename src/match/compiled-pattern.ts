@@ -4,6 +4,7 @@ import { compilePathPattern } from "./path-glob.js";
 import { foldTemplate, pathTemplateNfa, templateDirectory } from "./path-template.js";
 import { isConcrete, type Template, type TemplateTest } from "./template.js";
 import { mayMatch, mustMatch, templateNfa } from "./template-nfa.js";
+import { globShape, isFreeFormField } from "./path-shaped.js";
 import { normalizeUrlPattern } from "./url-pattern.js";
 import { compileWildcard } from "./wildcard.js";
 
@@ -43,7 +44,8 @@ const cache = new Map<string, CompilePatternResult>();
 
 export function compilePattern(field: string, pattern: string, opts: PatternOptions = {}): CompilePatternResult {
   const path = field === "path";
-  const key = `${field}\u0000${path ? (opts.cwd ?? "") : ""}\u0000${path && opts.caseInsensitive ? 1 : 0}\u0000${pattern}`;
+  const folds = path || isFreeFormField(field);
+  const key = `${field}\u0000${path ? (opts.cwd ?? "") : ""}\u0000${folds && opts.caseInsensitive ? 1 : 0}\u0000${pattern}`;
   let r = cache.get(key);
   if (r) return r;
   r = compile(field, pattern, opts);
@@ -60,6 +62,12 @@ function compile(field: string, pattern: string, opts: PatternOptions): CompileP
   try {
     if (field === "path") return pathPattern(pattern, opts);
     if (field === "host") return hostPattern(pattern);
+    if (isFreeFormField(field)) {
+      // A path-shaped glob on free-form data is a path pattern, matched against the value resolved as a path (see path-shaped.ts).
+      const shape = globShape(pattern);
+      if (shape === "path") return pathPattern(pattern, { caseInsensitive: opts.caseInsensitive });
+      if (shape === "mixed") return { ok: false, reason: `\`${pattern}\` mixes path alternatives (starting with \`/\` or \`**/\`, matched as paths) with others (matched as text); write them as a list of separate patterns` };
+    }
     return stringPattern(field, field === "url" ? normalizeUrlPattern(pattern) : pattern);
   } catch (e) {
     return { ok: false, reason: (e as Error).message };

@@ -1,4 +1,5 @@
 import { normalizeHost } from "../net/host-name.js";
+import { isFreeFormField, isPathOperand } from "../match/path-shaped.js";
 import type { PolicyErrorCode } from "./errors.js";
 import type { Scalar } from "./ir.js";
 
@@ -54,12 +55,13 @@ export function exactOperandProblem(field: string, op: string, v: Scalar, cwd: s
 export function affixOperandProblem(field: string, op: "startsWith" | "endsWith" | "contains", v: string): OperandProblem | undefined {
   if (field === "port") return { code: "bad_type", message: `\`${op}\` compares text, and \`port\` is a number: the condition never holds`, help: "list the ports (`port: [8000, 8080]`) or use `matches` on the port's digits" };
   if (field === "url") return urlProblem(op, v, true);
-  if (field !== "path") return undefined;
+  // A free-form value tested with an absolute operand is read as a path (match/path-shaped.ts), resolved like a request path.
+  if (field !== "path" && !(isFreeFormField(field) && isPathOperand(v))) return undefined;
   // Request paths are resolved: no empty, `.` or `..` segment, no trailing slash.
   const inner = /\/\/|\/\.\.?\//.test(v);
   const atEnd = op === "endsWith" && (/\/\.\.?$/.test(v) || (v.endsWith("/") && v !== "/"));
   if (inner || atEnd) {
-    return { code: "bad_value", message: `\`${op}\` on \`path\`: \`${v}\` has a \`.\`, \`..\` or empty segment${atEnd ? " or a trailing `/`" : ""}, which resolved request paths never have, so it never matches`, help: "write the path as it reads once resolved, e.g. `/etc` for `/app/../etc`" };
+    return { code: "bad_value", message: `\`${op}\` on \`${field}\`: \`${v}\` has a \`.\`, \`..\` or empty segment${atEnd ? " or a trailing `/`" : ""}, which resolved request paths never have, so it never matches`, help: "write the path as it reads once resolved, e.g. `/etc` for `/app/../etc`" };
   }
   return undefined;
 }

@@ -4,6 +4,7 @@ import { compileRegex } from "../match/regex.js";
 import { canonicalField, fieldApplies } from "./fields.js";
 import type { Condition, FieldTest, Scalar } from "./ir.js";
 import { affixOperandProblem, exactOperandProblem, urlGlobProblem, type OperandProblem } from "./operand-checks.js";
+import { isFreeFormField } from "../match/path-shaped.js";
 import { describe, type YamlSource } from "./yaml-source.js";
 
 export const OPERATORS = ["glob", "pattern", "eq", "neq", "in", "notIn", "startsWith", "endsWith", "contains", "matches", "exists", "all", "any", "not"] as const;
@@ -142,6 +143,10 @@ function parseOperator(op: string, v: Node | null, field: string, ctx: Condition
       if (s === undefined) return undefined;
       const r = compileRegex(s);
       if (!r.ok) src.add(v, "bad_regex", r.reason);
+      // A regex sees free-form data as sent: `^/etc/` misses `//etc/passwd` and `/srv/../etc/passwd`, which a tool opens as `/etc/passwd`.
+      else if (isFreeFormField(field) && /^\^?\\?\//.test(s)) {
+        src.warn(v, "bad_regex", `\`matches\` on \`${field}\` compares the value as sent, so \`//etc/x\` or \`/srv/../etc/x\` step around a regex written for paths`, `to test a path, write a path glob (\`${field}: "/etc/**"\`) or an absolute \`startsWith\`: those see the value resolved as a path`);
+      }
       return { op, regex: s };
     }
     case "exists": {

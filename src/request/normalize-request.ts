@@ -6,6 +6,7 @@ import { shellSubjects } from "./shell-subjects.js";
 import { hostForms, printable } from "../net/host-name.js";
 import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
+import { hostFormUrl } from "./host-form-url.js";
 import { wellFormed } from "./strict-json.js";
 
 /**
@@ -177,6 +178,8 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   subject.port = t.port;
   subject.scheme = t.scheme;
   if (t.url !== undefined) subject.url = t.url;
+  // A host-form request may carry any URL on the host: `url` rules see that set.
+  else subject.templates = { url: hostFormUrl(t.scheme, t.host, t.port) };
   const method = optString(r, "method", max("method"));
   if (method !== undefined) {
     if (!METHOD.test(method)) throw new Bad(`\`method\` \`${printable(method)}\` is not an HTTP method`, "method");
@@ -194,6 +197,7 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
       const form: Subject = { ...s, host: h };
       const url = at(s.url, h);
       if (url !== undefined) form.url = url;
+      else form.templates = { url: hostFormUrl(t.scheme, h, t.port) };
       return form;
     }),
   );

@@ -3,6 +3,7 @@ import { analyzeCommand, type AnalyzeOptions } from "../shell/command-checks.js"
 import type { Base, CommandAnalysis } from "../shell/effects.js";
 import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
+import { hostFormUrl } from "./host-form-url.js";
 import { resolvePathTemplate, underPath } from "./path-template.js";
 import type { Subject } from "./subject.js";
 
@@ -104,6 +105,7 @@ function toSubjects(a: CommandAnalysis, cwd: string | undefined, like: () => Sub
     s.port = t.target.port;
     s.scheme = t.target.scheme;
     if (t.target.url !== undefined) s.url = t.target.url;
+    else s.templates = { url: hostFormUrl(t.target.scheme, t.target.host, t.target.port) };
     s.viaRedirection = true;
     if (n.possible) s.possible = true;
     push(s);

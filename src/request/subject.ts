@@ -36,9 +36,12 @@ export interface Subject {
    * match/template.ts. Absent means the field is exactly known. `key` is
    * an `env.read` of every variable (`env`, `printenv`, `set`): `key` is
    * then `*` and the template a single hole, so a deny on any key may-match
-   * and only an allow on every key must-match.
+   * and only an allow on every key must-match. `url` is a host-form
+   * `network.request` (`host`, no `url`): it may carry any URL on that
+   * scheme, host and port, so its template is the origin, `/`, and a hole
+   * (see host-form-url.ts); `url` itself stays unset, as sent.
    */
-  templates?: { command?: Template; path?: Template; key?: Template };
+  templates?: { command?: Template; path?: Template; key?: Template; url?: Template };
 }
 
 /** One line naming a subject, for reasons and explanations (built only when needed). */
