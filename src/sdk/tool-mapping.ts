@@ -30,12 +30,16 @@ function fileAction(action: string, path: unknown, ctx: MappingContext): ActionR
 
 export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
   Bash: (i, ctx) => [withCtx({ action: "shell.execute", command: i.command }, ctx)],
-  // Searches read the directory or file searched, not the search pattern.
   Read: (i, ctx) => [fileAction("file.read", i.file_path, ctx)],
   NotebookRead: (i, ctx) => [fileAction("file.read", i.notebook_path, ctx)],
   LS: (i, ctx) => [fileAction("file.read", i.path, ctx)],
-  Grep: (i, ctx) => [fileAction("file.read", i.path ?? ctx.cwd, ctx)],
-  // Glob lists what its pattern reaches, which need not be under `path`: `/etc/**`, `../../x/*`.
+  // Grep prints lines (or names, or counts: all answers about contents) of every file below
+  // `path` that its `glob` lets in, whatever the output mode: a read of that tree, as `rg` on
+  // the shell side. `type` is not used to narrow it (ripgrep's type table can be redefined).
+  Grep: (i, ctx) => [{ ...fileAction("file.read", i.path ?? ctx.cwd, ctx), recursive: true, ...(i.glob !== undefined ? { names: i.glob } : {}) }],
+  // Glob reveals names, not contents: a listing of the directories it searches, like
+  // `find`, `ls -R` and `tree` on the shell side. It lists what its pattern reaches, which
+  // need not be under `path`: `/etc/**`, `../../x/*`.
   Glob: (i, ctx) => globReads(i, ctx),
   Write: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
   Edit: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
