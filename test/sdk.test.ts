@@ -48,8 +48,9 @@ describe("Claude Code tool mappings", () => {
   it.each([
     ["Bash", { command: "ls -la" }, [{ action: "shell.execute", command: "ls -la", cwd: "/repo" }]],
     ["Read", { file_path: "/repo/a.ts" }, [{ action: "file.read", path: "/repo/a.ts", cwd: "/repo" }]],
-    ["Grep", { pattern: "TODO", path: "/repo/src" }, [{ action: "file.read", path: "/repo/src", cwd: "/repo" }]],
-    ["Grep", { pattern: "**/*.env" }, [{ action: "file.read", path: "/repo", cwd: "/repo" }]],
+    ["Grep", { pattern: "TODO", path: "/repo/src" }, [{ action: "file.read", path: "/repo/src", cwd: "/repo", recursive: true }]],
+    ["Grep", { pattern: "**/*.env" }, [{ action: "file.read", path: "/repo", cwd: "/repo", recursive: true }]],
+    ["Grep", { pattern: "TODO", glob: "*.ts", output_mode: "content" }, [{ action: "file.read", path: "/repo", cwd: "/repo", recursive: true, names: "*.ts" }]],
     ["Glob", { pattern: "**/*.ts" }, [{ action: "file.read", path: "/repo", cwd: "/repo" }]],
     ["Write", { file_path: "/repo/src/x.ts", content: "x" }, [{ action: "file.write", path: "/repo/src/x.ts", cwd: "/repo" }]],
     ["Edit", { file_path: "/repo/src/x.ts", old_string: "a", new_string: "b" }, [{ action: "file.write", path: "/repo/src/x.ts", cwd: "/repo" }]],

@@ -68,8 +68,8 @@ async function compile(lines: string[], def: string, extra = ""): Promise<Compil
 // Templates: literal pieces and holes; instantiations fill each hole with a string of its kind.
 const pathPiece = fc.constantFrom("/app/", "/app/a", "src/", "/", ".", "..", ".env", "x", "a.ts", "b", "B", "É", "e\u0301");
 const commandPiece = fc.constantFrom("git ", "git", "status", " ", "rm", " -rf", "terraform ", "destroy", "ls", "cat ", "x");
-const hole = fc.constantFrom<TemplatePart>({ hole: "any", source: "$X" }, { hole: "segment", source: "*" }, { hole: "name", source: "*" });
-const holeText = (kind: "any" | "segment" | "name") => fc.string({ unit: fc.constantFrom(...(kind === "any" ? ["a", "b", "/", ".", " ", "x", "E"] : ["a", "b", ".", " ", "x", "E"])), maxLength: 4 });
+const hole = fc.constantFrom<TemplatePart>({ hole: "any", source: "$X" }, { hole: "segment", source: "*" }, { hole: "name", source: "*" }, { hole: "below", source: "**" });
+const holeText = (kind: "any" | "segment" | "name" | "below") => fc.string({ unit: fc.constantFrom(...(kind === "any" || kind === "below" ? ["a", "b", "/", ".", " ", "x", "E"] : ["a", "b", ".", " ", "x", "E"])), maxLength: 4 });
 
 function templateArb(piece: fc.Arbitrary<string>, lead?: string): fc.Arbitrary<Template> {
   return fc.array(fc.oneof(piece, hole), { minLength: 1, maxLength: 5 }).map((parts) => template(lead ? [lead, ...parts] : parts));
@@ -83,7 +83,10 @@ function instantiate(t: Template): fc.Arbitrary<string> {
     .map((xs) => xs.join(""));
 }
 
-/** A `name` hole never leaves its path segment empty, `.` or `..` (a shell glob never expands so). */
+/**
+ * A `name` hole never leaves its path segment empty, `.` or `..` (a shell glob never expands so);
+ * a `below` hole (a walk's names, `/` included) never leaves any segment it touches so.
+ */
 function nameHolesHold(t: Template, xs: readonly string[]): boolean {
   const text = xs.join("");
   let at = 0;
@@ -91,11 +94,11 @@ function nameHolesHold(t: Template, xs: readonly string[]): boolean {
     const start = at;
     at += xs[i]!.length;
     const p = t[i]!;
-    if (typeof p === "string" || p.hole !== "name") continue;
+    if (typeof p === "string" || (p.hole !== "name" && p.hole !== "below")) continue;
     const from = text.lastIndexOf("/", start - 1) + 1;
     const slash = text.indexOf("/", at);
-    const seg = text.slice(from, slash < 0 ? text.length : slash);
-    if (seg === "" || seg === "." || seg === "..") return false;
+    const segs = text.slice(from, slash < 0 ? text.length : slash).split("/");
+    if (segs.some((seg) => seg === "" || seg === "." || seg === "..")) return false;
   }
   return true;
 }

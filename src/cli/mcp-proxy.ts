@@ -14,12 +14,19 @@ import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
 
 export const MCP_PROXY_HELP = `usage: safeclaw mcp-proxy (--policy <p> | --endpoint <url> [--token <t>]) --server <name> [--agent <name>] -- <command> [args...]
 
-Runs an MCP server over stdio and sits between it and the client: every
-message is forwarded unchanged, except \`tools/call\` requests, which are
-decided first (as mcp.call with the server name, plus the file actions of
-filesystem tools); a refused call is answered with a JSON-RPC error and never
-reaches the server. A line that is not JSON is not forwarded. Requests carry
-agent <name> from --agent, else SAFECLAW_AGENT, else none.`;
+Runs an MCP server over stdio and sits between it and the client. Every
+client message is decided before it is forwarded unchanged: tools/call as
+mcp.call (server, tool), plus the file actions of filesystem tools;
+resources/read and resources/subscribe as mcp.call with tool
+"resources/read" / "resources/subscribe" and arguments {uri}, plus a
+file.read of a file:// URI's path; prompts/get and completion/complete as
+mcp.call with the method as the tool. initialize, ping, the */list
+listings, logging/setLevel, resources/unsubscribe, tasks/*, notifications
+and responses pass; any other method is refused. A refused message is
+answered with a JSON-RPC error and never reaches the server. A line that is
+not JSON is not forwarded. The policy files the proxy loaded cannot be
+written or deleted through it. Requests carry agent <name> from --agent,
+else SAFECLAW_AGENT, else none.`;
 
 export async function mcpProxyCommand(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
   const dash = args.indexOf("--");

@@ -1,4 +1,4 @@
-import { literals, NfaBuilder, NOT_SLASH, union, type Nfa } from "./automaton.js";
+import { ANY, literals, NfaBuilder, NOT_SLASH, union, type Nfa } from "./automaton.js";
 import { product } from "./automaton-products.js";
 import { foldCase, foldInert } from "./fold.js";
 import { NORMAL_PATHS } from "./path-domain.js";
@@ -16,6 +16,9 @@ import { template, type Hole, type Template, type TemplatePart } from "./templat
  * - a segment with `segment` holes may come out empty or `.` (the segment
  *   vanishes) or `..` (it removes the one before); each such reading is a
  *   branch, and each branch is intersected with the normalized paths;
+ * - a `below` hole (a directory walk's `**`) may hold `/` but only real names,
+ *   so it stays where it is and its segments never vanish or climb; a step up
+ *   after it (`..`) would remove an unknown number of them: every path;
  * - past `MAX_BRANCHES` readings, or when the automata grow too large: every path.
  *
  * Case-insensitive policies fold the literal text; a character next to a hole
@@ -59,7 +62,14 @@ function build(t: Template): Nfa {
     });
   }
   segments.shift(); // before the leading `/`
+  const isBelow = (a: Atom) => typeof a !== "string" && a.hole === "below";
+  const firstBelow = segments.findIndex((seg) => seg.some(isBelow));
+  let climbsBelow = false;
   const branches: Seg[][] = [];
+  const up = (k: number, stack: Seg[]): Seg[] | undefined => {
+    if (firstBelow >= 0 && k > firstBelow) climbsBelow = true;
+    return climbsBelow ? undefined : stack.slice(0, -1);
+  };
   const walk = (k: number, stack: Seg[]): boolean => {
     if (k === segments.length) {
       branches.push(stack);
@@ -70,18 +80,24 @@ function build(t: Template): Nfa {
     const holed = seg.length > 0 && seg.some((a) => typeof a !== "string");
     if (!holed) {
       if (text === "" || text === ".") return walk(k + 1, stack);
-      if (text === "..") return walk(k + 1, stack.slice(0, -1));
+      if (text === "..") {
+        const parent = up(k, stack);
+        return parent !== undefined && walk(k + 1, parent);
+      }
       return walk(k + 1, [...stack, seg]);
     }
     // A holed segment: a proper name, or (when its literal text allows) nothing or a step up,
-    // unless its holes are `name` holes, which never make it empty, `.` or `..`.
+    // unless its holes are `name` or `below` holes, which never make it empty, `.` or `..`.
     if (!walk(k + 1, [...stack, seg])) return false;
-    if (seg.every((a) => typeof a === "string" || a.hole === "name")) return true;
+    if (seg.some(isBelow) || seg.every((a) => typeof a === "string" || a.hole === "name")) return true;
     if ((text === "" || text === ".") && !walk(k + 1, stack)) return false;
-    if ((text === "" || text === "." || text === "..") && !walk(k + 1, stack.slice(0, -1))) return false;
+    if (text === "" || text === "." || text === "..") {
+      const parent = up(k, stack);
+      if (parent === undefined || !walk(k + 1, parent)) return false;
+    }
     return true;
   };
-  if (!walk(0, [])) return NORMAL_PATHS;
+  if (!walk(0, []) || climbsBelow) return NORMAL_PATHS;
   const parts: Nfa[] = [];
   for (const br of branches) {
     if (br.length === 0) {
@@ -98,7 +114,7 @@ function build(t: Template): Nfa {
         else {
           const loop = b.state();
           b.epsilon(q, loop);
-          b.edges(loop, NOT_SLASH, loop);
+          b.edges(loop, atom.hole === "below" ? ANY : NOT_SLASH, loop);
           q = loop;
         }
       }

@@ -4,7 +4,7 @@ import type { Template } from "./template.js";
 
 /**
  * A template as an automaton: its literal text, with a hole as a loop over any
- * character (`any`) or any character but `/` (`segment`). Built once per
+ * character (`any`, `below`) or any character but `/` (`segment`, `name`). Built once per
  * template (templates are immutable; the cache holds them weakly).
  */
 const cache = new WeakMap<Template, Nfa>();
@@ -35,7 +35,7 @@ export function buildTemplateNfa(t: Template): Nfa {
         q++;
       }
     } else {
-      const ranges = part.hole === "any" ? ANY : NOT_SLASH;
+      const ranges = part.hole === "any" || part.hole === "below" ? ANY : NOT_SLASH;
       for (let k = 0; k < ranges.length; k += 2) edges[q]!.push(ranges[k]!, ranges[k + 1]!, q);
     }
   }

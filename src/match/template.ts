@@ -26,7 +26,14 @@ export type Hole =
    * never empty, `.` or `..` (a glob segment that does not start with a literal
    * `.`: bash, dash and zsh never expand `*` or `?*` to `.` or `..`)
    */
-  | { hole: "name"; source: string };
+  | { hole: "name"; source: string }
+  /**
+   * names of existing entries joined by `/`, as a directory walk yields them
+   * below the point the hole stands (`**`, every file below a directory a
+   * recursive search reads): it may hold `/`, and no path segment it touches
+   * is empty, `.` or `..`, so the path stays below what precedes it
+   */
+  | { hole: "below"; source: string };
 
 export type TemplatePart = string | Hole;
 

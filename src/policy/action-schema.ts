@@ -25,7 +25,11 @@ export type FieldKind =
   /** a short free-form name (MCP server, tool) */
   | "name"
   /** a JSON object (MCP tool arguments, custom action arguments) */
-  | "object";
+  | "object"
+  /** true or false */
+  | "flag"
+  /** a glob on file names (`*.ts`, `*.{ts,tsx}`, `.env`), as search tools take them */
+  | "name-glob";
 
 export interface FieldSpec {
   kind: FieldKind;
@@ -48,11 +52,15 @@ export interface ActionSpec {
 const path: FieldSpec = { kind: "path", max: 4096, required: true, condition: true, audit: true };
 const cwd: FieldSpec = { kind: "cwd", max: 4096, condition: false, audit: true };
 const name: FieldSpec = { kind: "name", max: 1024, required: true, condition: true, audit: true };
+// A search that reads every file below `path` (Grep, `grep -r`) is a request for the tree, not
+// for the directory alone; rules test `path`, so these two only shape which paths are checked.
+const recursive: FieldSpec = { kind: "flag", condition: false, audit: false };
+const names: FieldSpec = { kind: "name-glob", max: 1024, condition: false, audit: false };
 
 export const ACTION_SCHEMA = {
-  "file.read": { fields: { path, cwd }, summary: "read a file" },
-  "file.write": { fields: { path, cwd }, summary: "create or change a file" },
-  "file.delete": { fields: { path, cwd }, summary: "remove a file" },
+  "file.read": { fields: { path, cwd, recursive, names }, summary: "read a file (with `recursive`: every file below a directory)" },
+  "file.write": { fields: { path, cwd, recursive, names }, summary: "create or change a file" },
+  "file.delete": { fields: { path, cwd, recursive, names }, summary: "remove a file" },
   "shell.execute": {
     fields: { command: { kind: "command", max: 65_536, required: true, condition: true, audit: true }, cwd },
     summary: "run a shell command line (every command it runs and every file it names is checked)",

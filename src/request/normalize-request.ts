@@ -8,6 +8,8 @@ import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
 import { hostFormUrl } from "./host-form-url.js";
 import { wellFormed } from "./strict-json.js";
+import { treeTemplates } from "./tree-template.js";
+import { templateSource } from "../match/template.js";
 
 /**
  * Checks a request's shape and brings it to normal form. Anything it does not
@@ -119,7 +121,14 @@ function build(action: string, r: Record<string, unknown>, opts: RequestOptions)
     case "file.write":
     case "file.delete": {
       base.path = resolve(reqString(r, "path", max("path")), cwd, "path");
+      const recursive = optFlag(r, "recursive");
+      const names = optString(r, "names", max("names"));
+      if (names !== undefined && recursive !== true) throw new Bad("`names` narrows a recursive request; send it with `recursive: true`", "names");
       out.subjects.push(base);
+      // The path itself (a file searched, or the directory listed), and every file below it.
+      if (recursive === true) {
+        for (const t of treeTemplates(base.path, names)) out.subjects.push({ __proto__: null, ...base, path: templateSource(t), templates: { path: t } } as unknown as Subject);
+      }
       break;
     }
     case "env.read": {
@@ -249,6 +258,13 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // Fields where a stray control character is not a malformed request but a reading
 // that consumers disagree on (URL parsers drop tabs and newlines): uncertain.
 const UNCERTAIN_CONTROL = new Set(["url", "host"]);
+
+function optFlag(r: Record<string, unknown>, k: string): boolean | undefined {
+  const v = own(r, k);
+  if (v === undefined) return undefined;
+  if (typeof v !== "boolean") throw new Bad(`\`${k}\` must be true or false, got ${v === null ? "null" : Array.isArray(v) ? "an array" : typeof v}`, k);
+  return v;
+}
 
 function optString(r: Record<string, unknown>, k: string, max: number): string | undefined {
   const v = own(r, k);

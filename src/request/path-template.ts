@@ -113,11 +113,15 @@ function resolveTemplate(t: Template): Template {
   return template(parts);
 }
 
-/** The path and everything under it (`rm -r DIR`): DIR itself, and DIR/ followed by any text. */
+/**
+ * Everything under a path (`rm -r DIR`, `grep -r x DIR`): DIR/ followed by the
+ * names a walk finds below it (a `below` hole: it stays under DIR, so an
+ * allow of `DIR/**` covers it). DIR itself is checked on its own.
+ */
 export function underPath(p: string | Template): Template {
   const t: Template = typeof p === "string" ? [p] : p;
   const last = t[t.length - 1];
   if (typeof last !== "string") return t;
   const slash = last.endsWith("/") ? "" : "/";
-  return template([...t, slash, anyHole("**")]);
+  return template([...t, slash, { hole: "below", source: "**" }]);
 }

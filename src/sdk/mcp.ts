@@ -1,11 +1,14 @@
 import { deny, strictest, type Decision } from "../engine/decision.js";
 import { denialMessage, type SafeClawGate } from "./gate.js";
-import { mcpRequests, type MappingContext } from "./tool-mapping.js";
+import { classifyMcpMessage } from "./mcp-methods.js";
+import type { MappingContext } from "./tool-mapping.js";
 
 /**
- * Gating an MCP server: every JSON-RPC `tools/call` is decided before it is
- * forwarded; other messages pass. A refused call is answered in place with a
- * JSON-RPC error whose message the model can read.
+ * Gating an MCP server: every message from the client is classified
+ * (mcp-methods.ts) and decided before it is forwarded: calls, resource reads
+ * and prompts as `mcp.call` (plus the file actions they imply), listings and
+ * notifications passed, anything else refused. A refused message is answered
+ * in place with a JSON-RPC error whose message the model can read.
  */
 export type McpVerdict =
   | { forward: true; decision?: Decision }
@@ -22,27 +25,26 @@ export const MCP_DENIED_CODE = -32001;
 
 export async function gateMcpMessage(gate: SafeClawGate, server: string, message: unknown, ctx: MappingContext = {}): Promise<McpVerdict> {
   if (Array.isArray(message)) return gateBatch(gate, server, message, ctx);
-  const m = message as { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
-  if (!m || typeof m !== "object" || m.method !== "tools/call") return { forward: true };
-  const name = m.params?.name;
-  const args = m.params?.arguments ?? {};
-  let decision: Decision;
-  if (typeof name !== "string" || args === null || typeof args !== "object" || Array.isArray(args)) {
-    decision = deny("malformed_tool_call", "tools/call without a tool name or with non-object arguments");
-  } else {
-    decision = strictest(await gate.checkBatch(mcpRequests(server, name, args as Record<string, unknown>, ctx)));
+  if (message === null || typeof message !== "object") {
+    const decision = deny("invalid_request", "a JSON-RPC message is an object (or a batch of them)");
+    return { forward: false, decision, response: { jsonrpc: "2.0", id: null, error: { code: -32600, message: denialMessage(decision) } } };
   }
+  const m = message as Record<string, unknown>;
+  const check = classifyMcpMessage(server, m, ctx);
+  if (check.kind === "pass") return { forward: true };
+  const decision: Decision =
+    check.kind === "refuse" ? deny(check.code, check.reason, check.field !== undefined ? { field: check.field } : {}) : strictest(await gate.checkBatch(check.requests));
   if (decision.allowed) return { forward: true, decision };
   return {
     forward: false,
     decision,
-    response: { jsonrpc: "2.0", id: m.id ?? null, error: { code: MCP_DENIED_CODE, message: denialMessage(decision), data: { decision: decision.decision, rule: decision.rule, reason: decision.reason } } },
+    response: { jsonrpc: "2.0", id: Object.hasOwn(m, "id") ? m.id : null, error: { code: MCP_DENIED_CODE, message: denialMessage(decision), data: { decision: decision.decision, rule: decision.rule, reason: decision.reason } } },
   };
 }
 
 /**
  * A JSON-RPC batch (an array of messages, which MCP 2025-03-26 allows) is
- * gated call by call: forwarded only when every `tools/call` in it is
+ * gated message by message: forwarded only when every one in it is
  * allowed; otherwise none of it is, and each request in it is answered (the
  * refused calls with their refusal, the others with a request to resend
  * them on their own), so nothing a server would run slips through in a list.

@@ -1,4 +1,5 @@
 import { expandBraces } from "../match/brace-expand.js";
+import { fileUriPaths } from "./resource-uri.js";
 
 /**
  * From an LLM tool call to the actions it would take. Built-in mappings cover
@@ -17,30 +18,36 @@ export type ToolMapping = (input: Record<string, unknown>, ctx: MappingContext) 
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-function withCtx(req: ActionRequest, ctx: MappingContext, cwdField = true): ActionRequest {
+export function withCtx(req: ActionRequest, ctx: MappingContext, cwdField = true): ActionRequest {
   if (cwdField && ctx.cwd !== undefined && req.cwd === undefined) req.cwd = ctx.cwd;
   if (ctx.agent !== undefined) req.agent = ctx.agent;
   return req;
 }
 
 /** A tool input the mapping cannot read (a missing or mistyped field) becomes a request the engine refuses. */
-function fileAction(action: string, path: unknown, ctx: MappingContext): ActionRequest {
+export function fileAction(action: string, path: unknown, ctx: MappingContext): ActionRequest {
   return withCtx({ action, path: typeof path === "string" ? path : (path) }, ctx);
 }
 
 export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
   Bash: (i, ctx) => [withCtx({ action: "shell.execute", command: i.command }, ctx)],
-  // Searches read the directory or file searched, not the search pattern.
   Read: (i, ctx) => [fileAction("file.read", i.file_path, ctx)],
   NotebookRead: (i, ctx) => [fileAction("file.read", i.notebook_path, ctx)],
   LS: (i, ctx) => [fileAction("file.read", i.path, ctx)],
-  Grep: (i, ctx) => [fileAction("file.read", i.path ?? ctx.cwd, ctx)],
-  // Glob lists what its pattern reaches, which need not be under `path`: `/etc/**`, `../../x/*`.
+  // Grep prints lines (or names, or counts: all answers about contents) of every file below
+  // `path` that its `glob` lets in, whatever the output mode: a read of that tree, as `rg` on
+  // the shell side. `type` is not used to narrow it (ripgrep's type table can be redefined).
+  Grep: (i, ctx) => [{ ...fileAction("file.read", i.path ?? ctx.cwd, ctx), recursive: true, ...(i.glob !== undefined ? { names: i.glob } : {}) }],
+  // Glob reveals names, not contents: a listing of the directories it searches, like
+  // `find`, `ls -R` and `tree` on the shell side. It lists what its pattern reaches, which
+  // need not be under `path`: `/etc/**`, `../../x/*`.
   Glob: (i, ctx) => globReads(i, ctx),
   Write: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
   Edit: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
   MultiEdit: (i, ctx) => [fileAction("file.write", i.file_path, ctx)],
   NotebookEdit: (i, ctx) => [fileAction("file.write", i.notebook_path, ctx)],
+  // Claude Code's own tool for MCP resources: the proxy's `resources/read`, by server name.
+  ReadMcpResourceTool: (i, ctx) => resourceReadRequests(i.server, i.uri, ctx),
   WebFetch: (i, ctx) => [withCtx({ action: "network.request", url: i.url, method: "GET" }, ctx, false)],
   // The search runs on the model provider's side; policies allow it by this reserved host.
   WebSearch: (i, ctx) => [withCtx({ action: "network.request", host: "web-search.invalid", method: "GET", context: { query: str(i.query) ?? "" } }, ctx, false)],
@@ -85,6 +92,19 @@ function globBase(pattern: string): string {
   const base = [...fixed, ...Array<string>(climbs).fill("..")].join("/");
   const leadsOut = fixed.includes("..") || climbs > 0 || pattern.startsWith("/");
   return leadsOut ? base || (pattern.startsWith("/") ? "/" : "") : "";
+}
+
+/**
+ * Reading an MCP resource: `mcp.call` with tool `resources/read` and `{uri}`,
+ * plus a `file.read` of a `file://` URI's path. A URI whose path servers read
+ * differently stands for any file: a read of the whole tree from `/`, which
+ * only a policy allowing every file allows (the proxy refuses it outright).
+ */
+function resourceReadRequests(server: unknown, uri: unknown, ctx: MappingContext): ActionRequest[] {
+  const call = withCtx({ action: "mcp.call", server, tool: "resources/read", arguments: { uri } }, ctx, false);
+  const files = typeof uri === "string" ? fileUriPaths(uri) : undefined;
+  if (!files?.ok) return [call, { ...fileAction("file.read", "/", ctx), recursive: true }];
+  return [call, ...files.paths.map((p) => fileAction("file.read", p, ctx))];
 }
 
 /** `mcp__server__tool` → mcp.call; any other unknown tool → `tool.call`, which a default policy denies. */
