@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, createEngine, decideToolCall, gateMcpMessage, loadPolicy, makeBundle, mapToolCall, openAIToolCalls, strictest, verifyLines, withGuards, type Decision, type Engine } from "../src/index.js";
 import { createLambdaHandler } from "../src/lambda.js";
+import { hookGuardSource } from "../src/sdk/hook-guard.js";
 import { parseStrictJson } from "../src/request/strict-json.js";
 import { readPolicySources } from "../src/runtime/node/policy-files.js";
 
@@ -311,13 +312,17 @@ async function hookProcessDoor(c: Case): Promise<void> {
 
 async function hookInProcessDoor(c: Case): Promise<void> {
   const text = hookText(c);
-  const engine = await engineFor(c.policy);
   const parsed = parseStrictJson(text);
   const h = parsed.ok ? (parsed.value as { tool_name?: unknown; tool_input?: unknown; cwd?: unknown }) : undefined;
   if (!h || typeof h.tool_name !== "string") {
     put(c.name, "hook-inproc", { decision: "deny" });
     return;
   }
+  // As the hook reads its policy: its guard of its own files first (project dir = the event's cwd here).
+  const guard = hookGuardSource({ policies: [join(DIR, c.policy)], cwd: process.cwd(), ...(typeof h.cwd === "string" ? { projectDir: h.cwd } : {}) });
+  const loaded = await loadPolicy([guard, ...readPolicySources([join(DIR, c.policy)])]);
+  if (!loaded.ok) throw new Error(`${c.policy} does not load with the hook guard: ${loaded.errors.map((e) => e.message).join("; ")}`);
+  const engine = createEngine(loaded.policy);
   const requests = mapToolCall(h.tool_name, h.tool_input, { ...(typeof h.cwd === "string" ? { cwd: h.cwd } : {}), agent: "claude-code" });
   put(c.name, "hook-inproc", { decision: strictest(requests.map((q) => engine.check(q))).decision });
 }

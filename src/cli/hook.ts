@@ -10,6 +10,10 @@ import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
 import { parseStrictJson } from "../request/strict-json.js";
+import { hookGuardSource } from "../sdk/hook-guard.js";
+import { loadPolicy } from "../engine/load-policy.js";
+import { createEngine } from "../engine/engine.js";
+import { formatPolicyError } from "../policy/errors.js";
 
 export const HOOK_HELP = `usage: safeclaw hook claude-code (--policy <file|dir> | --endpoint <url> [--token <t>]) [--agent <name>]
 
@@ -54,22 +58,6 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     throw e;
   }
   try {
-    const endpoint = (values.endpoint as string | undefined) ?? env.SAFECLAW_ENDPOINT;
-    const policies = (values.policy as string[] | undefined) ?? [];
-    let gate: SafeClawGate;
-    let audit: AuditLog | undefined;
-    if (policies.length > 0) {
-      const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "claude-code-hook" }, chainParts: ["hook"], log: io.stderr });
-      if (!g.ok && g.problem === "invalid-policy") return answer({ decision: "deny", reason: `policy is invalid (${g.errors.join("; ")}); denied` });
-      if (!g.ok) return answer({ decision: "deny", reason: "audit to stdout is not possible inside a hook (stdout is the answer); use a file or s3:// sink; denied" });
-      gate = g.gate;
-      audit = g.audit;
-    }
-    else if (endpoint) {
-      const token = (values.token as string | undefined) ?? env.SAFECLAW_TOKEN;
-      gate = new Gate({ endpoint, ...(token ? { token } : {}) });
-    } else return answer({ decision: "deny", reason: "the hook has neither --policy nor --endpoint; denied" });
-
     let text = "";
     if (io.stdin) for await (const chunk of io.stdin) text += chunk;
     // Read strictly, as every other door does: a duplicated key (`file_path` twice) is one path to us and another to a first-wins reader.
@@ -77,8 +65,36 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     if (!parsed.ok) return answer({ decision: "deny", reason: parsed.problem === "syntax" ? "hook input is not JSON; denied" : `hook input has more than one reading (${parsed.message}); denied` });
     const event = parsed.value as { tool_name?: unknown; tool_input?: unknown; cwd?: unknown } | null;
     if (typeof event?.tool_name !== "string") return answer({ decision: "deny", reason: "hook input has no tool_name; denied" });
+    const endpoint = (values.endpoint as string | undefined) ?? env.SAFECLAW_ENDPOINT;
+    const policies = (values.policy as string[] | undefined) ?? [];
+    let gate: SafeClawGate;
+    let audit: AuditLog | undefined;
+    const projectDir = env.CLAUDE_PROJECT_DIR || (typeof event.cwd === "string" ? event.cwd : undefined);
+    const guardInput = { policies, cwd: io.cwd, ...(projectDir ? { projectDir } : {}), ...(env.HOME ? { home: env.HOME } : {}) };
     const ctx = { ...(typeof event.cwd === "string" ? { cwd: event.cwd } : {}), agent };
     const requests = mapToolCall(event.tool_name, event.tool_input, ctx);
+    if (policies.length > 0) {
+      const guard = (auditFile: string | undefined) => hookGuardSource({ ...guardInput, ...(auditFile ? { auditFile } : {}) });
+      const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "claude-code-hook" }, chainParts: ["hook"], log: io.stderr, guard });
+      if (!g.ok && g.problem === "invalid-policy") return answer({ decision: "deny", reason: `policy is invalid (${g.errors.join("; ")}); denied` });
+      if (!g.ok) return answer({ decision: "deny", reason: "audit to stdout is not possible inside a hook (stdout is the answer); use a file or s3:// sink; denied" });
+      gate = g.gate;
+      audit = g.audit;
+    }
+    else if (endpoint) {
+      // The endpoint's policy cannot name this machine's settings files: they are guarded here,
+      // before asking (a guarded write is denied without a remote record; stderr says so).
+      const local = await loadPolicy([hookGuardSource(guardInput, "allow")]);
+      if (!local.ok) return answer({ decision: "deny", reason: `the hook's guard does not load (${local.errors.map(formatPolicyError).join("; ")}); denied` });
+      const guarded = strictest(requests.map((q) => createEngine(local.policy).check(q)));
+      if (guarded.decision !== "allow") {
+        io.stderr(`safeclaw hook: ${guarded.reason} (decided locally, not sent to ${endpoint})`);
+        return answer(guarded);
+      }
+      const token = (values.token as string | undefined) ?? env.SAFECLAW_TOKEN;
+      gate = new Gate({ endpoint, ...(token ? { token } : {}) });
+    } else return answer({ decision: "deny", reason: "the hook has neither --policy nor --endpoint; denied" });
+
     const verdict = strictest(await gate.checkBatch(requests));
     await audit?.close();
     return answer(verdict);

@@ -6,6 +6,7 @@ import { loadPolicy } from "../engine/load-policy.js";
 import { auditLogFromConfig } from "../runtime/node/audit-config.js";
 import { readPolicySources } from "../runtime/node/policy-files.js";
 import { runtimeConfig } from "../runtime/runtime-config.js";
+import type { PolicySource } from "../policy/parse-policy.js";
 
 /**
  * `createSafeClawGate({ policy: "./safeclaw.config.yaml" })`, as the product
@@ -39,10 +40,23 @@ export type StdioGate =
 
 export async function stdioGateFromFiles(
   paths: readonly string[],
-  opts: { env: Record<string, string | undefined>; instance: Record<string, string>; chainParts: string[]; log: (m: string) => void },
+  opts: {
+    env: Record<string, string | undefined>;
+    instance: Record<string, string>;
+    chainParts: string[];
+    log: (m: string) => void;
+    /** rules read before the policy files, given the file audit sink's path (the hook's guard of its own files) */
+    guard?: (auditFile: string | undefined) => PolicySource;
+  },
 ): Promise<StdioGate> {
-  const loaded = await loadPolicy(readPolicySources(paths));
+  const sources = readPolicySources(paths);
+  let loaded = await loadPolicy(sources);
   if (!loaded.ok) return { ok: false, problem: "invalid-policy", errors: loaded.errors.map(formatPolicyError) };
+  if (opts.guard) {
+    const sink = runtimeConfig(opts.env, loaded.policy).audit?.sink;
+    loaded = await loadPolicy([opts.guard(sink?.kind === "file" ? sink.path : undefined), ...sources]);
+    if (!loaded.ok) return { ok: false, problem: "invalid-policy", errors: loaded.errors.map(formatPolicyError) };
+  }
   // The sink as the audit writer will resolve it (`-` is stdout too, and an empty
   // SAFECLAW_AUDIT_SINK falls through to the policy's): audit lines on stdout would
   // corrupt the answer, and a hook answer Claude Code cannot parse is no deny at all.

@@ -1,0 +1,75 @@
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { PolicySource } from "../policy/parse-policy.js";
+import { escapeGlob } from "../match/path-parse.js";
+import { PROJECT_FILES, discoverPolicyFiles } from "../runtime/node/policy-files.js";
+
+/**
+ * The files a hook's own enforcement rests on: the policy files it reads (and,
+ * for a directory, every file whose creation would change what it reads), the
+ * Claude Code settings that install the hook, and a file audit sink. An agent
+ * allowed to write there could turn its own gate off for every later call
+ * (`defaultAction: allow`, or a settings.json without the hook), so the hook
+ * puts a deny for writing and deleting them before the user's rules. Reading
+ * them stays with the policy.
+ */
+export interface HookGuardInput {
+  /** the --policy targets, as given */
+  policies: readonly string[];
+  /** the directory Claude Code runs in ($CLAUDE_PROJECT_DIR, else the event's cwd) */
+  projectDir?: string;
+  /** the user's home directory, for ~/.claude/settings.json */
+  home?: string;
+  /** a file audit sink's path */
+  auditFile?: string;
+  /** the process's cwd, to resolve relative targets */
+  cwd: string;
+}
+
+export const HOOK_GUARD_RULE = "hook-protects-its-own-files";
+
+/** Glob patterns (absolute) for everything the hook must not let the agent change. */
+export function hookProtectedPatterns(input: HookGuardInput): string[] {
+  const out: string[] = [];
+  const exact = (p: string) => out.push(escapeGlob(p));
+  for (const t of input.policies) {
+    const target = resolve(input.cwd, t);
+    const isDir = existsSync(target) && statSync(target).isDirectory();
+    if (!isDir) {
+      exact(target);
+      continue;
+    }
+    // A directory target: the files read now, and every file whose creation changes what
+    // discovery reads (a second project file, a new file in .safeclaw/policies/, a new
+    // YAML file in a scanned folder). A new allow rule in a file that sorts first would win.
+    for (const f of discoverPolicyFiles(target).files) exact(resolve(f));
+    for (const name of PROJECT_FILES) exact(join(target, name));
+    exact(join(target, ".safeclaw"));
+    out.push(`${escapeGlob(join(target, ".safeclaw"))}/**`);
+    out.push(`${escapeGlob(target)}/*.{yaml,yml,json,YAML,YML,JSON}`);
+  }
+  for (const dir of [input.projectDir, input.home].filter((d): d is string => !!d)) {
+    const claude = join(resolve(input.cwd, dir), ".claude");
+    exact(claude);
+    out.push(`${escapeGlob(claude)}/settings*.json`);
+  }
+  if (input.auditFile) exact(resolve(input.cwd, input.auditFile));
+  return [...new Set(out)];
+}
+
+/**
+ * A policy source (JSON, so that no path needs YAML quoting) to read before the
+ * user's files; with `defaultAction: allow`, a policy of its own that a hook
+ * asking a remote endpoint checks first (the endpoint's policy cannot know the
+ * files on the agent's machine).
+ */
+export function hookGuardSource(input: HookGuardInput, defaultAction?: "allow"): PolicySource {
+  const rule = {
+    id: HOOK_GUARD_RULE,
+    action: ["file.write", "file.delete"],
+    effect: "deny",
+    path: hookProtectedPatterns(input),
+    reason: "the hook's own policy, Claude Code settings and audit file are not changed by the agent it gates; edit them outside the session",
+  };
+  return { name: "<safeclaw hook guard>", text: JSON.stringify({ version: 1, ...(defaultAction ? { defaultAction } : {}), rules: [rule] }, null, 1) };
+}
