@@ -119,7 +119,7 @@ function validateCommandPaths(src: YamlSource, v: Node | null): string[] | undef
   }
   const out: string[] = [];
   for (const item of v.items) {
-    const n = src.deref(item as Node);
+    const n = src.deref(item);
     const s = src.string(n, "a `commandPaths` entry");
     if (s === undefined) continue;
     if (!s.startsWith("/") || /(^|\/)\.\.?(\/|$)|[*?[\]{}]/.test(s)) src.add(n, "bad_value", `\`commandPaths\` entry \`${s}\` must be an absolute directory without \`.\`, \`..\` or glob characters`);
@@ -135,7 +135,7 @@ function validateShell(src: YamlSource, v: Node | null): ShellSettings | undefin
     return undefined;
   }
   const out: ShellSettings = {};
-  for (const [k, value] of src.entries(v as YAMLMap, ["allowAssignments"], "`shell`")) {
+  for (const [k, value] of src.entries(v, ["allowAssignments"], "`shell`")) {
     if (k !== "allowAssignments") continue;
     if (!src.isSeq(value)) {
       src.add(value, "bad_type", `\`shell.allowAssignments\` must be a list, got ${describe(value)}`);
@@ -143,7 +143,7 @@ function validateShell(src: YamlSource, v: Node | null): ShellSettings | undefin
     }
     out.allowAssignments = [];
     for (const item of value.items) {
-      const n = src.deref(item as Node);
+      const n = src.deref(item);
       const s = src.string(n, "a `shell.allowAssignments` entry");
       if (s === undefined) continue;
       if (!/^[A-Za-z_*?][A-Za-z0-9_*?]*(=.*)?$/.test(s)) src.add(n, "bad_value", `\`${s}\` is not \`NAME\` or \`NAME=VALUE\` (a wildcard pattern)`, "e.g. `GIT_PAGER=cat` or `NODE_ENV`");

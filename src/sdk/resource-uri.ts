@@ -14,7 +14,7 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
  */
 export function fileUriPaths(uri: string): FilePaths {
   const uncertain = (why: string): FilePaths => ({ ok: false, code: "uncertain", reason: `uncertain: resource URI \`${uri.slice(0, 300)}\` ${why}; write file:///absolute/path` });
-  // eslint-disable-next-line no-control-regex
+   
   if (/[\u0000-\u0020\u007f-\u009f\u2028\u2029]/.test(uri)) return uncertain("has a blank or a control character, which URI parsers drop or keep differently");
   const scheme = SCHEME.exec(uri);
   if (!scheme) return { ok: false, code: "invalid_request", reason: `resource URI \`${uri.slice(0, 300)}\` has no scheme` };

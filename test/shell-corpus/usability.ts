@@ -86,15 +86,6 @@ function policyText(programs: Iterable<string>, assigns: Iterable<string>): stri
   });
 }
 
-/** must-match of `P` / `P *` on a command template (exact for these patterns). */
-function commandAllowed(s: Subject, programs: readonly string[]): boolean {
-  if (s.possible) return true;
-  const t = s.templates?.command ?? [s.command ?? ""];
-  const first = t[0];
-  if (typeof first !== "string") return false;
-  return programs.some((p) => (t.length === 1 && first === p) || first.startsWith(p + " "));
-}
-
 const CWD = "/home/user/project";
 
 export async function main(): Promise<number> {

@@ -8,7 +8,7 @@ import { GATING, signature, type Divergence } from "./property.js";
 import { features } from "./features.js";
 import { allSeeds } from "./seeds.js";
 import { shrink } from "./shrink.js";
-import { SHELL_NAMES, type ShellName } from "./shims.js";
+import { SHELL_NAMES } from "./shims.js";
 
 /**
  * `npm run fuzz:shell -- --minutes N [--workers K] [--seed S]`: runs the
@@ -73,7 +73,7 @@ export async function main(args: string[]): Promise<number> {
         const rough = `${signature(d)}:${features(line).join(",")}`;
         if (known.has(rough) || shrinking.has(rough) || d.shell === "engine") continue;
         shrinking.add(rough);
-        const small = await shrink(h, line, d.shell as ShellName, d);
+        const small = await shrink(h, line, d.shell, d);
         const cls = `${signature(small.divergence)}:${features(small.line).join(",")}`;
         found.set(cls, (found.get(cls) ?? 0) + 1);
         if (known.has(cls)) continue;

@@ -40,9 +40,9 @@ export async function main(): Promise<number> {
           engineChecked: again.engine.refused ? [] : [...again.engine.commands, ...again.engine.reads.map((p) => `read ${p}`), ...again.engine.writes.map((p) => `write ${p}`)],
           diverges: true, seeds: [], found: `update-known from ${JSON.stringify(r.line).slice(0, 200)}`,
         } satisfies CaseFile;
-        entries.push(e as CaseFile & { seeds: string[] });
+        entries.push(e);
       }
-      if (r.line !== e.line) e.seeds!.push(r.line);
+      if (r.line !== e.line) e.seeds.push(r.line);
     }
   } finally {
     h.dispose();
