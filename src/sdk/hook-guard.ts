@@ -28,8 +28,28 @@ export interface HookGuardInput {
 
 export const HOOK_GUARD_RULE = "hook-protects-its-own-files";
 
+/**
+ * `[sS][aA]...`: the pattern in every letter case. macOS and Windows file systems are
+ * case-insensitive by default, so `.Claude/settings.json` or `SAFECLAW.config.yaml` is
+ * the guarded file there, whether or not the policy sets `paths.caseInsensitive`; on a
+ * case-sensitive system this only also guards a few names nobody uses.
+ */
+function anyCase(pattern: string): string {
+  let out = "";
+  for (const c of pattern) {
+    const lo = c.toLowerCase();
+    const up = c.toUpperCase();
+    out += lo !== up && [...lo].length === 1 && [...up].length === 1 ? `[${lo}${up}]` : c;
+  }
+  return out;
+}
+
 /** Glob patterns (absolute) for everything the hook must not let the agent change. */
 export function hookProtectedPatterns(input: HookGuardInput): string[] {
+  return [...new Set(casedPatterns(input).map(anyCase))];
+}
+
+function casedPatterns(input: HookGuardInput): string[] {
   const out: string[] = [];
   const exact = (p: string) => out.push(escapeGlob(p));
   for (const t of input.policies) {
@@ -46,7 +66,7 @@ export function hookProtectedPatterns(input: HookGuardInput): string[] {
     for (const name of PROJECT_FILES) exact(join(target, name));
     exact(join(target, ".safeclaw"));
     out.push(`${escapeGlob(join(target, ".safeclaw"))}/**`);
-    out.push(`${escapeGlob(target)}/*.{yaml,yml,json,YAML,YML,JSON}`);
+    out.push(`${escapeGlob(target)}/*.{yaml,yml,json}`);
   }
   for (const dir of [input.projectDir, input.home].filter((d): d is string => !!d)) {
     const claude = join(resolve(input.cwd, dir), ".claude");
@@ -54,7 +74,7 @@ export function hookProtectedPatterns(input: HookGuardInput): string[] {
     out.push(`${escapeGlob(claude)}/settings*.json`);
   }
   if (input.auditFile) exact(resolve(input.cwd, input.auditFile));
-  return [...new Set(out)];
+  return out;
 }
 
 /**
@@ -69,7 +89,7 @@ export function hookGuardSource(input: HookGuardInput, defaultAction?: "allow"):
     action: ["file.write", "file.delete"],
     effect: "deny",
     path: hookProtectedPatterns(input),
-    reason: "the hook's own policy, Claude Code settings and audit file are not changed by the agent it gates; edit them outside the session",
+    reason: "SafeClaw's own policy, Claude Code settings and audit file are not changed by the agent it gates; edit them outside the session",
   };
   return { name: "<safeclaw hook guard>", text: JSON.stringify({ version: 1, ...(defaultAction ? { defaultAction } : {}), rules: [rule] }, null, 1) };
 }

@@ -233,7 +233,7 @@ function remoteCopy(inv: Invocation, operands: readonly Field[], o: { port: numb
     const isDest = k === operands.length - 1 && operands.length > 1;
     if (!isConcreteField(f)) {
       if (fieldHead(f).includes(":")) run.uncertain(`\`${inv.name}\`: remote host only known at run time`);
-      run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree });
+      run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree || isDest });
       return;
     }
     const t = fieldText(f);
@@ -243,7 +243,9 @@ function remoteCopy(inv: Invocation, operands: readonly Field[], o: { port: numb
       else hostPort(inv, literalField(t.replace(/^(scp|sftp|ssh):\/\//i, "").replace(/:.*$/, "")), "host", o.scheme, o.port);
       return;
     }
-    run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree });
+    // A local DEST that is a directory receives DEST/basename(SRC) (and with `-r`, `SRC/` the
+    // contents): every file below DEST may be written, whatever the sources are.
+    run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree || isDest });
     if (isDest && o.deletes === "dest") run.file("delete", f, inv.bases, { tree: true });
     if (!isDest && o.deletes === "sources") run.file("delete", f, inv.bases, { tree: true });
   });
