@@ -55,7 +55,7 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
     // A filesystem server's write_file/move_file is a file.write like any: the files the proxy's own
     // enforcement rests on (its policy, its audit file, Claude Code's settings in $HOME) are guarded
     // before the user's rules, as the hook guards them.
-    const guard = (auditFile: string | undefined) => hookGuardSource({ policies, cwd: io.cwd, ...(env.HOME ? { home: env.HOME } : {}), ...(auditFile ? { auditFile } : {}) });
+    const guard = (auditFile: string | undefined) => hookGuardSource({ policies, cwd: io.cwd, ...(env.HOME ? { home: env.HOME } : {}), ...(env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: env.CLAUDE_CONFIG_DIR } : {}), ...(auditFile ? { auditFile } : {}) });
     const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "mcp-proxy", server }, chainParts: ["mcp", server], log: io.stderr, guard });
     if (!g.ok && g.problem === "invalid-policy") throw new CliExit(EXIT.invalid, `safeclaw mcp-proxy: policy is invalid\n${g.errors.join("\n")}`);
     if (!g.ok) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: stdout carries the MCP protocol; audit to a file or s3:// instead");

@@ -20,6 +20,8 @@ export interface HookGuardInput {
   projectDir?: string;
   /** the user's home directory, for ~/.claude/settings.json */
   home?: string;
+  /** $CLAUDE_CONFIG_DIR: Claude Code's user settings directory when it is not ~/.claude */
+  claudeConfigDir?: string;
   /** a file audit sink's path */
   auditFile?: string;
   /** the process's cwd, to resolve relative targets */
@@ -27,6 +29,9 @@ export interface HookGuardInput {
 }
 
 export const HOOK_GUARD_RULE = "hook-protects-its-own-files";
+
+/** Where Claude Code reads managed (enterprise) settings on Linux and macOS. */
+const MANAGED_SETTINGS_DIRS = ["/etc/claude-code", "/Library/Application Support/ClaudeCode"];
 
 /**
  * `[sS][aA]...`: the pattern in every letter case. macOS and Windows file systems are
@@ -68,10 +73,17 @@ function casedPatterns(input: HookGuardInput): string[] {
     out.push(`${escapeGlob(join(target, ".safeclaw"))}/**`);
     out.push(`${escapeGlob(target)}/*.{yaml,yml,json}`);
   }
-  for (const dir of [input.projectDir, input.home].filter((d): d is string => !!d)) {
-    const claude = join(resolve(input.cwd, dir), ".claude");
+  const claudeDirs = [input.projectDir, input.home].filter((d): d is string => !!d).map((d) => join(resolve(input.cwd, d), ".claude"));
+  if (input.claudeConfigDir) claudeDirs.push(resolve(input.cwd, input.claudeConfigDir));
+  for (const claude of claudeDirs) {
     exact(claude);
     out.push(`${escapeGlob(claude)}/settings*.json`);
+  }
+  // Managed settings take precedence over every other file and can install hooks or turn
+  // them all off (`disableAllHooks`); an agent running as root can write them.
+  for (const dir of MANAGED_SETTINGS_DIRS) {
+    exact(dir);
+    out.push(`${escapeGlob(dir)}/**`);
   }
   if (input.auditFile) exact(resolve(input.cwd, input.auditFile));
   return out;
