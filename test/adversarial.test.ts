@@ -321,7 +321,8 @@ async function hookInProcessDoor(c: Case): Promise<void> {
   }
   // As the hook reads its policy: its guard of its own files first (project dir = the event's cwd here).
   const configDir = c.hookEnv?.CLAUDE_CONFIG_DIR;
-  const guard = hookGuardSource({ policies: [join(DIR, c.policy)], cwd: process.cwd(), ...(typeof h.cwd === "string" ? { projectDir: h.cwd } : {}), ...(configDir ? { claudeConfigDir: configDir } : {}) });
+  const sink = c.hookEnv?.SAFECLAW_AUDIT_SINK;
+  const guard = hookGuardSource({ policies: [join(DIR, c.policy)], cwd: process.cwd(), ...(typeof h.cwd === "string" ? { projectDir: h.cwd } : {}), ...(configDir ? { claudeConfigDir: configDir } : {}), ...(sink?.startsWith("/") ? { auditFile: sink } : {}) });
   const loaded = await loadPolicy([guard, ...readPolicySources([join(DIR, c.policy)])]);
   if (!loaded.ok) throw new Error(`${c.policy} does not load with the hook guard: ${loaded.errors.map((e) => e.message).join("; ")}`);
   const engine = createEngine(loaded.policy);

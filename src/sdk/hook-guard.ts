@@ -85,7 +85,12 @@ function casedPatterns(input: HookGuardInput): string[] {
     exact(dir);
     out.push(`${escapeGlob(dir)}/**`);
   }
-  if (input.auditFile) exact(resolve(input.cwd, input.auditFile));
+  if (input.auditFile) {
+    const trail = resolve(input.cwd, input.auditFile);
+    exact(trail);
+    // the file sink's rotations (`<path>.<UTC stamp>`): the older part of the same trail
+    out.push(`${escapeGlob(trail)}.*`);
+  }
   return out;
 }
 
