@@ -25,8 +25,8 @@ mcp.call with the method as the tool. initialize, ping, the */list
 listings, logging/setLevel, resources/unsubscribe, tasks/*, notifications
 and responses pass; any other method is refused. A refused message is
 answered with a JSON-RPC error and never reaches the server. A line that is
-not JSON is not forwarded. The policy files the proxy loaded cannot be
-written or deleted through it. Requests carry agent <name> from --agent,
+not JSON is not forwarded. The policy files the proxy loaded, its audit
+file and Claude Code's settings cannot be written or deleted through it. Requests carry agent <name> from --agent,
 else SAFECLAW_AGENT, else none.`;
 
 export async function mcpProxyCommand(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
