@@ -28,7 +28,8 @@ import { readPolicySources } from "../src/runtime/node/policy-files.js";
  * Hook cases (`hook`, or `hookRaw` text) run the in-process tool mapping, and
  * those marked `hookProcess` the real `safeclaw hook claude-code` too; MCP
  * cases (`mcp`) run the real `safeclaw mcp-proxy` in front of an echo server
- * and `gateMcpMessage`; OpenAI tool calls (`openai`) go through
+ * and `gateMcpMessage` (with the proxy's guard of its own files; `{DIR}` in
+ * a message is the corpus directory); OpenAI tool calls (`openai`) go through
  * `openAIToolCalls` and `decideToolCall`; audit cases (`audit.jsonl`) edit a
  * trail the real CLI wrote and run `verifyLines` (and, marked `cli`,
  * `safeclaw audit verify`); policy cases with `invalid` must be refused by
@@ -319,7 +320,9 @@ async function hookInProcessDoor(c: Case): Promise<void> {
     return;
   }
   // As the hook reads its policy: its guard of its own files first (project dir = the event's cwd here).
-  const guard = hookGuardSource({ policies: [join(DIR, c.policy)], cwd: process.cwd(), ...(typeof h.cwd === "string" ? { projectDir: h.cwd } : {}) });
+  const configDir = c.hookEnv?.CLAUDE_CONFIG_DIR;
+  const sink = c.hookEnv?.SAFECLAW_AUDIT_SINK;
+  const guard = hookGuardSource({ policies: [join(DIR, c.policy)], cwd: process.cwd(), ...(typeof h.cwd === "string" ? { projectDir: h.cwd } : {}), ...(configDir ? { claudeConfigDir: configDir } : {}), ...(sink?.startsWith("/") ? { auditFile: sink } : {}) });
   const loaded = await loadPolicy([guard, ...readPolicySources([join(DIR, c.policy)])]);
   if (!loaded.ok) throw new Error(`${c.policy} does not load with the hook guard: ${loaded.errors.map((e) => e.message).join("; ")}`);
   const engine = createEngine(loaded.policy);
@@ -338,11 +341,15 @@ async function openAIDoor(c: Case): Promise<void> {
 
 /** The MCP proxy: one process per (policy, server), every message a line; forwarded = allow, answered by the proxy = deny. */
 async function proxyDoors(policy: string, server: string, cases: Case[]): Promise<void> {
-  const lines = cases.map((c) => c.mcpRaw ?? JSON.stringify(c.mcp));
+  const lines = cases.map((c) => (c.mcpRaw ?? JSON.stringify(c.mcp)).replaceAll("{DIR}", DIR.replace(/\/$/, "")));
   const r = await run(["mcp-proxy", "--policy", policy, "--server", server, "--", process.execPath, ECHO_SERVER], lines.join("\n") + "\n");
   const out = r.stdout.split("\n").filter((l) => l !== "");
   const forwarded = new Set(out.map((l) => JSON.parse(l) as { forwarded?: string }).filter((m) => m.forwarded !== undefined).map((m) => m.forwarded!));
-  const engine = await engineFor(policy);
+  // As the proxy reads its policy: the guard of its own files first (policy, Claude Code settings in $HOME).
+  const guard = hookGuardSource({ policies: [join(DIR, policy)], cwd: DIR, ...(ENV.HOME ? { home: ENV.HOME } : {}) });
+  const loaded = await loadPolicy([guard, ...readPolicySources([join(DIR, policy)])]);
+  if (!loaded.ok) throw new Error(`${policy} does not load with the proxy's guard: ${loaded.errors.map((e) => e.message).join("; ")}`);
+  const engine = createEngine(loaded.policy);
   const gate = withGuards({ check: async (q) => engine.check(q), checkBatch: async (qs) => qs.map((q) => engine.check(q)) });
   for (let i = 0; i < cases.length; i++) {
     const c = cases[i]!;

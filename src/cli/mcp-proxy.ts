@@ -11,6 +11,7 @@ import { CliExit, EXIT } from "./load-or-exit.js";
 import { parseStrictJson } from "../request/strict-json.js";
 import { jsonLines } from "./check.js";
 import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
+import { hookGuardSource } from "../sdk/hook-guard.js";
 
 export const MCP_PROXY_HELP = `usage: safeclaw mcp-proxy (--policy <p> | --endpoint <url> [--token <t>]) --server <name> [--agent <name>] -- <command> [args...]
 
@@ -24,8 +25,8 @@ mcp.call with the method as the tool. initialize, ping, the */list
 listings, logging/setLevel, resources/unsubscribe, tasks/*, notifications
 and responses pass; any other method is refused. A refused message is
 answered with a JSON-RPC error and never reaches the server. A line that is
-not JSON is not forwarded. The policy files the proxy loaded cannot be
-written or deleted through it. Requests carry agent <name> from --agent,
+not JSON is not forwarded. The policy files the proxy loaded, its audit
+file and Claude Code's settings cannot be written or deleted through it. Requests carry agent <name> from --agent,
 else SAFECLAW_AGENT, else none.`;
 
 export async function mcpProxyCommand(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
@@ -51,7 +52,11 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
   let audit: AuditLog | undefined;
   const policies = (values.policy as string[] | undefined) ?? [];
   if (policies.length > 0) {
-    const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "mcp-proxy", server }, chainParts: ["mcp", server], log: io.stderr });
+    // A filesystem server's write_file/move_file is a file.write like any: the files the proxy's own
+    // enforcement rests on (its policy, its audit file, Claude Code's settings in $HOME) are guarded
+    // before the user's rules, as the hook guards them.
+    const guard = (auditFile: string | undefined) => hookGuardSource({ policies, cwd: io.cwd, ...(env.HOME ? { home: env.HOME } : {}), ...(env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: env.CLAUDE_CONFIG_DIR } : {}), ...(auditFile ? { auditFile } : {}) });
+    const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "mcp-proxy", server }, chainParts: ["mcp", server], log: io.stderr, guard });
     if (!g.ok && g.problem === "invalid-policy") throw new CliExit(EXIT.invalid, `safeclaw mcp-proxy: policy is invalid\n${g.errors.join("\n")}`);
     if (!g.ok) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: stdout carries the MCP protocol; audit to a file or s3:// instead");
     gate = g.gate;

@@ -242,9 +242,14 @@ function copyLike(inv: Invocation, parsed: ParsedArgs, kind: "copy" | "move" | "
     sources = operands.slice(0, -1);
     dest = operands[operands.length - 1];
   }
+  // A hard link (`ln` without -s, `cp -l`) is the source file under a second name, and a
+  // write to the link writes the source: making one is a write of the source.
+  const has = (n: string) => parsed.options.some((o) => o.name === n);
+  const hardLink = (kind === "link" && !has("s")) || (kind === "copy" && has("l") && !has("s"));
   for (const s of sources) {
     run.file("read", s, bases, { tree: tree && kind !== "link" });
     if (kind === "move") run.file("delete", s, bases, { tree: true });
+    if (hardLink) run.file("write", s, bases, { tree: tree && kind === "copy" });
   }
   if (parsed.unknown) {
     run.file("read", unknownField("a file named at run time"), bases, { tree: true });

@@ -235,8 +235,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
   mergetool: refuse(["tool"], "t", "`git mergetool --tool` runs a program the engine cannot check"),
   grep: (inv, args) => {
     if (findOption(args, ["open-files-in-pager"], "O").length > 0) inv.run.uncertain("`git grep -O` runs a pager program on the results");
-    // outside the index it reads files from disk, untracked (and with --no-exclude-standard ignored) ones too
-    if (findOption(args, ["untracked", "no-index"], "").length > 0) workTree(inv, args);
+    // it prints the contents of every tracked file of the work tree (a committed `.env` too: the
+    // same text `git show HEAD:.env` prints), and with --untracked/--no-index untracked ones: a
+    // read of the tree below the cwd, or of the paths after `--`, like `grep -r`
+    workTree(inv, args);
   },
   // adding or stashing everything reads every file of the work tree (a `.env` not in .gitignore too)
   add: (inv, args) => {

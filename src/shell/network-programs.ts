@@ -108,6 +108,8 @@ function wget(inv: Invocation): void {
   for (const o of parsed.options) {
     if (o.tag === "x") run.uncertain(`\`wget ${dashes(o.name)}\` reads URLs or settings the engine cannot see`);
     if (o.name === "e" && !(o.value && isConcreteField(o.value) && /^robots\s*=\s*(on|off)$/i.test(fieldText(o.value)))) run.uncertain("`wget -e COMMAND` runs a wgetrc command that can change where it writes; only `-e robots=off` is modelled");
+    // unchanged files are hard-linked from the --link-dest tree: its files get second names
+    if (o.name === "link-dest" && o.value) run.file("write", o.value, inv.bases, { tree: true });
     if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
     if (o.tag === "r" && o.value) run.file("read", o.value, inv.bases);
   }
@@ -141,6 +143,8 @@ function netcat(inv: Invocation): void {
   for (const o of parsed.options) {
     if (o.tag === "x") run.uncertain(`\`${inv.name} ${dashes(o.name)}\` runs a program or uses a socket the engine cannot check`);
     if (o.tag === "l") run.uncertain(`\`${inv.name} -l\` listens for connections from anywhere`);
+    // unchanged files are hard-linked from the --link-dest tree: its files get second names
+    if (o.name === "link-dest" && o.value) run.file("write", o.value, inv.bases, { tree: true });
     if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
     if (o.name === "x" && o.value) hostPort(inv, o.value, "proxy", "tcp", 1080);
   }
@@ -187,6 +191,8 @@ function sshOptions(inv: Invocation, parsed: ParsedArgs): { port?: number; user?
   for (const o of parsed.options) {
     if (o.tag === "x") run.uncertain(`\`${inv.name} -${o.name}\` reads a configuration or library that can run programs`);
     if (o.tag === "t") run.uncertain(`\`${inv.name} -${o.name}\` opens a tunnel to hosts the engine does not check`);
+    // unchanged files are hard-linked from the --link-dest tree: its files get second names
+    if (o.name === "link-dest" && o.value) run.file("write", o.value, inv.bases, { tree: true });
     if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
     if (o.tag === "r" && o.value) run.file("read", o.value, inv.bases);
     if ((o.name === "p" || o.name === "P") && o.value && isConcreteField(o.value)) port = Number(fieldText(o.value));
@@ -233,7 +239,7 @@ function remoteCopy(inv: Invocation, operands: readonly Field[], o: { port: numb
     const isDest = k === operands.length - 1 && operands.length > 1;
     if (!isConcreteField(f)) {
       if (fieldHead(f).includes(":")) run.uncertain(`\`${inv.name}\`: remote host only known at run time`);
-      run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree });
+      run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree || isDest });
       return;
     }
     const t = fieldText(f);
@@ -243,7 +249,9 @@ function remoteCopy(inv: Invocation, operands: readonly Field[], o: { port: numb
       else hostPort(inv, literalField(t.replace(/^(scp|sftp|ssh):\/\//i, "").replace(/:.*$/, "")), "host", o.scheme, o.port);
       return;
     }
-    run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree });
+    // A local DEST that is a directory receives DEST/basename(SRC) (and with `-r`, `SRC/` the
+    // contents): every file below DEST may be written, whatever the sources are.
+    run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree || isDest });
     if (isDest && o.deletes === "dest") run.file("delete", f, inv.bases, { tree: true });
     if (!isDest && o.deletes === "sources") run.file("delete", f, inv.bases, { tree: true });
   });
@@ -266,6 +274,8 @@ function rsync(inv: Invocation): void {
       const m = /-p\s*(\d+)/.exec(fieldText(o.value));
       if (m) port = Number(m[1]);
     }
+    // unchanged files are hard-linked from the --link-dest tree: its files get second names
+    if (o.name === "link-dest" && o.value) run.file("write", o.value, inv.bases, { tree: true });
     if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
     if (o.tag === "r" && o.value) run.file("read", o.value, inv.bases);
     if (o.tag === "R" && o.value) {
