@@ -7,9 +7,10 @@ import { assignmentField, assignmentPolicy, splitAssignment } from "./assignment
 import { baseKey, limitBases, sameBases, union } from "./directories.js";
 import { type Field, fieldText, isConcreteField, joinFields, literalField } from "./fields.js";
 import { pathCandidates } from "./possible-files.js";
+import { procPathKind } from "./proc-paths.js";
 import type { Invocation, Runner, Stdin } from "./invocation.js";
 import { Budget, MAX_SCRIPT_NESTING, MAX_SUBJECTS, MAX_WRAPPERS } from "./limits.js";
-import { urlLike } from "./network-programs.js";
+import { destinationsIn, urlLike } from "./network-programs.js";
 import { modelFor, SHELL_MAINTAINED } from "./programs.js";
 import { isAssignment, parseShell } from "./shell-parse.js";
 
@@ -130,6 +131,9 @@ class Analyzer implements Runner {
       const text = fieldText(f);
       if (text === "" || text === "-" || HARMLESS_TARGETS.has(text)) return;
     }
+    const proc = procPathKind(f.path, bases);
+    if (proc === "alias") throw new Uncertain(`\`${f.src}\` reaches another file through /proc (a process's root, cwd or descriptors), which path rules cannot follow; name the file itself`);
+    if (proc === "environment") this.env(null); // a process's environ (or memory) holds every variable
     this.fileTemplate(op, f.path, bases, f.implicit ? { ...opts, implicit: true } : opts);
   }
 
@@ -148,6 +152,7 @@ class Analyzer implements Runner {
       for (const f of fields) {
         const u = urlLike(f);
         if (u) this.net({ url: u, possible: true });
+        for (const d of destinationsIn(f)) this.net({ url: d, possible: true });
       }
     }
     if (!this.checkPossible) return;

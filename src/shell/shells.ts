@@ -9,8 +9,8 @@ import type { Invocation, Model, Runner } from "./invocation.js";
  * see (from a pipe, `/dev/stdin`, a run-time value) is refused.
  */
 
-// Options that do not change what the script means.
-const SAFE_FLAGS = "ceuxvfnsCEabhmpT";
+// Options that do not change what the script means (not `-T`: CDABLE_VARS to zsh; not `-b`: zsh ends its options there, so `-c` would be a script file).
+const SAFE_FLAGS = "ceuxvfnsCEahmp";
 const SAFE_OPTIONS = new Set(["errexit", "nounset", "xtrace", "verbose", "noglob", "noclobber", "noexec", "pipefail", "allexport", "errtrace", "functrace", "notify", "monitor", "hashall", "braceexpand", "emacs", "vi", "ignoreeof", "nolog"]);
 const SAFE_LONG = new Set(["--norc", "--noprofile", "--noediting", "--restricted", "--verbose"]);
 
