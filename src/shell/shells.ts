@@ -59,6 +59,9 @@ function shell(inv: Invocation): void {
     }
     break;
   }
+  // every zsh first runs ~/.zshenv (a file the agent may have written) unless `-f` (NO_RCS); /etc/zsh/zshenv is root's
+  const noRcs = args.slice(0, i).some((f) => /^-[A-Za-z]*f[A-Za-z]*$/.test(fieldText(f)));
+  if (inv.name === "zsh" && !noRcs) run.uncertain("`zsh` first runs ~/.zshenv, which the engine cannot see; pass -f (`zsh -f -c ...`) to skip it");
   const rest = args.slice(i);
   if (inline) {
     const script = rest[0];
