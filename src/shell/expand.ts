@@ -94,7 +94,11 @@ function visitInner(parts: readonly Part[], visit: Visitor): void {
   for (const p of parts) {
     if (p.k === "cmd") visit.commands(p.body, "substitution");
     else if (p.k === "procsub") visit.commands(p.body, "process");
-    else if (p.k === "param" || p.k === "arith") visitInner(p.inner, visit);
+    else if (p.k === "param" || p.k === "arith") {
+      // arithmetic nested in an operand (`${x:-$((N))}`) evaluates N's value too
+      if (p.k === "arith") visit.arithmetic?.(p.names);
+      visitInner(p.inner, visit);
+    }
   }
 }
 

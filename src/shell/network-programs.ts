@@ -41,17 +41,38 @@ function curl(inv: Invocation): void {
     else if (CURL_PROXY.has(o.name)) hostPort(inv, v, "proxy");
     else if (CURL_AT_FILE.has(o.name) && fieldHead(v).startsWith("@")) run.file("read", sliceField(v, 1), inv.bases);
     else if (o.name === "data-urlencode" && /@/.test(fieldHead(v))) run.file("read", sliceField(v, fieldHead(v).indexOf("@") + 1), inv.bases);
-    else if (o.name === "F") {
-      const m = /^[^=]*=([@<])/.exec(fieldHead(v));
-      if (m) run.file("read", sliceField(v, m[0].length), inv.bases);
-      else if (!isConcreteField(v)) run.file("read", unknownField(v.src), inv.bases);
-    } else if (o.name === "T") {
+    else if (o.name === "F") form(inv, v);
+    else if (o.name === "T") {
+      // curl expands `{a,b}` and `[1-9]` in upload names into several files
+      if (/[{[]/.test(fieldText(v))) run.uncertain("`curl -T` expands `{...}` and `[...]` into several files; name each file");
       if (!(isConcreteField(v) && (fieldText(v) === "." || fieldText(v) === "-"))) run.file("read", v, inv.bases);
     } else if (o.name === "b") {
       if (!fieldHead(v).includes("=")) run.file("read", v, inv.bases); // a cookie file, not a cookie
     }
   }
   for (const u of urls) url(inv, u, { globoff, defaultScheme: "http" });
+}
+
+/**
+ * `-F name=@FILE;type=T;filename=N;headers=@HFILE`: the file is read up to
+ * the first `;` (the rest are parameters), and `headers=@F`/`headers=<F`
+ * reads a header file; quoted names (`@"a;b"`) are curl's own syntax.
+ */
+function form(inv: Invocation, v: Field): void {
+  const run: Runner = inv.run;
+  if (!isConcreteField(v)) {
+    run.file("read", unknownField(v.src), inv.bases);
+    return;
+  }
+  const t = fieldText(v);
+  if (t.includes('"')) run.uncertain("`curl -F` with a quoted file name or value (curl's own quoting); name the file without quotes");
+  const eq = t.indexOf("=");
+  const [value, ...params] = (eq < 0 ? "" : t.slice(eq + 1)).split(";");
+  if (/^[@<]/.test(value!)) run.file("read", literalField(value!.slice(1)), inv.bases);
+  for (const p of params) {
+    const h = /^\s*headers=([@<])(.*)$/i.exec(p);
+    if (h) run.file("read", literalField(h[2]!), inv.bases);
+  }
 }
 
 function dashes(name: string): string {
@@ -335,4 +356,22 @@ export function urlLike(f: Field): string | undefined {
   if (!isConcreteField(f)) return undefined;
   const t = fieldText(f);
   return /^(https?|wss?|ftp):\/\/[^\s]+$/i.test(t) ? t : undefined;
+}
+
+/**
+ * Destinations inside a word of an unmodelled program: URLs within inline
+ * code (`python3 -c "urlopen('http://169.254.169.254/')"`), and a word that is
+ * an IP address in any form ping or a resolver accepts (`169.254.169.254`,
+ * `2852039166`, `0xa9fea9fe`, `[fd00::1]`, with a `:port`) or a `.internal`
+ * name; each as a URL on that host.
+ */
+export function destinationsIn(f: Field): string[] {
+  if (!isConcreteField(f)) return [];
+  const t = fieldText(f);
+  const out: string[] = [];
+  for (const m of t.matchAll(/(?:https?|wss?|ftp):\/\/[^\s'"`<>()\\,;]+/gi)) if (m[0] !== t) out.push(m[0]);
+  const host = /^(?:[^@\s]*@)?((?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+)){0,3}|\[[0-9a-f:.]+\]|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.internal\.?)(?::\d+)?$/i.exec(t);
+  // a bare number is an address only when it is too large to be a count or a port (`ping -c 3`)
+  if (host && !(/^\d+$/.test(host[1]!) && Number(host[1]) < 16_777_216)) out.push(`http://${host[1]}/`);
+  return out;
 }
