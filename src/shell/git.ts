@@ -173,11 +173,16 @@ const refuse =
     if (findOption(args, long, short).length > 0) inv.run.uncertain(why);
   };
 
+/**
+ * `git fetch|pull|push|ls-remote [<repository> [<refspec>...]]`: only the first
+ * operand names where git connects; the words after it are refspecs
+ * (`main:main`, `+HEAD:refs/heads/x`, `:old`), which git never reads as a URL.
+ */
 function network(inv: Invocation, args: readonly Field[], valueOptions: string[] = []): void {
-  for (const f of operands(args, valueOptions)) {
-    const t = text(f);
-    if (t === undefined || /:\/\//.test(t) || /^[^/]*?:/.test(t)) remoteUrl({ ...inv, name: "git" }, f);
-  }
+  const [repository] = operands(args, valueOptions);
+  if (repository === undefined) return;
+  const t = text(repository);
+  if (t === undefined || /:\/\//.test(t) || /^[^/]*?:/.test(t)) remoteUrl({ ...inv, name: "git" }, repository);
 }
 
 const UPLOAD_PACK = refuse(["upload-pack"], "u", "`--upload-pack` runs a program of the caller's choosing");
