@@ -35,6 +35,7 @@ export function startMcpChild(cmd: string, args: string[], onError: (message: st
       resolve(1);
     });
   });
+  const closed = new Promise<void>((r) => proc.on("close", () => r()));
   proc.stderr.on("data", (chunk: Buffer) => stderr.write(chunk));
   proc.stdin.on("error", () => {}); // a server that exits before reading everything: its exit code tells
   const killGroup = (sig: NodeJS.Signals) => {
@@ -57,7 +58,13 @@ export function startMcpChild(cmd: string, args: string[], onError: (message: st
     }
     // Whatever the server's own process did, nothing of its group is left running.
     killGroup("SIGKILL");
-    return exited;
+    const code = await exited;
+    // Its last output is read to the end; a descendant that left the group and still holds the pipes
+    // is cut off after the grace period, so it holds neither the proxy nor, through it, the client.
+    await Promise.race([closed, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    proc.stdout.destroy();
+    proc.stderr.destroy();
+    return code;
   };
   return { proc, exited, signal, end };
 }
