@@ -40,7 +40,7 @@ const alive = (pid: number) => {
   }
 };
 
-const textOf = (r: { content?: unknown }) => (r.content as { type: string; text: string }[]).map((c) => c.text).join("");
+const textOf = (r: object) => ((r as { content: unknown }).content as { type: string; text: string }[]).map((c) => c.text).join("");
 
 describe("MCP: the real SDK client → safeclaw mcp-proxy → the real filesystem server", () => {
   it("initialize, tools/list, an allowed read, a refused read of .env the client sees as an isError result, and nothing left running", async () => {
@@ -132,7 +132,7 @@ function startRaw(args: string[]) {
   const exitCode = new Promise<number | null>((r) => proc.on("exit", (c) => r(c)));
   const send = (m: unknown) => proc.stdin.write(JSON.stringify(m) + "\n");
   const next = (pred: (m: unknown) => boolean) => new Promise<unknown>((resolve) => waiters.push({ pred, resolve }));
-  const request = (m: { id: unknown }) => {
+  const request = (m: Record<string, unknown> & { id: unknown }) => {
     const answer = next((x) => !Array.isArray(x) && (x as { id?: unknown }).id === m.id);
     send(m);
     return answer;

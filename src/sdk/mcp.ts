@@ -49,6 +49,6 @@ export async function gateMcpMessage(gate: SafeClawGate, server: string, message
 
 // The third argument was the mapping context alone; it is still accepted as one.
 function toOptions(v: MappingContext | McpMessageOptions): McpMessageOptions {
-  if ("ctx" in v || "denyAs" in v) return v as McpMessageOptions;
+  if ("ctx" in v || "denyAs" in v) return v;
   return { ctx: v as MappingContext };
 }
