@@ -61,6 +61,20 @@ describe("the offline examples run and gate what they should", () => {
     const out = run("lambda-agent.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(out.map((o) => o.decision)).toEqual(["allow", "deny"]);
   });
+  it("MCP: the real SDK client through safeclaw mcp-proxy to the real filesystem server", () => {
+    const out = run("mcp-filesystem.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(out.map((o) => `${o.tool} ${o.isError}`)).toEqual(["read_text_file false", "read_text_file true", "write_file true"]);
+    expect(out[0].text).toContain("ship it");
+    expect(out[1].text).toMatch(/rule no-dotenv/);
+    expect(out[1].text).not.toContain("not-for-the-model");
+  });
+  it("Vercel AI SDK tool loop with toolApproval", () => {
+    const out = run("vercel-ai-agent.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(out.slice(0, 3).map((o) => o.output.type)).toEqual(["text", "execution-denied", "execution-denied"]);
+    expect(out[1].output.reason).toMatch(/rule no-dotenv/);
+    expect(out[2].output.reason).toMatch(/rule metadata/);
+    expect(out[3].text).toMatch(/refused/);
+  });
   it("sidecar client (remote Gate)", () => {
     expect(run("sidecar-client.mjs").stderr).toMatch(/file.read done\nSafeClaw denied: Secrets live in .env files/);
   });
