@@ -22,6 +22,7 @@ describe("a JSON-RPC batch is gated element by element", () => {
     ["an element that is not an object", [7, call(10, "list_x")], [10], [null]],
     ["an unknown method", [{ jsonrpc: "2.0", id: 11, method: "admin/exec" }, call(12, "list_x")], [12], [11]],
     ["two requests with one id, one refused: nothing forwarded", [call(13, "list_x"), call(13, "delete_repo")], [], [13, 13]],
+    ["an element without jsonrpc 2.0 (a server's own guess what it is)", [{ id: 16, method: "tools/call", params: { name: "list_x" } }, call(17, "list_x")], [17], [16]],
     ["a batch inside a batch", [[call(14, "delete_repo")], call(15, "list_x")], [], [null, 15]],
   ])("%s", async (_name, batch, forwarded, answered) => {
     const v = await gateMcpMessage(gate, "gh", batch);

@@ -49,7 +49,8 @@ export function refusalAnswer(m: Record<string, unknown> | undefined, decision: 
   const hasId = m !== undefined && Object.hasOwn(m, "id");
   const id = hasId ? m.id : null;
   const message = denialMessage(decision);
-  if (hasId && m.method === "tools/call" && (opts.denyAs ?? "result") === "result") {
+  // A request that is not one (invalid_request) is a protocol error whatever its method says.
+  if (hasId && m.method === "tools/call" && decision.error !== "invalid_request" && (opts.denyAs ?? "result") === "result") {
     return { jsonrpc: "2.0", id, result: { content: [{ type: "text", text: message }], isError: true, _meta: { [MCP_DECISION_META]: decisionData(decision) } } };
   }
   const code = m === undefined || decision.error === "invalid_request" ? JSONRPC_INVALID_REQUEST : MCP_DENIED_CODE;

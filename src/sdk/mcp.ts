@@ -39,6 +39,11 @@ export async function gateMcpMessage(gate: SafeClawGate, server: string, message
     return { forward: false, decision, response: refusalAnswer(undefined, decision, opts) };
   }
   const m = message as Record<string, unknown>;
+  // Not JSON-RPC 2.0: what a server makes of it is its own guess, so it is not forwarded.
+  if (m.jsonrpc !== "2.0") {
+    const decision = deny("invalid_request", 'a JSON-RPC 2.0 message has `"jsonrpc": "2.0"`', { field: "jsonrpc" });
+    return { forward: false, decision, response: refusalAnswer(m, decision, opts) };
+  }
   const check = classifyMcpMessage(server, m, opts.ctx ?? {});
   if (check.kind === "pass") return { forward: true };
   const decision: Decision =
