@@ -99,6 +99,15 @@ describe("safeclaw mcp-proxy ends its server with the session", () => {
     if (sig === "SIGINT") expect(p.err()).toContain("got SIGINT");
   });
 
+  it("SIGTERM to the proxy, server ignores it: killed after the grace period, the proxy exits 137", async () => {
+    const p = startProxy("stubborn");
+    const pid = await p.pidOf("pid");
+    p.proc.kill("SIGTERM");
+    expect((await p.closed).code).toBe(128 + 9);
+    expect(p.err()).toContain("ignoring SIGTERM");
+    expect(alive(pid)).toBe(false);
+  });
+
   it("a server that exits on its own ends the proxy with its code, though the client's stdin is still open", async () => {
     const p = startProxy("exit3");
     await p.pidOf("pid");

@@ -34,7 +34,8 @@ proxy's, in its order. A line that is not JSON is not forwarded. The
 policy files the proxy loaded cannot be written or deleted through it.
 Requests carry agent <name> from --agent, else SAFECLAW_AGENT, else none.
 
-SIGINT, SIGTERM and SIGHUP are passed on to the server. When the client
+SIGINT, SIGTERM and SIGHUP are passed on to the server (SIGKILL follows
+if it is still running --grace-ms later). When the client
 closes stdin, the server's stdin is closed; if it has not exited after
 --grace-ms (default 2000) it gets SIGTERM, then SIGKILL. The proxy exits
 with the server's exit code (128 + the signal's number when one ended it).`;
@@ -81,8 +82,12 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
 
   const [cmd, ...cmdArgs] = args.slice(dash + 1);
   const child = startMcpChild(cmd!, cmdArgs, io.stderr, process.stderr);
-  // A signal to the proxy is the client (or a supervisor) ending the session: passed on to the server, whose exit ends the proxy.
-  const onSignal = (sig: NodeJS.Signals) => child.signal(sig);
+  // A signal to the proxy is the client (or a supervisor) ending the session: passed on to the server, whose exit
+  // ends the proxy; a server still running --grace-ms later is killed, so the proxy never outlives the request to end.
+  const onSignal = (sig: NodeJS.Signals) => {
+    child.signal(sig);
+    setTimeout(() => child.signal("SIGKILL"), graceMs).unref();
+  };
   for (const sig of FORWARDED_SIGNALS) process.on(sig, onSignal);
   const join = new McpBatchJoin();
   // Server → client: passed through untouched, except the answers a split batch waits for.
