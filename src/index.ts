@@ -44,4 +44,6 @@ export { createSafeClawGate, withGuards, denialMessage, type SafeClawGate, type 
 export { Gate, type RemoteGateOptions } from "./sdk/remote-gate.js";
 export { mapToolCall, mcpRequests, CLAUDE_CODE_TOOLS, type ToolMapping, type ActionRequest, type MappingContext } from "./sdk/tool-mapping.js";
 export { anthropicToolCalls, openAIToolCalls, decideToolCall, type ToolCall } from "./sdk/llm-tool-calls.js";
-export { gateMcpMessage, MCP_DENIED_CODE, type McpVerdict } from "./sdk/mcp.js";
+export { gateMcpMessage, MCP_DENIED_CODE, MCP_DECISION_META, type McpVerdict, type McpMessageOptions, type McpDenyForm, type McpBatchSplit } from "./sdk/mcp.js";
+export { McpBatchJoin } from "./sdk/mcp-batch-join.js";
+export { safeClawToolApproval, approvalStatus, type VercelToolApprovalStatus, type VercelToolApprovalRequest, type VercelToolApprovalOptions } from "./sdk/vercel-ai.js";
