@@ -21,7 +21,8 @@ export interface Visitor {
   commands(body: List, kind: "substitution" | "process"): void;
 }
 
-export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: boolean } = {}): Field {
+// `_opts.assignmentValue`: callers say when a word is an assignment value; it is expanded as a word (globbed, split), which only over-approximates
+export function expandWord(w: Word, visit: Visitor, _opts: { assignmentValue?: boolean } = {}): Field {
   // the common case first: one literal part with nothing special in it
   if (w.parts.length === 1) {
     const p = w.parts[0]!;

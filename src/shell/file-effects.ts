@@ -1,5 +1,5 @@
 import type { Base } from "./effects.js";
-import { type Field, fieldText, isConcreteField, literalField, unknownField, cwdField } from "./fields.js";
+import { type Field, fieldText, isConcreteField, unknownField, cwdField } from "./fields.js";
 import { optSpec, parseArgs, type ParsedArgs } from "./getopt.js";
 import type { Invocation, Model, Runner } from "./invocation.js";
 

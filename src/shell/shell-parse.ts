@@ -455,7 +455,7 @@ class Parser {
       }
       const w = this.parseWord();
       if (cmd.words.length === 0 && isAssignment(w)) {
-        if (s[start] !== undefined && /[A-Za-z_]/.test(s[start]!)) {
+        if (s[start] !== undefined && /[A-Za-z_]/.test(s[start])) {
           cmd.assignments.push(w);
           continue;
         }
