@@ -101,7 +101,7 @@ describe("paths with run-time parts are resolved soundly", () => {
     expect(analysis("command cd /etc; cat passwd")).toMatchObject({ files: ["read passwd @/etc|cwd"] });
     expect(analysis("eval cd /etc; cat passwd")).toMatchObject({ files: ["read passwd @/etc|cwd"] });
     expect(analysis("trap 'cd /etc' DEBUG; cat passwd")).toMatchObject({ files: ["read passwd @unknown"] });
-    expect(analysis("source env.sh; cat passwd")).toMatchObject({ files: ["read env.sh", "read passwd @unknown"] });
+    expect(analysis("source ./env.sh; cat passwd")).toMatchObject({ files: ["read ./env.sh", "read passwd @unknown"] });
     expect(analysis("ls | cd /etc")).toMatch(/pipeline/);
   });
 

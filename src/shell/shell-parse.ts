@@ -497,7 +497,9 @@ class Parser {
       if (j === this.i && s[j + 1] === "(") return false; // process substitution: a word
       return true;
     }
-    if (j === this.i && c === "&" && s[j + 1] === ">") return true;
+    // `2&>1`: zsh reads a redirection of fd 2 (a command of only redirections, which runs
+    // cat), bash and dash the command `2` run in the background; parseRedirect refuses it
+    if (c === "&" && s[j + 1] === ">") return true;
     if (j === this.i && c === "{") {
       // `{fd}>file` (bash) is a word and a redirection to dash
       const close = s.indexOf("}", j);
@@ -523,7 +525,7 @@ class Parser {
       }
     }
     if (!op) throw new ShellSyntaxError("bad redirection");
-    if ((op === "&>" || op === "&>>") && fd !== undefined) throw new ShellSyntaxError(`\`${fd}${op}\` is not a redirection`);
+    if ((op === "&>" || op === "&>>") && fd !== undefined) throw new ShellSyntaxError(`\`${fd}${op}\`: zsh reads a redirection of fd ${fd}, bash and dash the word ${fd} then \`${op}\`; write \`${fd}>FILE\` or put a space before \`${op}\``);
     this.i += op.length;
     if (op === "<" && /^[0-9]*-[0-9]*>/.test(s.slice(this.i))) throw new ShellSyntaxError("`<N-M>` is a number glob to zsh and redirections to bash; quote it");
     this.skipBlanks();

@@ -125,6 +125,9 @@ function source(inv: Invocation): void {
   const run: Runner = inv.run;
   const f = inv.args[0];
   if (!f) return;
+  // `. NAME` without a `/` looks NAME up in $PATH first (bash, dash and zsh; bash and zsh
+  // then try the current directory): the file read is not the one the engine would name.
+  if (!isConcreteField(f) || !fieldText(f).includes("/")) run.uncertain(`\`${inv.name} ${f.src}\` looks the file up in $PATH before the current directory; write \`${inv.name} ./${isConcreteField(f) ? fieldText(f) : "FILE"}\``);
   scriptFile(inv, f);
   // what the file did to the shell (cd, variables) is not known
   run.forget(inv);
