@@ -32,7 +32,27 @@ export function expandBraces(w: Word): Part[][] | undefined {
   const budget = { words: 0 };
   const out = expand(atoms, budget);
   if (out.length === 1 && out[0]!.length === atoms.length && out[0]!.every((a, i) => a === atoms[i])) return undefined;
+  for (const word of out) rescanSafe(word);
   return out.map(toParts);
+}
+
+/**
+ * bash expands braces on the text and only then reads `$` in the result, so a
+ * word the braces joined can hold a parameter the engine did not parse:
+ * `{$AWS,}_SECRET_ACCESS_KEY` is `$AWS_SECRET_ACCESS_KEY` and `{$,x}HOME` is
+ * `$HOME` to bash (zsh expands parameters first). Such joins are refused.
+ */
+function rescanSafe(word: Atom[]): void {
+  for (let i = 0; i + 1 < word.length; i++) {
+    const a = word[i]!;
+    const next = word[i + 1]!;
+    if (!("ch" in next)) continue;
+    const name = "part" in a && a.part.k === "param" && !a.part.quoted && /^\$[A-Za-z_][A-Za-z0-9_]*$/.test(a.part.src) ? a.part.src : undefined;
+    if (name && /[A-Za-z0-9_]/.test(next.ch)) throw new BraceError(`braces join \`${name}\` to \`${next.ch}\`: bash then reads a longer parameter name than zsh; write \`\${name}\``);
+    // a lone `$` is a literal part to the parser (quoted, like `'$'`: which one it was is not kept, so both are refused)
+    const dollar = ("ch" in a && a.ch === "$") || ("part" in a && a.part.k === "lit" && a.part.text.endsWith("$"));
+    if (dollar && /[A-Za-z0-9_{(@*#?!$-]/.test(next.ch)) throw new BraceError(`braces join \`$\` to \`${next.ch}\`: bash then reads an expansion the engine did not; quote the \`$\``);
+  }
 }
 
 function expand(atoms: Atom[], budget: { words: number }): Atom[][] {

@@ -71,7 +71,7 @@ function shell(inv: Invocation): void {
   }
   if (!stdin && rest.length > 0) {
     // a script file: its text is not visible, so it is a command the policy decides on by name, and a file read
-    scriptFile(inv, rest[0]!);
+    scriptFile(inv, rest[0]!, "searched");
     return;
   }
   fromStdin(inv);
@@ -96,8 +96,17 @@ function fromStdin(inv: Invocation): void {
   }
 }
 
-function scriptFile(inv: Invocation, f: Field): void {
+/**
+ * The file a shell reads a script from. A script operand without `/` (`. NAME`,
+ * `bash NAME`, not a redirection) is looked up in $PATH: by `.` first, by bash
+ * when NAME is not in the current directory; the file read is then not the
+ * one the engine would name.
+ */
+function scriptFile(inv: Invocation, f: Field, lookup?: "searched"): void {
   const run: Runner = inv.run;
+  if (lookup && isConcreteField(f) && fieldText(f) !== "" && !fieldText(f).includes("/")) {
+    run.uncertain(`\`${inv.name} ${f.src}\` looks \`${fieldText(f)}\` up in $PATH (first, or when it is not in the current directory); write \`${inv.name} ./${fieldText(f)}\``);
+  }
   if (f.procsub) run.uncertain(`\`${inv.name}\` runs a script from a process substitution, which the engine cannot see`);
   if (!isConcreteField(f)) run.uncertain(`the script \`${inv.name}\` runs (\`${f.src}\`) is only known at run time`);
   const p = fieldText(f);
@@ -125,10 +134,7 @@ function source(inv: Invocation): void {
   const run: Runner = inv.run;
   const f = inv.args[0];
   if (!f) return;
-  // `. NAME` without a `/` looks NAME up in $PATH first (bash, dash and zsh; bash and zsh
-  // then try the current directory): the file read is not the one the engine would name.
-  if (!isConcreteField(f) || !fieldText(f).includes("/")) run.uncertain(`\`${inv.name} ${f.src}\` looks the file up in $PATH before the current directory; write \`${inv.name} ./${isConcreteField(f) ? fieldText(f) : "FILE"}\``);
-  scriptFile(inv, f);
+  scriptFile(inv, f, "searched");
   // what the file did to the shell (cd, variables) is not known
   run.forget(inv);
 }
