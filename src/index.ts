@@ -49,3 +49,4 @@ export { claudeAgentCanUseTool, claudeAgentPreToolUseHook, type ClaudeAgentGateO
 export { CLAUDE_CODE_TOOL_KINDS, CLAUDE_CODE_INTERNAL_TOOLS, claudeCodeInternalToolsRule } from "./sdk/claude-code-tools.js";
 export { OPENAI_RESPONSE_ITEM_TYPES, OPENAI_BUILTIN_TOOLS } from "./sdk/openai-tool-calls.js";
 export { argvCommandLine, quoteArgvElement, type ArgvLine } from "./sdk/argv-command-line.js";
+export { gatedAgentsTool, type AgentsToolOptionsLike } from "./sdk/openai-agents-tool.js";
