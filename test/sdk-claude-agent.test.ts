@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { CanUseTool, HookCallback, HookCallbackMatcher, HookInput, Options, PermissionResult, PreToolUseHookInput, SyncHookJSONOutput } from "@anthropic-ai/claude-agent-sdk";
+import type {
+  CanUseTool,
+  HookCallback,
+  HookCallbackMatcher,
+  HookInput,
+  Options,
+  PermissionResult,
+  PreToolUseHookInput,
+  SyncHookJSONOutput,
+} from "@anthropic-ai/claude-agent-sdk";
 import { claudeAgentCanUseTool, claudeAgentPreToolUseHook, createSafeClawGate } from "../src/index.js";
 
 // Driven through the Claude Agent SDK's own types: the callbacks are assigned to
@@ -44,15 +53,28 @@ describe("claudeAgentCanUseTool: a CanUseTool callback", () => {
 
   it("require_approval goes to the caller's ask function: only `true` allows; a throwing approver denies", async () => {
     const asked: string[] = [];
-    const approving: CanUseTool = claudeAgentCanUseTool(gate, { cwd: "/repo", ask: ({ toolName, decision }) => (asked.push(`${toolName}:${decision.rule}`), true) });
-    expect(await approving("Bash", { command: "kubectl rollout restart deploy/web" }, options())).toEqual({ behavior: "allow", updatedInput: { command: "kubectl rollout restart deploy/web" } });
+    const approving: CanUseTool = claudeAgentCanUseTool(gate, {
+      cwd: "/repo",
+      ask: ({ toolName, decision }) => (asked.push(`${toolName}:${decision.rule}`), true),
+    });
+    expect(await approving("Bash", { command: "kubectl rollout restart deploy/web" }, options())).toEqual({
+      behavior: "allow",
+      updatedInput: { command: "kubectl rollout restart deploy/web" },
+    });
     expect(asked).toEqual(["Bash:deploy"]);
     // a deny is never sent to the approver
     expect((await approving("Read", { file_path: "/repo/.env" }, options()))?.behavior).toBe("deny");
     expect(asked).toHaveLength(1);
     const refusing: CanUseTool = claudeAgentCanUseTool(gate, { ask: async () => "yes" as unknown as boolean });
-    expect(await refusing("Bash", { command: "kubectl get pods" }, options())).toMatchObject({ behavior: "deny", message: expect.stringContaining("approval for this action was not given") });
-    const throwing: CanUseTool = claudeAgentCanUseTool(gate, { ask: () => { throw new Error("ui gone"); } });
+    expect(await refusing("Bash", { command: "kubectl get pods" }, options())).toMatchObject({
+      behavior: "deny",
+      message: expect.stringContaining("approval for this action was not given"),
+    });
+    const throwing: CanUseTool = claudeAgentCanUseTool(gate, {
+      ask: () => {
+        throw new Error("ui gone");
+      },
+    });
     expect((await throwing("Bash", { command: "kubectl get pods" }, options()))?.behavior).toBe("deny");
   });
 
@@ -66,8 +88,17 @@ describe("claudeAgentPreToolUseHook: a PreToolUse HookCallbackMatcher", () => {
   const matcher: HookCallbackMatcher = claudeAgentPreToolUseHook(gate);
   const hooks: Options["hooks"] = { PreToolUse: [matcher] };
   const callback: HookCallback = hooks.PreToolUse![0]!.hooks[0]!;
-  const event = (tool_name: string, tool_input: unknown): PreToolUseHookInput => ({ hook_event_name: "PreToolUse", session_id: "s1", transcript_path: "/t.jsonl", cwd: "/repo", tool_name, tool_input, tool_use_id: "toolu_9" });
-  const decisionOf = (out: Awaited<ReturnType<HookCallback>>) => ((out as SyncHookJSONOutput).hookSpecificOutput as { permissionDecision?: string } | undefined)?.permissionDecision;
+  const event = (tool_name: string, tool_input: unknown): PreToolUseHookInput => ({
+    hook_event_name: "PreToolUse",
+    session_id: "s1",
+    transcript_path: "/t.jsonl",
+    cwd: "/repo",
+    tool_name,
+    tool_input,
+    tool_use_id: "toolu_9",
+  });
+  const decisionOf = (out: Awaited<ReturnType<HookCallback>>) =>
+    ((out as SyncHookJSONOutput).hookSpecificOutput as { permissionDecision?: string } | undefined)?.permissionDecision;
 
   it("fails closed on a callback failure", () => expect(matcher.onFailure).toBe("block"));
 
@@ -82,7 +113,16 @@ describe("claudeAgentPreToolUseHook: a PreToolUse HookCallbackMatcher", () => {
   });
 
   it("registered under another event it blocks and says so", async () => {
-    const post: HookInput = { hook_event_name: "PostToolUse", session_id: "s1", transcript_path: "/t.jsonl", cwd: "/repo", tool_name: "Read", tool_input: {}, tool_response: {}, tool_use_id: "toolu_9" };
+    const post: HookInput = {
+      hook_event_name: "PostToolUse",
+      session_id: "s1",
+      transcript_path: "/t.jsonl",
+      cwd: "/repo",
+      tool_name: "Read",
+      tool_input: {},
+      tool_response: {},
+      tool_use_id: "toolu_9",
+    };
     const out = (await callback(post, "toolu_9", { signal: new AbortController().signal })) as SyncHookJSONOutput;
     expect(out).toMatchObject({ decision: "block", reason: expect.stringContaining("register it under hooks.PreToolUse") });
   });

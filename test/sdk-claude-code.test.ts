@@ -46,9 +46,14 @@ const preToolUse = (tool_name: string, tool_input: unknown): PreToolUseHookInput
 });
 
 function hook(event: unknown, env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [BIN, "hook", "claude-code", "--policy", policyFile], { input: JSON.stringify(event), encoding: "utf8", env: { ...process.env, SAFECLAW_AUDIT_SINK: "", ...env } });
+  return spawnSync(process.execPath, [BIN, "hook", "claude-code", "--policy", policyFile], {
+    input: JSON.stringify(event),
+    encoding: "utf8",
+    env: { ...process.env, SAFECLAW_AUDIT_SINK: "", ...env },
+  });
 }
-const decisionOf = (r: ReturnType<typeof hook>) => (JSON.parse(r.stdout) as { hookSpecificOutput: { permissionDecision: string } }).hookSpecificOutput.permissionDecision;
+const decisionOf = (r: ReturnType<typeof hook>) =>
+  (JSON.parse(r.stdout) as { hookSpecificOutput: { permissionDecision: string } }).hookSpecificOutput.permissionDecision;
 
 describe("every Claude Code tool has a mapping or a documented tool.call name", () => {
   const names = [...BUILTIN_TOOL_NAMES, ...Object.keys(LEGACY_TOOL_NAME_ALIASES), "BashOutput", "KillShell", "SlashCommand", "MultiEdit", "NotebookRead", "LS"];
@@ -79,8 +84,16 @@ describe("every Claude Code tool has a mapping or a documented tool.call name", 
     expect(d.decision).toBe(expected);
   });
 
+  it("the README and the example policies show the same internal-tools rule", () => {
+    expect(readFileSync(join(ROOT, "README.md"), "utf8")).toContain(claudeCodeInternalToolsRule());
+    for (const f of ["examples/agents-policy.yaml", "examples/claude-code/safeclaw.config.yaml"])
+      expect(readFileSync(join(ROOT, f), "utf8")).toContain(`in: [${CLAUDE_CODE_INTERNAL_TOOLS.join(", ")}]`);
+  });
+
   it("the internal list holds only tools that plan, ask or track work", () => {
-    expect(CLAUDE_CODE_INTERNAL_TOOLS).toEqual(expect.arrayContaining(["Agent", "Task", "TodoWrite", "ExitPlanMode", "AskUserQuestion", "BashOutput", "KillShell", "TaskStop"]));
+    expect(CLAUDE_CODE_INTERNAL_TOOLS).toEqual(
+      expect.arrayContaining(["Agent", "Task", "TodoWrite", "ExitPlanMode", "AskUserQuestion", "BashOutput", "KillShell", "TaskStop"]),
+    );
     for (const t of ["PowerShell", "Skill", "Workflow", "SendUserFile", "CronCreate", "EnterWorktree"]) expect(CLAUDE_CODE_INTERNAL_TOOLS).not.toContain(t);
   });
 });
@@ -99,7 +112,18 @@ describe("Anthropic Messages API: typed fixture", () => {
       stop_details: null,
       container: null,
       diagnostics: null,
-      usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: null, cache_read_input_tokens: null, cache_creation: null, server_tool_use: null, service_tier: null, inference_geo: null, output_tokens_details: null, speed: null },
+      usage: {
+        input_tokens: 1,
+        output_tokens: 1,
+        cache_creation_input_tokens: null,
+        cache_read_input_tokens: null,
+        cache_creation: null,
+        server_tool_use: null,
+        service_tier: null,
+        inference_geo: null,
+        output_tokens_details: null,
+        speed: null,
+      },
     };
     const calls = anthropicToolCalls(message.content);
     expect(calls).toEqual([{ id: "toolu_1", name: "Read", input: { file_path: "/repo/.env" } }]);
@@ -113,8 +137,15 @@ describe("safeclaw hook claude-code: event name, ids in the audit record, launch
     const audit = join(dir, "audit.jsonl");
     const r = hook(preToolUse("Read", { file_path: "/repo/.env" }), { SAFECLAW_AUDIT_SINK: audit });
     expect(decisionOf(r)).toBe("deny");
-    const records = readFileSync(audit, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records.find((x) => x.type === "decision")).toMatchObject({ agent: "claude-code", context: { session_id: "sess-42", tool_use_id: "toolu_01ABC" }, decision: "deny" });
+    const records = readFileSync(audit, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.find((x) => x.type === "decision")).toMatchObject({
+      agent: "claude-code",
+      context: { session_id: "sess-42", tool_use_id: "toolu_01ABC" },
+      decision: "deny",
+    });
   });
 
   it.each(["PostToolUse", "UserPromptSubmit", 7])("an event named %j is not answered as PreToolUse: exit 2 with the reason on stderr", (name) => {
@@ -133,7 +164,11 @@ describe("safeclaw hook claude-code: event name, ids in the audit record, launch
 
   // The README's settings command, run by a real shell as Claude Code runs it.
   const runSettingsCommand = (projectDir: string, event: unknown) =>
-    spawnSync("/bin/sh", ["-c", CLAUDE_CODE_HOOK_COMMAND], { input: JSON.stringify(event), encoding: "utf8", env: { ...process.env, CLAUDE_PROJECT_DIR: projectDir, SAFECLAW_AUDIT_SINK: "" } });
+    spawnSync("/bin/sh", ["-c", CLAUDE_CODE_HOOK_COMMAND], {
+      input: JSON.stringify(event),
+      encoding: "utf8",
+      env: { ...process.env, CLAUDE_PROJECT_DIR: projectDir, SAFECLAW_AUDIT_SINK: "" },
+    });
 
   it("the settings command runs the project's own binary and decides", () => {
     const project = mkdtempSync(join(tmpdir(), "safeclaw-cc-project-"));
@@ -158,7 +193,10 @@ describe("safeclaw hook claude-code: event name, ids in the audit record, launch
     const copy = mkdtempSync(join(tmpdir(), "safeclaw-cc-nodist-"));
     mkdirSync(join(copy, "bin"));
     copyFileSync(BIN, join(copy, "bin/safeclaw.js"));
-    const asHook = spawnSync(process.execPath, [join(copy, "bin/safeclaw.js"), "hook", "claude-code", "--policy", policyFile], { input: "{}", encoding: "utf8" });
+    const asHook = spawnSync(process.execPath, [join(copy, "bin/safeclaw.js"), "hook", "claude-code", "--policy", policyFile], {
+      input: "{}",
+      encoding: "utf8",
+    });
     expect([asHook.status, asHook.stderr]).toEqual([2, expect.stringContaining("dist/ is missing; run `npm run build` (npm ci does it for you); denied")]);
     expect(spawnSync(process.execPath, [join(copy, "bin/safeclaw.js"), "validate"], { encoding: "utf8" }).status).toBe(1);
   });

@@ -65,7 +65,9 @@ const shell = tool(
 function toolOutputSeen(model: ScriptedModel, callId: string): unknown {
   const input = model.calls[1]?.request.input;
   const items = Array.isArray(input) ? input : [];
-  const out = items.find((it) => (it as { type?: string; callId?: string }).type === "function_call_result" && (it as { callId?: string }).callId === callId) as { output?: unknown } | undefined;
+  const out = items.find(
+    (it) => (it as { type?: string; callId?: string }).type === "function_call_result" && (it as { callId?: string }).callId === callId,
+  ) as { output?: unknown } | undefined;
   return out?.output;
 }
 
@@ -87,7 +89,10 @@ describe("gatedAgentsTool with the Agents SDK runner and its ScriptedModel", () 
   it("require_approval pauses the run with the SDK's approval item; approved it runs, rejected it does not", async () => {
     for (const approve of [true, false]) {
       ran.length = 0;
-      const model = new ScriptedModel([[functionCall("shell", { command: "kubectl rollout restart deploy/web" }, { callId: "call_k" })], [assistantMessage("finished")]]);
+      const model = new ScriptedModel([
+        [functionCall("shell", { command: "kubectl rollout restart deploy/web" }, { callId: "call_k" })],
+        [assistantMessage("finished")],
+      ]);
       const agent = new Agent({ name: "ops", instructions: "ops", model, tools: [shell] });
       const first = await run(agent, "restart web");
       expect(first.interruptions.map((i) => i.name)).toEqual(["shell"]);

@@ -1,6 +1,12 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { ChatCompletionMessage, ChatCompletionMessageToolCall } from "openai/resources/chat/completions";
-import type { ResponseApplyPatchToolCall, ResponseCustomToolCall, ResponseFunctionShellToolCall, ResponseFunctionToolCall, ResponseOutputItem } from "openai/resources/responses/responses";
+import type {
+  ResponseApplyPatchToolCall,
+  ResponseCustomToolCall,
+  ResponseFunctionShellToolCall,
+  ResponseFunctionToolCall,
+  ResponseOutputItem,
+} from "openai/resources/responses/responses";
 import { createSafeClawGate, decideToolCall, openAIToolCalls, type ToolMapping } from "../src/index.js";
 import { OPENAI_RESPONSE_ITEM_TYPES } from "../src/sdk/openai-tool-calls.js";
 import { argvCommandLine } from "../src/sdk/argv-command-line.js";
@@ -38,7 +44,8 @@ rules:
 `;
 const gate = createSafeClawGate({ policy: [{ name: "p.yaml", text: POLICY }] });
 const CTX = { cwd: "/repo", agent: "openai-test" };
-const decide = async (items: unknown[], mappings?: Record<string, ToolMapping>) => Promise.all(openAIToolCalls(items).map((c) => decideToolCall(gate, c, mappings, CTX)));
+const decide = async (items: unknown[], mappings?: Record<string, ToolMapping>) =>
+  Promise.all(openAIToolCalls(items).map((c) => decideToolCall(gate, c, mappings, CTX)));
 
 describe("Responses API items: typed fixtures, ids, every client-run item gated", () => {
   it("the item table names every type of the SDK's ResponseOutputItem union, and nothing else", () => {
@@ -47,14 +54,27 @@ describe("Responses API items: typed fixtures, ids, every client-run item gated"
   });
 
   it("function_call: the id is call_id (call_...), not the item id (fc_...)", async () => {
-    const item: ResponseFunctionToolCall = { type: "function_call", id: "fc_123", call_id: "call_abc", name: "Read", arguments: '{"file_path":"/repo/a.ts"}', status: "completed" };
+    const item: ResponseFunctionToolCall = {
+      type: "function_call",
+      id: "fc_123",
+      call_id: "call_abc",
+      name: "Read",
+      arguments: '{"file_path":"/repo/a.ts"}',
+      status: "completed",
+    };
     const [call] = openAIToolCalls([item]);
     expect(call).toMatchObject({ id: "call_abc", name: "Read", input: { file_path: "/repo/a.ts" } });
     expect((await decideToolCall(gate, call!, undefined, CTX)).decision).toBe("allow");
   });
 
   it("a namespaced function_call is decided by its qualified name, so another namespace's tool of the same name is not allowed by it", async () => {
-    const item: ResponseFunctionToolCall = { type: "function_call", call_id: "call_1", name: "Read", namespace: "evil", arguments: '{"file_path":"/repo/a.ts"}' };
+    const item: ResponseFunctionToolCall = {
+      type: "function_call",
+      call_id: "call_1",
+      name: "Read",
+      namespace: "evil",
+      arguments: '{"file_path":"/repo/a.ts"}',
+    };
     const [call] = openAIToolCalls([item]);
     expect(call!.name).toBe("evil.Read");
     expect((await decideToolCall(gate, call!, undefined, CTX)).decision).toBe("deny");
@@ -71,7 +91,13 @@ describe("Responses API items: typed fixtures, ids, every client-run item gated"
 
   it("custom_tool_call with a caller's mapping: the mapping reads {input: text}", async () => {
     const mappings: Record<string, ToolMapping> = { cat_file: (i) => [{ action: "file.read", path: String(i.input), cwd: "/repo" }] };
-    const ds = await decide([{ ...customSql("/repo/.env"), name: "cat_file" }, { ...customSql("/repo/a.ts"), name: "cat_file" }], mappings);
+    const ds = await decide(
+      [
+        { ...customSql("/repo/.env"), name: "cat_file" },
+        { ...customSql("/repo/a.ts"), name: "cat_file" },
+      ],
+      mappings,
+    );
     expect(ds.map((d) => d.decision)).toEqual(["deny", "allow"]);
   });
 
@@ -109,7 +135,14 @@ describe("Responses API items: typed fixtures, ids, every client-run item gated"
   });
 
   it("shell_call: every command of the list is decided", async () => {
-    const item: ResponseFunctionShellToolCall = { type: "shell_call", id: "sh_1", call_id: "call_s", status: "completed", environment: null, action: { commands: ["git status", "cat .env"], max_output_length: null, timeout_ms: null } };
+    const item: ResponseFunctionShellToolCall = {
+      type: "shell_call",
+      id: "sh_1",
+      call_id: "call_s",
+      status: "completed",
+      environment: null,
+      action: { commands: ["git status", "cat .env"], max_output_length: null, timeout_ms: null },
+    };
     expect((await decide([item]))[0]!.decision).toBe("deny");
     expect((await decide([{ ...item, action: { ...item.action, commands: ["git status"] } }]))[0]!.decision).toBe("allow");
   });
@@ -124,7 +157,13 @@ describe("Responses API items: typed fixtures, ids, every client-run item gated"
   });
 
   it("mcp_approval_request is an mcp.call (and the file actions of a known file tool), keyed by the item id", async () => {
-    const req = (args: string): ResponseOutputItem.McpApprovalRequest => ({ type: "mcp_approval_request", id: "mcpr_1", server_label: "files", name: "read_file", arguments: args });
+    const req = (args: string): ResponseOutputItem.McpApprovalRequest => ({
+      type: "mcp_approval_request",
+      id: "mcpr_1",
+      server_label: "files",
+      name: "read_file",
+      arguments: args,
+    });
     const calls = openAIToolCalls([req('{"path":"/repo/.env"}'), req('{"path":"/repo/a"}'), req("{")]);
     expect(calls[0]!.id).toBe("mcpr_1");
     const ds = await Promise.all(calls.map((c) => decideToolCall(gate, c, undefined, CTX)));
@@ -132,7 +171,13 @@ describe("Responses API items: typed fixtures, ids, every client-run item gated"
   });
 
   it("server-run and non-call items are skipped; an unknown item type is a deny, not dropped", async () => {
-    const message: ResponseOutputItem = { type: "message", id: "msg_1", role: "assistant", status: "completed", content: [{ type: "output_text", text: "hi", annotations: [] }] };
+    const message: ResponseOutputItem = {
+      type: "message",
+      id: "msg_1",
+      role: "assistant",
+      status: "completed",
+      content: [{ type: "output_text", text: "hi", annotations: [] }],
+    };
     expect(openAIToolCalls([message])).toEqual([]);
     const ds = await decide([{ type: "teleport_call", call_id: "call_t", destination: "/" }, 42]);
     expect(ds.map((d) => [d.decision, d.error])).toEqual([
@@ -153,6 +198,9 @@ describe("Chat Completions tool_calls: typed fixtures", () => {
     expect(calls.map((c) => c.id)).toEqual(["call_f", "call_c"]);
     const ds = await Promise.all(calls.map((c) => decideToolCall(gate, c, undefined, CTX)));
     expect(ds.map((d) => d.decision)).toEqual(["deny", "allow"]);
-    expect((await decide([{ id: "call_x", type: "code", code: { source: "rm -rf /" } }]))[0]).toMatchObject({ decision: "deny", error: "unsupported_tool_call" });
+    expect((await decide([{ id: "call_x", type: "code", code: { source: "rm -rf /" } }]))[0]).toMatchObject({
+      decision: "deny",
+      error: "unsupported_tool_call",
+    });
   });
 });

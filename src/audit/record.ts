@@ -104,7 +104,7 @@ export function decisionBody(request: unknown, d: Decision, requestId?: string):
     if (typeof r.agent === "string") body.agent = cap(r.agent, 256);
     const ctx = r.context !== null && typeof r.context === "object" && !Array.isArray(r.context) ? (r.context as Record<string, unknown>) : {};
     const context: AuditContext = {};
-    for (const k of AUDIT_CONTEXT_KEYS) if (typeof ctx[k] === "string") context[k] = cap(redact(ctx[k] as string), 256);
+    for (const k of AUDIT_CONTEXT_KEYS) if (typeof ctx[k] === "string") context[k] = cap(redact(ctx[k]), 256);
     if (Object.keys(context).length > 0) body.context = context;
     const target: AuditTarget = {};
     for (const f of TARGET_FIELDS) {

@@ -14,7 +14,8 @@ import { CLAUDE_CODE_TOOLS, mapToolCall, type MappingContext, type ToolMapping }
  * test/sdk-claude-agent.test.ts assigns these functions to the SDK's own
  * `CanUseTool` and `HookCallbackMatcher` types, so a change there fails the type check.
  */
-export type ClaudeAgentPermissionResult = { behavior: "allow"; updatedInput: Record<string, unknown> } | { behavior: "deny"; message: string; interrupt?: boolean };
+export type ClaudeAgentPermissionResult =
+  { behavior: "allow"; updatedInput: Record<string, unknown> } | { behavior: "deny"; message: string; interrupt?: boolean };
 
 export interface ClaudeAgentApprovalRequest {
   toolName: string;
@@ -32,7 +33,13 @@ export interface ClaudeAgentGateOptions {
   ask?: (request: ClaudeAgentApprovalRequest) => boolean | Promise<boolean>;
 }
 
-async function decide(gate: SafeClawGate, toolName: string, input: unknown, opts: ClaudeAgentGateOptions, ids: { session_id?: unknown; tool_use_id?: unknown }): Promise<Decision> {
+async function decide(
+  gate: SafeClawGate,
+  toolName: string,
+  input: unknown,
+  opts: ClaudeAgentGateOptions,
+  ids: { session_id?: unknown; tool_use_id?: unknown },
+): Promise<Decision> {
   try {
     const ctx: MappingContext = { ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}), ...(opts.agent !== undefined ? { agent: opts.agent } : {}) };
     const requests = withEventContext(mapToolCall(toolName, input, ctx, opts.mappings ? { ...CLAUDE_CODE_TOOLS, ...opts.mappings } : undefined), ids);
@@ -44,7 +51,11 @@ async function decide(gate: SafeClawGate, toolName: string, input: unknown, opts
 
 /** A `canUseTool` callback: allow → allow with the input unchanged; deny → deny with the reason the model reads; require_approval → `ask`, else deny. */
 export function claudeAgentCanUseTool(gate: SafeClawGate, opts: ClaudeAgentGateOptions = {}) {
-  return async (toolName: string, input: Record<string, unknown>, options: { signal: AbortSignal; toolUseID?: string }): Promise<ClaudeAgentPermissionResult> => {
+  return async (
+    toolName: string,
+    input: Record<string, unknown>,
+    options: { signal: AbortSignal; toolUseID?: string },
+  ): Promise<ClaudeAgentPermissionResult> => {
     const d = await decide(gate, toolName, input, opts, { tool_use_id: options?.toolUseID });
     if (d.decision === "allow") return { behavior: "allow", updatedInput: input };
     if (d.decision === "require_approval" && opts.ask) {
@@ -55,7 +66,10 @@ export function claudeAgentCanUseTool(gate: SafeClawGate, opts: ClaudeAgentGateO
         approved = false; // an approver that fails has not approved
       }
       if (approved) return { behavior: "allow", updatedInput: input };
-      return { behavior: "deny", message: `SafeClaw: approval for this action was not given${d.rule ? ` (rule ${d.rule})` : ""}: ${d.reason}. It was not run.` };
+      return {
+        behavior: "deny",
+        message: `SafeClaw: approval for this action was not given${d.rule ? ` (rule ${d.rule})` : ""}: ${d.reason}. It was not run.`,
+      };
     }
     return { behavior: "deny", message: denialMessage(d) };
   };
@@ -74,13 +88,32 @@ const TO_CLAUDE = { allow: "allow", deny: "deny", require_approval: "ask" } as c
  * callback ever throw, the SDK blocks the call instead of running it.
  */
 export function claudeAgentPreToolUseHook(gate: SafeClawGate, opts: Omit<ClaudeAgentGateOptions, "ask"> = {}) {
-  const callback = async (input: { hook_event_name: string; tool_name?: unknown; tool_input?: unknown; session_id?: unknown; cwd?: unknown }, toolUseID: string | undefined): Promise<ClaudeAgentHookOutput> => {
+  const callback = async (
+    input: { hook_event_name: string; tool_name?: unknown; tool_input?: unknown; session_id?: unknown; cwd?: unknown },
+    toolUseID: string | undefined,
+  ): Promise<ClaudeAgentHookOutput> => {
     if (input?.hook_event_name !== "PreToolUse" || typeof input.tool_name !== "string") {
-      return { decision: "block", reason: `SafeClaw's PreToolUse hook was called for ${JSON.stringify(input?.hook_event_name)}; register it under hooks.PreToolUse. Blocked.` };
+      return {
+        decision: "block",
+        reason: `SafeClaw's PreToolUse hook was called for ${JSON.stringify(input?.hook_event_name)}; register it under hooks.PreToolUse. Blocked.`,
+      };
     }
     const cwd = opts.cwd ?? (typeof input.cwd === "string" ? input.cwd : undefined);
-    const d = await decide(gate, input.tool_name, input.tool_input, { ...opts, ...(cwd !== undefined ? { cwd } : {}) }, { session_id: input.session_id, tool_use_id: toolUseID });
-    const reason = d.decision === "allow" ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}` : denialMessage(d);
+    const d = await decide(
+      gate,
+      input.tool_name,
+      input.tool_input,
+      { ...opts, ...(cwd !== undefined ? { cwd } : {}) },
+      { session_id: input.session_id, tool_use_id: toolUseID },
+    );
+    // allow and ask reasons are shown to the user, a deny's to the model (which should not retry).
+    const rule = d.rule ? ` (rule ${d.rule})` : "";
+    const reason =
+      d.decision === "allow"
+        ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}`
+        : d.decision === "require_approval"
+          ? `SafeClaw asks for approval${rule}: ${d.reason}`
+          : denialMessage(d);
     return { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } };
   };
   return { hooks: [callback], onFailure: "block" as const };

@@ -42,7 +42,8 @@ export function gatedAgentsTool<T extends AgentsToolOptionsLike>(gate: SafeClawG
   const gated = {
     ...options,
     needsApproval: async (runContext: unknown, input: unknown, callId?: string): Promise<boolean> => {
-      const mine = typeof own === "function" ? await (own as (r: unknown, i: unknown, c?: string) => Promise<boolean>)(runContext, input, callId) : own === true;
+      const mine =
+        typeof own === "function" ? await (own as (r: unknown, i: unknown, c?: string) => Promise<boolean>)(runContext, input, callId) : own === true;
       return mine || (await decide(input)).decision === "require_approval";
     },
     execute: async (input: unknown, context?: unknown, details?: unknown): Promise<unknown> => {
@@ -56,5 +57,5 @@ export function gatedAgentsTool<T extends AgentsToolOptionsLike>(gate: SafeClawG
       return denialMessage(d);
     },
   };
-  return gated as unknown as T;
+  return gated;
 }

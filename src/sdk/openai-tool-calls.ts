@@ -63,7 +63,8 @@ export const OPENAI_BUILTIN_TOOLS: Record<string, ToolMapping> = {
   // The client execs argv (no shell); quoted, the engine reads the same argv (see argv-command-line.ts).
   local_shell_call: (i, ctx) => [withCtx({ action: "shell.execute", command: i.command, ...(typeof i.cwd === "string" ? { cwd: i.cwd } : {}) }, ctx)],
   // The shell tool's commands are shell text, each run by the client's shell.
-  shell_call: (i, ctx) => (Array.isArray(i.commands) && i.commands.length > 0 ? i.commands : [undefined]).map((command) => withCtx({ action: "shell.execute", command }, ctx)),
+  shell_call: (i, ctx) =>
+    (Array.isArray(i.commands) && i.commands.length > 0 ? i.commands : [undefined]).map((command) => withCtx({ action: "shell.execute", command }, ctx)),
   apply_patch_call: (i, ctx) => [fileAction(i.type === "delete_file" ? "file.delete" : "file.write", i.path, ctx)],
   computer_call: (i, ctx) => [withCtx({ action: "tool.call", context: { tool: "computer", actions: i.actions } }, ctx, false)],
   mcp_approval_request: (i, ctx) => mcpRequests(String(i.server), String(i.tool), isObject(i.arguments) ? i.arguments : {}, ctx),
@@ -88,7 +89,12 @@ function toolCallOf(it: unknown): ToolCall | undefined {
   const callId = typeof it.call_id === "string" ? it.call_id : "";
   switch (type) {
     case "function": // Chat Completions
-      return jsonCall(String(it.id ?? ""), isObject(it.function) ? it.function.name : undefined, isObject(it.function) ? it.function.arguments : undefined, type);
+      return jsonCall(
+        String(it.id ?? ""),
+        isObject(it.function) ? it.function.name : undefined,
+        isObject(it.function) ? it.function.arguments : undefined,
+        type,
+      );
     case "custom": // Chat Completions custom tool: free text, not JSON
       return textCall(String(it.id ?? ""), isObject(it.custom) ? it.custom.name : undefined, isObject(it.custom) ? it.custom.input : undefined, type);
     case "function_call":
@@ -100,12 +106,14 @@ function toolCallOf(it: unknown): ToolCall | undefined {
     case "shell_call": {
       const action = isObject(it.action) ? it.action : {};
       const commands = action.commands;
-      if (!Array.isArray(commands) || commands.length === 0 || !commands.every((c) => typeof c === "string")) return unsupported(callId, type, "shell_call without a list of command strings");
+      if (!Array.isArray(commands) || commands.length === 0 || !commands.every((c) => typeof c === "string"))
+        return unsupported(callId, type, "shell_call without a list of command strings");
       return { id: callId, name: type, input: { commands }, builtin: type };
     }
     case "apply_patch_call": {
       const op = isObject(it.operation) ? it.operation : {};
-      if (!["create_file", "update_file", "delete_file"].includes(String(op.type)) || typeof op.path !== "string") return unsupported(callId, type, `apply_patch_call with operation ${JSON.stringify(op.type ?? null)} this code does not know`);
+      if (!["create_file", "update_file", "delete_file"].includes(String(op.type)) || typeof op.path !== "string")
+        return unsupported(callId, type, `apply_patch_call with operation ${JSON.stringify(op.type ?? null)} this code does not know`);
       return { id: callId, name: type, input: { type: op.type, path: op.path }, builtin: type };
     }
     case "computer_call": {
@@ -122,7 +130,11 @@ function toolCallOf(it: unknown): ToolCall | undefined {
       return it.execution === "server" ? undefined : { id: callId, name: type, input: {}, builtin: type };
   }
   if (Object.hasOwn(OPENAI_RESPONSE_ITEM_TYPES, type)) return undefined; // run by OpenAI, or not a call
-  return unsupported(callId || String(it.id ?? ""), type || "?", `item type ${JSON.stringify(type)} is not one SafeClaw knows; it may be a tool the client runs, so it is refused`);
+  return unsupported(
+    callId || String(it.id ?? ""),
+    type || "?",
+    `item type ${JSON.stringify(type)} is not one SafeClaw knows; it may be a tool the client runs, so it is refused`,
+  );
 }
 
 /** A tool in a namespace is dispatched by both names: `ns.tool` (a self-named namespace is the tool itself). */
@@ -138,7 +150,12 @@ function jsonCall(id: string, name: unknown, args: unknown, kind: string): ToolC
   // another to the code that runs the tool, so it is malformed, like text that is not JSON.
   const parsed = parseStrictJson(args);
   if (parsed.ok) return { id, name, input: parsed.value };
-  return { id, name, input: undefined, malformed: parsed.problem === "syntax" ? `arguments are ${parsed.message}` : `arguments have more than one reading: ${parsed.message}` };
+  return {
+    id,
+    name,
+    input: undefined,
+    malformed: parsed.problem === "syntax" ? `arguments are ${parsed.message}` : `arguments have more than one reading: ${parsed.message}`,
+  };
 }
 
 /** A custom tool's input is the model's text, decided as `{input: text}` (a mapping for the name reads it there). */
@@ -152,7 +169,8 @@ function localShellCall(id: string, action: unknown): ToolCall {
   const name = "local_shell_call";
   if (!isObject(action) || action.type !== "exec") return unsupported(id, name, "local_shell_call whose action is not `exec`");
   // Running as another user is outside what a policy can see: refused rather than decided as if it were the agent's own.
-  if (action.user !== undefined && action.user !== null && action.user !== "") return unsupported(id, name, `local_shell_call asks to run as user ${JSON.stringify(action.user)}; drop \`user\` to have it decided`);
+  if (action.user !== undefined && action.user !== null && action.user !== "")
+    return unsupported(id, name, `local_shell_call asks to run as user ${JSON.stringify(action.user)}; drop \`user\` to have it decided`);
   const line = argvCommandLine(action.command, action.env ?? {});
   if (!line.ok) return { id, name, input: undefined, malformed: line.problem };
   const cwd = action.working_directory;

@@ -17,6 +17,7 @@ export interface MappingContext {
 export type ToolMapping = (input: Record<string, unknown>, ctx: MappingContext) => ActionRequest[];
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const fieldOf = (v: unknown, key: string): unknown => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined);
 
 export function withCtx(req: ActionRequest, ctx: MappingContext, cwdField = true): ActionRequest {
   if (cwdField && ctx.cwd !== undefined && req.cwd === undefined) req.cwd = ctx.cwd;
@@ -55,7 +56,7 @@ export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
   // Monitor runs a shell command (each output line an event) or opens a WebSocket.
   Monitor: (i, ctx) => [
     ...(i.command !== undefined || i.ws === undefined ? [withCtx({ action: "shell.execute", command: i.command }, ctx)] : []),
-    ...(i.ws !== undefined ? [withCtx({ action: "network.request", url: (i.ws as { url?: unknown } | null)?.url, method: "GET" }, ctx, false)] : []),
+    ...(i.ws !== undefined ? [withCtx({ action: "network.request", url: fieldOf(i.ws, "url"), method: "GET" }, ctx, false)] : []),
   ],
   // A subagent's own tool calls come through this hook too; one that runs remotely does not, so a rule can tell them apart.
   Agent: (i, ctx) => [agentCall("Agent", i, ctx)],
