@@ -3,6 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeF
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { BUILTIN_TOOL_NAMES, LEGACY_TOOL_NAME_ALIASES, type PreToolUseHookInput, type PostToolUseHookInput } from "@anthropic-ai/claude-agent-sdk";
 import type { Message, ToolUseBlock } from "@anthropic-ai/sdk/resources/messages";
 import { anthropicToolCalls, CLAUDE_CODE_TOOLS, createSafeClawGate, decideToolCall, mapToolCall } from "../src/index.js";
@@ -86,8 +87,10 @@ describe("every Claude Code tool has a mapping or a documented tool.call name", 
 
   it("the README and the example policies show the same internal-tools rule", () => {
     expect(readFileSync(join(ROOT, "README.md"), "utf8")).toContain(claudeCodeInternalToolsRule());
-    for (const f of ["examples/agents-policy.yaml", "examples/claude-code/safeclaw.config.yaml"])
-      expect(readFileSync(join(ROOT, f), "utf8")).toContain(`in: [${CLAUDE_CODE_INTERNAL_TOOLS.join(", ")}]`);
+    for (const f of ["examples/agents-policy.yaml", "examples/claude-code/safeclaw.config.yaml"]) {
+      const policy = parseYaml(readFileSync(join(ROOT, f), "utf8")) as { rules: Array<{ id: string; "context.tool": { in: string[] } }> };
+      expect(policy.rules.find((r) => r.id === "claude-code-internal-tools")?.["context.tool"].in).toEqual(CLAUDE_CODE_INTERNAL_TOOLS);
+    }
   });
 
   it("the internal list holds only tools that plan, ask or track work", () => {
