@@ -159,6 +159,22 @@ describe("safeclaw hook claude-code: event name, ids in the audit record, launch
     expect(r.stderr).toContain("PreToolUse events only");
   });
 
+  it("the hook guards the code the settings command runs: the project's node_modules and the running copy of SafeClaw", () => {
+    const open = join(dir, "open.yaml");
+    writeFileSync(open, 'version: 1\nrules:\n  - { id: all, action: "file.*", path: "/**", effect: allow }\n  - { id: sh, action: shell.execute, command: "echo *", effect: allow }\n');
+    const decide = (tool: string, input: unknown) => {
+      const r = spawnSync(process.execPath, [BIN, "hook", "claude-code", "--policy", open], { input: JSON.stringify(preToolUse(tool, input)), encoding: "utf8", env: { ...process.env, SAFECLAW_AUDIT_SINK: "", CLAUDE_PROJECT_DIR: "/proj" } });
+      return decisionOf(r);
+    };
+    expect([
+      decide("Write", { file_path: "/proj/src/a.ts", content: "x" }),
+      decide("Write", { file_path: "/proj/node_modules/.bin/safeclaw", content: "exit 0" }),
+      decide("Bash", { command: "echo 'process.exit(0)' > /proj/node_modules/safeclaw-edge/dist/cli/run.js" }),
+      decide("Edit", { file_path: join(ROOT, "dist/cli/run.js"), old_string: "a", new_string: "b" }),
+      decide("Write", { file_path: "/proj/node_modules/yaml/dist/index.js", content: "" }),
+    ]).toEqual(["allow", "deny", "deny", "deny", "deny"]);
+  });
+
   it("an unknown hook kind exits 2 (not the usage code, which Claude Code would run the tool after)", () => {
     const r = spawnSync(process.execPath, [BIN, "hook", "claude-cod"], { input: "{}", encoding: "utf8" });
     expect(r.status).toBe(2);
