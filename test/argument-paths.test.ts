@@ -284,6 +284,12 @@ rules:
     }
     return [...texts].filter((t) => t.startsWith("/")).map((t) => posix.normalize(t).replace(/(.)\/+$/, "$1").replace(/^\/+/, "/"));
   };
+  it("readings compose: `\\` read as `/` after `..` was resolved (found by this property)", () => {
+    // resolved first: `/..\\etc/secrets`; that with `\\` as `/` is `/etc/secrets`, under the /etc deny
+    expect(e.check(call("/..\\etc/..\\etc/../secrets")).decision).toBe("deny");
+    expect(e.check(call("/..\\etc/\\/../secrets")).decision).toBe("deny");
+  });
+
   it("holds on generated paths", () => {
     fc.assert(
       fc.property(fc.array(segment, { minLength: 1, maxLength: 5 }), fc.boolean(), (segs, rooted) => {

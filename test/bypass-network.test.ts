@@ -222,8 +222,12 @@ describe("a host-form request is every URL on its host", async () => {
     ["host form where the policy denies host-form requests (url exists: false)", { host: "strict.example.com" }, "deny", "no-host-form-here"],
     ["host form allowed by a url allow on one path only", { host: "docs.example.com" }, "deny", null],
     ["host form under `not: url`, which some URL fails", { host: "partial.example.com" }, "deny", null],
-    ["host form where a url allow covers every path", { host: "wide.example.com" }, "allow", "whole-host"],
-    ["host form where a url startsWith covers every path", { host: "prefix.example.com" }, "allow", "whole-host-prefix"],
+    ["host form where a url allow covers every path", { host: "wide.example.com", scheme: "https" }, "allow", "whole-host"],
+    ["host form where a url startsWith covers every path", { host: "prefix.example.com", scheme: "https" }, "allow", "whole-host-prefix"],
+    ["host form without a scheme, which may speak plain http to the port", { host: "wide.example.com" }, "deny", null],
+    ["host form without a scheme on port 80 under an https-only allow", { host: "wide.example.com", port: 80 }, "deny", null],
+    ["websocket handshake under an https url allow only", { url: "wss://wide.example.com/x" }, "deny", null],
+    ["websocket host form under an https url allow only", { host: "wide.example.com", scheme: "wss" }, "deny", null],
     ["host form on another port than the url allow names", { host: "wide.example.com", port: 8443 }, "deny", null],
   ])("%s", (_attack, fields, decision, rule) => {
     expect(e.check({ action: "network.request", ...fields })).toMatchObject({ decision, rule });
@@ -245,10 +249,10 @@ describe("a host-form request is every URL on its host", async () => {
   });
 
   it("the reason says why a host form is denied and what to send instead", () => {
-    expect(e.check({ action: "network.request", host: "api.github.com" }).reason).toBe(
+    expect(e.check({ action: "network.request", host: "api.github.com", scheme: "https" }).reason).toBe(
       "rule no-secret-org (deny): some URL under `https://api.github.com/` could match it (a request by `host` names no path: it may carry any URL there; send `url` to have the path checked)",
     );
-    expect(e.check({ action: "network.request", host: "docs.example.com" }).reason).toMatch(/^no rule matches every URL under `https:\/\/docs\.example\.com\/` .*send `url`.*; the policy default is deny$/);
+    expect(e.check({ action: "network.request", host: "docs.example.com", scheme: "https" }).reason).toMatch(/^no rule matches every URL under `https:\/\/docs\.example\.com\/` .*send `url`.*; the policy default is deny$/);
   });
 
   it("host rules decide host forms as before", async () => {

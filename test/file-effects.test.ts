@@ -85,7 +85,9 @@ describe("file effects of common commands", () => {
     ["cp a b", ["read a", "write b", "write b/a"]],
     ["cp -T a b", ["read a", "write b"]],
     ["mv a b", ["read tree a", "delete tree a", "write tree b", "write tree b/a"]],
-    ["ln -s /etc/shadow x", ["read /etc/shadow", "write x", "write x/shadow"]],
+    // a symbolic link may point at a directory: everything under the target is reachable through it
+    ["ln -s /etc/shadow x", ["read tree /etc/shadow", "write x", "write x/shadow"]],
+    ["ln -s ../config.json x", ["read ../config.json", "write x", "write x/config.json"]],
     ["tee -a log1 log2", ["write log1", "write log2"]],
     ["grep -f pats.txt file", ["read pats.txt", "read file"]],
     ["grep -ie KEY file", ["read file"]],

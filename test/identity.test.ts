@@ -209,7 +209,8 @@ describe("the hook and the MCP proxy name their agent from their own configurati
     const run = (args: string[]) => {
       const audit = join(dir, `mcp-${Math.random().toString(36).slice(2)}.log`);
       const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "github", ...args, "--", process.execPath, FAKE], { input: call, encoding: "utf8", timeout: 20_000, env: { ...process.env, SAFECLAW_AUDIT_SINK: audit, SAFECLAW_AGENT: "" } });
-      return { allowed: !JSON.parse(r.stdout.trim()).error, agents: recorded(audit) };
+      const answer = JSON.parse(r.stdout.trim());
+      return { allowed: !answer.error && answer.result?.isError !== true, agents: recorded(audit) }; // a refused tools/call is an isError tool result
     };
     expect(run(["--agent", "ci-bot"])).toEqual({ allowed: true, agents: ["ci-bot"] });
     expect(run([])).toEqual({ allowed: false, agents: [null] });

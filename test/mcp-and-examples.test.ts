@@ -7,16 +7,17 @@ const EXAMPLES = new URL("../examples/", import.meta.url).pathname;
 const gate = () => gateFromFiles({ policy: EXAMPLES + "example-policy.yaml" });
 
 describe("MCP tools/call gating", () => {
-  it("forwards allowed calls and other messages; answers refused calls with a JSON-RPC error", async () => {
+  it("forwards allowed calls and other messages; answers refused calls with an isError tool result, or a JSON-RPC error if asked", async () => {
     const g = gateFromFiles({ policy: EXAMPLES + "example-policy.yaml" });
     expect(await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 1, method: "tools/list" })).toEqual({ forward: true });
     // The example policy has no mcp.call rule, so even a harmless call is refused: deny by default.
     const refused = await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "read_file", arguments: { path: "/app/.env" } } });
     expect(refused.forward).toBe(false);
     if (!refused.forward) {
-      expect(refused.response).toMatchObject({ jsonrpc: "2.0", id: 7, error: { code: MCP_DENIED_CODE, data: { decision: "deny" } } });
-      expect((refused.response.error as { message: string }).message).toMatch(/^SafeClaw denied/);
+      expect(refused.response).toMatchObject({ jsonrpc: "2.0", id: 7, result: { isError: true, content: [{ type: "text", text: expect.stringMatching(/^SafeClaw denied/) }] } });
     }
+    const asError = await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "read_file", arguments: { path: "/app/.env" } } }, { denyAs: "error" });
+    expect(asError).toMatchObject({ forward: false, response: { jsonrpc: "2.0", id: 9, error: { code: MCP_DENIED_CODE, message: expect.stringMatching(/^SafeClaw denied/), data: { decision: "deny" } } } });
     const malformed = await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 8, method: "tools/call", params: { arguments: {} } });
     expect(malformed.forward).toBe(false);
   });
@@ -59,6 +60,20 @@ describe("the offline examples run and gate what they should", () => {
   it("Lambda agent (in-process gate)", () => {
     const out = run("lambda-agent.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(out.map((o) => o.decision)).toEqual(["allow", "deny"]);
+  });
+  it("MCP: the real SDK client through safeclaw mcp-proxy to the real filesystem server", () => {
+    const out = run("mcp-filesystem.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(out.map((o) => `${o.tool} ${o.isError}`)).toEqual(["read_text_file false", "read_text_file true", "write_file true"]);
+    expect(out[0].text).toContain("ship it");
+    expect(out[1].text).toMatch(/rule no-dotenv/);
+    expect(out[1].text).not.toContain("not-for-the-model");
+  });
+  it("Vercel AI SDK tool loop with toolApproval", () => {
+    const out = run("vercel-ai-agent.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(out.slice(0, 3).map((o) => o.output.type)).toEqual(["text", "execution-denied", "execution-denied"]);
+    expect(out[1].output.reason).toMatch(/rule no-dotenv/);
+    expect(out[2].output.reason).toMatch(/rule metadata/);
+    expect(out[3].text).toMatch(/refused/);
   });
   it("sidecar client (remote Gate)", () => {
     expect(run("sidecar-client.mjs").stderr).toMatch(/file.read done\nSafeClaw denied: Secrets live in .env files/);

@@ -4,13 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { classifyMcpMessage } from "../src/sdk/mcp-methods.js";
+import { MCP_DENIED_CODE } from "../src/sdk/mcp-refusal.js";
 import { fileUriPaths } from "../src/sdk/resource-uri.js";
 
 const BIN = new URL("../bin/safeclaw.js", import.meta.url).pathname;
 const FAKE = new URL("./fixtures/fake-mcp-server.mjs", import.meta.url).pathname;
 
 describe("safeclaw mcp-proxy", () => {
-  it("forwards everything but refused tools/call, which it answers itself", () => {
+  it("forwards everything but refused tools/call, which it answers itself with an isError tool result", () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-mcp-"));
     const policy = join(dir, "p.yaml");
     writeFileSync(policy, "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny, reason: secrets}\n- {id: fs, action: mcp.call, server: filesystem, tool: 'read_*', effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n");
@@ -30,8 +31,9 @@ describe("safeclaw mcp-proxy", () => {
     expect(out.get(1).result.received).toBe("initialize");
     expect(out.get(2).result.received).toBe("tools/list");
     expect(out.get(3).result).toEqual({ received: "tools/call", params: { name: "read_file", arguments: { path: "/app/README.md" } } });
-    expect(out.get(4)).toMatchObject({ error: { code: -32001, data: { decision: "deny", rule: "env" } } });
-    expect(out.get(5)).toMatchObject({ error: { code: -32001, data: { decision: "deny", rule: null } } });
+    // A refused tools/call is a tool result the model reads (MCP tools spec), with the decision in _meta for programs.
+    expect(out.get(4).result).toMatchObject({ isError: true, content: [{ type: "text", text: expect.stringMatching(/^SafeClaw denied this action \(rule env\): secrets/) }], _meta: { "safeclaw/decision": { decision: "deny", rule: "env" } } });
+    expect(out.get(5).result).toMatchObject({ isError: true, _meta: { "safeclaw/decision": { decision: "deny", rule: null } } });
     expect(out.size).toBe(5);
     expect(r.stderr).toContain("not JSON");
     // Each tools/call is recorded as every action it implies (the mcp.call and its file action), and the trail verifies.
@@ -132,9 +134,9 @@ describe("every client message is classified before it reaches the server", () =
     expect(r.status, r.stderr).toBe(0);
     const out = new Map(r.stdout.trim().split("\n").map((l) => JSON.parse(l)).map((m) => [m.id, m]));
     expect(out.get(1).result).toEqual({ received: "resources/read", params: { uri: "file:///app/guide.md" } });
-    expect(out.get(2)).toMatchObject({ error: { code: -32001, data: { decision: "deny", rule: "env" } } });
-    expect(out.get(3)).toMatchObject({ error: { code: -32001, data: { decision: "deny", rule: "no-prompts" } } });
-    expect(out.get(4)).toMatchObject({ error: { code: -32001, data: { decision: "deny", rule: null, reason: expect.stringMatching(/^uncertain: .*admin\/exec/) } } });
+    expect(out.get(2)).toMatchObject({ error: { code: MCP_DENIED_CODE, data: { decision: "deny", rule: "env" } } });
+    expect(out.get(3)).toMatchObject({ error: { code: MCP_DENIED_CODE, data: { decision: "deny", rule: "no-prompts" } } });
+    expect(out.get(4)).toMatchObject({ error: { code: MCP_DENIED_CODE, data: { decision: "deny", rule: null, reason: expect.stringMatching(/^uncertain: .*admin\/exec/) } } });
     expect(out.get(5).result.received).toBe("resources/list");
     // The response reached the server (the stand-in echoes anything with an id, responses included).
     expect(out.get("srv-1").result).toEqual({ params: null });

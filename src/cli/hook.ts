@@ -92,7 +92,7 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     let gate: SafeClawGate;
     let audit: AuditLog | undefined;
     const projectDir = env.CLAUDE_PROJECT_DIR || (typeof event.cwd === "string" ? event.cwd : undefined);
-    const guardInput = { policies, cwd: io.cwd, ...(projectDir ? { projectDir } : {}), ...(env.HOME ? { home: env.HOME } : {}) };
+    const guardInput = { policies, cwd: io.cwd, ...(projectDir ? { projectDir } : {}), ...(env.HOME ? { home: env.HOME } : {}), ...(env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: env.CLAUDE_CONFIG_DIR } : {}) };
     const ctx = { ...(typeof event.cwd === "string" ? { cwd: event.cwd } : {}), agent };
     const requests = withEventContext(mapToolCall(event.tool_name, event.tool_input, ctx), event);
     if (policies.length > 0) {

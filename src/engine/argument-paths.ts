@@ -80,30 +80,48 @@ function read(v: unknown, ci: boolean): PathReadings {
   return unknown ? { paths: [], unknown } : { paths: [...paths] };
 }
 
+/**
+ * Every path a tool may resolve `s` to, closed under the readings: the text as
+ * sent, `\` read as `/`, `%XX` decoded once, each applied to the text and to
+ * its resolved form (a tool that resolves `.`/`..` first and converts `\`
+ * after reads `/..\etc/..\etc/../x` as `/../etc/x`), until nothing new comes.
+ */
 function addString(s: string, ci: boolean, out: Set<string>): string | undefined {
-  const texts = [s];
-  if (ESCAPE.test(s)) {
-    let d: string;
-    try {
-      d = decodeURIComponent(s);
-    } catch {
-      return "has a `%` escape that is not UTF-8";
+  const seen = new Set<string>();
+  const work: Array<{ text: string; decoded: boolean }> = [];
+  const push = (text: string, decoded: boolean) => {
+    const key = `${decoded ? 1 : 0}${text}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      work.push({ text, decoded });
     }
-    if (ESCAPE.test(d)) return "is percent-encoded more than once";
-    texts.push(d);
-  }
-  for (const t of [...texts]) if (t.includes("\\")) texts.push(t.replaceAll("\\", "/"));
-  for (const t of texts) {
-    const p = normalizePath(t);
-    if (!p.ok) return unresolved(t, p.code === "uncertain");
-    if (!ci) {
-      out.add(p.path);
-      continue;
+  };
+  push(s, false);
+  while (work.length > 0) {
+    if (seen.size > 4 * MAX_READINGS) return `has more than ${MAX_READINGS} readings as paths`;
+    const { text, decoded } = work.pop()!;
+    const p = normalizePath(text);
+    if (!p.ok) return unresolved(text, p.code === "uncertain");
+    if (!ci) out.add(p.path);
+    else {
+      if (windowsQuirk(p.path)) return "has a name a case-insensitive file system reads as another (a trailing dot or space, `:`, `~1`, an invisible code point)";
+      const folded = foldCase(p.path);
+      if (!isNormalPath(folded)) return "does not stay a plain path when case-folded";
+      out.add(folded);
     }
-    if (windowsQuirk(p.path)) return "has a name a case-insensitive file system reads as another (a trailing dot or space, `:`, `~1`, an invisible code point)";
-    const folded = foldCase(p.path);
-    if (!isNormalPath(folded)) return "does not stay a plain path when case-folded";
-    out.add(folded);
+    for (const x of new Set([text, p.path])) {
+      if (x.includes("\\")) push(x.replaceAll("\\", "/"), decoded);
+      if (!decoded && ESCAPE.test(x)) {
+        let d: string;
+        try {
+          d = decodeURIComponent(x);
+        } catch {
+          return "has a `%` escape that is not UTF-8";
+        }
+        if (ESCAPE.test(d)) return "is percent-encoded more than once";
+        push(d, true);
+      }
+    }
   }
   return undefined;
 }

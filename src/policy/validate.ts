@@ -1,4 +1,4 @@
-import type { Node, YAMLMap } from "yaml";
+import type { Node } from "yaml";
 import { canonicalAction } from "./actions.js";
 import { parseDuration } from "./duration.js";
 import { canonicalField, conditionFieldSpellings } from "./fields.js";

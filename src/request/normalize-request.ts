@@ -6,7 +6,7 @@ import { shellSubjects } from "./shell-subjects.js";
 import { hostForms, printable } from "../net/host-name.js";
 import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
-import { hostFormUrl } from "./host-form-url.js";
+import { handshakeScheme, handshakeUrl, hostFormUrl } from "./host-form-url.js";
 import { wellFormed } from "./strict-json.js";
 import { treeTemplates } from "./tree-template.js";
 import { templateSource } from "../match/template.js";
@@ -186,9 +186,8 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   subject.host = t.host;
   subject.port = t.port;
   subject.scheme = t.scheme;
+  // A host-form request may carry any URL on the host: `url` rules see that set (below).
   if (t.url !== undefined) subject.url = t.url;
-  // A host-form request may carry any URL on the host: `url` rules see that set.
-  else subject.templates = { url: hostFormUrl(t.scheme, t.host, t.port) };
   const method = optString(r, "method", max("method"));
   if (method !== undefined) {
     if (!METHOD.test(method)) throw new Bad(`\`method\` \`${printable(method)}\` is not an HTTP method`, "method");
@@ -197,19 +196,21 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   // An IPv6 address that carries an IPv4 address (NAT64, 6to4, Teredo) is also
   // a request to that IPv4 host, and a path a server may read as another path
   // (`%2F`, `..;/`) is also a request for that path: every form must be allowed.
-  const readings = t.serverUrl === undefined ? [subject] : [subject, { ...subject, url: t.serverUrl }];
+  // A ws:// or wss:// connection is also the http(s) GET of its handshake (the same
+  // port: ws and http default to 80, wss and https to 443).
+  const hsScheme = handshakeScheme(t.scheme);
+  const urls = t.url === undefined ? [] : [t.url, ...(t.serverUrl !== undefined ? [t.serverUrl] : [])];
+  const readingUrls = urls.flatMap((u) => [u, ...(handshakeUrl(u) !== undefined ? [handshakeUrl(u)!] : [])]);
+  // A host-form reading is the template of one scheme (or, with no `scheme` sent, of every scheme).
+  const hostFormOf = (h: string, sch: string) => hostFormUrl(sch, h, t.port, scheme !== undefined);
+  const formSchemes = [t.scheme, ...(hsScheme !== undefined ? [hsScheme] : [])];
   // The IPv4 form of the request is a request for the same URL at that IPv4 host, so `url` rules see it too.
-  const at = (url: string | undefined, h: string) => (url === undefined ? undefined : url.replace(`//[${t.host}]`, `//${h}`));
-  return hostForms(t.host).flatMap((h) =>
-    readings.map((s) => {
-      if (h === t.host) return s;
-      const form: Subject = { ...s, host: h };
-      const url = at(s.url, h);
-      if (url !== undefined) form.url = url;
-      else form.templates = { url: hostFormUrl(t.scheme, h, t.port) };
-      return form;
-    }),
-  );
+  const at = (url: string, h: string) => url.replace(`//[${t.host}]`, `//${h}`);
+  return hostForms(t.host).flatMap((h): Subject[] => {
+    const form: Subject = h === t.host ? subject : { ...subject, host: h };
+    if (t.url === undefined) return formSchemes.map((sch) => ({ ...form, templates: { url: hostFormOf(h, sch) } }));
+    return readingUrls.map((u) => ({ ...form, url: h === t.host ? u : at(u, h) }));
+  });
 }
 
 function shell(command: string, cwd: string | undefined, base: Subject, opts: RequestOptions): { subjects: Subject[] } {

@@ -3,7 +3,7 @@ import { analyzeCommand, type AnalyzeOptions } from "../shell/command-checks.js"
 import type { Base, CommandAnalysis } from "../shell/effects.js";
 import { normalizePath } from "./normalize-path.js";
 import { normalizeHostTarget, normalizeUrl } from "./normalize-url.js";
-import { hostFormUrl } from "./host-form-url.js";
+import { handshakeUrl, hostFormUrl } from "./host-form-url.js";
 import { resolvePathTemplate, underPath } from "./path-template.js";
 import type { Subject } from "./subject.js";
 
@@ -109,6 +109,9 @@ function toSubjects(a: CommandAnalysis, cwd: string | undefined, like: () => Sub
     s.viaRedirection = true;
     if (n.possible) s.possible = true;
     push(s);
+    // A WebSocket URL is also the http(s) GET of its handshake (host-form-url.ts).
+    const hs = s.url !== undefined ? handshakeUrl(s.url) : undefined;
+    if (hs !== undefined) push({ ...s, url: hs });
   }
   if (out.length === 0) {
     // a line that runs nothing (a comment): checked as written

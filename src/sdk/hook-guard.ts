@@ -21,6 +21,8 @@ export interface HookGuardInput {
   projectDir?: string;
   /** the user's home directory, for ~/.claude/settings.json */
   home?: string;
+  /** $CLAUDE_CONFIG_DIR: Claude Code's user settings directory when it is not ~/.claude */
+  claudeConfigDir?: string;
   /** a file audit sink's path */
   auditFile?: string;
   /** the process's cwd, to resolve relative targets */
@@ -32,8 +34,31 @@ const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export const HOOK_GUARD_RULE = "hook-protects-its-own-files";
 
+/** Where Claude Code reads managed (enterprise) settings on Linux and macOS. */
+const MANAGED_SETTINGS_DIRS = ["/etc/claude-code", "/Library/Application Support/ClaudeCode"];
+
+/**
+ * `[sS][aA]...`: the pattern in every letter case. macOS and Windows file systems are
+ * case-insensitive by default, so `.Claude/settings.json` or `SAFECLAW.config.yaml` is
+ * the guarded file there, whether or not the policy sets `paths.caseInsensitive`; on a
+ * case-sensitive system this only also guards a few names nobody uses.
+ */
+function anyCase(pattern: string): string {
+  let out = "";
+  for (const c of pattern) {
+    const lo = c.toLowerCase();
+    const up = c.toUpperCase();
+    out += lo !== up && [...lo].length === 1 && [...up].length === 1 ? `[${lo}${up}]` : c;
+  }
+  return out;
+}
+
 /** Glob patterns (absolute) for everything the hook must not let the agent change. */
 export function hookProtectedPatterns(input: HookGuardInput): string[] {
+  return [...new Set(casedPatterns(input).map(anyCase))];
+}
+
+function casedPatterns(input: HookGuardInput): string[] {
   const out: string[] = [];
   const exact = (p: string) => out.push(escapeGlob(p));
   for (const t of input.policies) {
@@ -50,7 +75,7 @@ export function hookProtectedPatterns(input: HookGuardInput): string[] {
     for (const name of PROJECT_FILES) exact(join(target, name));
     exact(join(target, ".safeclaw"));
     out.push(`${escapeGlob(join(target, ".safeclaw"))}/**`);
-    out.push(`${escapeGlob(target)}/*.{yaml,yml,json,YAML,YML,JSON}`);
+    out.push(`${escapeGlob(target)}/*.{yaml,yml,json}`);
   }
   // The settings command runs the project's node_modules/.bin/safeclaw: whoever can rewrite
   // that, or the code and dependencies it loads, runs instead of the gate.
@@ -65,13 +90,25 @@ export function hookProtectedPatterns(input: HookGuardInput): string[] {
     exact(p);
     if (part !== "package.json") out.push(`${escapeGlob(p)}/**`);
   }
-  for (const dir of [input.projectDir, input.home].filter((d): d is string => !!d)) {
-    const claude = join(resolve(input.cwd, dir), ".claude");
+  const claudeDirs = [input.projectDir, input.home].filter((d): d is string => !!d).map((d) => join(resolve(input.cwd, d), ".claude"));
+  if (input.claudeConfigDir) claudeDirs.push(resolve(input.cwd, input.claudeConfigDir));
+  for (const claude of claudeDirs) {
     exact(claude);
     out.push(`${escapeGlob(claude)}/settings*.json`);
   }
-  if (input.auditFile) exact(resolve(input.cwd, input.auditFile));
-  return [...new Set(out)];
+  // Managed settings take precedence over every other file and can install hooks or turn
+  // them all off (`disableAllHooks`); an agent running as root can write them.
+  for (const dir of MANAGED_SETTINGS_DIRS) {
+    exact(dir);
+    out.push(`${escapeGlob(dir)}/**`);
+  }
+  if (input.auditFile) {
+    const trail = resolve(input.cwd, input.auditFile);
+    exact(trail);
+    // the file sink's rotations (`<path>.<UTC stamp>`): the older part of the same trail
+    out.push(`${escapeGlob(trail)}.*`);
+  }
+  return out;
 }
 
 /**
@@ -86,7 +123,7 @@ export function hookGuardSource(input: HookGuardInput, defaultAction?: "allow"):
     action: ["file.write", "file.delete"],
     effect: "deny",
     path: hookProtectedPatterns(input),
-    reason: "the hook's own policy, Claude Code settings, audit file and installed code are not changed by the agent it gates; edit them outside the session",
+    reason: "SafeClaw's own policy, Claude Code settings, audit file and installed code are not changed by the agent it gates; edit them outside the session",
   };
   return { name: "<safeclaw hook guard>", text: JSON.stringify({ version: 1, ...(defaultAction ? { defaultAction } : {}), rules: [rule] }, null, 1) };
 }

@@ -36,6 +36,8 @@ export function awk(inv: Invocation): void {
     if (!isConcreteField(p)) run.uncertain("the awk program is only known at run time");
     for (const fx of awkEffects(fieldText(p), (m) => run.uncertain(`awk program: ${m}`))) {
       if (fx.op === "env") run.env(fx.path === "" ? null : fx.path);
+      // gawk's `/inet/tcp/LPORT/HOST/PORT` special files are network connections (`/inet4`, `/inet6` too)
+      else if (/^\/inet[46]?\//.test(fx.path)) run.uncertain(`awk program: \`${fx.path}\` is a network connection in gawk, which the engine does not check; use curl`);
       else if (!sandbox && !/^\/dev\/(stdout|stderr|stdin|fd\/[012])$/.test(fx.path) && fx.path !== "-") run.file(fx.op, literalField(fx.path), inv.bases);
     }
   }
@@ -68,6 +70,10 @@ export function awkEffects(src: string, fail: (msg: string) => never): AwkEffect
     if (t.k === "id") {
       if (t.v === "system") fail("`system()` runs a command the engine cannot see");
       if (t.v === "ARGV" || t.v === "ARGC") fail("`ARGV`/`ARGC` changes which files awk reads");
+      // gawk's symbol table reaches every variable by name (`SYMTAB["ENVIRON"]`, `SYMTAB["ARGV"]`)
+      if (t.v === "SYMTAB" || t.v === "FUNCTAB") fail(`\`${t.v}\` (gawk) reaches ARGV, ENVIRON and functions by name`);
+      // gawk's `@f(...)` calls the function named by f's value (`system` too), `@/re/` is a regex constant
+      if (t.v.startsWith("@") && !["@load", "@include", "@namespace"].includes(t.v)) fail("`@name(...)` (gawk) calls a function chosen at run time, `system` included");
       if (t.v === "ENVIRON") {
         const a = toks[k + 1];
         const b = toks[k + 2];
@@ -86,6 +92,7 @@ export function awkEffects(src: string, fail: (msg: string) => never): AwkEffect
         if (lt >= 0) {
           const target = toks[lt + 1];
           if (target?.k !== "str") fail("`getline < FILE` with a file name computed at run time");
+          if (continuesExpression(toks[lt + 2])) fail("`getline < \"a\" b` with a file name built from several parts");
           out.push({ op: "read", path: target.v });
           k = lt + 1;
         }
@@ -100,6 +107,8 @@ export function awkEffects(src: string, fail: (msg: string) => never): AwkEffect
       else if ((t.v === ">" || t.v === ">>") && inPrint && parens <= 0) {
         const target = toks[k + 1];
         if (target?.k !== "str") fail("`print > FILE` with a file name computed at run time");
+        // `print > "/app/.e" "nv"` writes to the concatenation
+        if (continuesExpression(toks[k + 2])) fail("`print > FILE` with a file name built from several parts");
         out.push({ op: "write", path: target.v });
         k++;
       } else if (t.v === ";" || t.v === "{" || t.v === "}") inPrint = false;
@@ -108,6 +117,11 @@ export function awkEffects(src: string, fail: (msg: string) => never): AwkEffect
     if (t.k === "nl") inPrint = false;
   }
   return out;
+}
+
+/** A token that would concatenate onto the one before it (a string, a name, a number, a field, a parenthesis). */
+function continuesExpression(t: Token | undefined): boolean {
+  return t !== undefined && (t.k === "str" || t.k === "id" || t.k === "num" || t.k === "re" || (t.k === "op" && (t.v === "$" || t.v === "(" || t.v === "[" || t.v === "++" || t.v === "--" || t.v === "!" || t.v === "-" || t.v === "+")));
 }
 
 function tokenize(s: string, fail: (msg: string) => never): Token[] {
@@ -153,6 +167,9 @@ function tokenize(s: string, fail: (msg: string) => never): Token[] {
       }
       i++;
       out.push({ k: "str", v });
+    } else if (c === "/" && out[out.length - 1]?.k === "id" && (out[out.length - 1] as { v: string }).v === "getline") {
+      // `getline / 2`: awks disagree whether this is a division or a regex (which would hide what follows)
+      fail("`getline` followed by `/` is read as a division by some awks and a regex by others; use parentheses");
     } else if (c === "/" && regexAllowed()) {
       i++;
       let inBracket = false;

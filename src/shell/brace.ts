@@ -98,7 +98,7 @@ function sequence(inner: Atom[]): string[] | undefined {
     if (inner.some((a) => isCh(a, "."))) throw new BraceError("a brace sequence with quotes or expansions inside; write the words out");
     return undefined;
   }
-  const text = inner.map((a) => (a as { ch: string }).ch).join("");
+  const text = inner.map((a) => (a).ch).join("");
   if (!text.includes("..")) return undefined;
   const num = /^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$/.exec(text);
   const chr = /^([A-Za-z])\.\.([A-Za-z])(?:\.\.(-?\d+))?$/.exec(text);

@@ -1,4 +1,4 @@
-import { type Field, fieldHead, fieldText, isConcreteField } from "./fields.js";
+import { type Field, fieldHead, fieldText, isConcreteField, literalField, unknownField } from "./fields.js";
 import type { Invocation, Model, Runner } from "./invocation.js";
 
 /**
@@ -10,7 +10,8 @@ import type { Invocation, Model, Runner } from "./invocation.js";
  * `hash -p`) are refused.
  */
 
-const SET_FLAGS = "euxvfCnabhmET";
+// `-T` is CDABLE_VARS to zsh (`cd name` goes to $name), so it is not among them
+const SET_FLAGS = "euxvfCnabhmE";
 const SET_OPTIONS = new Set(["errexit", "nounset", "xtrace", "verbose", "noglob", "noclobber", "noexec", "pipefail", "allexport", "errtrace", "functrace", "notify", "monitor", "hashall", "braceexpand", "emacs", "vi", "ignoreeof", "nolog", "history"]);
 const SHOPT_OPTIONS = new Set(["nullglob", "failglob", "dotglob", "globstar", "extglob", "inherit_errexit", "lastpipe", "expand_aliases", "xpg_echo", "checkwinsize", "histappend", "cmdhist", "lithist", "progcomp", "progcomp_alias", "interactive_comments", "sourcepath", "nocasematch", "extquote", "promptvars", "checkhash", "checkjobs", "huponexit", "globasciiranges", "hostcomplete", "force_fignore", "histreedit", "histverify", "no_empty_cmd_completion", "shift_verbose", "login_shell", "mailwarn", "complete_fullquote", "assoc_expand_once", "localvar_inherit", "localvar_unset", "noexpand_translation", "patsub_replacement", "varredir_close", "gnu_errfmt", "execfail", "extdebug"]);
 
@@ -69,15 +70,18 @@ function declaration(inv: Invocation): void {
   const flags = args.filter((f) => /^[-+]/.test(fieldHead(f))).map((f) => (isConcreteField(f) ? fieldText(f) : "?"));
   if (flags.includes("?")) run.uncertain(`\`${inv.name}\` with an option only known at run time`);
   if (flags.some((f) => /^-.*[in]/.test(f))) run.uncertain(`\`${inv.name} -i\`/\`-n\` makes later assignments arithmetic or references (bash runs code hidden in values); leave it out`);
-  if (words.length === 0 && !flags.some((f) => /f/.test(f))) {
-    run.env(null); // `export`, `export -p`, `declare`, `declare -p`: print variables and their values
+  if ((words.length === 0 && !flags.some((f) => /f/.test(f))) || flags.some((f) => /^[-+].*m/.test(f))) {
+    // `export`, `export -p`, `declare`, `declare -p`: print variables and their values; zsh's `typeset -m PATTERN` prints the ones that match
+    run.env(null);
     return;
   }
   for (const w of words) {
     if (fieldHead(w) === "" && !isConcreteField(w)) run.uncertain(`\`${inv.name} ${w.src}\`: which variable is set is only known at run time`);
     if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(fieldHead(w))) run.uncertain(`\`${inv.name} ${w.src}\`: bash evaluates the subscript, which can run commands; use a plain name`);
     if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(fieldHead(w))) run.assignment(w, inv);
-    else if (flags.some((f) => /p/.test(f)) && isConcreteField(w)) run.env(fieldText(w));
+    // `declare -p NAME` prints it, and so does zsh's `typeset NAME` for a parameter that exists
+    else if (isConcreteField(w)) run.env(fieldText(w));
+    else run.env(null);
   }
 }
 
@@ -96,7 +100,75 @@ function enable(inv: Invocation): void {
 }
 
 function hash(inv: Invocation): void {
-  if (inv.args.some((f) => !isConcreteField(f) || /^-[a-z]*[pd]/.test(fieldText(f)))) inv.run.uncertain("`hash -p` makes a command name run another program");
+  // bash `hash -p PATH NAME`, zsh `hash NAME=PATH`: NAME then runs that program
+  if (inv.args.some((f) => !isConcreteField(f) || /^-[a-z]*[pd]/.test(fieldText(f)) || fieldText(f).includes("="))) inv.run.uncertain("`hash -p` / `hash NAME=PATH` makes a command name run another program");
+}
+
+/**
+ * `compgen`: `-W WORDS` expands each word (command substitutions included),
+ * `-C CMD` and `-F FUNC` run code to make the list; `-v`, `-e`, `-A variable`
+ * list the shell's variables.
+ */
+function compgen(inv: Invocation): void {
+  const args = inv.args;
+  for (let k = 0; k < args.length; k++) {
+    const f = args[k]!;
+    if (!isConcreteField(f)) inv.run.uncertain("`compgen` with an option only known at run time");
+    const t = fieldText(f);
+    if (t === "--") break;
+    if (!t.startsWith("-")) continue;
+    if (/[WCFX]/.test(t.slice(1))) inv.run.uncertain("`compgen -W/-C/-F/-X` expands words or runs code to complete; leave it out");
+    if (/[ve]/.test(t.slice(1)) || (t.endsWith("A") && /^(variable|export|arrayvar)$/.test(fieldText(args[k + 1] ?? literalField(""))))) inv.run.env(null);
+    if (/[AGPS]$/.test(t)) k++; // the option's value
+  }
+}
+
+/**
+ * `ps`: BSD-style options (no dash) with `e` show each process's environment
+ * after its command, the shell's own (and the agent's) included.
+ */
+function ps(inv: Invocation): void {
+  for (const f of inv.args) {
+    if (!isConcreteField(f)) {
+      inv.run.env(null);
+      continue;
+    }
+    const t = fieldText(f);
+    if (!t.startsWith("-") && /^[A-Za-z]+$/.test(t) && t.includes("e")) inv.run.env(null);
+  }
+}
+
+/** `history -r/-n FILE` reads the file into the list (and `history` prints it), `-w/-a FILE` writes it; no FILE is $HISTFILE. */
+function history(inv: Invocation): void {
+  const args = inv.args;
+  const flags = args.filter((f) => isConcreteField(f) && /^-[a-z]+$/.test(fieldText(f))).map(fieldText).join("");
+  if (args.some((f) => !isConcreteField(f) && /^-|^$/.test(fieldHead(f)))) inv.run.uncertain("`history` with an option only known at run time");
+  if (/[sp]/.test(flags)) return; // the words are history text, not files
+  const files = args.filter((f) => !(isConcreteField(f) && /^-[a-z]+$/.test(fieldText(f))) && !/^\d+$/.test(fieldText(f)));
+  const ops: Array<"read" | "write"> = [...(/[rn]/.test(flags) ? ["read" as const] : []), ...(/[wa]/.test(flags) ? ["write" as const] : [])];
+  for (const op of ops) {
+    if (files.length === 0) inv.run.file(op, unknownField("$HISTFILE"), inv.bases);
+    for (const f of files) inv.run.file(op, f, inv.bases);
+  }
+}
+
+/**
+ * `nslookup NAME`: asks the system resolver; `nslookup NAME SERVER` asks that
+ * server, and without a NAME it reads commands (`server HOST`) from stdin.
+ */
+function nslookup(inv: Invocation): void {
+  const operands = inv.args.filter((f) => !fieldHead(f).startsWith("-") || fieldText(f) === "-");
+  if (operands.length === 0 || fieldText(operands[0]!) === "-") inv.run.uncertain("`nslookup` without a name reads commands (and servers) from stdin; name what to look up");
+  if (operands.length > 1) inv.run.uncertain("`nslookup NAME SERVER` asks that server, which the engine cannot check as a destination; leave the server out");
+}
+
+/** `hostname -F FILE` reads the new name from FILE (and `hostname` prints it). */
+function hostname(inv: Invocation): void {
+  const k = inv.args.findIndex((f) => /^(-[a-zA-Z]*F|--file)$/.test(fieldText(f)) || fieldText(f).startsWith("--file="));
+  if (k < 0) return;
+  const t = fieldText(inv.args[k]!);
+  const file = t.startsWith("--file=") ? literalField(t.slice(7)) : inv.args[k + 1];
+  inv.run.file("read", file ?? unknownField("a file"), inv.bases);
 }
 
 function refuse(reason: string): Model {
@@ -105,7 +177,7 @@ function refuse(reason: string): Model {
 
 /** Programs and builtins whose words are never file names. */
 const NO_FILES = [
-  "echo", "true", "false", ":", "sleep", "seq", "yes", "expr", "basename", "dirname", "pwd", "whoami", "id", "uname", "hostname", "nproc", "arch", "tty", "logname", "groups", "users", "uptime", "clear", "tput", "kill", "jobs", "fg", "bg", "disown", "exit", "return", "shift", "break", "continue", "times", "umask", "ulimit", "type", "which", "whereis", "help", "dirs", "getconf", "locale", "compgen", "complete", "history", "suspend", "logout", "caller", "bind", "unalias", "pgrep", "ps", "free", "df", "lsblk", "nslookup", "sync", "env-update",
+  "echo", "true", "false", ":", "sleep", "seq", "yes", "expr", "basename", "dirname", "pwd", "whoami", "id", "uname", "nproc", "arch", "tty", "logname", "groups", "users", "uptime", "clear", "tput", "kill", "jobs", "fg", "bg", "disown", "exit", "return", "shift", "break", "continue", "times", "umask", "ulimit", "type", "which", "whereis", "help", "dirs", "getconf", "locale", "complete", "suspend", "logout", "caller", "unalias", "pgrep", "free", "df", "lsblk", "sync",
 ];
 
 /**
@@ -161,8 +233,15 @@ export const BUILTINS: Record<string, Model> = {
   local: declaration,
   readonly: declaration,
   printenv,
+  // envsubst replaces `$NAME` in its input with the variable's value
+  envsubst: (inv) => inv.run.env(null),
   enable,
   hash,
+  compgen,
+  ps,
+  history,
+  nslookup,
+  hostname,
   let: refuse("`let` evaluates variables as arithmetic (bash runs code hidden in their values); use `$((...))` in a word"),
   disable: refuse("`disable` (zsh) turns off reserved words and builtins, changing how later lines are read"),
   function: refuse("function definitions are not supported"),

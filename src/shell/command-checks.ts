@@ -7,9 +7,10 @@ import { assignmentField, assignmentPolicy, splitAssignment } from "./assignment
 import { baseKey, limitBases, sameBases, union } from "./directories.js";
 import { type Field, fieldText, isConcreteField, joinFields, literalField } from "./fields.js";
 import { pathCandidates } from "./possible-files.js";
+import { procPathKind } from "./proc-paths.js";
 import type { Invocation, Runner, Stdin } from "./invocation.js";
 import { Budget, MAX_SCRIPT_NESTING, MAX_SUBJECTS, MAX_WRAPPERS } from "./limits.js";
-import { urlLike } from "./network-programs.js";
+import { destinationsIn, urlLike } from "./network-programs.js";
 import { modelFor, SHELL_MAINTAINED } from "./programs.js";
 import { isAssignment, parseShell } from "./shell-parse.js";
 
@@ -91,6 +92,12 @@ class Analyzer implements Runner {
   private readonly checkPossibleNet: boolean;
   /** for commands that run in the shell itself: that shell's scope */
   private readonly shells = new WeakMap<Invocation, Scope>();
+  /**
+   * Variables the line gives a value bash's arithmetic would run (`a[$(cmd)]`)
+   * that may reach another shell's environment (`X=... bash -c`, `export X=...`,
+   * `env X=...`): a nested script evaluating `$((X))` runs it.
+   */
+  private readonly riskyExported = new Set<string>();
 
   constructor(line: string, opts: AnalyzeOptions) {
     this.budget = Budget.forLine(line.length);
@@ -124,6 +131,9 @@ class Analyzer implements Runner {
       const text = fieldText(f);
       if (text === "" || text === "-" || HARMLESS_TARGETS.has(text)) return;
     }
+    const proc = procPathKind(f.path, bases);
+    if (proc === "alias") throw new Uncertain(`\`${f.src}\` reaches another file through /proc (a process's root, cwd or descriptors), which path rules cannot follow; name the file itself`);
+    if (proc === "environment") this.env(null); // a process's environ (or memory) holds every variable
     this.fileTemplate(op, f.path, bases, f.implicit ? { ...opts, implicit: true } : opts);
   }
 
@@ -142,6 +152,7 @@ class Analyzer implements Runner {
       for (const f of fields) {
         const u = urlLike(f);
         if (u) this.net({ url: u, possible: true });
+        for (const d of destinationsIn(f)) this.net({ url: d, possible: true });
       }
     }
     if (!this.checkPossible) return;
@@ -228,6 +239,10 @@ class Analyzer implements Runner {
   argv(fields: readonly Field[], from: Invocation, opts: { bases?: readonly Base[]; stdin?: Stdin; inShell?: boolean; assignments?: readonly Field[] } = {}): void {
     if (from.wrappers + 1 > MAX_WRAPPERS) throw new Uncertain(`more than ${MAX_WRAPPERS} commands wrapped in one another`);
     const ctx: InvokeContext = { stdin: opts.stdin ?? from.stdin, bases: opts.bases ?? from.bases, wrappers: from.wrappers + 1, wrapped: true };
+    for (const a of opts.assignments ?? []) {
+      const split = splitAssignment(a);
+      if (split && risky(split.value)) this.riskyExported.add(split.name);
+    }
     const shell = opts.inShell ? this.shells.get(from) : undefined;
     if (shell) ctx.scope = shell;
     const prefix = (opts.assignments ?? []).filter((a) => {
@@ -242,6 +257,7 @@ class Analyzer implements Runner {
     if (!split) return;
     const shell = this.shells.get(from);
     if (shell) shell.bound.set(split.name, risky(split.value));
+    if (risky(split.value)) this.riskyExported.add(split.name);
     if (!this.assignmentAllowed(split.name, split.value)) this.exec(word.t);
   }
 
@@ -350,8 +366,8 @@ class Analyzer implements Runner {
         for (const n of names) if (!scope.bound.has(n)) this.env(n);
       },
       arithmetic: (names) => {
-        const set = names.find((n) => scope.bound.get(n) === true);
-        if (set) throw new Uncertain(`\`$((...))\` evaluates \`${set}\`, which the line sets: bash would evaluate its value as arithmetic, which can run commands; use the number directly`);
+        const set = names.find((n) => scope.bound.get(n) === true || (!scope.bound.has(n) && this.riskyExported.has(n)));
+        if (set) throw new Uncertain(`arithmetic (\`$((...))\`, \`\${x:N}\`) evaluates \`${set}\`, which the line sets: bash would evaluate its value as arithmetic, which can run commands; use the number directly`);
       },
       commands: (body) => this.walkList(body, copy(scope)),
     };
@@ -414,6 +430,8 @@ class Analyzer implements Runner {
       const name = (a.parts[0] as { text: string }).text.slice(0, eq);
       const value = this.field({ parts: [{ k: "lit", text: (a.parts[0] as { text: string }).text.slice(eq + 1), quoted: false }, ...a.parts.slice(1)], src: a.src.slice(eq + 1) }, scope, { assignmentValue: true });
       assignments.push({ name, field: value, allowed: this.assignmentAllowed(name, value) });
+      // the value reaches the command's environment (or an exported variable's): a nested shell may evaluate it
+      if (risky(value)) this.riskyExported.add(name);
     }
     const readings = this.readings(sc.words, scope);
     const stdin = this.redirects(sc.redirects, scope, pipeIn);

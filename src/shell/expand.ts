@@ -21,7 +21,8 @@ export interface Visitor {
   commands(body: List, kind: "substitution" | "process"): void;
 }
 
-export function expandWord(w: Word, visit: Visitor, opts: { assignmentValue?: boolean } = {}): Field {
+// `_opts.assignmentValue`: callers say when a word is an assignment value; it is expanded as a word (globbed, split), which only over-approximates
+export function expandWord(w: Word, visit: Visitor, _opts: { assignmentValue?: boolean } = {}): Field {
   // the common case first: one literal part with nothing special in it
   if (w.parts.length === 1) {
     const p = w.parts[0]!;
@@ -94,7 +95,11 @@ function visitInner(parts: readonly Part[], visit: Visitor): void {
   for (const p of parts) {
     if (p.k === "cmd") visit.commands(p.body, "substitution");
     else if (p.k === "procsub") visit.commands(p.body, "process");
-    else if (p.k === "param" || p.k === "arith") visitInner(p.inner, visit);
+    else if (p.k === "param" || p.k === "arith") {
+      // arithmetic nested in an operand (`${x:-$((N))}`) evaluates N's value too
+      if (p.k === "arith") visit.arithmetic?.(p.names);
+      visitInner(p.inner, visit);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Base } from "./effects.js";
-import { type Field, fieldText, isConcreteField, literalField, unknownField, cwdField } from "./fields.js";
+import { type Field, fieldText, isConcreteField, unknownField, cwdField } from "./fields.js";
 import { optSpec, parseArgs, type ParsedArgs } from "./getopt.js";
 import type { Invocation, Model, Runner } from "./invocation.js";
 
@@ -11,7 +11,7 @@ import type { Invocation, Model, Runner } from "./invocation.js";
  * read tool. Option values are tagged: `@w` a file written, `@r` a file read,
  * `@R` a file of file names (the names inside are only known at run time),
  * `@x` a program run (refused: the engine cannot see what it does),
- * `@d` a directory the operands are relative to.
+ * `@d` a directory the operands are relative to, `@W` a directory written into.
  * An option the table does not know is refused rather than guessed.
  */
 type Operands =
@@ -60,7 +60,7 @@ const PROGRAMS: Record<string, FileProgram> = {
   less: { opts: "-c -e -E -F -g -G -i -I -J -m -M -n -N -q -Q -r -R -s -S -u -U -w -W -X -b: -h: -j: -k:@r -o:@w -O:@w -p: -P: -t: -T:@r -x: -y: -z: --quit-at-eof/e --QUIT-AT-EOF/E --quit-if-one-screen/F --ignore-case/i --IGNORE-CASE/I --LINE-NUMBERS/N --line-numbers/n --raw-control-chars/R --RAW-CONTROL-CHARS/R --chop-long-lines/S --no-init/X --squeeze-blank-lines/s --silent/q --quiet/q --pattern/p --tag/t --tag-file/T --log-file/o --LOG-FILE/O --lesskey-file/k --help --version", operands: "read", exact: true },
   more: { opts: "-d -f -l -c -p -s -u -n: --silent/d --logical/f --no-pause/l --print-over/p --clean-print/c --squeeze/s --plain/u --lines/n --help --version #", operands: "read" },
   wc: { opts: `-c -m -l -L -w --bytes/c --chars/m --lines/l --max-line-length/L --words/w --files0-from:@R --total: ${COMMON}`, operands: "read" },
-  sort: { opts: `-b -c -C -d -f -g -h -i -M -m -n -R -r -s -u -V -z -k: -o:@w -S: -t: -T: --ignore-leading-blanks/b --check:: --dictionary-order/d --ignore-case/f --general-numeric-sort/g --human-numeric-sort/h --ignore-nonprinting/i --month-sort/M --merge/m --numeric-sort/n --random-sort/R --random-source:@r --reverse/r --sort: --stable/s --unique/u --version-sort/V --zero-terminated/z --key/k --output/o --buffer-size/S --field-separator/t --temporary-directory/T --batch-size: --compress-program:@x --debug --files0-from:@R --parallel: ${COMMON}`, operands: "read" },
+  sort: { opts: `-b -c -C -d -f -g -h -i -M -m -n -R -r -s -u -V -z -k: -o:@w -S: -t: -T:@W --ignore-leading-blanks/b --check:: --dictionary-order/d --ignore-case/f --general-numeric-sort/g --human-numeric-sort/h --ignore-nonprinting/i --month-sort/M --merge/m --numeric-sort/n --random-sort/R --random-source:@r --reverse/r --sort: --stable/s --unique/u --version-sort/V --zero-terminated/z --key/k --output/o --buffer-size/S --field-separator/t --temporary-directory/T --batch-size: --compress-program:@x --debug --files0-from:@R --parallel: ${COMMON}`, operands: "read" },
   uniq: { opts: `-c -d -D -i -u -z -f: -s: -w: --count/c --repeated/d --all-repeated:: --group:: --ignore-case/i --unique/u --zero-terminated/z --skip-fields/f --skip-chars/s --check-chars/w ${COMMON}`, operands: "in-out" },
   cut: { opts: `-b: -c: -d: -f: -n -s -z --bytes/b --characters/c --delimiter/d --fields/f --complement --only-delimited/s --output-delimiter: --zero-terminated/z ${COMMON}`, operands: "read" },
   paste: { opts: `-d: -s -z --delimiters/d --serial/s --zero-terminated/z ${COMMON}`, operands: "read" },
@@ -155,7 +155,9 @@ function fileProgram(inv: Invocation, p: FileProgram): void {
   }
   const lists = parsed.options.some((o) => o.tag === "R" && o.value === undefined) || (parsed.unknown && spec.tagged.some((d) => d.tag === "R"));
   const bases = inv.bases;
-  const tree = inv.name === "rg" || (parsed.unknown ? p.recursive !== undefined : p.recursive !== undefined && parsed.options.some((o) => p.recursive!.includes(o.name)));
+  // `grep -d recurse` (`--directories=recurse`) is `grep -r`
+  const recurseOpt = inv.name === "grep" && parsed.options.some((o) => (o.name === "d" || o.name === "directories") && (o.value === undefined || !isConcreteField(o.value) || fieldText(o.value) === "recurse"));
+  const tree = inv.name === "rg" || recurseOpt || (parsed.unknown ? p.recursive !== undefined : p.recursive !== undefined && parsed.options.some((o) => p.recursive!.includes(o.name)));
   let operands = parsed.operands;
   const fx = (op: "read" | "write" | "delete", f: Field) => run.file(op, f, bases, { tree });
   const runTime = () => unknownField("a file named at run time");
@@ -215,6 +217,10 @@ export function applyTag(inv: Invocation, tag: string, value: Field, what: strin
     case "r":
       run.file("read", value, inv.bases);
       break;
+    case "W":
+      // a directory the program writes files into (`sort -T DIR`)
+      run.file("write", value, inv.bases, { tree: true });
+      break;
     case "R":
       run.file("read", value, inv.bases);
       run.file("read", unknownField(`a file named in ${value.src}`), inv.bases);
@@ -242,9 +248,18 @@ function copyLike(inv: Invocation, parsed: ParsedArgs, kind: "copy" | "move" | "
     sources = operands.slice(0, -1);
     dest = operands[operands.length - 1];
   }
+  // A hard link (`ln` without -s, `cp -l`) is the source file under a second name, and a
+  // write to the link writes the source: making one is a write of the source.
+  const has = (n: string) => parsed.options.some((o) => o.name === n);
+  const hardLink = (kind === "link" && !has("s")) || (kind === "copy" && has("l") && !has("s"));
+  // a symbolic link to a directory makes everything under it reachable under another name
+  // (`ln -s /app /tmp/a; cat /tmp/a/secrets/key`); a target named like a file (`../config.json`) is taken as one
+  const symbolic = kind === "link" && parsed.options.some((o) => o.name === "s");
+  const mayBeDir = (f: Field) => !isConcreteField(f) || !/^[^.][^/]*\.[A-Za-z0-9]+$/.test(fieldText(f).split("/").pop() ?? "");
   for (const s of sources) {
-    run.file("read", s, bases, { tree: tree && kind !== "link" });
+    run.file("read", s, bases, { tree: (symbolic && mayBeDir(s)) || (tree && kind !== "link") });
     if (kind === "move") run.file("delete", s, bases, { tree: true });
+    if (hardLink) run.file("write", s, bases, { tree: tree && kind === "copy" });
   }
   if (parsed.unknown) {
     run.file("read", unknownField("a file named at run time"), bases, { tree: true });
@@ -256,16 +271,17 @@ function copyLike(inv: Invocation, parsed: ParsedArgs, kind: "copy" | "move" | "
   if ((sources.length <= 1 && !targetOpt) || noTargetDir) run.file("write", dest, bases, { tree: tree || kind === "move" });
   if (intoDir && !noTargetDir) {
     for (const s of sources) {
-      const inside = withinDir(dest, s);
+      // `cp --parents a/b/c DIR` writes DIR/a/b/c
+      const inside = parsed.options.some((o) => o.name === "parents") ? withinDir(dest, s, true) : withinDir(dest, s);
       run.file("write", inside, bases, { tree: tree || kind === "move" });
     }
   }
 }
 
-/** `DIR/basename(SRC)`: where `cp SRC DIR` puts the copy. */
-function withinDir(dir: Field, src: Field): Field {
+/** `DIR/basename(SRC)`: where `cp SRC DIR` puts the copy (`DIR/SRC` with `--parents`). */
+function withinDir(dir: Field, src: Field, parents = false): Field {
   if (isConcreteField(src)) {
-    const name = fieldText(src).replace(/\/+$/, "").split("/").pop() ?? "";
+    const name = parents ? fieldText(src).replace(/\/+$/, "").replace(/^\/+/, "") : (fieldText(src).replace(/\/+$/, "").split("/").pop() ?? "");
     const d = dir.path;
     const t = [...d, d.length > 0 && typeof d[d.length - 1] === "string" && (d[d.length - 1] as string).endsWith("/") ? name : "/" + name];
     return { t, path: t, split: dir.split, vanish: false, src: `${dir.src}/${name}` };
@@ -323,6 +339,11 @@ function jq(inv: Invocation): void {
       continue;
     }
     if (valuesOnly && !(text ?? "-").startsWith("-")) continue;
+    // a program from a file, or modules from a search path, may read anything the filter could (`env`, `include`)
+    if (text !== undefined && /^(-[a-zA-Z]*[fL]|--from-file|-L.*)/.test(text)) run.uncertain(`\`jq ${text}\` reads its program or modules from files the engine does not read; write the filter on the line`);
+    // `env` and `$ENV` in a filter are the whole environment; `import`/`include` read module files
+    if (text === undefined || /\$ENV\b|\benv\b/.test(text)) run.env(null);
+    if (text !== undefined && /\b(import|include|modulemeta)\b/.test(text)) run.uncertain("a jq filter with `import`/`include` reads module files the engine does not read; inline the definitions");
     rest.push(f);
   }
   fileProgram({ ...inv, args: rest }, PROGRAMS.jq!);

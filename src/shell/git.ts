@@ -1,4 +1,4 @@
-import { cwdField, type Field, fieldHead, fieldText, isConcreteField, literalField } from "./fields.js";
+import { cwdField, type Field, fieldHead, fieldText, isConcreteField, literalField, unknownField } from "./fields.js";
 import type { Invocation, Model, Runner } from "./invocation.js";
 import { remoteUrl } from "./network-programs.js";
 
@@ -30,10 +30,15 @@ function configSafe(inv: Invocation, kv: Field, what: string): void {
   const eq = t.indexOf("=");
   const key = eq < 0 ? t : t.slice(0, eq);
   const value = eq < 0 ? "" : t.slice(eq + 1);
+  // `blame.ignoreRevsFile` is read (and its lines shown in errors)
+  if (/^blame\.ignorerevsfile$/i.test(key) && value !== "") inv.run.file("read", literalField(value), inv.bases);
   if (!SAFE_CONFIG.test(key) && !SAFE_CONFIG.test(`${key}=${value}`)) {
     inv.run.uncertain(`\`git ${what} ${key}=...\`: this setting can run a program or change where git connects (only plain settings like user.name or color.* are modelled)`);
   }
 }
+
+/** How many directories above the current one a repository's root is looked for (`git show HEAD:path`). */
+const REPO_ROOT_DEPTH = 12;
 
 function git(inv: Invocation): void {
   const run: Runner = inv.run;
@@ -72,6 +77,17 @@ function git(inv: Invocation): void {
   if (rest.some((f) => /^:[(!^/]/.test(fieldHead(f)))) run.uncertain("git pathspec magic (`:(icase)`, `:(glob)`, `:!`, `:/`) matches paths in ways file rules cannot follow; name the paths");
   const sub2: Invocation = { ...inv, bases, args: rest };
   run.possibleFiles(withoutMessages(rest), bases);
+  // `REV:path` names a path from the repository's root (only `REV:./path` is from the current directory),
+  // which is the current directory or one above it: each of them is a possible read
+  for (const f of withoutMessages(rest)) {
+    const m = /^[^-:\s][^:\s]*:(?!\/\/)(?!\.\.?\/)([^/\s].*)$/.exec(text(f) ?? "");
+    if (m) for (let up = 1; up <= REPO_ROOT_DEPTH; up++) run.file("read", literalField(`${"../".repeat(up)}${m[1]!}`), bases, { possible: true });
+  }
+  // `--pathspec-from-file=F` (add, commit, reset, checkout, restore, rm, stash): the paths are in F (or stdin)
+  for (const o of findOption(rest, ["pathspec-from-file"], "")) {
+    if (o.value) run.file("read", o.value, bases);
+    run.file("read", unknownField("the paths a pathspec file names"), bases);
+  }
   // files git itself writes: `--output=F` (diff, log, show, archive), `format-patch -o DIR`, `archive -o F`, `bundle create F`
   for (const o of findOption(rest, ["output"], name === "archive" ? "o" : "")) if (o.value) run.file("write", o.value, bases);
   if (name === "format-patch") for (const o of findOption(rest, ["output-directory"], "o")) if (o.value) run.file("write", o.value, bases, { tree: true });
@@ -79,6 +95,8 @@ function git(inv: Invocation): void {
     const file = operands(rest).slice(1)[0];
     if (file) run.file("write", file, bases);
   }
+  // `git remote-ext`, `remote-fd`, ...: remote helpers run directly (`remote-ext` runs a command)
+  if (/^remote-/.test(name)) run.uncertain(`\`git ${name}\` is a remote helper (\`remote-ext\` runs a command); use fetch/push with a URL`);
   SUBCOMMANDS[name]?.(sub2, rest);
 }
 
@@ -155,11 +173,16 @@ const refuse =
     if (findOption(args, long, short).length > 0) inv.run.uncertain(why);
   };
 
+/**
+ * `git fetch|pull|push|ls-remote [<repository> [<refspec>...]]`: only the first
+ * operand names where git connects; the words after it are refspecs
+ * (`main:main`, `+HEAD:refs/heads/x`, `:old`), which git never reads as a URL.
+ */
 function network(inv: Invocation, args: readonly Field[], valueOptions: string[] = []): void {
-  for (const f of operands(args, valueOptions)) {
-    const t = text(f);
-    if (t === undefined || /:\/\//.test(t) || /^[^/]*?:/.test(t)) remoteUrl({ ...inv, name: "git" }, f);
-  }
+  const [repository] = operands(args, valueOptions);
+  if (repository === undefined) return;
+  const t = text(repository);
+  if (t === undefined || /:\/\//.test(t) || /^[^/]*?:/.test(t)) remoteUrl({ ...inv, name: "git" }, repository);
 }
 
 const UPLOAD_PACK = refuse(["upload-pack"], "u", "`--upload-pack` runs a program of the caller's choosing");
@@ -187,6 +210,7 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
   push: (inv, args) => {
     if (findOption(args, ["receive-pack", "exec"], "").length > 0) inv.run.uncertain("`git push --receive-pack/--exec` runs a program of the caller's choosing");
+    for (const r of findOption(args, ["repo"], "")) if (r.value) remoteUrl({ ...inv, name: "git push --repo" }, r.value);
     network(inv, args, ["-o", "--push-option", "--repo"]);
   },
   archive: (inv, args) => {
@@ -235,8 +259,10 @@ const SUBCOMMANDS: Record<string, Sub> = {
   mergetool: refuse(["tool"], "t", "`git mergetool --tool` runs a program the engine cannot check"),
   grep: (inv, args) => {
     if (findOption(args, ["open-files-in-pager"], "O").length > 0) inv.run.uncertain("`git grep -O` runs a pager program on the results");
-    // outside the index it reads files from disk, untracked (and with --no-exclude-standard ignored) ones too
-    if (findOption(args, ["untracked", "no-index"], "").length > 0) workTree(inv, args);
+    // it prints the contents of every tracked file of the work tree (a committed `.env` too: the
+    // same text `git show HEAD:.env` prints), and with --untracked/--no-index untracked ones: a
+    // read of the tree below the cwd, or of the paths after `--`, like `grep -r`
+    workTree(inv, args);
   },
   // adding or stashing everything reads every file of the work tree (a `.env` not in .gitignore too)
   add: (inv, args) => {
@@ -250,8 +276,11 @@ const SUBCOMMANDS: Record<string, Sub> = {
   },
   config: (inv, args) => {
     const ops = operands(args, ["-f", "--file", "--blob", "--type", "--default", "--comment"]);
-    const readOnly = args.some((f) => /^--(get|get-all|get-regexp|get-urlmatch|list|show-origin|show-scope|name-only|null|get-color|get-colorbool)$|^-l$|^-z$/.test(text(f) ?? ""));
-    const removing = args.some((f) => /^--(unset|unset-all|remove-section|rename-section)$/.test(text(f) ?? ""));
+    // `--null`/`-z` only change how values are printed: `git config -z alias.x '!cmd'` still sets it
+    const readOnly = args.some((f) => /^--(get|get-all|get-regexp|get-urlmatch|list|show-origin|show-scope|name-only|get-color|get-colorbool)$|^-l$/.test(text(f) ?? ""));
+    // renaming a section moves its keys into another (`color` -> `alias`): whatever was set there now runs
+    if (args.some((f) => /^--rename-section$/.test(text(f) ?? "")) || text(ops[0]) === "rename-section") return inv.run.uncertain("`git config --rename-section` moves settings into a section that may run programs (`alias`); set the keys directly");
+    const removing = args.some((f) => /^--(unset|unset-all|remove-section)$/.test(text(f) ?? ""));
     const verbs = ["get", "get-all", "list", "get-regexp", "get-urlmatch", "get-color", "get-colorbool", "unset", "remove-section", "rename-section", "edit"];
     if (readOnly || removing || ops.length < 2 || verbs.includes(text(ops[0]) ?? "")) return;
     const setVerb = text(ops[0]) === "set";
@@ -259,6 +288,22 @@ const SUBCOMMANDS: Record<string, Sub> = {
     const value = setVerb ? ops[2] : ops[1];
     if (!key || !isConcreteField(key) || (value && !isConcreteField(value))) return inv.run.uncertain("`git config` setting a key or value only known at run time");
     configSafe(inv, literalField(`${fieldText(key)}=${value ? fieldText(value) : ""}`), "config");
+  },
+  "send-pack": (inv, args) => {
+    if (findOption(args, ["receive-pack", "exec"], "").length > 0) inv.run.uncertain("`git send-pack --receive-pack/--exec` runs a program of the caller's choosing");
+    network(inv, args);
+  },
+  "fetch-pack": (inv, args) => {
+    if (findOption(args, ["upload-pack", "exec"], "").length > 0) inv.run.uncertain("`git fetch-pack --upload-pack/--exec` runs a program of the caller's choosing");
+    network(inv, args, ["--depth", "--shallow-since", "--shallow-exclude"]);
+  },
+  "for-each-repo": (inv) => inv.run.uncertain("`git for-each-repo` runs git with options (`-c alias...`) in repositories listed in the configuration; run the git command in each directory"),
+  instaweb: (inv) => inv.run.uncertain("`git instaweb` starts a web server program (`--httpd`) the engine does not model"),
+  "cat-file": (inv, args) => {
+    if (args.some((f) => /^--batch/.test(text(f) ?? "-")) || !args.every(isConcreteField)) inv.run.uncertain("`git cat-file --batch` reads the objects to show (`HEAD:path`) from stdin, which the engine cannot see; name the object on the line");
+  },
+  "hash-object": (inv, args) => {
+    if (findOption(args, ["stdin-paths"], "").length > 0) inv.run.file("read", unknownField("the files named on stdin"), inv.bases);
   },
   "send-email": (inv) => inv.run.uncertain("`git send-email` runs SMTP programs and commands (--to-cmd, --smtp-server) the engine does not model"),
   "credential-cache": () => {},

@@ -41,17 +41,38 @@ function curl(inv: Invocation): void {
     else if (CURL_PROXY.has(o.name)) hostPort(inv, v, "proxy");
     else if (CURL_AT_FILE.has(o.name) && fieldHead(v).startsWith("@")) run.file("read", sliceField(v, 1), inv.bases);
     else if (o.name === "data-urlencode" && /@/.test(fieldHead(v))) run.file("read", sliceField(v, fieldHead(v).indexOf("@") + 1), inv.bases);
-    else if (o.name === "F") {
-      const m = /^[^=]*=([@<])/.exec(fieldHead(v));
-      if (m) run.file("read", sliceField(v, m[0].length), inv.bases);
-      else if (!isConcreteField(v)) run.file("read", unknownField(v.src), inv.bases);
-    } else if (o.name === "T") {
+    else if (o.name === "F") form(inv, v);
+    else if (o.name === "T") {
+      // curl expands `{a,b}` and `[1-9]` in upload names into several files
+      if (/[{[]/.test(fieldText(v))) run.uncertain("`curl -T` expands `{...}` and `[...]` into several files; name each file");
       if (!(isConcreteField(v) && (fieldText(v) === "." || fieldText(v) === "-"))) run.file("read", v, inv.bases);
     } else if (o.name === "b") {
       if (!fieldHead(v).includes("=")) run.file("read", v, inv.bases); // a cookie file, not a cookie
     }
   }
   for (const u of urls) url(inv, u, { globoff, defaultScheme: "http" });
+}
+
+/**
+ * `-F name=@FILE;type=T;filename=N;headers=@HFILE`: the file is read up to
+ * the first `;` (the rest are parameters), and `headers=@F`/`headers=<F`
+ * reads a header file; quoted names (`@"a;b"`) are curl's own syntax.
+ */
+function form(inv: Invocation, v: Field): void {
+  const run: Runner = inv.run;
+  if (!isConcreteField(v)) {
+    run.file("read", unknownField(v.src), inv.bases);
+    return;
+  }
+  const t = fieldText(v);
+  if (t.includes('"')) run.uncertain("`curl -F` with a quoted file name or value (curl's own quoting); name the file without quotes");
+  const eq = t.indexOf("=");
+  const [value, ...params] = (eq < 0 ? "" : t.slice(eq + 1)).split(";");
+  if (/^[@<]/.test(value!)) run.file("read", literalField(value!.slice(1)), inv.bases);
+  for (const p of params) {
+    const h = /^\s*headers=([@<])(.*)$/i.exec(p);
+    if (h) run.file("read", literalField(h[2]!), inv.bases);
+  }
 }
 
 function dashes(name: string): string {
@@ -108,6 +129,8 @@ function wget(inv: Invocation): void {
   for (const o of parsed.options) {
     if (o.tag === "x") run.uncertain(`\`wget ${dashes(o.name)}\` reads URLs or settings the engine cannot see`);
     if (o.name === "e" && !(o.value && isConcreteField(o.value) && /^robots\s*=\s*(on|off)$/i.test(fieldText(o.value)))) run.uncertain("`wget -e COMMAND` runs a wgetrc command that can change where it writes; only `-e robots=off` is modelled");
+    // unchanged files are hard-linked from the --link-dest tree: its files get second names
+    if (o.name === "link-dest" && o.value) run.file("write", o.value, inv.bases, { tree: true });
     if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
     if (o.tag === "r" && o.value) run.file("read", o.value, inv.bases);
   }
@@ -141,6 +164,8 @@ function netcat(inv: Invocation): void {
   for (const o of parsed.options) {
     if (o.tag === "x") run.uncertain(`\`${inv.name} ${dashes(o.name)}\` runs a program or uses a socket the engine cannot check`);
     if (o.tag === "l") run.uncertain(`\`${inv.name} -l\` listens for connections from anywhere`);
+    // unchanged files are hard-linked from the --link-dest tree: its files get second names
+    if (o.name === "link-dest" && o.value) run.file("write", o.value, inv.bases, { tree: true });
     if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
     if (o.name === "x" && o.value) hostPort(inv, o.value, "proxy", "tcp", 1080);
   }
@@ -187,6 +212,8 @@ function sshOptions(inv: Invocation, parsed: ParsedArgs): { port?: number; user?
   for (const o of parsed.options) {
     if (o.tag === "x") run.uncertain(`\`${inv.name} -${o.name}\` reads a configuration or library that can run programs`);
     if (o.tag === "t") run.uncertain(`\`${inv.name} -${o.name}\` opens a tunnel to hosts the engine does not check`);
+    // unchanged files are hard-linked from the --link-dest tree: its files get second names
+    if (o.name === "link-dest" && o.value) run.file("write", o.value, inv.bases, { tree: true });
     if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
     if (o.tag === "r" && o.value) run.file("read", o.value, inv.bases);
     if ((o.name === "p" || o.name === "P") && o.value && isConcreteField(o.value)) port = Number(fieldText(o.value));
@@ -233,7 +260,7 @@ function remoteCopy(inv: Invocation, operands: readonly Field[], o: { port: numb
     const isDest = k === operands.length - 1 && operands.length > 1;
     if (!isConcreteField(f)) {
       if (fieldHead(f).includes(":")) run.uncertain(`\`${inv.name}\`: remote host only known at run time`);
-      run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree });
+      run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree || isDest });
       return;
     }
     const t = fieldText(f);
@@ -243,7 +270,9 @@ function remoteCopy(inv: Invocation, operands: readonly Field[], o: { port: numb
       else hostPort(inv, literalField(t.replace(/^(scp|sftp|ssh):\/\//i, "").replace(/:.*$/, "")), "host", o.scheme, o.port);
       return;
     }
-    run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree });
+    // A local DEST that is a directory receives DEST/basename(SRC) (and with `-r`, `SRC/` the
+    // contents): every file below DEST may be written, whatever the sources are.
+    run.file(isDest ? "write" : "read", f, inv.bases, { tree: o.tree || isDest });
     if (isDest && o.deletes === "dest") run.file("delete", f, inv.bases, { tree: true });
     if (!isDest && o.deletes === "sources") run.file("delete", f, inv.bases, { tree: true });
   });
@@ -266,6 +295,8 @@ function rsync(inv: Invocation): void {
       const m = /-p\s*(\d+)/.exec(fieldText(o.value));
       if (m) port = Number(m[1]);
     }
+    // unchanged files are hard-linked from the --link-dest tree: its files get second names
+    if (o.name === "link-dest" && o.value) run.file("write", o.value, inv.bases, { tree: true });
     if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
     if (o.tag === "r" && o.value) run.file("read", o.value, inv.bases);
     if (o.tag === "R" && o.value) {
@@ -325,4 +356,22 @@ export function urlLike(f: Field): string | undefined {
   if (!isConcreteField(f)) return undefined;
   const t = fieldText(f);
   return /^(https?|wss?|ftp):\/\/[^\s]+$/i.test(t) ? t : undefined;
+}
+
+/**
+ * Destinations inside a word of an unmodelled program: URLs within inline
+ * code (`python3 -c "urlopen('http://169.254.169.254/')"`), and a word that is
+ * an IP address in any form ping or a resolver accepts (`169.254.169.254`,
+ * `2852039166`, `0xa9fea9fe`, `[fd00::1]`, with a `:port`) or a `.internal`
+ * name; each as a URL on that host.
+ */
+export function destinationsIn(f: Field): string[] {
+  if (!isConcreteField(f)) return [];
+  const t = fieldText(f);
+  const out: string[] = [];
+  for (const m of t.matchAll(/(?:https?|wss?|ftp):\/\/[^\s'"`<>()\\,;]+/gi)) if (m[0] !== t) out.push(m[0]);
+  const host = /^(?:[^@\s]*@)?((?:0x[0-9a-f]+|\d+)(?:\.(?:0x[0-9a-f]+|\d+)){0,3}|\[[0-9a-f:.]+\]|[a-z0-9-]+(?:\.[a-z0-9-]+)*\.internal\.?)(?::\d+)?$/i.exec(t);
+  // a bare number is an address only when it is too large to be a count or a port (`ping -c 3`)
+  if (host && !(/^\d+$/.test(host[1]!) && Number(host[1]) < 16_777_216)) out.push(`http://${host[1]}/`);
+  return out;
 }

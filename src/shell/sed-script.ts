@@ -28,6 +28,11 @@ export function sed(inv: Invocation): void {
     if (!first) return;
     scripts.push(first);
     operands = operands.slice(1);
+    // BSD/macOS sed reads `-i SUFFIX` (`sed -i '' SCRIPT FILE`): the word GNU sed takes for the script
+    // is the suffix there, and the next word is the script; both readings are checked
+    // (a BSD script the engine's sed grammar rejects is one BSD sed rejects too, so that reading does nothing)
+    const bsdScript = parsed.options.some((o) => o.name === "i" && o.value === undefined) ? operands[0] : undefined;
+    if (bsdScript && (!isConcreteField(bsdScript) || parses(fieldText(bsdScript)))) scripts.push(bsdScript);
   }
   const sandbox = parsed.options.some((o) => o.name === "sandbox");
   for (const s of scripts) {
@@ -43,6 +48,17 @@ export function sed(inv: Invocation): void {
   for (const f of operands) {
     run.file("read", f, inv.bases);
     if (inPlace) run.file("write", f, inv.bases);
+  }
+}
+
+function parses(script: string): boolean {
+  try {
+    sedFiles(script, (m) => {
+      throw new Error(m);
+    });
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -66,8 +82,8 @@ export function sedFiles(script: string, fail: (msg: string) => never): SedFileU
   const skipBlanks = () => {
     while (s[i] === " " || s[i] === "\t") i++;
   };
-  const regex = (delim: string) => {
-    // up to the next unescaped delimiter; `[...]` brackets do not end it in GNU sed
+  const regex = (delim: string, brackets = true) => {
+    // up to the next unescaped delimiter; `[...]` brackets do not end it in GNU sed (in a regex; `y` has none)
     for (;;) {
       const c = s[i];
       if (c === undefined || c === "\n") fail("unterminated regular expression");
@@ -75,7 +91,7 @@ export function sedFiles(script: string, fail: (msg: string) => never): SedFileU
         i += 2;
         continue;
       }
-      if (c === "[" && delim !== "[") {
+      if (brackets && c === "[" && delim !== "[") {
         let j = i + 1;
         if (s[j] === "^") j++;
         if (s[j] === "]") j++;
@@ -225,8 +241,8 @@ export function sedFiles(script: string, fail: (msg: string) => never): SedFileU
         const d = s[i];
         if (d === undefined || d === "\n" || d === "\\") fail("bad `y` delimiter");
         i++;
-        regex(d);
-        regex(d);
+        regex(d, false);
+        regex(d, false);
         break;
       }
       default:

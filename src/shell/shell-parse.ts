@@ -455,7 +455,7 @@ class Parser {
       }
       const w = this.parseWord();
       if (cmd.words.length === 0 && isAssignment(w)) {
-        if (s[start] !== undefined && /[A-Za-z_]/.test(s[start]!)) {
+        if (s[start] !== undefined && /[A-Za-z_]/.test(s[start])) {
           cmd.assignments.push(w);
           continue;
         }
@@ -857,6 +857,7 @@ class Parser {
     if ([":-", ":+", ":?", "##", "%%", "//", "/#", "/%", "^^", ",,"].includes(op2)) this.i += 2;
     else if ("-+?#%/:^,".includes(op1)) this.i += 1;
     else throw new ShellSyntaxError(`\`\${${name ?? ""}${op1}\` is not a supported parameter operator`);
+    const substring = op1 === ":" && op2 !== ":-" && op2 !== ":+" && op2 !== ":?";
     // the operand
     for (;;) {
       const d = s[this.i];
@@ -870,12 +871,11 @@ class Parser {
       }
       if (d === "{") throw new ShellSyntaxError("`{` inside `${...}` is read differently by the shells");
       if (d === "\n") throw new ShellSyntaxError("a newline inside `${...}`");
+      // `${x:OFFSET:LENGTH}` is arithmetic: a name there is evaluated, and so is the text of an expansion
+      // (`N='a[$(cmd)]'; ${x:$N}` runs cmd), so only literal numbers are read
+      if (substring && (d === "$" || /[A-Za-z_]/.test(d))) throw new ShellSyntaxError("`${name:offset:length}` evaluates its offset and length as arithmetic (a variable's value there can run commands); use numbers");
       if (d === "$") this.parseDollar(inner, true);
-      else {
-        // `${x:OFFSET:LENGTH}` is arithmetic: a name there is evaluated (and its value too, which can run commands)
-        if (op1 === ":" && op2 !== ":-" && op2 !== ":+" && op2 !== ":?" && /[A-Za-z_]/.test(d)) throw new ShellSyntaxError("a variable in `${name:offset}` is evaluated as arithmetic; use numbers");
-        this.i++;
-      }
+      else this.i++;
     }
     for (const p of inner) if (p.k === "param" || p.k === "arith") names.push(...p.names);
     parts.push({ k: "param", src: s.slice(start, this.i), names, inner, quoted });

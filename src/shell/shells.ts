@@ -9,8 +9,8 @@ import type { Invocation, Model, Runner } from "./invocation.js";
  * see (from a pipe, `/dev/stdin`, a run-time value) is refused.
  */
 
-// Options that do not change what the script means.
-const SAFE_FLAGS = "ceuxvfnsCEabhmpT";
+// Options that do not change what the script means (not `-T`: CDABLE_VARS to zsh; not `-b`: zsh ends its options there, so `-c` would be a script file).
+const SAFE_FLAGS = "ceuxvfnsCEahmp";
 const SAFE_OPTIONS = new Set(["errexit", "nounset", "xtrace", "verbose", "noglob", "noclobber", "noexec", "pipefail", "allexport", "errtrace", "functrace", "notify", "monitor", "hashall", "braceexpand", "emacs", "vi", "ignoreeof", "nolog"]);
 const SAFE_LONG = new Set(["--norc", "--noprofile", "--noediting", "--restricted", "--verbose"]);
 
@@ -59,6 +59,9 @@ function shell(inv: Invocation): void {
     }
     break;
   }
+  // every zsh first runs ~/.zshenv (a file the agent may have written) unless `-f` (NO_RCS); /etc/zsh/zshenv is root's
+  const noRcs = args.slice(0, i).some((f) => /^-[A-Za-z]*f[A-Za-z]*$/.test(fieldText(f)));
+  if (inv.name === "zsh" && !noRcs) run.uncertain("`zsh` first runs ~/.zshenv, which the engine cannot see; pass -f (`zsh -f -c ...`) to skip it");
   const rest = args.slice(i);
   if (inline) {
     const script = rest[0];
