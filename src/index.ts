@@ -47,3 +47,8 @@ export { anthropicToolCalls, openAIToolCalls, decideToolCall, type ToolCall } fr
 export { gateMcpMessage, MCP_DENIED_CODE, MCP_DECISION_META, type McpVerdict, type McpMessageOptions, type McpDenyForm, type McpBatchSplit } from "./sdk/mcp.js";
 export { McpBatchJoin } from "./sdk/mcp-batch-join.js";
 export { safeClawToolApproval, approvalStatus, type VercelToolApprovalStatus, type VercelToolApprovalRequest, type VercelToolApprovalOptions } from "./sdk/vercel-ai.js";
+export { claudeAgentCanUseTool, claudeAgentPreToolUseHook, type ClaudeAgentGateOptions, type ClaudeAgentApprovalRequest, type ClaudeAgentPermissionResult, type ClaudeAgentHookOutput } from "./sdk/claude-agent-sdk.js";
+export { CLAUDE_CODE_TOOL_KINDS, CLAUDE_CODE_INTERNAL_TOOLS, claudeCodeInternalToolsRule } from "./sdk/claude-code-tools.js";
+export { OPENAI_RESPONSE_ITEM_TYPES, OPENAI_BUILTIN_TOOLS } from "./sdk/openai-tool-calls.js";
+export { argvCommandLine, quoteArgvElement, type ArgvLine } from "./sdk/argv-command-line.js";
+export { gatedAgentsTool, type AgentsToolOptionsLike } from "./sdk/openai-agents-tool.js";

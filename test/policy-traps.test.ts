@@ -155,7 +155,7 @@ describe("the init template", () => {
     const text = uncomment(INIT_TEMPLATE);
     expect(text).toContain("- id: no-dotenv");
     const r = await loadPolicy([{ name: "safeclaw.config.yaml", text }]);
-    expect(r.ok && r.policy.rules.length).toBe(10);
+    expect(r.ok && r.policy.rules.length).toBe(11); // 10 examples and the Claude Code internal-tools rule
     expect(r.warnings).toEqual([]);
     expect(policyTraps((r as { policy: Parameters<typeof policyTraps>[0] }).policy)).toEqual([]);
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-init-strict-"));

@@ -34,12 +34,18 @@ export interface AuditTarget {
   tool?: string;
 }
 
+/** The request `context` keys an audit record keeps: ids only, never free-form data (that may hold secrets). */
+export const AUDIT_CONTEXT_KEYS = ["session_id", "tool_use_id"] as const;
+export type AuditContext = Partial<Record<(typeof AUDIT_CONTEXT_KEYS)[number], string>>;
+
 export interface DecisionRecord extends ChainLink {
   type: "decision";
   id?: string;
   action?: string;
   target?: AuditTarget;
   agent?: string;
+  /** correlation ids from the request's context (a Claude Code session and tool use): which transcript line this was, not who asked */
+  context?: AuditContext;
   decision: Decision["decision"];
   rule: string | null;
   reason: string;
@@ -96,6 +102,10 @@ export function decisionBody(request: unknown, d: Decision, requestId?: string):
     if (body.action === undefined && typeof r.action === "string") body.action = cap(r.action, 128);
     if (body.id === undefined && typeof r.id === "string") body.id = cap(r.id, 128);
     if (typeof r.agent === "string") body.agent = cap(r.agent, 256);
+    const ctx = r.context !== null && typeof r.context === "object" && !Array.isArray(r.context) ? (r.context as Record<string, unknown>) : {};
+    const context: AuditContext = {};
+    for (const k of AUDIT_CONTEXT_KEYS) if (typeof ctx[k] === "string") context[k] = cap(redact(ctx[k]), 256);
+    if (Object.keys(context).length > 0) body.context = context;
     const target: AuditTarget = {};
     for (const f of TARGET_FIELDS) {
       const v = r[f];

@@ -11,9 +11,17 @@ import { CliExit, EXIT } from "./load-or-exit.js";
 import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
 import { parseStrictJson } from "../request/strict-json.js";
 import { hookGuardSource } from "../sdk/hook-guard.js";
+import { withEventContext } from "../sdk/claude-code-context.js";
 import { loadPolicy } from "../engine/load-policy.js";
 import { createEngine } from "../engine/engine.js";
 import { formatPolicyError } from "../policy/errors.js";
+
+/**
+ * The settings command the README and help show: the project's installed binary by path
+ * (npx could resolve a registry package of the same name), and exit 2 with a reason when
+ * it cannot start: Claude Code runs a tool whose hook exits with anything but 0 or 2.
+ */
+export const CLAUDE_CODE_HOOK_COMMAND = `"$CLAUDE_PROJECT_DIR"/node_modules/.bin/safeclaw hook claude-code --policy "$CLAUDE_PROJECT_DIR/safeclaw.config.yaml" || { echo "SafeClaw hook could not run; denied" >&2; exit 2; }`;
 
 export const HOOK_HELP = `usage: safeclaw hook claude-code (--policy <file|dir> | --endpoint <url> [--token <t>]) [--agent <name>]
 
@@ -27,15 +35,22 @@ Every request carries agent <name>: --agent, else SAFECLAW_AGENT, else
 identity, and a new one would reset per-agent rate limits). With a token that
 names an agent (SAFECLAW_API_TOKENS=name:token on the server), give that name.
 
-.claude/settings.json:
+Only PreToolUse events are answered: an event that names another
+hook_event_name exits 2 with the reason on stderr (Claude Code's blocking
+answer), as does an unknown hook kind. The event's session_id and tool_use_id
+go into each request's context and the audit record (context, not identity).
+
+.claude/settings.json (the project's own binary, never a name npx could fetch;
+the \`|| ... exit 2\` turns a launcher that cannot start into a deny):
   {"hooks": {"PreToolUse": [{"matcher": "*", "hooks": [{"type": "command",
-    "command": "npx safeclaw hook claude-code --policy $CLAUDE_PROJECT_DIR/safeclaw.config.yaml"}]}]}}`;
+    "command": ${JSON.stringify(CLAUDE_CODE_HOOK_COMMAND)}}]}]}}`;
 
 const TO_CLAUDE = { allow: "allow", deny: "deny", require_approval: "ask" } as const;
 
 export async function hookCommand(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
   const [kind, ...rest] = args;
-  if (kind !== "claude-code") throw new CliExit(EXIT.usage, `safeclaw hook: unknown hook \`${kind ?? ""}\` (supported: claude-code)\n\n${HOOK_HELP}`);
+  // Exit 2, not the usage code: a hook that exits 64 lets Claude Code run the tool.
+  if (kind !== "claude-code") throw new CliExit(EXIT.denied, `safeclaw hook: unknown hook \`${kind ?? ""}\` (supported: claude-code)\n\n${HOOK_HELP}`);
   const answer = (d: Pick<Decision, "decision" | "reason"> & { rule?: string | null }) => {
     const reason = d.decision === "allow" ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}` : `SafeClaw${d.rule ? ` (${d.rule})` : ""}: ${d.reason}`;
     io.stdout(JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } }));
@@ -63,7 +78,14 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     // Read strictly, as every other door does: a duplicated key (`file_path` twice) is one path to us and another to a first-wins reader.
     const parsed = parseStrictJson(text);
     if (!parsed.ok) return answer({ decision: "deny", reason: parsed.problem === "syntax" ? "hook input is not JSON; denied" : `hook input has more than one reading (${parsed.message}); denied` });
-    const event = parsed.value as { tool_name?: unknown; tool_input?: unknown; cwd?: unknown } | null;
+    const event = parsed.value as { hook_event_name?: unknown; tool_name?: unknown; tool_input?: unknown; cwd?: unknown; session_id?: unknown; tool_use_id?: unknown } | null;
+    // A PreToolUse answer to another event is read as nothing (or as that event's own
+    // fields): exit 2 blocks what the event guards, where it guards anything, and says why.
+    // An event without the field is read as PreToolUse (the decision is made the same way).
+    if (event !== null && typeof event === "object" && event.hook_event_name !== undefined && event.hook_event_name !== "PreToolUse") {
+      io.stderr(`SafeClaw: \`safeclaw hook claude-code\` answers PreToolUse events only, not ${JSON.stringify(event.hook_event_name)}; register it under hooks.PreToolUse. Denied.`);
+      return EXIT.denied;
+    }
     if (typeof event?.tool_name !== "string") return answer({ decision: "deny", reason: "hook input has no tool_name; denied" });
     const endpoint = (values.endpoint as string | undefined) ?? env.SAFECLAW_ENDPOINT;
     const policies = (values.policy as string[] | undefined) ?? [];
@@ -72,7 +94,7 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     const projectDir = env.CLAUDE_PROJECT_DIR || (typeof event.cwd === "string" ? event.cwd : undefined);
     const guardInput = { policies, cwd: io.cwd, ...(projectDir ? { projectDir } : {}), ...(env.HOME ? { home: env.HOME } : {}), ...(env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: env.CLAUDE_CONFIG_DIR } : {}) };
     const ctx = { ...(typeof event.cwd === "string" ? { cwd: event.cwd } : {}), agent };
-    const requests = mapToolCall(event.tool_name, event.tool_input, ctx);
+    const requests = withEventContext(mapToolCall(event.tool_name, event.tool_input, ctx), event);
     if (policies.length > 0) {
       const guard = (auditFile: string | undefined) => hookGuardSource({ ...guardInput, ...(auditFile ? { auditFile } : {}) });
       const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "claude-code-hook" }, chainParts: ["hook"], log: io.stderr, guard });
@@ -102,3 +124,4 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     return answer({ decision: "deny", reason: `hook failed (${(e as Error).message}); denied` });
   }
 }
+

@@ -1,3 +1,5 @@
+import { claudeCodeInternalToolsRule } from "../sdk/claude-code-tools.js";
+
 /** The policy `safeclaw init` writes: deny by default, every action shown commented out. */
 export const INIT_TEMPLATE = `# SafeClaw policy. Rules are read top to bottom; the first rule whose action
 # and conditions all match decides. Nothing matched: defaultAction decides.
@@ -59,6 +61,11 @@ rules:
   #   action: env.read
   #   key: "AWS_SECRET_ACCESS_KEY"
   #   effect: deny
+
+  # --- Claude Code hook: its own planning, task and question tools ----------
+  # (every other tool that is neither a file, shell, network nor MCP action
+  # stays a denied tool.call unless a rule names it: see the README)
+${claudeCodeInternalToolsRule("  # ")}
 
   # --- MCP tool calls -------------------------------------------------------
   # - id: github-read

@@ -61,6 +61,8 @@ export const DECISION_ERRORS = {
   bad_answer: 502,
   /** an LLM tool call whose arguments are not valid JSON / not an object */
   malformed_tool_call: 400,
+  /** an LLM output item the client would run that the SDK code does not know (a new tool type): refused, never skipped */
+  unsupported_tool_call: 400,
 } as const satisfies Record<string, number>;
 
 export type DecisionErrorCode = keyof typeof DECISION_ERRORS;

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { PolicySource } from "../policy/parse-policy.js";
 import { escapeGlob } from "../match/path-parse.js";
 import { PROJECT_FILES, discoverPolicyFiles } from "../runtime/node/policy-files.js";
@@ -27,6 +28,9 @@ export interface HookGuardInput {
   /** the process's cwd, to resolve relative targets */
   cwd: string;
 }
+
+// dist/sdk/hook-guard.js (or src/sdk/hook-guard.ts) → the package root.
+const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export const HOOK_GUARD_RULE = "hook-protects-its-own-files";
 
@@ -73,6 +77,19 @@ function casedPatterns(input: HookGuardInput): string[] {
     out.push(`${escapeGlob(join(target, ".safeclaw"))}/**`);
     out.push(`${escapeGlob(target)}/*.{yaml,yml,json}`);
   }
+  // The settings command runs the project's node_modules/.bin/safeclaw: whoever can rewrite
+  // that, or the code and dependencies it loads, runs instead of the gate.
+  if (input.projectDir) {
+    const modules = join(resolve(input.cwd, input.projectDir), "node_modules");
+    exact(modules);
+    out.push(`${escapeGlob(modules)}/**`);
+  }
+  // The copy of SafeClaw that is running now, wherever it is installed.
+  for (const part of ["bin", "dist", "package.json"]) {
+    const p = join(PACKAGE_ROOT, part);
+    exact(p);
+    if (part !== "package.json") out.push(`${escapeGlob(p)}/**`);
+  }
   const claudeDirs = [input.projectDir, input.home].filter((d): d is string => !!d).map((d) => join(resolve(input.cwd, d), ".claude"));
   if (input.claudeConfigDir) claudeDirs.push(resolve(input.cwd, input.claudeConfigDir));
   for (const claude of claudeDirs) {
@@ -106,7 +123,7 @@ export function hookGuardSource(input: HookGuardInput, defaultAction?: "allow"):
     action: ["file.write", "file.delete"],
     effect: "deny",
     path: hookProtectedPatterns(input),
-    reason: "SafeClaw's own policy, Claude Code settings and audit file are not changed by the agent it gates; edit them outside the session",
+    reason: "SafeClaw's own policy, Claude Code settings, audit file and installed code are not changed by the agent it gates; edit them outside the session",
   };
   return { name: "<safeclaw hook guard>", text: JSON.stringify({ version: 1, ...(defaultAction ? { defaultAction } : {}), rules: [rule] }, null, 1) };
 }

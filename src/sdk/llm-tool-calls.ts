@@ -1,7 +1,7 @@
 import { deny, strictest, type Decision } from "../engine/decision.js";
 import { denialMessage, type SafeClawGate } from "./gate.js";
-import { mapToolCall, type MappingContext, type ToolMapping } from "./tool-mapping.js";
-import { parseStrictJson } from "../request/strict-json.js";
+import { CLAUDE_CODE_TOOLS, mapToolCall, withCtx, type MappingContext, type ToolMapping } from "./tool-mapping.js";
+import { OPENAI_BUILTIN_TOOLS, openAIToolCalls } from "./openai-tool-calls.js";
 
 /**
  * Tool calls as the model APIs deliver them, to a decision and, for a refused
@@ -13,6 +13,12 @@ export interface ToolCall {
   /** the parsed input, or the reason it could not be parsed */
   input: unknown;
   malformed?: string;
+  /** an item the client would run that this code does not know (or cannot read): always a deny, with this reason */
+  unsupported?: string;
+  /** a tool the API defines itself (`local_shell_call`, `apply_patch_call`, ...): decided by OPENAI_BUILTIN_TOOLS, never by a caller's mapping of the same name */
+  builtin?: string;
+  /** a custom tool's free-text input (the input is `{input: text}`) */
+  text?: true;
 }
 
 /** Anthropic Messages API: the `tool_use` blocks of an assistant message. */
@@ -23,34 +29,23 @@ export function anthropicToolCalls(content: unknown): ToolCall[] {
     .map((b) => ({ id: String(b.id), name: b.name, input: b.input }));
 }
 
-/** OpenAI Chat Completions `tool_calls` and Responses API `function_call` items; arguments are a JSON string. */
-export function openAIToolCalls(items: unknown): ToolCall[] {
-  if (!Array.isArray(items)) return [];
-  const out: ToolCall[] = [];
-  for (const it of items) {
-    const fn = it?.type === "function" ? it.function : it?.type === "function_call" ? it : undefined;
-    if (!fn || typeof fn.name !== "string") continue;
-    const id = String(it.id ?? it.call_id ?? "");
-    if (typeof fn.arguments !== "string") {
-      out.push({ id, name: fn.name, input: fn.arguments });
-      continue;
-    }
-    // The model writes this text: a duplicated key (`"path"` twice) is one path to us and maybe
-    // another to the code that runs the tool, so it is malformed, like text that is not JSON.
-    const parsed = parseStrictJson(fn.arguments);
-    if (parsed.ok) out.push({ id, name: fn.name, input: parsed.value });
-    else out.push({ id, name: fn.name, input: undefined, malformed: parsed.problem === "syntax" ? `arguments are ${parsed.message}` : `arguments have more than one reading: ${parsed.message}` });
-  }
-  return out;
-}
-
 /** Decides one tool call: malformed arguments are a deny without asking the policy. */
 export async function decideToolCall(gate: SafeClawGate, call: ToolCall, mappings?: Record<string, ToolMapping>, ctx: MappingContext = {}): Promise<Decision> {
+  if (call.unsupported !== undefined) return deny("unsupported_tool_call", `tool call \`${call.name}\` is refused: ${call.unsupported}`);
+  if (call.builtin !== undefined) {
+    const m = Object.hasOwn(OPENAI_BUILTIN_TOOLS, call.builtin) ? OPENAI_BUILTIN_TOOLS[call.builtin] : undefined;
+    if (!m || call.malformed !== undefined) return deny("malformed_tool_call", `tool call \`${call.name}\` cannot be read (${call.malformed ?? "no built-in mapping"})`);
+    return strictest(await gate.checkBatch(m(call.input as Record<string, unknown>, ctx)));
+  }
   if (call.malformed !== undefined) {
     return deny("malformed_tool_call", `tool call \`${call.name}\` has malformed arguments (${call.malformed})`);
+  }
+  // A custom tool without a mapping is a `tool.call` whose context carries its text, for rules to test.
+  if (call.text && !Object.hasOwn(mappings ?? CLAUDE_CODE_TOOLS, call.name)) {
+    return strictest(await gate.checkBatch([withCtx({ action: "tool.call", context: { tool: call.name, input: (call.input as { input: string }).input } }, ctx, false)]));
   }
   const requests = mapToolCall(call.name, call.input, ctx, mappings);
   return strictest(await gate.checkBatch(requests));
 }
 
-export { denialMessage };
+export { denialMessage, openAIToolCalls };

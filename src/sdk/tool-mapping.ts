@@ -17,6 +17,7 @@ export interface MappingContext {
 export type ToolMapping = (input: Record<string, unknown>, ctx: MappingContext) => ActionRequest[];
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const fieldOf = (v: unknown, key: string): unknown => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined);
 
 export function withCtx(req: ActionRequest, ctx: MappingContext, cwdField = true): ActionRequest {
   if (cwdField && ctx.cwd !== undefined && req.cwd === undefined) req.cwd = ctx.cwd;
@@ -48,10 +49,26 @@ export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
   NotebookEdit: (i, ctx) => [fileAction("file.write", i.notebook_path, ctx)],
   // Claude Code's own tool for MCP resources: the proxy's `resources/read`, by server name.
   ReadMcpResourceTool: (i, ctx) => resourceReadRequests(i.server, i.uri, ctx),
+  ReadMcpResource: (i, ctx) => resourceReadRequests(i.server, i.uri, ctx), // its older name
+  // Listing a resource directory reveals what a read of it would: decided as that read.
+  ReadMcpResourceDirTool: (i, ctx) => resourceReadRequests(i.server, i.uri, ctx),
+  ReadMcpResourceDir: (i, ctx) => resourceReadRequests(i.server, i.uri, ctx),
+  // Monitor runs a shell command (each output line an event) or opens a WebSocket.
+  Monitor: (i, ctx) => [
+    ...(i.command !== undefined || i.ws === undefined ? [withCtx({ action: "shell.execute", command: i.command }, ctx)] : []),
+    ...(i.ws !== undefined ? [withCtx({ action: "network.request", url: fieldOf(i.ws, "url"), method: "GET" }, ctx, false)] : []),
+  ],
+  // A subagent's own tool calls come through this hook too; one that runs remotely does not, so a rule can tell them apart.
+  Agent: (i, ctx) => [agentCall("Agent", i, ctx)],
+  Task: (i, ctx) => [agentCall("Task", i, ctx)], // Agent's older name
   WebFetch: (i, ctx) => [withCtx({ action: "network.request", url: i.url, method: "GET" }, ctx, false)],
   // The search runs on the model provider's side; policies allow it by this reserved host.
   WebSearch: (i, ctx) => [withCtx({ action: "network.request", host: "web-search.invalid", method: "GET", context: { query: str(i.query) ?? "" } }, ctx, false)],
 };
+
+function agentCall(tool: string, i: Record<string, unknown>, ctx: MappingContext): ActionRequest {
+  return withCtx({ action: "tool.call", context: { tool, ...(i.isolation !== undefined ? { isolation: i.isolation } : {}) } }, ctx, false);
+}
 
 /**
  * The directories a Glob call lists: the one searched, and the fixed leading
