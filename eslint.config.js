@@ -5,7 +5,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "build/", "node_modules/", "coverage/", "test/shell-diff/.run-ts/", "**/*.d.ts"] },
+  { ignores: ["dist/", "build/", "node_modules/", "coverage/", "test/shell-diff/.run-ts/", "test/shell-diff/.build-*/", "**/*.d.ts"] },
   {
     files: ["**/*.ts"],
     extends: [tseslint.configs.recommended],

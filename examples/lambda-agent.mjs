@@ -15,6 +15,12 @@ export const handler = async (event) => {
 };
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const out = await handler({ steps: [{ action: "file.read", path: "/app/data.csv" }, { action: "network.request", url: "http://0xa9fea9fe/latest/meta-data/" }, { action: "file.read", path: "/app/other.csv" }] });
+  const out = await handler({
+    steps: [
+      { action: "file.read", path: "/app/data.csv" },
+      { action: "network.request", url: "http://0xa9fea9fe/latest/meta-data/" },
+      { action: "file.read", path: "/app/other.csv" },
+    ],
+  });
   for (const r of out) console.log(JSON.stringify(r));
 }

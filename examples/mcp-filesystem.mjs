@@ -13,11 +13,14 @@ import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 const dir = realpathSync(mkdtempSync(join(tmpdir(), "safeclaw-mcp-example-")));
 const work = join(dir, "work");
 const policy = join(dir, "safeclaw.config.yaml");
-writeFileSync(policy, `rules:
+writeFileSync(
+  policy,
+  `rules:
   - { id: no-dotenv, action: file.*, path: "**/.env", effect: deny, reason: Secrets live in .env files }
   - { id: fs-server, action: mcp.call, server: filesystem, effect: allow }
   - { id: read-work, action: file.read, path: "${work}/**", effect: allow }
-`);
+`,
+);
 mkdirSync(work);
 writeFileSync(join(work, "notes.md"), "# Notes\nship it\n");
 writeFileSync(join(work, ".env"), "API_KEY=not-for-the-model\n");

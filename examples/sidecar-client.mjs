@@ -3,7 +3,13 @@
 import { Gate } from "safeclaw-edge";
 import { startServer } from "safeclaw-edge/node";
 
-const sidecar = await startServer({ env: { SAFECLAW_API_TOKENS: "demo-token" }, policyPath: new URL("./example-policy.yaml", import.meta.url).pathname, port: 0, audit: "stdout", log: () => {} });
+const sidecar = await startServer({
+  env: { SAFECLAW_API_TOKENS: "demo-token" },
+  policyPath: new URL("./example-policy.yaml", import.meta.url).pathname,
+  port: 0,
+  audit: "stdout",
+  log: () => {},
+});
 const gate = new Gate({ endpoint: sidecar.url, token: "demo-token" });
 
 async function agentAction(action, params) {
@@ -12,7 +18,10 @@ async function agentAction(action, params) {
   return `${action} done`;
 }
 
-for (const [action, params] of [["file.read", { path: "/app/a.txt" }], ["file.read", { path: "/app/.env" }]]) {
+for (const [action, params] of [
+  ["file.read", { path: "/app/a.txt" }],
+  ["file.read", { path: "/app/.env" }],
+]) {
   try {
     console.error(await agentAction(action, params));
   } catch (e) {

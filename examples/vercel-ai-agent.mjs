@@ -23,12 +23,32 @@ const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0
 const call = (toolCallId, toolName, input) => ({ type: "tool-call", toolCallId, toolName, input: JSON.stringify(input) });
 const model = new MockLanguageModelV4({
   doGenerate: [
-    { content: [call("1", "readFile", { path: "/app/README.md" }), call("2", "readFile", { path: "/app/.env" }), call("3", "fetchUrl", { url: "http://169.254.169.254/latest/meta-data/" })], finishReason: { unified: "tool-calls", raw: undefined }, usage, warnings: [] },
-    { content: [{ type: "text", text: "Read the README; the other two were refused." }], finishReason: { unified: "stop", raw: undefined }, usage, warnings: [] },
+    {
+      content: [
+        call("1", "readFile", { path: "/app/README.md" }),
+        call("2", "readFile", { path: "/app/.env" }),
+        call("3", "fetchUrl", { url: "http://169.254.169.254/latest/meta-data/" }),
+      ],
+      finishReason: { unified: "tool-calls", raw: undefined },
+      usage,
+      warnings: [],
+    },
+    {
+      content: [{ type: "text", text: "Read the README; the other two were refused." }],
+      finishReason: { unified: "stop", raw: undefined },
+      usage,
+      warnings: [],
+    },
   ],
 });
 
-const result = await generateText({ model, tools, prompt: "Look around /app", stopWhen: isStepCount(3), toolApproval: safeClawToolApproval(gate, { mappings, ctx: { agent: "vercel-example" } }) });
+const result = await generateText({
+  model,
+  tools,
+  prompt: "Look around /app",
+  stopWhen: isStepCount(3),
+  toolApproval: safeClawToolApproval(gate, { mappings, ctx: { agent: "vercel-example" } }),
+});
 
 // What the model was told about each call in its second turn: a tool result, or the denial's reason.
 const toolMessage = model.doGenerateCalls[1].prompt.find((m) => m.role === "tool");

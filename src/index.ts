@@ -44,10 +44,31 @@ export { createSafeClawGate, withGuards, denialMessage, type SafeClawGate, type 
 export { Gate, type RemoteGateOptions } from "./sdk/remote-gate.js";
 export { mapToolCall, mcpRequests, CLAUDE_CODE_TOOLS, type ToolMapping, type ActionRequest, type MappingContext } from "./sdk/tool-mapping.js";
 export { anthropicToolCalls, openAIToolCalls, decideToolCall, type ToolCall } from "./sdk/llm-tool-calls.js";
-export { gateMcpMessage, MCP_DENIED_CODE, MCP_DECISION_META, type McpVerdict, type McpMessageOptions, type McpDenyForm, type McpBatchSplit } from "./sdk/mcp.js";
+export {
+  gateMcpMessage,
+  MCP_DENIED_CODE,
+  MCP_DECISION_META,
+  type McpVerdict,
+  type McpMessageOptions,
+  type McpDenyForm,
+  type McpBatchSplit,
+} from "./sdk/mcp.js";
 export { McpBatchJoin } from "./sdk/mcp-batch-join.js";
-export { safeClawToolApproval, approvalStatus, type VercelToolApprovalStatus, type VercelToolApprovalRequest, type VercelToolApprovalOptions } from "./sdk/vercel-ai.js";
-export { claudeAgentCanUseTool, claudeAgentPreToolUseHook, type ClaudeAgentGateOptions, type ClaudeAgentApprovalRequest, type ClaudeAgentPermissionResult, type ClaudeAgentHookOutput } from "./sdk/claude-agent-sdk.js";
+export {
+  safeClawToolApproval,
+  approvalStatus,
+  type VercelToolApprovalStatus,
+  type VercelToolApprovalRequest,
+  type VercelToolApprovalOptions,
+} from "./sdk/vercel-ai.js";
+export {
+  claudeAgentCanUseTool,
+  claudeAgentPreToolUseHook,
+  type ClaudeAgentGateOptions,
+  type ClaudeAgentApprovalRequest,
+  type ClaudeAgentPermissionResult,
+  type ClaudeAgentHookOutput,
+} from "./sdk/claude-agent-sdk.js";
 export { CLAUDE_CODE_TOOL_KINDS, CLAUDE_CODE_INTERNAL_TOOLS, claudeCodeInternalToolsRule } from "./sdk/claude-code-tools.js";
 export { OPENAI_RESPONSE_ITEM_TYPES, OPENAI_BUILTIN_TOOLS } from "./sdk/openai-tool-calls.js";
 export { argvCommandLine, quoteArgvElement, type ArgvLine } from "./sdk/argv-command-line.js";

@@ -3,7 +3,21 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, createEngine, decideToolCall, gateMcpMessage, loadPolicy, makeBundle, mapToolCall, openAIToolCalls, strictest, verifyLines, withGuards, type Decision, type Engine } from "../src/index.js";
+import {
+  createApp,
+  createEngine,
+  decideToolCall,
+  gateMcpMessage,
+  loadPolicy,
+  makeBundle,
+  mapToolCall,
+  openAIToolCalls,
+  strictest,
+  verifyLines,
+  withGuards,
+  type Decision,
+  type Engine,
+} from "../src/index.js";
 import { createLambdaHandler } from "../src/lambda.js";
 import { hookGuardSource } from "../src/sdk/hook-guard.js";
 import { parseStrictJson } from "../src/request/strict-json.js";
@@ -123,7 +137,9 @@ const ENV = (() => {
 function readCases(): { cases: Case[]; audits: AuditCase[] } {
   const cases: Case[] = [];
   const audits: AuditCase[] = [];
-  for (const f of readdirSync(DIR).filter((x) => x.endsWith(".jsonl")).sort()) {
+  for (const f of readdirSync(DIR)
+    .filter((x) => x.endsWith(".jsonl"))
+    .sort()) {
     readFileSync(join(DIR, f), "utf8")
       .split("\n")
       .forEach((line, i) => {
@@ -153,7 +169,11 @@ interface Outcome {
 }
 
 /** Runs a command with stdin, resolves with stdout/stderr/exit code. */
-function run(args: string[], input: Buffer | string, opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+  input: Buffer | string,
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [BIN, ...args], { env: { ...ENV, ...opts.env }, cwd: opts.cwd ?? DIR });
     let stdout = "";
@@ -186,19 +206,33 @@ const isBatch = (c: Case) => c.batch !== undefined;
 const isOpenAI = (c: Case) => c.openai !== undefined;
 const isDecisionCase = (c: Case) => c.invalid === undefined && !isHook(c) && !isMcp(c) && !isOpenAI(c);
 const doorsOf = (c: Case): Door[] => {
-  const doors: Door[] = c.doors ?? (c.lambdaEvent !== undefined ? ["lambda"] : c.raw !== undefined || c.rawBase64 !== undefined || c.contentType !== undefined ? ["cli", "http"] : c.tokens !== undefined ? ["http"] : ["cli", "http", "engine", "lambda"]);
+  const doors: Door[] =
+    c.doors ??
+    (c.lambdaEvent !== undefined
+      ? ["lambda"]
+      : c.raw !== undefined || c.rawBase64 !== undefined || c.contentType !== undefined
+        ? ["cli", "http"]
+        : c.tokens !== undefined
+          ? ["http"]
+          : ["cli", "http", "engine", "lambda"]);
   // The Worker answers what the HTTP app answers, in workerd instead of Node.
   return doors.includes("http") ? [...doors, "worker"] : doors;
 };
 
 function beforeRequests(c: Case): unknown[] {
   if (!c.before) return [];
-  return Array.from({ length: c.before.times }, (_, i) => (c.before!.varyAgent ? { ...(c.before!.request as object), agent: `${c.before!.varyAgent}${i}` } : c.before!.request));
+  return Array.from({ length: c.before.times }, (_, i) =>
+    c.before!.varyAgent ? { ...(c.before!.request as object), agent: `${c.before!.varyAgent}${i}` } : c.before!.request,
+  );
 }
 
-const requestBytes = (c: Case): Buffer => (c.rawBase64 !== undefined ? Buffer.from(c.rawBase64, "base64") : Buffer.from(c.raw ?? JSON.stringify(c.request), "utf8"));
+const requestBytes = (c: Case): Buffer =>
+  c.rawBase64 !== undefined ? Buffer.from(c.rawBase64, "base64") : Buffer.from(c.raw ?? JSON.stringify(c.request), "utf8");
 
-const results = new Map<string, Partial<Record<Door | "hook-cli" | "hook-inproc" | "proxy-cli" | "proxy-inproc" | "openai-inproc" | "validate-cli" | "validate-inproc", Outcome>>>();
+const results = new Map<
+  string,
+  Partial<Record<Door | "hook-cli" | "hook-inproc" | "proxy-cli" | "proxy-inproc" | "openai-inproc" | "validate-cli" | "validate-inproc", Outcome>>
+>();
 const auditResults = new Map<string, { cli?: string; inproc?: string; failure?: string }>();
 const put = (name: string, door: string, o: Outcome) => {
   const r = results.get(name) ?? {};
@@ -232,7 +266,8 @@ async function cliDoor(policy: string, cases: Case[]): Promise<void> {
   const r = await run(["check", "--policy", policy], input);
   const out = r.stdout.split("\n").filter((l) => l !== "");
   if (out.length !== owners.length) {
-    for (const c of cases) put(c.name, "cli", { failure: `safeclaw check answered ${out.length} lines for ${owners.length} requests (exit ${r.code}): ${r.stderr.slice(0, 500)}` });
+    for (const c of cases)
+      put(c.name, "cli", { failure: `safeclaw check answered ${out.length} lines for ${owners.length} requests (exit ${r.code}): ${r.stderr.slice(0, 500)}` });
     return;
   }
   const answers = new Map<string, Decision[]>();
@@ -254,8 +289,16 @@ async function inProcessDoors(policy: string, cases: Case[], scratch: string): P
   const appFor = (tokens: string | undefined) => {
     let a = apps.get(tokens ?? "");
     if (!a) {
-      const parsed = tokens === undefined ? [] : tokens.split(",").map((t) => (t.includes(":") ? { agent: t.slice(0, t.indexOf(":")), token: t.slice(t.indexOf(":") + 1) } : t));
-      a = createApp({ engine: createEngine(loaded.policy), policy: { digest: loaded.policy.digest, rules: 0, defaultAction: "deny", sources: [] }, ...(parsed.length ? { tokens: parsed } : {}), log: () => {} });
+      const parsed =
+        tokens === undefined
+          ? []
+          : tokens.split(",").map((t) => (t.includes(":") ? { agent: t.slice(0, t.indexOf(":")), token: t.slice(t.indexOf(":") + 1) } : t));
+      a = createApp({
+        engine: createEngine(loaded.policy),
+        policy: { digest: loaded.policy.digest, rules: 0, defaultAction: "deny", sources: [] },
+        ...(parsed.length ? { tokens: parsed } : {}),
+        log: () => {},
+      });
       apps.set(tokens ?? "", a);
     }
     return a;
@@ -331,7 +374,13 @@ async function hookInProcessDoor(c: Case): Promise<void> {
   // As the hook reads its policy: its guard of its own files first (project dir = the event's cwd here).
   const configDir = c.hookEnv?.CLAUDE_CONFIG_DIR;
   const sink = c.hookEnv?.SAFECLAW_AUDIT_SINK;
-  const guard = hookGuardSource({ policies: [join(DIR, c.policy)], cwd: process.cwd(), ...(typeof h.cwd === "string" ? { projectDir: h.cwd } : {}), ...(configDir ? { claudeConfigDir: configDir } : {}), ...(sink?.startsWith("/") ? { auditFile: sink } : {}) });
+  const guard = hookGuardSource({
+    policies: [join(DIR, c.policy)],
+    cwd: process.cwd(),
+    ...(typeof h.cwd === "string" ? { projectDir: h.cwd } : {}),
+    ...(configDir ? { claudeConfigDir: configDir } : {}),
+    ...(sink?.startsWith("/") ? { auditFile: sink } : {}),
+  });
   const loaded = await loadPolicy([guard, ...readPolicySources([join(DIR, c.policy)])]);
   if (!loaded.ok) throw new Error(`${c.policy} does not load with the hook guard: ${loaded.errors.map((e) => e.message).join("; ")}`);
   const engine = createEngine(loaded.policy);
@@ -353,7 +402,12 @@ async function proxyDoors(policy: string, server: string, cases: Case[]): Promis
   const lines = cases.map((c) => (c.mcpRaw ?? JSON.stringify(c.mcp)).replaceAll("{DIR}", DIR.replace(/\/$/, "")));
   const r = await run(["mcp-proxy", "--policy", policy, "--server", server, "--", process.execPath, ECHO_SERVER], lines.join("\n") + "\n");
   const out = r.stdout.split("\n").filter((l) => l !== "");
-  const forwarded = new Set(out.map((l) => JSON.parse(l) as { forwarded?: string }).filter((m) => m.forwarded !== undefined).map((m) => m.forwarded!));
+  const forwarded = new Set(
+    out
+      .map((l) => JSON.parse(l) as { forwarded?: string })
+      .filter((m) => m.forwarded !== undefined)
+      .map((m) => m.forwarded!),
+  );
   // As the proxy reads its policy: the guard of its own files first (policy, Claude Code settings in $HOME).
   const guard = hookGuardSource({ policies: [join(DIR, policy)], cwd: DIR, ...(ENV.HOME ? { home: ENV.HOME } : {}) });
   const loaded = await loadPolicy([guard, ...readPolicySources([join(DIR, policy)])]);
@@ -383,8 +437,16 @@ async function validateDoors(cases: Case[]): Promise<void> {
       const r = await run(["validate", ...group.map((c) => c.policy)], "");
       for (const c of group) {
         // `discovery`: the directory is refused before validation (two policies in one place)
-        const own = r.stderr.split("\n").some((l) => (l.startsWith(c.policy) && l.includes(`error[${c.invalid}]`)) || (c.invalid === "discovery" && l.includes(`${c.policy}: more than one policy`)));
-        put(c.name, "validate-cli", { decision: r.code === 1 && own ? "invalid" : `no error[${c.invalid}] for it (exit ${r.code})`, ...(own ? { error: c.invalid } : {}) });
+        const own = r.stderr
+          .split("\n")
+          .some(
+            (l) =>
+              (l.startsWith(c.policy) && l.includes(`error[${c.invalid}]`)) || (c.invalid === "discovery" && l.includes(`${c.policy}: more than one policy`)),
+          );
+        put(c.name, "validate-cli", {
+          decision: r.code === 1 && own ? "invalid" : `no error[${c.invalid}] for it (exit ${r.code})`,
+          ...(own ? { error: c.invalid } : {}),
+        });
       }
     }),
   );
@@ -393,33 +455,45 @@ async function validateDoors(cases: Case[]): Promise<void> {
     try {
       sources = readPolicySources([join(DIR, c.policy)]);
     } catch (e) {
-      put(c.name, "validate-inproc", { decision: "invalid", ...(c.invalid === "discovery" && /more than one policy/.test((e as Error).message) ? { error: c.invalid } : {}) });
+      put(c.name, "validate-inproc", {
+        decision: "invalid",
+        ...(c.invalid === "discovery" && /more than one policy/.test((e as Error).message) ? { error: c.invalid } : {}),
+      });
       continue;
     }
     const loaded = await loadPolicy(sources);
-    put(c.name, "validate-inproc", loaded.ok ? { decision: "valid" } : { decision: "invalid", ...(loaded.errors.some((e) => e.code === c.invalid) ? { error: c.invalid } : {}) });
+    put(
+      c.name,
+      "validate-inproc",
+      loaded.ok ? { decision: "valid" } : { decision: "invalid", ...(loaded.errors.some((e) => e.code === c.invalid) ? { error: c.invalid } : {}) },
+    );
   }
 }
 
 /** One trail per format, written by the real CLI, then edited per case. */
 async function auditDoors(scratch: string): Promise<void> {
   const trails: Record<string, string> = {};
-  await Promise.all((["json", "ocsf"] as const).map(async (format) => {
-    const file = join(scratch, `trail-${format}.log`);
-    const requests = [
-      { action: "env.read", key: "AWS_SECRET_ACCESS_KEY" },
-      { action: "file.read", path: "/app/ok.txt" },
-      { action: "network.request", url: "http://169.254.169.254/latest/" },
-    ];
-    const r = await new Promise<{ code: number | null }>((resolve, reject) => {
-      const p = spawn(process.execPath, [BIN, "check", "--policy", "audit.yaml", "--audit", file], { env: { ...ENV, SAFECLAW_AUDIT_FORMAT: format }, cwd: DIR });
-      p.on("error", reject);
-      p.on("close", (code) => resolve({ code }));
-      p.stdin.end(requests.map((q) => JSON.stringify(q)).join("\n") + "\n");
-    });
-    if (r.code !== 0) throw new Error(`writing the ${format} trail failed (exit ${r.code})`);
-    trails[format] = readFileSync(file, "utf8");
-  }));
+  await Promise.all(
+    (["json", "ocsf"] as const).map(async (format) => {
+      const file = join(scratch, `trail-${format}.log`);
+      const requests = [
+        { action: "env.read", key: "AWS_SECRET_ACCESS_KEY" },
+        { action: "file.read", path: "/app/ok.txt" },
+        { action: "network.request", url: "http://169.254.169.254/latest/" },
+      ];
+      const r = await new Promise<{ code: number | null }>((resolve, reject) => {
+        const p = spawn(process.execPath, [BIN, "check", "--policy", "audit.yaml", "--audit", file], {
+          env: { ...ENV, SAFECLAW_AUDIT_FORMAT: format },
+          cwd: DIR,
+        });
+        p.on("error", reject);
+        p.on("close", (code) => resolve({ code }));
+        p.stdin.end(requests.map((q) => JSON.stringify(q)).join("\n") + "\n");
+      });
+      if (r.code !== 0) throw new Error(`writing the ${format} trail failed (exit ${r.code})`);
+      trails[format] = readFileSync(file, "utf8");
+    }),
+  );
   await limited(
     AUDITS.map((a) => async () => {
       let text = trails[a.trail]!;
@@ -434,9 +508,17 @@ async function auditDoors(scratch: string): Promise<void> {
       if (a.append) text += a.append.join("\n") + "\n";
       const file = join(scratch, `edited-${a.name.replace(/[^a-z0-9]+/gi, "-")}.log`);
       writeFileSync(file, text);
-      const report = verifyLines(text.split("\n").filter((l) => l !== "").map((t, i) => ({ text: t, where: `line ${i + 1}` })));
+      const report = verifyLines(
+        text
+          .split("\n")
+          .filter((l) => l !== "")
+          .map((t, i) => ({ text: t, where: `line ${i + 1}` })),
+      );
       const r = a.cli ? await run(["audit", "verify", file], "") : undefined;
-      auditResults.set(a.name, { ...(r ? { cli: r.code === 0 ? "intact" : r.code === 1 ? "broken" : `exit ${r.code}` } : {}), inproc: report.ok ? "intact" : "broken" });
+      auditResults.set(a.name, {
+        ...(r ? { cli: r.code === 0 ? "intact" : r.code === 1 ? "broken" : `exit ${r.code}` } : {}),
+        inproc: report.ok ? "intact" : "broken",
+      });
     }),
   );
 }
@@ -445,7 +527,15 @@ async function auditDoors(scratch: string): Promise<void> {
 async function workerDoor(cases: Case[]): Promise<void> {
   const { build } = await import("esbuild");
   const { Miniflare } = await import("miniflare");
-  const out = await build({ entryPoints: [join(DIR, "worker-door.ts")], bundle: true, format: "esm", platform: "neutral", mainFields: ["module", "main"], write: false, logLevel: "silent" });
+  const out = await build({
+    entryPoints: [join(DIR, "worker-door.ts")],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    mainFields: ["module", "main"],
+    write: false,
+    logLevel: "silent",
+  });
   const mf = new Miniflare({ modules: true, script: out.outputFiles[0]!.text, compatibilityDate: "2024-09-23" });
   try {
     const groups = new Map<string, Case[]>();
@@ -453,7 +543,10 @@ async function workerDoor(cases: Case[]): Promise<void> {
     await Promise.all(
       [...groups.values()].map(async (group) => {
         const first = group[0]!;
-        const tokens = first.tokens === undefined ? [] : first.tokens.split(",").map((t) => (t.includes(":") ? { agent: t.slice(0, t.indexOf(":")), token: t.slice(t.indexOf(":") + 1) } : t));
+        const tokens =
+          first.tokens === undefined
+            ? []
+            : first.tokens.split(",").map((t) => (t.includes(":") ? { agent: t.slice(0, t.indexOf(":")), token: t.slice(t.indexOf(":") + 1) } : t));
         const requests: Array<{ path: string; headers: Record<string, string>; body: string; base64?: boolean }> = [];
         const owners: Array<string | undefined> = [];
         for (const c of group) {
@@ -463,10 +556,17 @@ async function workerDoor(cases: Case[]): Promise<void> {
             requests.push({ path: "/v1/check", headers, body: JSON.stringify(b) });
             owners.push(undefined);
           }
-          requests.push(isBatch(c) ? { path: "/v1/check/batch", headers, body: JSON.stringify(c.batch) } : { path: "/v1/check", headers, body: requestBytes(c).toString("base64"), base64: true });
+          requests.push(
+            isBatch(c)
+              ? { path: "/v1/check/batch", headers, body: JSON.stringify(c.batch) }
+              : { path: "/v1/check", headers, body: requestBytes(c).toString("base64"), base64: true },
+          );
           owners.push(c.name);
         }
-        const res = await mf.dispatchFetch("http://door/", { method: "POST", body: JSON.stringify({ sources: readPolicySources([join(DIR, first.policy)]), tokens, requests }) });
+        const res = await mf.dispatchFetch("http://door/", {
+          method: "POST",
+          body: JSON.stringify({ sources: readPolicySources([join(DIR, first.policy)]), tokens, requests }),
+        });
         if (!res.ok) throw new Error(`worker door cannot load ${first.policy}: ${await res.text()}`);
         const answers = (await res.json()) as Array<{ status: number; body: Decision & { error?: unknown; decisions?: Decision[] } }>;
         answers.forEach(({ status, body }, i) => {
@@ -541,12 +641,22 @@ for (const file of [...new Set(CASES.map((c) => c.file))]) {
           if (!o) seen[door] = "(door did not run)";
           else if (o.failure) seen[door] = `failure: ${o.failure}`;
           // The error code and status are compared where the case names them.
-          else seen[door] = [o.decision, c.expectError !== undefined || c.invalid !== undefined ? o.error : undefined].filter(Boolean).join(" ") + (o.status !== undefined && c.status !== undefined ? ` ${o.status}` : "");
+          else
+            seen[door] =
+              [o.decision, c.expectError !== undefined || c.invalid !== undefined ? o.error : undefined].filter(Boolean).join(" ") +
+              (o.status !== undefined && c.status !== undefined ? ` ${o.status}` : "");
         }
-        if (c.limitation !== undefined && (c.today === undefined || c.today === c.expect)) throw new Error(`${c.name}: a limitation names the decision given today, and it differs from \`expect\``);
-        const want = c.invalid !== undefined ? `invalid ${c.invalid}` : [c.limitation !== undefined ? c.today : c.expect, c.expectError].filter(Boolean).join(" ");
+        if (c.limitation !== undefined && (c.today === undefined || c.today === c.expect))
+          throw new Error(`${c.name}: a limitation names the decision given today, and it differs from \`expect\``);
+        const want =
+          c.invalid !== undefined ? `invalid ${c.invalid}` : [c.limitation !== undefined ? c.today : c.expect, c.expectError].filter(Boolean).join(" ");
         // Only the HTTP door has a status to compare.
-        const wanted = Object.fromEntries(Object.keys(seen).map((d) => [d, want + (c.status !== undefined && (got as Record<string, Outcome | undefined>)[d]?.status !== undefined ? ` ${c.status}` : "")]));
+        const wanted = Object.fromEntries(
+          Object.keys(seen).map((d) => [
+            d,
+            want + (c.status !== undefined && (got as Record<string, Outcome | undefined>)[d]?.status !== undefined ? ` ${c.status}` : ""),
+          ]),
+        );
         expect(seen, `${c.why}${c.known ? ` (known hole: ${c.known})` : ""}`).toEqual(wanted);
       });
     }
@@ -561,7 +671,9 @@ describe("adversarial doors keep their records", () => {
   it("the Lambda door recorded one decision per request it answered, in chains that verify", () => {
     let records = 0;
     for (const file of lambdaTrails) {
-      const lines = readFileSync(file, "utf8").split("\n").filter((l) => l !== "");
+      const lines = readFileSync(file, "utf8")
+        .split("\n")
+        .filter((l) => l !== "");
       const report = verifyLines(lines.map((text, i) => ({ text, where: `${file}:${i + 1}` })));
       expect(report.problem, file).toBeUndefined();
       records += lines.filter((l) => l.startsWith('{"type":"decision"')).length;

@@ -111,7 +111,9 @@ describe("architecture", () => {
   });
 
   it("adapters import only the package's public entries (and the build's policy bundle), so they can be copied", () => {
-    const exports = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).exports as Record<string, unknown>).map((k) => k.replace(/^\./, "safeclaw-edge"));
+    const exports = Object.keys(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).exports as Record<string, unknown>).map((k) =>
+      k.replace(/^\./, "safeclaw-edge"),
+    );
     const bad: string[] = [];
     for (const f of sourceFiles(join(ROOT, "adapters"))) {
       for (const spec of importsOf(f)) {

@@ -69,7 +69,10 @@ describe("a path deny on arguments holds however the path is spelled", async () 
   });
 
   it("a missing argument is not a path (a glob on a missing field does not hold)", () => {
-    expect(e.check({ action: "mcp.call", server: "docs", tool: "fetch", arguments: { other: "/etc/passwd" } })).toMatchObject({ decision: "allow", rule: "mcp-docs" });
+    expect(e.check({ action: "mcp.call", server: "docs", tool: "fetch", arguments: { other: "/etc/passwd" } })).toMatchObject({
+      decision: "allow",
+      rule: "mcp-docs",
+    });
   });
 
   it("the reason says what is unsure and what to send", () => {
@@ -156,7 +159,8 @@ rules:
     effect: deny
     context.cwd: "/root/**"
 `);
-  const check = (args: Record<string, unknown>, context?: Record<string, unknown>) => e.check({ action: "mcp.call", server: "s", tool: "t", arguments: args, ...(context ? { context } : {}) });
+  const check = (args: Record<string, unknown>, context?: Record<string, unknown>) =>
+    e.check({ action: "mcp.call", server: "s", tool: "t", arguments: args, ...(context ? { context } : {}) });
   it.each([
     ["startsWith, double slash", { a: "//etc/passwd" }, "starts"],
     ["startsWith, dotdot", { a: "/tmp/../etc/passwd" }, "starts"],
@@ -239,7 +243,9 @@ describe("validation reads path tests on arguments as paths", () => {
 
   it("a regex written for paths on arguments is warned about: it sees the value as sent", async () => {
     const { loadPolicy } = await import("../src/index.js");
-    const r = await loadPolicy([{ name: "p.yaml", text: `version: 1\nrules:\n  - action: mcp.call\n    effect: deny\n    arguments.path: { matches: "^/etc/" }\n` }]);
+    const r = await loadPolicy([
+      { name: "p.yaml", text: `version: 1\nrules:\n  - action: mcp.call\n    effect: deny\n    arguments.path: { matches: "^/etc/" }\n` },
+    ]);
     expect(r.ok).toBe(true);
     expect(r.warnings.map((w) => w.message).join("\n")).toMatch(/`matches` on `arguments.path` compares the value as sent/);
   });
@@ -282,7 +288,14 @@ rules:
         /* not decodable: the raw readings stay */
       }
     }
-    return [...texts].filter((t) => t.startsWith("/")).map((t) => posix.normalize(t).replace(/(.)\/+$/, "$1").replace(/^\/+/, "/"));
+    return [...texts]
+      .filter((t) => t.startsWith("/"))
+      .map((t) =>
+        posix
+          .normalize(t)
+          .replace(/(.)\/+$/, "$1")
+          .replace(/^\/+/, "/"),
+      );
   };
   it("readings compose: `\\` read as `/` after `..` was resolved (found by this property)", () => {
     // resolved first: `/..\\etc/secrets`; that with `\\` as `/` is `/etc/secrets`, under the /etc deny

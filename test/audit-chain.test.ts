@@ -74,7 +74,11 @@ describe("every kind of tampering is caught, and named", () => {
     // ...but a restarted instance names the head it followed, so the cut shows
     const head = JSON.parse(lines[lines.length - 2]!);
     const next = await makeTrail(2, { key: TEST_KEY, chainId: "next-chain", previous: { chain: "test-chain", seq: head.seq, hash: head.hash } });
-    expect(verifyLines(asLines([...cut, ...next]), { publicKey: TEST_KEY.publicKey }).problem).toMatchObject({ kind: "truncated", chain: "test-chain", seq: 11 });
+    expect(verifyLines(asLines([...cut, ...next]), { publicKey: TEST_KEY.publicKey }).problem).toMatchObject({
+      kind: "truncated",
+      chain: "test-chain",
+      seq: 11,
+    });
     expect(verifyLines(asLines([...lines, ...next]), { publicKey: TEST_KEY.publicKey }).ok).toBe(true);
   });
 
@@ -134,7 +138,10 @@ describe("every kind of tampering is caught, and named", () => {
 describe("what log drains do to lines", () => {
   it("unwraps {message} wrappers and skips unrelated log lines", async () => {
     const lines = await makeTrail(4);
-    const wrapped = lines.flatMap((l, i) => [JSON.stringify({ timestamp: "x", message: l, fly: { app: "a", region: "iad" } }), i === 1 ? "plain text log line" : '{"level":"info","msg":"hello"}']);
+    const wrapped = lines.flatMap((l, i) => [
+      JSON.stringify({ timestamp: "x", message: l, fly: { app: "a", region: "iad" } }),
+      i === 1 ? "plain text log line" : '{"level":"info","msg":"hello"}',
+    ]);
     const r = verifyLines(asLines(wrapped));
     expect(r.ok).toBe(true);
     expect(r.skipped).toBe(lines.length);

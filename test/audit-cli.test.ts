@@ -18,7 +18,12 @@ function run(args: string[], opts: { input?: string; env?: Record<string, string
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const REQUESTS = ['{"action":"file.read","path":"/app/a"}', '{"action":"network.request","url":"http://0xa9fea9fe/"}', "not json", '{"action":"env.read","key":"FLY_API_TOKEN"}'].join("\n");
+const REQUESTS = [
+  '{"action":"file.read","path":"/app/a"}',
+  '{"action":"network.request","url":"http://0xa9fea9fe/"}',
+  "not json",
+  '{"action":"env.read","key":"FLY_API_TOKEN"}',
+].join("\n");
 
 describe("audit through the CLI", () => {
   it("check --audit <file> records every decision (bad lines too); restarts chain onto the previous head; verify says intact", () => {
@@ -26,7 +31,11 @@ describe("audit through the CLI", () => {
     const file = join(dir, "audit.log");
     expect(run(["check", "-p", POLICY, "--audit", file], { input: REQUESTS }).code).toBe(0);
     expect(run(["check", "-p", POLICY, "--audit", file, "-r", '{"action":"file.read","path":"/app/b"}']).code).toBe(0);
-    const records = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.type !== "checkpoint");
+    const records = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.type !== "checkpoint");
     expect(records.filter((r) => r.type === "decision").map((r) => r.decision)).toEqual(["allow", "deny", "deny", "deny", "allow"]);
     const starts = records.filter((r) => r.type === "chain-start");
     expect(starts[1].previous).toEqual({ chain: starts[0].chain, seq: 5, hash: records[4].hash });
@@ -50,7 +59,12 @@ describe("audit through the CLI", () => {
   });
 
   it("signed checkpoints: keygen, sign through the env, verify with the public key", () => {
-    const keys = Object.fromEntries(run(["audit", "keygen"]).stdout.trim().split("\n").map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    const keys = Object.fromEntries(
+      run(["audit", "keygen"])
+        .stdout.trim()
+        .split("\n")
+        .map((l) => l.split(/=(.*)/s).slice(0, 2)),
+    );
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-audit-"));
     const file = join(dir, "audit.log");
     run(["check", "-p", POLICY], { input: REQUESTS, env: { SAFECLAW_AUDIT_SINK: file, SAFECLAW_AUDIT_SIGNING_KEY: keys.SAFECLAW_AUDIT_SIGNING_KEY } });
@@ -66,9 +80,18 @@ describe("audit through the CLI", () => {
     const out = run(["check", "-p", POLICY, "--audit", "stdout"], { input: REQUESTS }).stderr.trim().split("\n");
     const drained = out.map((l) => JSON.stringify({ message: l, fly: { region: "iad" } })).join("\n");
     expect(run(["audit", "verify", "-"], { input: drained })).toMatchObject({ code: 0, stdout: expect.stringContaining("intact: 1 chain, 5 records") });
-    const ocsf = run(["check", "-p", POLICY, "--audit", "stdout"], { input: REQUESTS, env: { SAFECLAW_AUDIT_FORMAT: "ocsf" } }).stderr.trim().split("\n");
+    const ocsf = run(["check", "-p", POLICY, "--audit", "stdout"], { input: REQUESTS, env: { SAFECLAW_AUDIT_FORMAT: "ocsf" } })
+      .stderr.trim()
+      .split("\n");
     const denied = ocsf.map((l) => JSON.parse(l)).find((o) => o.class_uid === 6003 && o.action_id === 2);
-    expect(denied).toMatchObject({ class_uid: 6003, category_uid: 6, type_uid: 600399, action_id: 2, disposition_id: 2, authorizations: [{ decision: "deny" }] });
+    expect(denied).toMatchObject({
+      class_uid: 6003,
+      category_uid: 6,
+      type_uid: 600399,
+      action_id: 2,
+      disposition_id: 2,
+      authorizations: [{ decision: "deny" }],
+    });
     expect(run(["audit", "verify", "-"], { input: ocsf.join("\n") })).toMatchObject({ code: 0 });
   });
 
@@ -100,7 +123,9 @@ describe("file sink", () => {
     expect(await lastChainHead(path)).toMatchObject({ chain: "rot", seq: 21 });
     expect(run(["audit", "verify", path])).toMatchObject({ code: 0, stdout: expect.stringContaining("21 records") });
     // Deleting a rotated file in the middle is a gap, not a quiet shortening.
-    const rotated = readdirSync(dir).filter((n) => n !== "audit.log").sort();
+    const rotated = readdirSync(dir)
+      .filter((n) => n !== "audit.log")
+      .sort();
     const { rmSync } = await import("node:fs");
     rmSync(join(dir, rotated[1]!));
     expect(run(["audit", "verify", path])).toMatchObject({ code: 1, stderr: expect.stringContaining("missing") });

@@ -6,7 +6,10 @@ import type { AuditSink } from "../src/audit/sink.js";
 import type { Line } from "../src/audit/verify.js";
 
 /** Writes `n` decisions through a real AuditLog into an in-memory line list, one batch per `batch` records. */
-export async function makeTrail(n: number, opts: { batch?: number; key?: SigningKey; chainId?: string; previous?: { chain: string; seq: number; hash: string } } = {}): Promise<string[]> {
+export async function makeTrail(
+  n: number,
+  opts: { batch?: number; key?: SigningKey; chainId?: string; previous?: { chain: string; seq: number; hash: string } } = {},
+): Promise<string[]> {
   const lines: string[] = [];
   let t = Date.parse("2026-11-23T10:00:00Z");
   const log = new AuditLog({
@@ -18,7 +21,12 @@ export async function makeTrail(n: number, opts: { batch?: number; key?: Signing
     ...(opts.previous ? { previous: opts.previous } : {}),
   });
   for (let i = 0; i < n; i++) {
-    log.record(decisionBody({ action: "file.read", path: `/app/${i}` }, { decision: i % 2 ? "deny" : "allow", allowed: i % 2 === 0, rule: `r${i}`, reason: "because", policy: "sha256:" + "a".repeat(64), action: "file.read" }));
+    log.record(
+      decisionBody(
+        { action: "file.read", path: `/app/${i}` },
+        { decision: i % 2 ? "deny" : "allow", allowed: i % 2 === 0, rule: `r${i}`, reason: "because", policy: "sha256:" + "a".repeat(64), action: "file.read" },
+      ),
+    );
     if ((i + 1) % (opts.batch ?? 5) === 0) await log.flush();
   }
   await log.flush();

@@ -39,7 +39,13 @@ describe("fail closed when the trail cannot be written", () => {
     const state = { fail: true };
     const written: string[] = [];
     const logged: string[] = [];
-    const log = new AuditLog({ sink: failingSink(state, written), chainId: "c", policy: engine.policy.digest, onAuditFailure: "allow", log: (m) => logged.push(m) });
+    const log = new AuditLog({
+      sink: failingSink(state, written),
+      chainId: "c",
+      policy: engine.policy.digest,
+      onAuditFailure: "allow",
+      log: (m) => logged.push(m),
+    });
     expect((await auditedCheck(engine, log, { action: "file.read", path: "/app/a" }, { flush: true })).decision).toBe("allow");
     expect(logged.length).toBe(1);
     state.fail = false;
@@ -67,7 +73,14 @@ describe("fail closed when the trail cannot be written", () => {
   it("batches are written in chain order even when flushes overlap", async () => {
     const lines: string[] = [];
     const log = new AuditLog({
-      sink: { name: "slow", write: async (b) => { await new Promise((r) => setTimeout(r, b.firstSeq % 3)); for (const r of b.records) lines.push(JSON.stringify(r)); lines.push(JSON.stringify(b.checkpoint)); } },
+      sink: {
+        name: "slow",
+        write: async (b) => {
+          await new Promise((r) => setTimeout(r, b.firstSeq % 3));
+          for (const r of b.records) lines.push(JSON.stringify(r));
+          lines.push(JSON.stringify(b.checkpoint));
+        },
+      },
       chainId: "c",
       policy: "sha256:x",
     });
@@ -92,7 +105,7 @@ describe("fail closed when the trail cannot be written", () => {
 describe("secrets never land in the trail", () => {
   it.each([
     ["curl -H 'Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.abc.def' https://api.x.com", "eyJhbGci"],
-    ["curl -H \"authorization: token ghp_0123456789abcdefghijklmnopqrstuvwxyz\" x", "ghp_0123"],
+    ['curl -H "authorization: token ghp_0123456789abcdefghijklmnopqrstuvwxyz" x', "ghp_0123"],
     ["https://api.x.com/v1?api_key=supersecret123&q=1", "supersecret123"],
     ["https://x.com/cb?access_token=abc.def.ghi", "abc.def.ghi"],
     ["AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE aws s3 ls", "AKIAIOSFODNN7EXAMPLE"],
@@ -109,7 +122,10 @@ describe("secrets never land in the trail", () => {
   });
 
   it("redacts in the record before hashing, and never records env values", () => {
-    const body = decisionBody({ action: "network.request", url: "https://x.com/?token=abc123secret", agent: "a" }, { decision: "deny", allowed: false, rule: null, reason: "r", policy: "p", action: "network.request" });
+    const body = decisionBody(
+      { action: "network.request", url: "https://x.com/?token=abc123secret", agent: "a" },
+      { decision: "deny", allowed: false, rule: null, reason: "r", policy: "p", action: "network.request" },
+    );
     expect(JSON.stringify(body)).not.toContain("abc123secret");
     const env = decisionBody({ action: "env.read", key: "AWS_SECRET_ACCESS_KEY" }, { decision: "deny", allowed: false, rule: null, reason: "r", policy: "p" });
     expect(env.target).toEqual({ key: "AWS_SECRET_ACCESS_KEY" });

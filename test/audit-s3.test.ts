@@ -20,7 +20,12 @@ describe.skipIf(!MOTO_AVAILABLE)("S3 sink against a real S3-compatible server (m
 
   it("writes one object per batch under a time/chain/seq key, and the objects verify", async () => {
     const engine = await engineFromText(POLICY);
-    const log = new AuditLog({ sink: new S3Sink({ bucket: "audit", prefix: "trail/a", env: moto.env() }), chainId: "lambda-1", policy: engine.policy.digest, clock: () => Date.parse("2026-11-23T10:15:00Z") });
+    const log = new AuditLog({
+      sink: new S3Sink({ bucket: "audit", prefix: "trail/a", env: moto.env() }),
+      chainId: "lambda-1",
+      policy: engine.policy.digest,
+      clock: () => Date.parse("2026-11-23T10:15:00Z"),
+    });
     await auditedCheck(engine, log, { action: "file.read", path: "/app/x" }, { flush: true });
     await auditedCheck(engine, log, { action: "file.read", path: "/etc/x" }, { flush: true });
     expect(await listKeys("trail/a/")).toEqual(["trail/a/2026/11/23/10/lambda-1/000000000001.jsonl", "trail/a/2026/11/23/10/lambda-1/000000000003.jsonl"]);
@@ -32,7 +37,12 @@ describe.skipIf(!MOTO_AVAILABLE)("S3 sink against a real S3-compatible server (m
 
   it("never overwrites a batch: a second writer on the same key is refused and the first object stays", async () => {
     const mk = (reason: string) => {
-      const log = new AuditLog({ sink: new S3Sink({ bucket: "audit", prefix: "trail/b", env: moto.env(), attempts: 1 }), chainId: "same-chain", policy: "sha256:x", clock: () => Date.parse("2026-11-23T11:00:00Z") });
+      const log = new AuditLog({
+        sink: new S3Sink({ bucket: "audit", prefix: "trail/b", env: moto.env(), attempts: 1 }),
+        chainId: "same-chain",
+        policy: "sha256:x",
+        clock: () => Date.parse("2026-11-23T11:00:00Z"),
+      });
       log.record({ type: "decision", decision: "deny", rule: null, reason, policy: "sha256:x" });
       return log;
     };
@@ -44,7 +54,9 @@ describe.skipIf(!MOTO_AVAILABLE)("S3 sink against a real S3-compatible server (m
   });
 
   it("two writers with their own chains never collide", async () => {
-    const logs = ["w1", "w2"].map((c) => new AuditLog({ sink: new S3Sink({ bucket: "audit", prefix: "trail/c", env: moto.env() }), chainId: c, policy: "sha256:x" }));
+    const logs = ["w1", "w2"].map(
+      (c) => new AuditLog({ sink: new S3Sink({ bucket: "audit", prefix: "trail/c", env: moto.env() }), chainId: c, policy: "sha256:x" }),
+    );
     await Promise.all(
       logs.map(async (log) => {
         for (let i = 0; i < 5; i++) {
@@ -55,13 +67,23 @@ describe.skipIf(!MOTO_AVAILABLE)("S3 sink against a real S3-compatible server (m
     );
     const r = verifyLines(await readS3Lines("audit", "trail/c", moto.env()));
     expect(r.ok).toBe(true);
-    expect(r.chains.map((c) => [c.chain, c.records])).toEqual([["w1", 6], ["w2", 6]]);
+    expect(r.chains.map((c) => [c.chain, c.records])).toEqual([
+      ["w1", 6],
+      ["w2", 6],
+    ]);
   });
 
   it("S3 down: deny mode denies; allow mode allows; both catch up with a notice once S3 is back", async () => {
     const engine = await engineFromText(POLICY);
     const logs = (["deny", "allow"] as const).map(
-      (mode) => new AuditLog({ sink: new S3Sink({ bucket: "audit", prefix: `trail/down-${mode}`, env: moto.env(), attempts: 2 }), chainId: `down-${mode}`, policy: engine.policy.digest, onAuditFailure: mode, log: () => undefined }),
+      (mode) =>
+        new AuditLog({
+          sink: new S3Sink({ bucket: "audit", prefix: `trail/down-${mode}`, env: moto.env(), attempts: 2 }),
+          chainId: `down-${mode}`,
+          policy: engine.policy.digest,
+          onAuditFailure: mode,
+          log: () => undefined,
+        }),
     );
     await moto.stop();
     const [denied, allowed] = await Promise.all(logs.map((log) => auditedCheck(engine, log, { action: "file.read", path: "/app/x" }, { flush: true })));

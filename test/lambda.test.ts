@@ -37,14 +37,24 @@ describe("direct events are told apart from HTTP events", () => {
 describe.skipIf(!MOTO_AVAILABLE)("the Lambda handler with audit to a real S3-compatible server", () => {
   const moto = useMoto(["lambda-audit"]);
 
-  const env = () => ({ ...moto.env(), SAFECLAW_AUDIT_SINK: "s3://lambda-audit/trail", AWS_LAMBDA_FUNCTION_NAME: "safeclaw", AWS_LAMBDA_LOG_STREAM_NAME: "2026/11/23/[$LATEST]0123456789abcdef" });
+  const env = () => ({
+    ...moto.env(),
+    SAFECLAW_AUDIT_SINK: "s3://lambda-audit/trail",
+    AWS_LAMBDA_FUNCTION_NAME: "safeclaw",
+    AWS_LAMBDA_LOG_STREAM_NAME: "2026/11/23/[$LATEST]0123456789abcdef",
+  });
 
   it("serves every event shape, and each invocation's batch is in S3 when the handler returns", async () => {
     const bundle = await exampleBundle();
     const handler = createLambdaHandler({ bundle, env: env(), log: () => undefined });
     const objects = async () => (await readS3Lines("lambda-audit", "trail", moto.env())).filter((l) => l.text.includes('"type":"checkpoint"')).length;
 
-    const v1 = (await handler(fixture("apigw-rest-v1.json"), { awsRequestId: "a1" })) as { statusCode: number; body: string; headers?: Record<string, string>; multiValueHeaders?: Record<string, string[]> };
+    const v1 = (await handler(fixture("apigw-rest-v1.json"), { awsRequestId: "a1" })) as {
+      statusCode: number;
+      body: string;
+      headers?: Record<string, string>;
+      multiValueHeaders?: Record<string, string[]>;
+    };
     const v1Headers = v1.headers ?? Object.fromEntries(Object.entries(v1.multiValueHeaders ?? {}).map(([k, v]) => [k, v[0]]));
     expect(v1.statusCode).toBe(200);
     expect(JSON.parse(v1.body)).toMatchObject({ decision: "deny", rule: "rule-7-6c1c7c91", policy: bundle.digest });
@@ -66,7 +76,13 @@ describe.skipIf(!MOTO_AVAILABLE)("the Lambda handler with audit to a real S3-com
 
     const direct = await handler({ action: "env.read", key: "FLY_API_TOKEN" }, { awsRequestId: "a5" });
     expect(direct).toMatchObject({ decision: "deny", allowed: false });
-    const many = await handler([{ action: "file.read", path: "/app/x" }, { action: "shell.execute", command: "ls" }], { awsRequestId: "a6" });
+    const many = await handler(
+      [
+        { action: "file.read", path: "/app/x" },
+        { action: "shell.execute", command: "ls" },
+      ],
+      { awsRequestId: "a6" },
+    );
     expect((many as Array<{ decision: string }>).map((d) => d.decision)).toEqual(["allow", "deny"]);
     expect(await objects()).toBe(5); // one batch per invocation that decided something (GET /v1/policy decides nothing)
 
@@ -74,14 +90,21 @@ describe.skipIf(!MOTO_AVAILABLE)("the Lambda handler with audit to a real S3-com
     const report = verifyLines(lines);
     expect(report.ok).toBe(true);
     expect(report.chains[0]!.chain).toMatch(/^us-east-1-safeclaw-/);
-    const ids = lines.map((l) => JSON.parse(l.text)).filter((r) => r.type === "decision").map((r) => r.id);
+    const ids = lines
+      .map((l) => JSON.parse(l.text))
+      .filter((r) => r.type === "decision")
+      .map((r) => r.id);
     expect(ids).toHaveLength(7);
     expect(ids[0]).toBe("rest-v1-req");
     expect(ids.slice(-3)).toEqual(["a5#0", "a6#0", "a6#1"]);
   });
 
   it("bounds direct batches like the HTTP batch", async () => {
-    const handler = createLambdaHandler({ bundle: await exampleBundle(), env: { SAFECLAW_AUDIT_SINK: "s3://lambda-audit/bounded", ...moto.env() }, log: () => undefined });
+    const handler = createLambdaHandler({
+      bundle: await exampleBundle(),
+      env: { SAFECLAW_AUDIT_SINK: "s3://lambda-audit/bounded", ...moto.env() },
+      log: () => undefined,
+    });
     const out = (await handler(Array.from({ length: 101 }, () => ({ action: "file.read", path: "/app/x" })))) as Array<{ decision: string; error: string }>;
     expect(out).toHaveLength(101);
     expect(out.every((d) => d.decision === "deny" && d.error === "batch_too_large")).toBe(true);

@@ -11,23 +11,57 @@ describe("MCP tools/call gating", () => {
     const g = gateFromFiles({ policy: EXAMPLES + "example-policy.yaml" });
     expect(await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 1, method: "tools/list" })).toEqual({ forward: true });
     // The example policy has no mcp.call rule, so even a harmless call is refused: deny by default.
-    const refused = await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "read_file", arguments: { path: "/app/.env" } } });
+    const refused = await gateMcpMessage(g, "filesystem", {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "read_file", arguments: { path: "/app/.env" } },
+    });
     expect(refused.forward).toBe(false);
     if (!refused.forward) {
-      expect(refused.response).toMatchObject({ jsonrpc: "2.0", id: 7, result: { isError: true, content: [{ type: "text", text: expect.stringMatching(/^SafeClaw denied/) }] } });
+      expect(refused.response).toMatchObject({
+        jsonrpc: "2.0",
+        id: 7,
+        result: { isError: true, content: [{ type: "text", text: expect.stringMatching(/^SafeClaw denied/) }] },
+      });
     }
-    const asError = await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "read_file", arguments: { path: "/app/.env" } } }, { denyAs: "error" });
-    expect(asError).toMatchObject({ forward: false, response: { jsonrpc: "2.0", id: 9, error: { code: MCP_DENIED_CODE, message: expect.stringMatching(/^SafeClaw denied/), data: { decision: "deny" } } } });
+    const asError = await gateMcpMessage(
+      g,
+      "filesystem",
+      { jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "read_file", arguments: { path: "/app/.env" } } },
+      { denyAs: "error" },
+    );
+    expect(asError).toMatchObject({
+      forward: false,
+      response: { jsonrpc: "2.0", id: 9, error: { code: MCP_DENIED_CODE, message: expect.stringMatching(/^SafeClaw denied/), data: { decision: "deny" } } },
+    });
     const malformed = await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 8, method: "tools/call", params: { arguments: {} } });
     expect(malformed.forward).toBe(false);
   });
 
   it("an allowed MCP server still cannot read a denied file", async () => {
     const { createSafeClawGate } = await import("../src/sdk/gate.js");
-    const g = createSafeClawGate({ policy: [{ name: "p.yaml", text: "rules:\n- {id: env, action: file.read, path: '**/.env', effect: deny}\n- {id: fs, action: mcp.call, server: filesystem, effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}" }] });
-    const ok = await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "read_file", arguments: { path: "/app/README.md" } } });
+    const g = createSafeClawGate({
+      policy: [
+        {
+          name: "p.yaml",
+          text: "rules:\n- {id: env, action: file.read, path: '**/.env', effect: deny}\n- {id: fs, action: mcp.call, server: filesystem, effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}",
+        },
+      ],
+    });
+    const ok = await gateMcpMessage(g, "filesystem", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "read_file", arguments: { path: "/app/README.md" } },
+    });
     expect(ok.forward).toBe(true);
-    const no = await gateMcpMessage(g, "filesystem", { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "read_file", arguments: { path: "/app/.env" } } });
+    const no = await gateMcpMessage(g, "filesystem", {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "read_file", arguments: { path: "/app/.env" } },
+    });
     expect(no).toMatchObject({ forward: false, decision: { rule: "env" } });
   });
 });
@@ -47,29 +81,44 @@ describe("the offline examples run and gate what they should", () => {
     return r;
   };
   it("Claude Messages loop", () => {
-    const out = run("claude-loop.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const out = run("claude-loop.mjs")
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(out.map((o) => o.is_error)).toEqual([false, false, true, true]);
     expect(out[2].content).toMatch(/rule no-dotenv/);
   });
   it("OpenAI loop", () => {
-    const out = run("openai-loop.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const out = run("openai-loop.mjs")
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(out[0].content).toMatch(/would fetch/);
     expect(out[1].content).toMatch(/valid JSON arguments/);
     expect(out[2].content).toMatch(/rule metadata/);
   });
   it("Lambda agent (in-process gate)", () => {
-    const out = run("lambda-agent.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const out = run("lambda-agent.mjs")
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(out.map((o) => o.decision)).toEqual(["allow", "deny"]);
   });
   it("MCP: the real SDK client through safeclaw mcp-proxy to the real filesystem server", () => {
-    const out = run("mcp-filesystem.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const out = run("mcp-filesystem.mjs")
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(out.map((o) => `${o.tool} ${o.isError}`)).toEqual(["read_text_file false", "read_text_file true", "write_file true"]);
     expect(out[0].text).toContain("ship it");
     expect(out[1].text).toMatch(/rule no-dotenv/);
     expect(out[1].text).not.toContain("not-for-the-model");
   });
   it("Vercel AI SDK tool loop with toolApproval", () => {
-    const out = run("vercel-ai-agent.mjs").stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const out = run("vercel-ai-agent.mjs")
+      .stdout.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(out.slice(0, 3).map((o) => o.output.type)).toEqual(["text", "execution-denied", "execution-denied"]);
     expect(out[1].output.reason).toMatch(/rule no-dotenv/);
     expect(out[2].output.reason).toMatch(/rule metadata/);

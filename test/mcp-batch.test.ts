@@ -5,9 +5,19 @@ import { gateMcpMessage, MCP_DENIED_CODE } from "../src/sdk/mcp.js";
 import { McpBatchJoin } from "../src/sdk/mcp-batch-join.js";
 
 const gate = createSafeClawGate({
-  policy: [{ name: "p.yaml", text: "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny, reason: secrets}\n- {id: gh, action: mcp.call, server: gh, tool: 'list_*', effect: allow}\n- {id: fs, action: mcp.call, server: gh, tool: read_file, effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n" }],
+  policy: [
+    {
+      name: "p.yaml",
+      text: "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny, reason: secrets}\n- {id: gh, action: mcp.call, server: gh, tool: 'list_*', effect: allow}\n- {id: fs, action: mcp.call, server: gh, tool: read_file, effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n",
+    },
+  ],
 });
-const call = (id: unknown, name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: "2.0", ...(id !== undefined ? { id } : {}), method: "tools/call", params: { name, arguments: args } });
+const call = (id: unknown, name: string, args: Record<string, unknown> = {}) => ({
+  jsonrpc: "2.0",
+  ...(id !== undefined ? { id } : {}),
+  method: "tools/call",
+  params: { name, arguments: args },
+});
 const ENV = { path: "/app/.env" };
 
 describe("a JSON-RPC batch is gated element by element", () => {
@@ -17,12 +27,22 @@ describe("a JSON-RPC batch is gated element by element", () => {
     ["a refused call hidden in a batch of one", [call(2, "delete_repo")], [], [2]],
     ["a refused call after an allowed one", [call(3, "list_repos"), call(4, "delete_repo")], [3], [4]],
     ["a .env read behind a ping", [{ jsonrpc: "2.0", id: 5, method: "ping" }, call(6, "read_file", ENV)], [5], [6]],
-    ["a resource read of .env in a batch", [{ jsonrpc: "2.0", id: 7, method: "resources/read", params: { uri: "file:///app/.env" } }, call(8, "list_x")], [8], [7]],
+    [
+      "a resource read of .env in a batch",
+      [{ jsonrpc: "2.0", id: 7, method: "resources/read", params: { uri: "file:///app/.env" } }, call(8, "list_x")],
+      [8],
+      [7],
+    ],
     ["a refused notification: not forwarded, not answered", [call(undefined, "delete_repo"), call(9, "list_x")], [9], []],
     ["an element that is not an object", [7, call(10, "list_x")], [10], [null]],
     ["an unknown method", [{ jsonrpc: "2.0", id: 11, method: "admin/exec" }, call(12, "list_x")], [12], [11]],
     ["two requests with one id, one refused: nothing forwarded", [call(13, "list_x"), call(13, "delete_repo")], [], [13, 13]],
-    ["an element without jsonrpc 2.0 (a server's own guess what it is)", [{ id: 16, method: "tools/call", params: { name: "list_x" } }, call(17, "list_x")], [17], [16]],
+    [
+      "an element without jsonrpc 2.0 (a server's own guess what it is)",
+      [{ id: 16, method: "tools/call", params: { name: "list_x" } }, call(17, "list_x")],
+      [17],
+      [16],
+    ],
     ["a batch inside a batch", [[call(14, "delete_repo")], call(15, "list_x")], [], [null, 15]],
   ])("%s", async (_name, batch, forwarded, answered) => {
     const v = await gateMcpMessage(gate, "gh", batch);

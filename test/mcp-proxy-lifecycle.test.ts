@@ -21,7 +21,9 @@ function policy(): string {
 }
 
 function startProxy(mode: string) {
-  const proc = spawn(process.execPath, [BIN, "mcp-proxy", "--policy", policy(), "--server", "s", "--grace-ms", "300", "--", process.execPath, SERVER, mode], { stdio: ["pipe", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [BIN, "mcp-proxy", "--policy", policy(), "--server", "s", "--grace-ms", "300", "--", process.execPath, SERVER, mode], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stderr = "";
   let stdout = "";
   proc.stderr.on("data", (c: Buffer) => (stderr += c.toString()));

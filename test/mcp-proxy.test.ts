@@ -14,7 +14,10 @@ describe("safeclaw mcp-proxy", () => {
   it("forwards everything but refused tools/call, which it answers itself with an isError tool result", () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-mcp-"));
     const policy = join(dir, "p.yaml");
-    writeFileSync(policy, "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny, reason: secrets}\n- {id: fs, action: mcp.call, server: filesystem, tool: 'read_*', effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n");
+    writeFileSync(
+      policy,
+      "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny, reason: secrets}\n- {id: fs, action: mcp.call, server: filesystem, tool: 'read_*', effect: allow}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n",
+    );
     const messages = [
       { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "test", version: "1" } } },
       { jsonrpc: "2.0", method: "notifications/initialized" },
@@ -25,20 +28,46 @@ describe("safeclaw mcp-proxy", () => {
     ];
     const input = messages.map((m) => JSON.stringify(m)).join("\n") + "\nnot json\n";
     const auditFile = join(dir, "audit.log");
-    const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "filesystem", "--", process.execPath, FAKE], { input, encoding: "utf8", timeout: 20_000, env: { ...process.env, SAFECLAW_AUDIT_SINK: auditFile } });
+    const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "filesystem", "--", process.execPath, FAKE], {
+      input,
+      encoding: "utf8",
+      timeout: 20_000,
+      env: { ...process.env, SAFECLAW_AUDIT_SINK: auditFile },
+    });
     expect(r.status, r.stderr).toBe(0);
-    const out = new Map(r.stdout.trim().split("\n").map((l) => JSON.parse(l)).map((m) => [m.id, m]));
+    const out = new Map(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map((m) => [m.id, m]),
+    );
     expect(out.get(1).result.received).toBe("initialize");
     expect(out.get(2).result.received).toBe("tools/list");
     expect(out.get(3).result).toEqual({ received: "tools/call", params: { name: "read_file", arguments: { path: "/app/README.md" } } });
     // A refused tools/call is a tool result the model reads (MCP tools spec), with the decision in _meta for programs.
-    expect(out.get(4).result).toMatchObject({ isError: true, content: [{ type: "text", text: expect.stringMatching(/^SafeClaw denied this action \(rule env\): secrets/) }], _meta: { "safeclaw/decision": { decision: "deny", rule: "env" } } });
+    expect(out.get(4).result).toMatchObject({
+      isError: true,
+      content: [{ type: "text", text: expect.stringMatching(/^SafeClaw denied this action \(rule env\): secrets/) }],
+      _meta: { "safeclaw/decision": { decision: "deny", rule: "env" } },
+    });
     expect(out.get(5).result).toMatchObject({ isError: true, _meta: { "safeclaw/decision": { decision: "deny", rule: null } } });
     expect(out.size).toBe(5);
     expect(r.stderr).toContain("not JSON");
     // Each tools/call is recorded as every action it implies (the mcp.call and its file action), and the trail verifies.
-    const decisions = readFileSync(auditFile, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((x) => x.type === "decision");
-    expect(decisions.map((d) => `${d.action} ${d.decision}`)).toEqual(["mcp.call allow", "file.read allow", "mcp.call allow", "file.read deny", "mcp.call deny", "file.write deny"]);
+    const decisions = readFileSync(auditFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.type === "decision");
+    expect(decisions.map((d) => `${d.action} ${d.decision}`)).toEqual([
+      "mcp.call allow",
+      "file.read allow",
+      "mcp.call allow",
+      "file.read deny",
+      "mcp.call deny",
+      "file.write deny",
+    ]);
     expect(spawnSync(process.execPath, [BIN, "audit", "verify", auditFile], { encoding: "utf8" }).status).toBe(0);
   });
 
@@ -80,7 +109,12 @@ describe("every client message is classified before it reaches the server", () =
     ["Tools/Call", { name: "x" }, "refuse uncertain"],
   ])("%s %j → %j", (method, params, want) => {
     const c = classifyMcpMessage("fs", { jsonrpc: "2.0", id: 1, method, ...(params !== undefined ? { params } : {}) });
-    const got = c.kind === "pass" ? "pass" : c.kind === "refuse" ? `refuse ${c.code}` : c.requests.map((r) => `${r.action} ${r.action === "mcp.call" ? `${r.server} ${r.tool}` : r.path}`);
+    const got =
+      c.kind === "pass"
+        ? "pass"
+        : c.kind === "refuse"
+          ? `refuse ${c.code}`
+          : c.requests.map((r) => `${r.action} ${r.action === "mcp.call" ? `${r.server} ${r.tool}` : r.path}`);
     expect(got).toEqual(want);
   });
 
@@ -120,7 +154,10 @@ describe("every client message is classified before it reaches the server", () =
   it("the real proxy answers a refused resources/read, prompts/get or unknown method itself, and forwards the rest", () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-mcp-"));
     const policy = join(dir, "p.yaml");
-    writeFileSync(policy, "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny, reason: secrets}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n- {id: no-prompts, action: mcp.call, server: docs, tool: 'prompts/*', effect: deny}\n- {id: docs, action: mcp.call, server: docs, effect: allow}\n");
+    writeFileSync(
+      policy,
+      "rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny, reason: secrets}\n- {id: app, action: file.read, path: '/app/**', effect: allow}\n- {id: no-prompts, action: mcp.call, server: docs, tool: 'prompts/*', effect: deny}\n- {id: docs, action: mcp.call, server: docs, effect: allow}\n",
+    );
     const messages = [
       { jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri: "file:///app/guide.md" } },
       { jsonrpc: "2.0", id: 2, method: "resources/read", params: { uri: "file:///app/%2Eenv" } },
@@ -130,18 +167,35 @@ describe("every client message is classified before it reaches the server", () =
       { jsonrpc: "2.0", id: "srv-1", result: { roots: [] } },
     ];
     const auditFile = join(dir, "audit.log");
-    const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "docs", "--", process.execPath, FAKE], { input: messages.map((m) => JSON.stringify(m)).join("\n") + "\n", encoding: "utf8", timeout: 20_000, env: { ...process.env, SAFECLAW_AUDIT_SINK: auditFile } });
+    const r = spawnSync(process.execPath, [BIN, "mcp-proxy", "--policy", policy, "--server", "docs", "--", process.execPath, FAKE], {
+      input: messages.map((m) => JSON.stringify(m)).join("\n") + "\n",
+      encoding: "utf8",
+      timeout: 20_000,
+      env: { ...process.env, SAFECLAW_AUDIT_SINK: auditFile },
+    });
     expect(r.status, r.stderr).toBe(0);
-    const out = new Map(r.stdout.trim().split("\n").map((l) => JSON.parse(l)).map((m) => [m.id, m]));
+    const out = new Map(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l))
+        .map((m) => [m.id, m]),
+    );
     expect(out.get(1).result).toEqual({ received: "resources/read", params: { uri: "file:///app/guide.md" } });
     expect(out.get(2)).toMatchObject({ error: { code: MCP_DENIED_CODE, data: { decision: "deny", rule: "env" } } });
     expect(out.get(3)).toMatchObject({ error: { code: MCP_DENIED_CODE, data: { decision: "deny", rule: "no-prompts" } } });
-    expect(out.get(4)).toMatchObject({ error: { code: MCP_DENIED_CODE, data: { decision: "deny", rule: null, reason: expect.stringMatching(/^uncertain: .*admin\/exec/) } } });
+    expect(out.get(4)).toMatchObject({
+      error: { code: MCP_DENIED_CODE, data: { decision: "deny", rule: null, reason: expect.stringMatching(/^uncertain: .*admin\/exec/) } },
+    });
     expect(out.get(5).result.received).toBe("resources/list");
     // The response reached the server (the stand-in echoes anything with an id, responses included).
     expect(out.get("srv-1").result).toEqual({ params: null });
     expect(out.size).toBe(6);
-    const decisions = readFileSync(auditFile, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((x) => x.type === "decision");
+    const decisions = readFileSync(auditFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((x) => x.type === "decision");
     expect(decisions.map((d) => `${d.action} ${d.target?.tool ?? d.target?.path} ${d.decision}`)).toEqual([
       "mcp.call resources/read allow",
       "file.read /app/guide.md allow",

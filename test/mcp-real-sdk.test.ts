@@ -25,9 +25,24 @@ function workspace() {
   writeFileSync(join(dir, "README.md"), "hello from the workspace\n");
   writeFileSync(join(dir, ".env"), "TOKEN=do-not-leak\n");
   const policy = join(dir, "..", `${dir.split("/").pop()}.policy.yaml`);
-  writeFileSync(policy, `rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny, reason: secrets live in .env}\n- {id: fs, action: mcp.call, server: filesystem, effect: allow}\n- {id: ws, action: file.read, path: '${dir}/**', effect: allow}\n`);
+  writeFileSync(
+    policy,
+    `rules:\n- {id: env, action: file.*, path: '**/.env', effect: deny, reason: secrets live in .env}\n- {id: fs, action: mcp.call, server: filesystem, effect: allow}\n- {id: ws, action: file.read, path: '${dir}/**', effect: allow}\n`,
+  );
   const pidFile = join(dir, "..", `${dir.split("/").pop()}.server.pid`);
-  const proxyArgs = (...extra: string[]) => [BIN, "mcp-proxy", "--policy", policy, "--server", "filesystem", ...extra, "--", "sh", "-c", `echo $$ > '${pidFile}'; exec '${process.execPath}' '${FS_SERVER}' '${dir}'`];
+  const proxyArgs = (...extra: string[]) => [
+    BIN,
+    "mcp-proxy",
+    "--policy",
+    policy,
+    "--server",
+    "filesystem",
+    ...extra,
+    "--",
+    "sh",
+    "-c",
+    `echo $$ > '${pidFile}'; exec '${process.execPath}' '${FS_SERVER}' '${dir}'`,
+  ];
   return { dir, proxyArgs, serverPid: () => Number(readFileSync(pidFile, "utf8").trim()) };
 }
 
@@ -78,7 +93,12 @@ describe("MCP: the real SDK client → safeclaw mcp-proxy → the real filesyste
   it("a batch over a raw pipe: the allowed elements run, the refused one is answered, one array comes back in the client's order", async () => {
     const w = workspace();
     const p = startRaw(w.proxyArgs());
-    await p.request({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } } });
+    await p.request({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
+    });
     p.send({ jsonrpc: "2.0", method: "notifications/initialized" });
     const batch = [
       { jsonrpc: "2.0", id: "a", method: "tools/call", params: { name: "read_text_file", arguments: { path: join(w.dir, ".env") } } },

@@ -14,16 +14,62 @@ import { curlHosts, goHost, pythonReadings, type Reading } from "./network-reade
 // Pieces attackers combine: userinfo and `@`, `\`, percent-encoding, brackets,
 // zone ids, odd ports, IPv4 spellings, IDN, trailing dots, delimiters.
 const hostPiece = fc.constantFrom(
-  "api.openai.com", "API.OpenAI.com.", "evil.com", "127.0.0.1", "169.254.169.254", "0xa9fea9fe", "2852039166", "0251.0376.0251.0376",
-  "169.254.43518", "1.2.3", "0x7f.1", "1.2.3.4.", "0x.1.2.3", "08.1.1.1", "[::1]", "[::ffff:169.254.169.254]", "[::ffff:a9fe:a9fe]",
-  "[fd00:ec2::254]", "[fd00:ec2:0::254]", "[fe80::1%25eth0]", "[fe80::1%eth0]", "[64:ff9b::a9fe:a9fe]", "[2002:a9fe:a9fe::1]",
-  "bücher.example", "BÜCHER.example", "faß.de", "xn--bcher-kva.example", "ｅｘａｍｐｌｅ．com", "exa\u200dmple.com", "a_b.internal",
-  "%31%36%39.254.169.254", "api%2Eopenai%2Ecom", "localhost", "x.localhost", "metadata.google.internal", "[::1]x", "",
+  "api.openai.com",
+  "API.OpenAI.com.",
+  "evil.com",
+  "127.0.0.1",
+  "169.254.169.254",
+  "0xa9fea9fe",
+  "2852039166",
+  "0251.0376.0251.0376",
+  "169.254.43518",
+  "1.2.3",
+  "0x7f.1",
+  "1.2.3.4.",
+  "0x.1.2.3",
+  "08.1.1.1",
+  "[::1]",
+  "[::ffff:169.254.169.254]",
+  "[::ffff:a9fe:a9fe]",
+  "[fd00:ec2::254]",
+  "[fd00:ec2:0::254]",
+  "[fe80::1%25eth0]",
+  "[fe80::1%eth0]",
+  "[64:ff9b::a9fe:a9fe]",
+  "[2002:a9fe:a9fe::1]",
+  "bücher.example",
+  "BÜCHER.example",
+  "faß.de",
+  "xn--bcher-kva.example",
+  "ｅｘａｍｐｌｅ．com",
+  "exa\u200dmple.com",
+  "a_b.internal",
+  "%31%36%39.254.169.254",
+  "api%2Eopenai%2Ecom",
+  "localhost",
+  "x.localhost",
+  "metadata.google.internal",
+  "[::1]x",
+  "",
 );
 const userPiece = fc.constantFrom("", "user@", "user:pass@", "api.openai.com@", "a@b@", "%40@", "u%3Ap@", "[::1]@", "a:b:c@", "evil.com\\@", "@");
 const portPiece = fc.constantFrom("", ":80", ":443", ":8080", ":0", ":0080", ":", ":65535", ":65536", ":80:80", ":+80", ": 80");
 const schemePiece = fc.constantFrom("http://", "https://", "HTTP://", "http:/", "http:", "http:///", "http:\\\\", "ws://", "ftp://");
-const tailPiece = fc.constantFrom("/", "", "/latest/meta-data/", "?@evil.com", "#@evil.com", "/\\@evil.com", "/a b", "/%2e%2e/x", "\\@127.0.0.1:9/", "@127.0.0.1/", "\t", "/x\ny", "/ü");
+const tailPiece = fc.constantFrom(
+  "/",
+  "",
+  "/latest/meta-data/",
+  "?@evil.com",
+  "#@evil.com",
+  "/\\@evil.com",
+  "/a b",
+  "/%2e%2e/x",
+  "\\@127.0.0.1:9/",
+  "@127.0.0.1/",
+  "\t",
+  "/x\ny",
+  "/ü",
+);
 const glitch = fc.constantFrom("", "\t", "\n", "\r", " ", "\u0000", "\u00a0", "\u202e", "\\", "@", "%", "#", "?", "[", "]");
 
 // Mostly plausible URLs, one odd piece at a time, so both sides of the line get exercised.
@@ -95,7 +141,12 @@ describe("URLs the engine accepts are read the same by curl, Python and Go", () 
   for (const reader of ["curl", "python", "go"] as const) {
     it(`${reader} connects to the engine's host (or refuses the URL)`, () => {
       const disagreements = rows
-        .filter((r) => "host" in r.engine && r[reader].host !== undefined && (r[reader].host !== r.engine.host || (r[reader].port != null && r[reader].port !== r.engine.port)))
+        .filter(
+          (r) =>
+            "host" in r.engine &&
+            r[reader].host !== undefined &&
+            (r[reader].host !== r.engine.host || (r[reader].port != null && r[reader].port !== r.engine.port)),
+        )
         .map((r) => ({ url: r.url, engine: r.engine, [reader]: r[reader] }));
       expect(disagreements).toEqual([]);
     });

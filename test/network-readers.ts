@@ -90,8 +90,14 @@ export async function curlHosts(urls: string[]): Promise<Array<{ host?: string; 
         hostPort = hostPort.slice(hostPort.lastIndexOf("@") + 1);
       }
       const m = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(hostPort);
-      if (m && Number.isInteger(n)) seen.set(n, { host: Buffer.from(m[1]!, "latin1").toString("utf8"), port: m[2] ? Number(m[2]) : (DEFAULT_PORT[target.slice(0, target.indexOf(":")).toLowerCase()] ?? 80) });
-      socket.end(method === "CONNECT" ? "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+      if (m && Number.isInteger(n))
+        seen.set(n, {
+          host: Buffer.from(m[1]!, "latin1").toString("utf8"),
+          port: m[2] ? Number(m[2]) : (DEFAULT_PORT[target.slice(0, target.indexOf(":")).toLowerCase()] ?? 80),
+        });
+      socket.end(
+        method === "CONNECT" ? "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n" : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+      );
     });
     socket.on("error", () => undefined);
   });

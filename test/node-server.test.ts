@@ -20,7 +20,12 @@ afterEach(() => {
 const SERVING = /serving .* on http:\/\/127\.0\.0\.1:(\d+)/;
 
 /** Starts `safeclaw serve` on port 0 (or the given command line, e.g. npm's start script) and reads its port from its log. */
-async function startServer(args: string[], env: Record<string, string> = {}, command: [string, string[]] = [process.execPath, [BIN, "serve", "--port", "0", ...args]], cwd = ROOT) {
+async function startServer(
+  args: string[],
+  env: Record<string, string> = {},
+  command: [string, string[]] = [process.execPath, [BIN, "serve", "--port", "0", ...args]],
+  cwd = ROOT,
+) {
   const child = spawn(command[0], command[1], { cwd, env: { ...process.env, SAFECLAW_AUDIT_SINK: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let stdout = "";
@@ -39,7 +44,9 @@ describe("the Node server as a real process", () => {
   it("npm start's defaults: example policy, loopback, audit to stdout; SIGTERM flushes a trail that verifies", async () => {
     const s = await startServer([], { PORT: "0", SAFECLAW_POLICY: "" }, NPM_START);
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => check(s.url, i % 2 ? { action: "file.read", path: `/app/${i}` } : { action: "network.request", url: "http://0xa9fea9fe/" }).then((r) => r.json())),
+      Array.from({ length: 40 }, (_, i) =>
+        check(s.url, i % 2 ? { action: "file.read", path: `/app/${i}` } : { action: "network.request", url: "http://0xa9fea9fe/" }).then((r) => r.json()),
+      ),
     );
     expect(answers.filter((a) => a.decision === "allow")).toHaveLength(20);
     expect(new Set(answers.map((a) => a.policy)).size).toBe(1);
@@ -61,7 +68,11 @@ describe("the Node server as a real process", () => {
       s.child.kill("SIGTERM");
       expect(await s.exited).toBe(0);
     }
-    const records = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((r) => r.type !== "checkpoint");
+    const records = readFileSync(file, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.type !== "checkpoint");
     const starts = records.filter((r) => r.type === "chain-start");
     expect(starts[0].instance).toEqual({ runtime: "node", region: "iad", machine: "m123" });
     expect(starts[0].chain).toMatch(/^iad-m123-/);
@@ -74,7 +85,11 @@ describe("the Node server as a real process", () => {
     const s = await startServer(["--policy", EXAMPLE], { SAFECLAW_API_TOKENS: "abc123,def456" });
     expect((await check(s.url, { action: "file.read", path: "/app/x" })).status).toBe(401);
     expect((await check(s.url, { action: "file.read", path: "/app/x" }, { authorization: "Bearer def456" })).status).toBe(200);
-    const r = spawnSync(process.execPath, [BIN, "serve", "--host", "0.0.0.0", "--port", "0"], { encoding: "utf8", env: { ...process.env, SAFECLAW_API_TOKENS: "" }, timeout: 20_000 });
+    const r = spawnSync(process.execPath, [BIN, "serve", "--host", "0.0.0.0", "--port", "0"], {
+      encoding: "utf8",
+      env: { ...process.env, SAFECLAW_API_TOKENS: "" },
+      timeout: 20_000,
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("refusing to listen on 0.0.0.0 without SAFECLAW_API_TOKENS");
   });
@@ -117,7 +132,12 @@ describe("the Node server as a real process", () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-nopolicy-"));
     writeFileSync(join(dir, "package.json"), '{"name": "agent", "version": "1.0.0", "rules": []}');
     writeFileSync(join(dir, "tsconfig.json"), '{"compilerOptions": {}}');
-    const r = spawnSync(process.execPath, [BIN, "serve", "--port", "0"], { cwd: dir, encoding: "utf8", timeout: 20_000, env: { ...process.env, SAFECLAW_POLICY: "", SAFECLAW_POLICY_BUNDLE: "" } });
+    const r = spawnSync(process.execPath, [BIN, "serve", "--port", "0"], {
+      cwd: dir,
+      encoding: "utf8",
+      timeout: 20_000,
+      env: { ...process.env, SAFECLAW_POLICY: "", SAFECLAW_POLICY_BUNDLE: "" },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("no policy found");
     expect(r.stderr).toContain("safeclaw.config.yaml");

@@ -53,7 +53,16 @@ async function ocsfTrail(): Promise<string[]> {
   const lineSink = createLineSink((l) => void lines.push(l), "ocsf");
   const sink: AuditSink = { name: "flaky-stdout", write: (b) => (state.fail ? Promise.reject(new Error("connection refused")) : lineSink.write(b)) };
   let t = Date.parse("2026-11-23T10:00:00Z");
-  const log = new AuditLog({ sink, chainId: "ocsf-test", policy: engine.policy.digest, clock: () => (t += 1000), signingKey: TEST_KEY, instance: { runtime: "test" }, onAuditFailure: "allow", maxPending: 12 });
+  const log = new AuditLog({
+    sink,
+    chainId: "ocsf-test",
+    policy: engine.policy.digest,
+    clock: () => (t += 1000),
+    signingKey: TEST_KEY,
+    instance: { runtime: "test" },
+    onAuditFailure: "allow",
+    maxPending: 12,
+  });
   for (const { request, id } of REQUESTS) await auditedCheck(engine, log, request, { flush: true, ...(id ? { requestId: id } : {}) });
   // the sink fails: the next records wait, a full queue refuses, and the trail says both in notices
   state.fail = true;
@@ -67,7 +76,12 @@ async function ocsfTrail(): Promise<string[]> {
 let lines: string[];
 let events: Array<Record<string, any>>;
 const kindOf = (e: Record<string, any>) => (e.unmapped.safeclaw.type === "decision" ? `${e.api.operation} ${e.unmapped.safeclaw.decision}` : e.api.operation);
-const errorsOf = (v: string, e: unknown) => (validators[v]!(e) ? [] : validators[v]!.errors!.map((x) => `${x.instancePath || "/"} ${x.message}${x.params && "additionalProperty" in x.params ? `: ${x.params.additionalProperty}` : ""}`));
+const errorsOf = (v: string, e: unknown) =>
+  validators[v]!(e)
+    ? []
+    : validators[v]!.errors!.map(
+        (x) => `${x.instancePath || "/"} ${x.message}${x.params && "additionalProperty" in x.params ? `: ${x.params.additionalProperty}` : ""}`,
+      );
 
 beforeAll(async () => {
   for (const v of ["1.4.0", "1.8.0"]) validators[v] = new Ajv({ allErrors: true }).compile(schema(v));
@@ -78,7 +92,24 @@ beforeAll(async () => {
 describe("OCSF output", () => {
   it("the trail has every kind of line: decisions of each action and outcome, chain start, notices, signed checkpoints", () => {
     const kinds = new Set(events.map(kindOf));
-    for (const k of ["chain-start", "checkpoint", "notice.audit-write-failed", "notice.requests-refused-unrecorded", "file.read allow", "file.write require_approval", "file.delete deny", "shell.execute allow", "shell.execute deny", "network.request allow", "network.request deny", "env.read allow", "env.read deny", "mcp.call require_approval", "payments.charge require_approval", "unknown deny"]) {
+    for (const k of [
+      "chain-start",
+      "checkpoint",
+      "notice.audit-write-failed",
+      "notice.requests-refused-unrecorded",
+      "file.read allow",
+      "file.write require_approval",
+      "file.delete deny",
+      "shell.execute allow",
+      "shell.execute deny",
+      "network.request allow",
+      "network.request deny",
+      "env.read allow",
+      "env.read deny",
+      "mcp.call require_approval",
+      "payments.charge require_approval",
+      "unknown deny",
+    ]) {
       expect(kinds, k).toContain(k);
     }
     expect(events.every((e) => e.class_uid === 6003)).toBe(true);
@@ -125,7 +156,11 @@ describe("OCSF output", () => {
 
   it("an Other (99) value always carries its source value in the caption attribute", () => {
     for (const e of events) {
-      for (const [id, caption] of [["activity_id", "activity_name"], ["action_id", "action"], ["disposition_id", "disposition"]] as const) {
+      for (const [id, caption] of [
+        ["activity_id", "activity_name"],
+        ["action_id", "action"],
+        ["disposition_id", "disposition"],
+      ] as const) {
         if (e[id] === 99) expect(typeof e[caption] === "string" && e[caption] !== "Other", `${kindOf(e)} ${caption}`).toBe(true);
       }
     }
@@ -133,7 +168,11 @@ describe("OCSF output", () => {
 
   it("every event names an actor and a source; the engine's own records name the engine", () => {
     const read = events.find((e) => e.api.operation === "file.read" && e.unmapped.safeclaw.agent === "claude-code")!;
-    expect(read).toMatchObject({ actor: { user: { uid: "claude-code", name: "claude-code" } }, src_endpoint: { name: "claude-code" }, api: { request: { uid: "req-1" } } });
+    expect(read).toMatchObject({
+      actor: { user: { uid: "claude-code", name: "claude-code" } },
+      src_endpoint: { name: "claude-code" },
+      api: { request: { uid: "req-1" } },
+    });
     const anonymous = events.find((e) => e.api.operation === "file.delete")!;
     expect(anonymous.actor).toEqual({ user: { name: "unknown", type_id: 0 } });
     for (const e of events.filter((x) => x.unmapped.safeclaw.type !== "decision")) {
@@ -147,7 +186,9 @@ describe("OCSF output", () => {
     const metadata = events.find((e) => e.unmapped.safeclaw.target?.host === "169.254.169.254")!;
     expect(metadata.dst_endpoint).toEqual({ hostname: "169.254.169.254" });
     // a request with nothing to name the resource by has no resources entry (resource_details needs a name)
-    const bare = events.find((e) => e.api.operation === "network.request" && e.unmapped.safeclaw.target?.method === "GET" && !e.unmapped.safeclaw.target?.host)!;
+    const bare = events.find(
+      (e) => e.api.operation === "network.request" && e.unmapped.safeclaw.target?.method === "GET" && !e.unmapped.safeclaw.target?.host,
+    )!;
     expect(bare.resources).toBeUndefined();
   });
 
@@ -161,14 +202,42 @@ describe("the schema check cannot pass vacuously", () => {
   const decision = () => structuredClone(events.find((e) => e.api.operation === "file.read")!);
   const start = () => structuredClone(events.find((e) => e.api.operation === "chain-start")!);
   it.each<[string, () => Record<string, any>]>([
-    ["src_endpoint missing", () => { const e = decision(); delete e.src_endpoint; return e; }],
-    ["actor missing on a chain start", () => { const e = start(); delete e.actor; return e; }],
-    ["actor with nothing that names it", () => { const e = start(); e.actor = {}; return e; }],
+    [
+      "src_endpoint missing",
+      () => {
+        const e = decision();
+        delete e.src_endpoint;
+        return e;
+      },
+    ],
+    [
+      "actor missing on a chain start",
+      () => {
+        const e = start();
+        delete e.actor;
+        return e;
+      },
+    ],
+    [
+      "actor with nothing that names it",
+      () => {
+        const e = start();
+        e.actor = {};
+        return e;
+      },
+    ],
     ["action_id as a string", () => ({ ...decision(), action_id: "1" })],
     ["activity_id outside the 6003 activities", () => ({ ...decision(), activity_id: 7 })],
     ["class_uid of another class", () => ({ ...decision(), class_uid: 6002 })],
     ["a field OCSF does not define", () => ({ ...decision(), verdict: "allow" })],
-    ["metadata without version", () => { const e = decision(); delete e.metadata.version; return e; }],
+    [
+      "metadata without version",
+      () => {
+        const e = decision();
+        delete e.metadata.version;
+        return e;
+      },
+    ],
     ["time as an ISO string", () => ({ ...decision(), time: "2026-11-23T10:00:01Z" })],
     ["resources as an object", () => ({ ...decision(), resources: { name: "x" } })],
   ])("%s is caught", (_name, broken) => {
@@ -180,7 +249,9 @@ describe("the schema check cannot pass vacuously", () => {
     const s = schema("1.4.0");
     for (const f of ["action_id", "action", "disposition_id", "disposition", "authorizations"]) expect(s.properties, f).toHaveProperty(f);
     expect(s.additionalProperties).toBe(false);
-    expect(s.required).toEqual(expect.arrayContaining(["actor", "api", "src_endpoint", "metadata", "time", "class_uid", "type_uid", "severity_id", "activity_id", "category_uid"]));
+    expect(s.required).toEqual(
+      expect.arrayContaining(["actor", "api", "src_endpoint", "metadata", "time", "class_uid", "type_uid", "severity_id", "activity_id", "category_uid"]),
+    );
   });
 });
 
@@ -191,7 +262,15 @@ describe("an OCSF stream verifies like the native one", () => {
     expect(r.ok).toBe(true);
     expect(r.skipped).toBe(0);
     const recordCount = events.filter((e) => e.api.operation !== "checkpoint").length;
-    expect(r.chains).toEqual([expect.objectContaining({ chain: "ocsf-test", records: recordCount, lastSeq: recordCount, lastSignedSeq: recordCount, checkpoints: events.length - recordCount })]);
+    expect(r.chains).toEqual([
+      expect.objectContaining({
+        chain: "ocsf-test",
+        records: recordCount,
+        lastSeq: recordCount,
+        lastSignedSeq: recordCount,
+        checkpoints: events.length - recordCount,
+      }),
+    ]);
   });
 
   it("another key's signature, an edited record and a deleted tail are caught", () => {

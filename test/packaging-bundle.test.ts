@@ -44,8 +44,19 @@ describe("the policy digest", () => {
     ["renaming the file", [{ name: "policies/renamed.yaml", text: POLICY }]],
     ["comments and blank lines", [{ name: "safeclaw.config.yaml", text: POLICY.replace("# the team's policy\n", "\n# edited comment\n\n") }]],
     ["key order inside a rule", [{ name: "x.yaml", text: POLICY.replace('    path: "src/**"\n    effect: allow', '    effect: allow\n    path: "src/**"') }]],
-    ["spellings of the same thing (file:read, decision:)", [{ name: "x.yaml", text: POLICY.replace("action: file.read", "action: file:read").replace("    effect: allow", "    decision: allow") }]],
-    ["the same policy embedded in a ConfigMap", [{ name: "k8s/configmap.yaml", text: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata:\n  safeclaw.policy.yaml: |\n${POLICY.replace(/^/gm, "    ")}` }]],
+    [
+      "spellings of the same thing (file:read, decision:)",
+      [{ name: "x.yaml", text: POLICY.replace("action: file.read", "action: file:read").replace("    effect: allow", "    decision: allow") }],
+    ],
+    [
+      "the same policy embedded in a ConfigMap",
+      [
+        {
+          name: "k8s/configmap.yaml",
+          text: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: p}\ndata:\n  safeclaw.policy.yaml: |\n${POLICY.replace(/^/gm, "    ")}`,
+        },
+      ],
+    ],
   ])("does not change with %s", async (_what, sources) => {
     expect(await digestOf(sources)).toBe(await base());
   });
@@ -68,7 +79,8 @@ describe("the policy digest", () => {
 });
 
 describe("a policy bundle", () => {
-  const bundle = async () => JSON.parse(JSON.stringify(await makeBundle(ir([{ name: "safeclaw.config.yaml", text: POLICY }]), "2026-11-23T00:00:00.000Z"))) as PolicyBundle;
+  const bundle = async () =>
+    JSON.parse(JSON.stringify(await makeBundle(ir([{ name: "safeclaw.config.yaml", text: POLICY }]), "2026-11-23T00:00:00.000Z"))) as PolicyBundle;
 
   it("loads as built, with the digest of its policy", async () => {
     const b = await bundle();

@@ -26,7 +26,11 @@ function dirWith(files: Record<string, string>): string {
   return dir;
 }
 
-const NODE_PROJECT = { "package.json": '{"name": "agent", "version": "2.3.4"}', "package-lock.json": '{"lockfileVersion": 3}', "tsconfig.json": '{"compilerOptions": {}}' };
+const NODE_PROJECT = {
+  "package.json": '{"name": "agent", "version": "2.3.4"}',
+  "package-lock.json": '{"lockfileVersion": 3}',
+  "tsconfig.json": '{"compilerOptions": {}}',
+};
 
 describe("the package", () => {
   it.each([["--version"], ["-V"]])("safeclaw %s prints the package version", (flag) => {
@@ -44,14 +48,27 @@ describe("the package", () => {
     const r = spawnSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const files: string[] = JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path);
-    for (const f of ["LICENSE", "README.md", "package.json", "bin/safeclaw.js", "dist/cli/run.js", "dist/index.js", "dist/index.d.ts", "examples/safeclaw.config.yaml"]) expect(files).toContain(f);
+    for (const f of [
+      "LICENSE",
+      "README.md",
+      "package.json",
+      "bin/safeclaw.js",
+      "dist/cli/run.js",
+      "dist/index.js",
+      "dist/index.d.ts",
+      "examples/safeclaw.config.yaml",
+    ])
+      expect(files).toContain(f);
     expect(files.filter((f) => /^(test|build|node_modules|adapters|infra)\//.test(f))).toEqual([]);
   });
 });
 
 describe("policy discovery from the CLI, in a Node project", () => {
   it("serve takes --policy or --bundle, not both", () => {
-    expect(run(["serve", "--policy", "examples/safeclaw.config.yaml", "--bundle", "build/policy-bundle.json", "--port", "0"])).toMatchObject({ code: 64, stderr: expect.stringContaining("give --policy or --bundle, not both") });
+    expect(run(["serve", "--policy", "examples/safeclaw.config.yaml", "--bundle", "build/policy-bundle.json", "--port", "0"])).toMatchObject({
+      code: 64,
+      stderr: expect.stringContaining("give --policy or --bundle, not both"),
+    });
   });
 
   it("validate with no argument never reads package.json or tsconfig as a policy, and says what it looked for", () => {
@@ -59,7 +76,9 @@ describe("policy discovery from the CLI, in a Node project", () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("no policy found");
-    expect(r.stderr).toContain("ignored package-lock.json (a package, lock or tool config file), package.json (a package, lock or tool config file), tsconfig.json");
+    expect(r.stderr).toContain(
+      "ignored package-lock.json (a package, lock or tool config file), package.json (a package, lock or tool config file), tsconfig.json",
+    );
     expect(r.stderr).toContain("safeclaw init");
   });
 
@@ -73,8 +92,13 @@ describe("policy discovery from the CLI, in a Node project", () => {
 });
 
 describe("audit verify / export without a source read the configured sink", () => {
-  const REQUESTS = ['{"action":"file.read","path":"/app/a"}', '{"action":"network.request","url":"http://0xa9fea9fe/"}', '{"action":"network.request","url":"https://api.openai.com/v1/chat"}'].join("\n");
-  const POLICY = "audit: {sink: file, path: trail/audit.log}\nrules:\n- {id: read-app, action: file.read, path: /app/**, effect: allow}\n- {id: openai, action: network.request, host: api.openai.com, effect: allow}\n";
+  const REQUESTS = [
+    '{"action":"file.read","path":"/app/a"}',
+    '{"action":"network.request","url":"http://0xa9fea9fe/"}',
+    '{"action":"network.request","url":"https://api.openai.com/v1/chat"}',
+  ].join("\n");
+  const POLICY =
+    "audit: {sink: file, path: trail/audit.log}\nrules:\n- {id: read-app, action: file.read, path: /app/**, effect: allow}\n- {id: openai, action: network.request, host: api.openai.com, effect: allow}\n";
 
   it("the product page's commands work next to a policy whose audit: block names a file", () => {
     const dir = dirWith({ "safeclaw.config.yaml": POLICY });
@@ -106,9 +130,19 @@ describe("audit verify / export without a source read the configured sink", () =
   });
 
   it.each<[string, Record<string, string>, Record<string, string>, RegExp]>([
-    ["no policy and no SAFECLAW_AUDIT_SINK", NODE_PROJECT, {}, /SAFECLAW_AUDIT_SINK is not set and there is no policy at .*give the source \(a file, a directory, s3:\/\/bucket\/prefix, or - for stdin/],
+    [
+      "no policy and no SAFECLAW_AUDIT_SINK",
+      NODE_PROJECT,
+      {},
+      /SAFECLAW_AUDIT_SINK is not set and there is no policy at .*give the source \(a file, a directory, s3:\/\/bucket\/prefix, or - for stdin/,
+    ],
     ["a policy without an audit: block", { "safeclaw.yaml": "rules: []\n" }, {}, /the policy \(safeclaw.yaml\) has no `audit:` block/],
-    ["a stdout sink, whose trail is in the log stream", { "safeclaw.yaml": "audit: {sink: stdout}\nrules: []\n" }, {}, /stdout.*pipe that in with `-` \(e\.g\. `fly logs \| safeclaw audit verify -`\)/],
+    [
+      "a stdout sink, whose trail is in the log stream",
+      { "safeclaw.yaml": "audit: {sink: stdout}\nrules: []\n" },
+      {},
+      /stdout.*pipe that in with `-` \(e\.g\. `fly logs \| safeclaw audit verify -`\)/,
+    ],
     ["an R2 binding, which only a Worker can read", NODE_PROJECT, { SAFECLAW_AUDIT_SINK: "r2://trail" }, /R2 binding, which only the Worker can read/],
   ])("with %s it exits 64 and says exactly what it needs", (_note, files, env, message) => {
     for (const command of ["verify", "export"]) {

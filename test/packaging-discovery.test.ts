@@ -40,11 +40,36 @@ describe("policy discovery in a directory", () => {
   it.each<[string, Record<string, string>, string[], string[]]>([
     ["a project file wins over everything else", { "safeclaw.config.yaml": RULES, "other.yaml": RULES, ...NODE_PROJECT }, ["safeclaw.config.yaml"], []],
     ["safeclaw.config.json is a project file too", { "safeclaw.config.json": '{"rules": []}', "package.json": "{}" }, ["safeclaw.config.json"], []],
-    [".safeclaw/policies/ is read whole, file-name order", { ".safeclaw/policies/b.yaml": RULES, ".safeclaw/policies/a.yml": "audit: {sink: stdout}\n", "x.yaml": RULES }, [".safeclaw/policies/a.yml", ".safeclaw/policies/b.yaml"], []],
-    ["a ConfigMap mount: policy files in, other files out", { "policy.yaml": RULES, "audit.yaml": "audit: {sink: stdout}\n", "notes.json": '{"owner": "sec"}' }, ["audit.yaml", "policy.yaml"], ["notes.json"]],
-    ["a Node project with a policy file under another name", { ...NODE_PROJECT, "agent-policy.yaml": RULES }, ["agent-policy.yaml"], ["docker-compose.yml", "package-lock.json", "package.json", "tsconfig.build.json", "tsconfig.json"]],
-    ["version: 1 and defaultAction mark a policy", { "a.yaml": "version: 1\n", "b.yaml": "defaultAction: deny\n", "c.yaml": "version: 2\n" }, ["a.yaml", "b.yaml"], ["c.yaml"]],
-    ["a ConfigMap manifest with policy files in its data", { "cm.yaml": `kind: ConfigMap\ndata:\n  safeclaw.policy.yaml: |\n    ${RULES.replace(/\n/g, "\n    ")}`, "deploy.yaml": "kind: Deployment\nspec: {}\n" }, ["cm.yaml"], ["deploy.yaml"]],
+    [
+      ".safeclaw/policies/ is read whole, file-name order",
+      { ".safeclaw/policies/b.yaml": RULES, ".safeclaw/policies/a.yml": "audit: {sink: stdout}\n", "x.yaml": RULES },
+      [".safeclaw/policies/a.yml", ".safeclaw/policies/b.yaml"],
+      [],
+    ],
+    [
+      "a ConfigMap mount: policy files in, other files out",
+      { "policy.yaml": RULES, "audit.yaml": "audit: {sink: stdout}\n", "notes.json": '{"owner": "sec"}' },
+      ["audit.yaml", "policy.yaml"],
+      ["notes.json"],
+    ],
+    [
+      "a Node project with a policy file under another name",
+      { ...NODE_PROJECT, "agent-policy.yaml": RULES },
+      ["agent-policy.yaml"],
+      ["docker-compose.yml", "package-lock.json", "package.json", "tsconfig.build.json", "tsconfig.json"],
+    ],
+    [
+      "version: 1 and defaultAction mark a policy",
+      { "a.yaml": "version: 1\n", "b.yaml": "defaultAction: deny\n", "c.yaml": "version: 2\n" },
+      ["a.yaml", "b.yaml"],
+      ["c.yaml"],
+    ],
+    [
+      "a ConfigMap manifest with policy files in its data",
+      { "cm.yaml": `kind: ConfigMap\ndata:\n  safeclaw.policy.yaml: |\n    ${RULES.replace(/\n/g, "\n    ")}`, "deploy.yaml": "kind: Deployment\nspec: {}\n" },
+      ["cm.yaml"],
+      ["deploy.yaml"],
+    ],
   ])("%s", (_note, files, wanted, ignored) => {
     expect(names(dirWith(files))).toEqual({ files: wanted, ignored });
   });
@@ -52,7 +77,9 @@ describe("policy discovery in a directory", () => {
   it("a Node project with no policy: an error that says where it looked and what it ignored, never package.json as a policy", () => {
     const dir = dirWith(NODE_PROJECT);
     expect(() => discoverPolicyFiles(dir)).toThrow(PolicyFilesError);
-    expect(() => discoverPolicyFiles(dir)).toThrow(/no policy found. Looked for safeclaw.config.yaml, .*\.safeclaw\/policies\/.*ignored docker-compose.yml \(no policy keys\), package-lock.json \(a package, lock or tool config file\), package.json/);
+    expect(() => discoverPolicyFiles(dir)).toThrow(
+      /no policy found. Looked for safeclaw.config.yaml, .*\.safeclaw\/policies\/.*ignored docker-compose.yml \(no policy keys\), package-lock.json \(a package, lock or tool config file\), package.json/,
+    );
     expect(() => discoverPolicyFiles(dir)).toThrow(/safeclaw init/);
   });
 
@@ -60,16 +87,25 @@ describe("policy discovery in a directory", () => {
   it.each<[string, Record<string, string>]>([
     ["a policy with a YAML syntax error is read, not skipped", { "deny-secrets.yaml": "rules:\n- action: file.read\n  path: [unclosed\n  effect: deny\n" }],
     ["a JSON policy with a syntax error is read, not skipped", { "deny.json": '{"rules": [' }],
-    ["a policy made of a billion-laughs alias bomb is read (and refused by validation), not skipped", { "bomb.yaml": "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n" }],
+    [
+      "a policy made of a billion-laughs alias bomb is read (and refused by validation), not skipped",
+      {
+        "bomb.yaml":
+          "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+      },
+    ],
   ])("%s", (_note, files) => {
     expect(names(dirWith(files)).files).toEqual(Object.keys(files));
   });
 
   // A policy whose top-level key is misspelled has no rules at all: skipping it would drop its denies without a word.
-  it.each(["rule", "Rules", "rulse", "default_action", "defaultaction", "audits"])("a file whose top-level key is the misspelling `%s:` is read (and fails validation), not skipped", (key) => {
-    const files = { "deny-secrets.yaml": `${key}:\n- action: file.read\n  path: "**/.env"\n  effect: deny\n`, "allow-all.yaml": "defaultAction: allow\n" };
-    expect(names(dirWith(files)).files).toEqual(["allow-all.yaml", "deny-secrets.yaml"]);
-  });
+  it.each(["rule", "Rules", "rulse", "default_action", "defaultaction", "audits"])(
+    "a file whose top-level key is the misspelling `%s:` is read (and fails validation), not skipped",
+    (key) => {
+      const files = { "deny-secrets.yaml": `${key}:\n- action: file.read\n  path: "**/.env"\n  effect: deny\n`, "allow-all.yaml": "defaultAction: allow\n" };
+      expect(names(dirWith(files)).files).toEqual(["allow-all.yaml", "deny-secrets.yaml"]);
+    },
+  );
 
   it("a file named explicitly is read whatever its name", () => {
     const dir = dirWith({ "package.json": "{}" });

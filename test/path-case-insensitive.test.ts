@@ -114,8 +114,18 @@ describe("the `paths:` option", () => {
       return (r.ok ? [] : r.errors).map((e) => `${e.file}:${e.line}: ${e.message}`).join("\n");
     };
     const ci = "paths: {caseInsensitive: true}\nrules: []";
-    expect(messages([["a.yaml", ci], ["b.yaml", 'rules:\n  - {id: cls, action: file.read, effect: deny, path: "/x/[ß]"}']])).toMatch(/b\.yaml:2: rule `cls`: in a case-insensitive policy/);
-    expect(messages([["a.yaml", ci], ["c.yaml", "paths: {caseInsensitive: false}\nrules: []"]])).toMatch(/c\.yaml:1: `paths.caseInsensitive: false` conflicts/);
+    expect(
+      messages([
+        ["a.yaml", ci],
+        ["b.yaml", 'rules:\n  - {id: cls, action: file.read, effect: deny, path: "/x/[ß]"}'],
+      ]),
+    ).toMatch(/b\.yaml:2: rule `cls`: in a case-insensitive policy/);
+    expect(
+      messages([
+        ["a.yaml", ci],
+        ["c.yaml", "paths: {caseInsensitive: false}\nrules: []"],
+      ]),
+    ).toMatch(/c\.yaml:1: `paths.caseInsensitive: false` conflicts/);
   });
 
   it("the digest covers it", async () => {
@@ -130,7 +140,44 @@ describe("the `paths:` option", () => {
 });
 
 describe("folding, as a function", () => {
-  const unicode = fc.string({ unit: fc.constantFrom("a", "A", "e", "E", "é", "É", "e\u0301", "E\u0301", "ß", "ẞ", "ſ", "ı", "I", "İ", "i", "\u212A", "k", "Σ", "σ", "ς", "Å", "\u212B", "ǅ", "ǆ", "Ǆ", "ﬀ", "\u0301", "\u0327", "가", "\u1100", "\u1161", "/", ".", " ") });
+  const unicode = fc.string({
+    unit: fc.constantFrom(
+      "a",
+      "A",
+      "e",
+      "E",
+      "é",
+      "É",
+      "e\u0301",
+      "E\u0301",
+      "ß",
+      "ẞ",
+      "ſ",
+      "ı",
+      "I",
+      "İ",
+      "i",
+      "\u212A",
+      "k",
+      "Σ",
+      "σ",
+      "ς",
+      "Å",
+      "\u212B",
+      "ǅ",
+      "ǆ",
+      "Ǆ",
+      "ﬀ",
+      "\u0301",
+      "\u0327",
+      "가",
+      "\u1100",
+      "\u1161",
+      "/",
+      ".",
+      " ",
+    ),
+  });
 
   it("is idempotent and joins case and canonical variants", () => {
     fc.assert(

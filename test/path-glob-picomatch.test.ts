@@ -14,7 +14,10 @@ import { compilePattern } from "../src/match/compiled-pattern.js";
  * parentheses are plain characters (picomatch reads them as regex groups).
  */
 const segmentChar = fc.constantFrom("a", "b", "c", ".", "-", "_");
-const literal = fc.array(segmentChar, { minLength: 1, maxLength: 3 }).map((c) => c.join("")).filter((s) => s !== "." && s !== "..");
+const literal = fc
+  .array(segmentChar, { minLength: 1, maxLength: 3 })
+  .map((c) => c.join(""))
+  .filter((s) => s !== "." && s !== "..");
 const token = fc.oneof(
   { weight: 4, arbitrary: literal },
   { weight: 2, arbitrary: fc.constant("*") },
@@ -22,9 +25,15 @@ const token = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("[a-b]", "[^a]", "[.c]") },
   { weight: 1, arbitrary: fc.tuple(literal, literal).map(([x, y]) => `{${x},${y}}`) },
 );
-const segment = fc.oneof({ weight: 5, arbitrary: fc.array(token, { minLength: 1, maxLength: 3 }).map((t) => t.join("")) }, { weight: 1, arbitrary: fc.constant("**") });
+const segment = fc.oneof(
+  { weight: 5, arbitrary: fc.array(token, { minLength: 1, maxLength: 3 }).map((t) => t.join("")) },
+  { weight: 1, arbitrary: fc.constant("**") },
+);
 // a segment made only of dots would be `.`/`..`, which both refuse or never match a normalized path
-const pattern = fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => "/" + s.join("/")).filter((p) => !/\/\.+(\/|$)/.test(p.replace(/[*?[\]{}]/g, "x")));
+const pattern = fc
+  .array(segment, { minLength: 1, maxLength: 4 })
+  .map((s) => "/" + s.join("/"))
+  .filter((p) => !/\/\.+(\/|$)/.test(p.replace(/[*?[\]{}]/g, "x")));
 const path = fc.array(literal, { minLength: 1, maxLength: 5 }).map((s) => "/" + s.join("/"));
 
 /** The pattern with some of its `**` segments taken out (each may match nothing). */

@@ -68,7 +68,12 @@ describe("the engine is platform-neutral", () => {
     const d = await api.auditedCheck(e, log, { action: "network.request", url: "https://db.internal/?token=s3cr3t" }, { flush: true });
     expect(d.decision).toBe("allow");
     expect(lines.join()).not.toContain("s3cr3t");
-    expect(api.verifyLines(lines.map((text, i) => ({ text, where: String(i) })), { publicKey: key.publicKey }).ok).toBe(true);
+    expect(
+      api.verifyLines(
+        lines.map((text, i) => ({ text, where: String(i) })),
+        { publicKey: key.publicKey },
+      ).ok,
+    ).toBe(true);
   });
 
   it.each(coreFiles())("%s uses no node:, fs, process, eval or new Function", (file) => {

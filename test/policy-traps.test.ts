@@ -20,23 +20,149 @@ const rules = (...lines: string[]) => `rules:\n${lines.map((l) => `  - ${l}`).jo
 describe("shadowing: a deny or require_approval behind a weaker earlier rule", () => {
   it.each([
     // [attack / mistake, policy, rule warned about, kind, example that gets through]
-    ["allow /app/** before deny **/.env lets /app/.env through", rules("{id: read-app, action: file.read, path: '/app/**', effect: allow}", "{id: no-dotenv, action: file.*, path: '**/.env', effect: deny}"), "no-dotenv", "does not decide", '"path":"/app/.env"'],
-    ["a deny inside an allowed directory never decides", rules("{id: app, action: file.read, path: '/app/**', effect: allow}", "{id: secrets, action: file.read, path: '/app/secrets/**', effect: deny}"), "secrets", "never decides", undefined],
-    ["allow file.* before deny file.delete of the same tree", rules("{id: tmp, action: 'file.*', path: '/tmp/**', effect: allow}", "{id: nodel, action: file.delete, path: '/tmp/keep/**', effect: deny}"), "nodel", "never decides", undefined],
-    ["allow terraform * before deny terraform destroy*", rules("{id: tf, action: shell.execute, command: 'terraform *', effect: allow}", "{id: destroy, action: shell.execute, command: 'terraform destroy*', effect: deny}"), "destroy", "never decides", undefined],
-    ["allow git* before deny git push --force*", rules("{id: git, action: shell.execute, command: 'git*', effect: allow}", "{id: force, action: shell.execute, command: '{git push --force*,git push -f*}', effect: deny}"), "force", "never decides", undefined],
-    ["require_approval before a deny weakens it", rules("{id: ask, action: shell.execute, command: 'kubectl *', effect: require_approval}", "{id: nodelete, action: shell.execute, command: 'kubectl delete *', effect: deny}"), "nodelete", "never decides", undefined],
-    ["an allowed host list before a deny of one of them", rules("{id: llm, action: network.request, host: {in: [api.openai.com, 169.254.169.254]}, effect: allow}", "{id: md, action: network.request, host: '169.254.169.254', effect: deny}"), "md", "never decides", undefined],
-    ["allow AWS_* before deny of the secret key", rules("{id: aws, action: env.read, key: 'AWS_*', effect: allow}", "{id: secret, action: env.read, key: AWS_SECRET_ACCESS_KEY, effect: deny}"), "secret", "never decides", undefined],
-    ["allow every command before a deny", rules("{id: all, action: shell.execute, command: '*', effect: allow}", "{id: rm, action: shell.execute, command: 'rm *', effect: deny}"), "rm", "never decides", undefined],
-    ["allow for ci agents before a deny for everyone", rules("{id: ci, action: file.read, agent: 'ci-*', path: '/repo/**', effect: allow}", "{id: keys, action: file.read, path: '**/*.pem', effect: deny}"), "keys", "does not decide", '"agent":"ci-'],
-    ["a scheduled allow shadows during its schedule only", rules("{id: day, action: file.read, path: '/app/**', effect: allow, schedule: {hours: '09:00-17:00'}}", "{id: sec, action: file.read, path: '/app/secrets/**', effect: deny}"), "sec", "does not decide", '"path":"/app/secrets'],
-    ["allow with a url glob before a deny on the metadata path", rules("{id: web, action: network.request, url: 'http://*', effect: allow}", "{id: md, action: network.request, url: 'http://169.254.169.254/*', effect: deny}"), "md", "never decides", undefined],
-    ["allow of an MCP server before a deny of one tool", rules("{id: gh, action: mcp.call, server: github, effect: allow}", "{id: del, action: mcp.call, server: github, tool: 'delete_*', effect: deny}"), "del", "never decides", undefined],
-    ["rule-level any: in the allow", rules("{id: a, action: file.read, any: [{path: '/app/**'}, {path: '/srv/**'}], effect: allow}", "{id: d, action: file.read, path: '**/.env', effect: deny}"), "d", "does not decide", '"path":"/'],
-    ["a URL allow before a metadata deny: the example is a real URL", rules("{id: web, action: network.request, url: 'http*', effect: allow}", "{id: md, action: network.request, url: '*169.254.169.254*', effect: deny}"), "md", "does not decide", '"url":"http://169.254.169.254/latest/meta-data/"'],
-    ["a method-limited allow before a host deny", rules("{id: get, action: network.request, method: GET, host: '*.example.com', effect: allow}", "{id: evil, action: network.request, host: 'evil.example.com', effect: deny}"), "evil", "does not decide", '"method":"GET"'],
-    ["catch-all allow before a catch-all deny", rules("{id: all, action: '*', effect: allow}", "{id: none, action: '*', effect: deny}"), "none", "never decides", undefined],
+    [
+      "allow /app/** before deny **/.env lets /app/.env through",
+      rules("{id: read-app, action: file.read, path: '/app/**', effect: allow}", "{id: no-dotenv, action: file.*, path: '**/.env', effect: deny}"),
+      "no-dotenv",
+      "does not decide",
+      '"path":"/app/.env"',
+    ],
+    [
+      "a deny inside an allowed directory never decides",
+      rules("{id: app, action: file.read, path: '/app/**', effect: allow}", "{id: secrets, action: file.read, path: '/app/secrets/**', effect: deny}"),
+      "secrets",
+      "never decides",
+      undefined,
+    ],
+    [
+      "allow file.* before deny file.delete of the same tree",
+      rules("{id: tmp, action: 'file.*', path: '/tmp/**', effect: allow}", "{id: nodel, action: file.delete, path: '/tmp/keep/**', effect: deny}"),
+      "nodel",
+      "never decides",
+      undefined,
+    ],
+    [
+      "allow terraform * before deny terraform destroy*",
+      rules(
+        "{id: tf, action: shell.execute, command: 'terraform *', effect: allow}",
+        "{id: destroy, action: shell.execute, command: 'terraform destroy*', effect: deny}",
+      ),
+      "destroy",
+      "never decides",
+      undefined,
+    ],
+    [
+      "allow git* before deny git push --force*",
+      rules(
+        "{id: git, action: shell.execute, command: 'git*', effect: allow}",
+        "{id: force, action: shell.execute, command: '{git push --force*,git push -f*}', effect: deny}",
+      ),
+      "force",
+      "never decides",
+      undefined,
+    ],
+    [
+      "require_approval before a deny weakens it",
+      rules(
+        "{id: ask, action: shell.execute, command: 'kubectl *', effect: require_approval}",
+        "{id: nodelete, action: shell.execute, command: 'kubectl delete *', effect: deny}",
+      ),
+      "nodelete",
+      "never decides",
+      undefined,
+    ],
+    [
+      "an allowed host list before a deny of one of them",
+      rules(
+        "{id: llm, action: network.request, host: {in: [api.openai.com, 169.254.169.254]}, effect: allow}",
+        "{id: md, action: network.request, host: '169.254.169.254', effect: deny}",
+      ),
+      "md",
+      "never decides",
+      undefined,
+    ],
+    [
+      "allow AWS_* before deny of the secret key",
+      rules("{id: aws, action: env.read, key: 'AWS_*', effect: allow}", "{id: secret, action: env.read, key: AWS_SECRET_ACCESS_KEY, effect: deny}"),
+      "secret",
+      "never decides",
+      undefined,
+    ],
+    [
+      "allow every command before a deny",
+      rules("{id: all, action: shell.execute, command: '*', effect: allow}", "{id: rm, action: shell.execute, command: 'rm *', effect: deny}"),
+      "rm",
+      "never decides",
+      undefined,
+    ],
+    [
+      "allow for ci agents before a deny for everyone",
+      rules("{id: ci, action: file.read, agent: 'ci-*', path: '/repo/**', effect: allow}", "{id: keys, action: file.read, path: '**/*.pem', effect: deny}"),
+      "keys",
+      "does not decide",
+      '"agent":"ci-',
+    ],
+    [
+      "a scheduled allow shadows during its schedule only",
+      rules(
+        "{id: day, action: file.read, path: '/app/**', effect: allow, schedule: {hours: '09:00-17:00'}}",
+        "{id: sec, action: file.read, path: '/app/secrets/**', effect: deny}",
+      ),
+      "sec",
+      "does not decide",
+      '"path":"/app/secrets',
+    ],
+    [
+      "allow with a url glob before a deny on the metadata path",
+      rules(
+        "{id: web, action: network.request, url: 'http://*', effect: allow}",
+        "{id: md, action: network.request, url: 'http://169.254.169.254/*', effect: deny}",
+      ),
+      "md",
+      "never decides",
+      undefined,
+    ],
+    [
+      "allow of an MCP server before a deny of one tool",
+      rules("{id: gh, action: mcp.call, server: github, effect: allow}", "{id: del, action: mcp.call, server: github, tool: 'delete_*', effect: deny}"),
+      "del",
+      "never decides",
+      undefined,
+    ],
+    [
+      "rule-level any: in the allow",
+      rules(
+        "{id: a, action: file.read, any: [{path: '/app/**'}, {path: '/srv/**'}], effect: allow}",
+        "{id: d, action: file.read, path: '**/.env', effect: deny}",
+      ),
+      "d",
+      "does not decide",
+      '"path":"/',
+    ],
+    [
+      "a URL allow before a metadata deny: the example is a real URL",
+      rules("{id: web, action: network.request, url: 'http*', effect: allow}", "{id: md, action: network.request, url: '*169.254.169.254*', effect: deny}"),
+      "md",
+      "does not decide",
+      '"url":"http://169.254.169.254/latest/meta-data/"',
+    ],
+    [
+      "a method-limited allow before a host deny",
+      rules(
+        "{id: get, action: network.request, method: GET, host: '*.example.com', effect: allow}",
+        "{id: evil, action: network.request, host: 'evil.example.com', effect: deny}",
+      ),
+      "evil",
+      "does not decide",
+      '"method":"GET"',
+    ],
+    [
+      "catch-all allow before a catch-all deny",
+      rules("{id: all, action: '*', effect: allow}", "{id: none, action: '*', effect: deny}"),
+      "none",
+      "never decides",
+      undefined,
+    ],
   ])("%s", async (_name, text, rule, kind, example) => {
     const w = (await traps(text)).filter((x) => x.code === "shadowed_rule");
     expect(w).toHaveLength(1);
@@ -47,35 +173,72 @@ describe("shadowing: a deny or require_approval behind a weaker earlier rule", (
   });
 
   it("case-insensitive paths: allow /app/** before deny **/.env lets /app/.ENV through", async () => {
-    const w = await traps("paths: {caseInsensitive: true}\n" + rules("{id: a, action: file.read, path: '/app/**', effect: allow}", "{id: d, action: file.read, path: '**/.env', effect: deny}"));
+    const w = await traps(
+      "paths: {caseInsensitive: true}\n" +
+        rules("{id: a, action: file.read, path: '/app/**', effect: allow}", "{id: d, action: file.read, path: '**/.env', effect: deny}"),
+    );
     expect(w.map((x) => x.message).join("\n")).toMatch(/rule `d` \(deny\) does not decide/);
   });
 
   it.each([
-    ["deny first, then allow (the right order)", rules("{id: d, action: file.*, path: '**/.env', effect: deny}", "{id: a, action: file.read, path: '/app/**', effect: allow}")],
-    ["an exception allowed before a broader deny (carve-out)", rules("{id: pub, action: file.read, path: '/srv/public/**', effect: allow}", "{id: srv, action: file.read, path: '/srv/**', effect: deny}")],
-    ["terraform plan* before terraform * (carve-out)", rules("{id: plan, action: shell.execute, command: 'terraform plan*', effect: allow}", "{id: tf, action: shell.execute, command: 'terraform *', effect: deny}")],
+    [
+      "deny first, then allow (the right order)",
+      rules("{id: d, action: file.*, path: '**/.env', effect: deny}", "{id: a, action: file.read, path: '/app/**', effect: allow}"),
+    ],
+    [
+      "an exception allowed before a broader deny (carve-out)",
+      rules("{id: pub, action: file.read, path: '/srv/public/**', effect: allow}", "{id: srv, action: file.read, path: '/srv/**', effect: deny}"),
+    ],
+    [
+      "terraform plan* before terraform * (carve-out)",
+      rules(
+        "{id: plan, action: shell.execute, command: 'terraform plan*', effect: allow}",
+        "{id: tf, action: shell.execute, command: 'terraform *', effect: deny}",
+      ),
+    ],
     ["a specific allow before a catch-all deny", rules("{id: a, action: file.read, path: '/app/**', effect: allow}", "{id: rest, action: '*', effect: deny}")],
     ["disjoint directories", rules("{id: a, action: file.read, path: '/app/**', effect: allow}", "{id: d, action: file.read, path: '/etc/**', effect: deny}")],
-    ["disjoint hosts: *.internal and the metadata IP", rules("{id: a, action: network.request, host: '*.internal', effect: allow}", "{id: d, action: network.request, host: '169.254.169.254', effect: deny}")],
+    [
+      "disjoint hosts: *.internal and the metadata IP",
+      rules("{id: a, action: network.request, host: '*.internal', effect: allow}", "{id: d, action: network.request, host: '169.254.169.254', effect: deny}"),
+    ],
     ["different actions", rules("{id: a, action: file.read, path: '/app/**', effect: allow}", "{id: d, action: file.write, path: '/app/**', effect: deny}")],
     ["different env keys", rules("{id: a, action: env.read, key: HOME, effect: allow}", "{id: d, action: env.read, key: AWS_SECRET_ACCESS_KEY, effect: deny}")],
-    ["the allow itself excludes the overlap with not:", rules("{id: a, action: file.read, path: '/app/**', not: {path: '**/.env'}, effect: allow}", "{id: d, action: file.read, path: '**/.env', effect: deny}")],
-    ["an earlier deny before a later require_approval is not weaker", rules("{id: d, action: shell.execute, command: 'rm *', effect: deny}", "{id: ask, action: shell.execute, command: 'rm -i *', effect: require_approval}")],
-    ["different agents", rules("{id: a, action: file.read, agent: ci-bot, path: '/app/**', effect: allow}", "{id: d, action: file.read, agent: reviewer, path: '/app/**', effect: deny}")],
+    [
+      "the allow itself excludes the overlap with not:",
+      rules("{id: a, action: file.read, path: '/app/**', not: {path: '**/.env'}, effect: allow}", "{id: d, action: file.read, path: '**/.env', effect: deny}"),
+    ],
+    [
+      "an earlier deny before a later require_approval is not weaker",
+      rules("{id: d, action: shell.execute, command: 'rm *', effect: deny}", "{id: ask, action: shell.execute, command: 'rm -i *', effect: require_approval}"),
+    ],
+    [
+      "different agents",
+      rules(
+        "{id: a, action: file.read, agent: ci-bot, path: '/app/**', effect: allow}",
+        "{id: d, action: file.read, agent: reviewer, path: '/app/**', effect: deny}",
+      ),
+    ],
   ])("no warning: %s", async (_name, text) => {
     expect((await traps(text)).filter((x) => x.code === "shadowed_rule")).toEqual([]);
   });
 
   it("points at the later rule's file:line:col, and says where the earlier one is", async () => {
-    const [w] = await traps(rules("{id: read-app, action: file.read, path: '/app/**', effect: allow}", "{id: no-dotenv, action: file.read, path: '**/.env', effect: deny}"));
+    const [w] = await traps(
+      rules("{id: read-app, action: file.read, path: '/app/**', effect: allow}", "{id: no-dotenv, action: file.read, path: '**/.env', effect: deny}"),
+    );
     expect(w).toMatchObject({ file: "p.yaml", line: 3, column: 5, code: "shadowed_rule" });
     expect(w!.message).toContain("p.yaml:2");
     expect(w!.help).toContain("move `no-dotenv` above `read-app`");
   });
 
   it("every partly-shadowed example really is decided by the earlier rule", async () => {
-    const text = rules("{id: read-app, action: file.read, path: '/app/**', effect: allow}", "{id: no-dotenv, action: file.*, path: '**/.env', effect: deny}", "{id: ci, action: shell.execute, agent: 'ci-*', command: 'make *', effect: allow}", "{id: rm, action: shell.execute, command: '* clean*', effect: deny}");
+    const text = rules(
+      "{id: read-app, action: file.read, path: '/app/**', effect: allow}",
+      "{id: no-dotenv, action: file.*, path: '**/.env', effect: deny}",
+      "{id: ci, action: shell.execute, agent: 'ci-*', command: 'make *', effect: allow}",
+      "{id: rm, action: shell.execute, command: '* clean*', effect: deny}",
+    );
     const r = await loadPolicy([{ name: "p.yaml", text }]);
     if (!r.ok) throw new Error("policy");
     const { createEngine } = await import("../src/index.js");
@@ -164,7 +327,12 @@ describe("the init template", () => {
     expect({ code: v.status, stderr: v.stderr }).toEqual({ code: 0, stderr: "" });
     // and it decides as it reads: /app/.env is denied, /app/src is readable
     const d = cli(["check", "--policy", dir], '{"id":"1","action":"file.read","path":"/app/.env"}\n{"id":"2","action":"file.read","path":"/app/src/a.ts"}\n');
-    expect(d.stdout.trim().split("\n").map((l) => JSON.parse(l).decision)).toEqual(["deny", "allow"]);
+    expect(
+      d.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).decision),
+    ).toEqual(["deny", "allow"]);
   });
 
   it("in the old order (read-app above no-dotenv) validate warns, --strict fails, and /app/.env is indeed allowed", () => {
@@ -176,12 +344,17 @@ describe("the init template", () => {
     writeFileSync(join(dir, "safeclaw.config.yaml"), old);
     const v = cli(["validate", dir]);
     expect(v.status).toBe(0);
-    expect(v.stderr).toMatch(/safeclaw\.config\.yaml:\d+:\d+: warning\[shadowed_rule\]: rule `no-dotenv` \(deny\) does not decide everything it matches: the earlier rule `read-app`.*"path":"\/app\/\.env"/);
+    expect(v.stderr).toMatch(
+      /safeclaw\.config\.yaml:\d+:\d+: warning\[shadowed_rule\]: rule `no-dotenv` \(deny\) does not decide everything it matches: the earlier rule `read-app`.*"path":"\/app\/\.env"/,
+    );
     expect(v.stdout).toContain("1 warning");
     const strict = cli(["validate", "--strict", dir]);
     expect(strict.status).toBe(1);
     expect(strict.stderr).toContain("--strict");
-    expect(JSON.parse(cli(["check", "--policy", dir, "--request", '{"action":"file.read","path":"/app/.env"}']).stdout)).toMatchObject({ decision: "allow", rule: "read-app" });
+    expect(JSON.parse(cli(["check", "--policy", dir, "--request", '{"action":"file.read","path":"/app/.env"}']).stdout)).toMatchObject({
+      decision: "allow",
+      rule: "read-app",
+    });
   });
 });
 
@@ -193,14 +366,24 @@ afterEach(() => {
 describe("the server says the warnings at start", () => {
   it("logs each trap once and serves the policy as written", async () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-srv-traps-"));
-    writeFileSync(join(dir, "p.yaml"), rules("{id: read-app, action: file.read, path: '/app/**', effect: allow}", "{id: no-dotenv, action: file.read, path: '**/.env', effect: deny}"));
-    const child = spawn(process.execPath, [BIN, "serve", "--policy", join(dir, "p.yaml"), "--port", "0"], { env: { ...process.env, SAFECLAW_AUDIT_SINK: join(dir, "a.log") }, stdio: ["ignore", "pipe", "pipe"] });
+    writeFileSync(
+      join(dir, "p.yaml"),
+      rules("{id: read-app, action: file.read, path: '/app/**', effect: allow}", "{id: no-dotenv, action: file.read, path: '**/.env', effect: deny}"),
+    );
+    const child = spawn(process.execPath, [BIN, "serve", "--policy", join(dir, "p.yaml"), "--port", "0"], {
+      env: { ...process.env, SAFECLAW_AUDIT_SINK: join(dir, "a.log") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     children.push(child);
     let stderr = "";
     child.stderr.on("data", (d) => (stderr += d));
     const port = await portFromOutput(child, /serving .* on http:\/\/127\.0\.0\.1:(\d+)/, "safeclaw serve");
     expect(stderr).toMatch(/safeclaw: policy warning: \S*p\.yaml:3:5: warning\[shadowed_rule\]: rule `no-dotenv`/);
-    const res = await fetch(`http://127.0.0.1:${port}/v1/check`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"action":"file.read","path":"/app/.env"}' });
+    const res = await fetch(`http://127.0.0.1:${port}/v1/check`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: '{"action":"file.read","path":"/app/.env"}',
+    });
     expect(await res.json()).toMatchObject({ decision: "allow", rule: "read-app" });
   });
 });

@@ -59,7 +59,9 @@ describe("policy documents", () => {
   });
 
   it("accepts JSON with positions", () => {
-    const ok = parsePolicy([{ name: "p.json", text: '{"version":1,"defaultAction":"deny","rules":[{"action":"file.read","path":"/app/**","effect":"allow"}]}' }]);
+    const ok = parsePolicy([
+      { name: "p.json", text: '{"version":1,"defaultAction":"deny","rules":[{"action":"file.read","path":"/app/**","effect":"allow"}]}' },
+    ]);
     expect(ok.ok).toBe(true);
     const e = one('{\n  "rules": [\n    {"action": "file.read", "pth": "/x", "effect": "allow"}\n  ]\n}');
     expect(e).toMatchObject({ code: "unknown_key", line: 3, column: 29, help: "did you mean `path`?" });
@@ -146,13 +148,20 @@ describe("every mistake is an error at its file:line:col", () => {
   });
 
   it("reports every error, not only the first", () => {
-    const errs = errorsOf("rules:\n- action: netwrok.request\n  effect: deny\n- action: file.read\n  effect: alow\n- action: file.read\n  effect: deny\n  pth: /x");
+    const errs = errorsOf(
+      "rules:\n- action: netwrok.request\n  effect: deny\n- action: file.read\n  effect: alow\n- action: file.read\n  effect: deny\n  pth: /x",
+    );
     expect(errs.map((e) => e.line)).toEqual([2, 5, 8]);
   });
 
   it("bounds alias expansion (billion laughs)", () => {
     const lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"];
-    for (let i = 0; i < 8; i++) lines.push(`${"b" + i}: &b${i} [${Array(10).fill(i === 0 ? "*a" : `*b${i - 1}`).join(", ")}]`);
+    for (let i = 0; i < 8; i++)
+      lines.push(
+        `${"b" + i}: &b${i} [${Array(10)
+          .fill(i === 0 ? "*a" : `*b${i - 1}`)
+          .join(", ")}]`,
+      );
     lines.push(`rules:\n- action: file.read\n  effect: deny\n  path: *b7`);
     const started = Date.now();
     const errs = errorsOf(lines.join("\n"));
@@ -170,11 +179,49 @@ describe("every mistake is an error at its file:line:col", () => {
 describe("condition keys documented on a rule work on a rule", async () => {
   const { engineFromText } = await import("./helpers.js");
   it.each([
-    ["not: directly on a rule", "rules:\n- id: r\n  action: file.read\n  not: {path: '/etc/**'}\n  effect: allow", [["/app/x", "allow"], ["/etc/passwd", "deny"]]],
-    ["any: directly on a rule", "rules:\n- id: r\n  action: file.read\n  any: [{path: '/a/**'}, {path: '/b/**'}]\n  effect: allow", [["/a/x", "allow"], ["/b/y", "allow"], ["/c/z", "deny"]]],
-    ["all: directly on a rule", "rules:\n- id: r\n  action: file.read\n  all: [{path: '/a/**'}, {path: '**/*.md'}]\n  effect: allow", [["/a/x.md", "allow"], ["/a/x.ts", "deny"], ["/b/x.md", "deny"]]],
-    ["not: and a field together", "rules:\n- id: r\n  action: file.read\n  path: '/app/**'\n  not: {path: '**/.env'}\n  effect: allow", [["/app/src/a.ts", "allow"], ["/app/.env", "deny"]]],
-    ["rule-level any: in a deny before an allow", "rules:\n- id: d\n  action: file.read\n  any: [{path: '**/.env'}, {path: '**/*.pem'}]\n  effect: deny\n- {id: a, action: file.read, path: '/app/**', effect: allow}", [["/app/.env", "deny"], ["/app/k.pem", "deny"], ["/app/k.ts", "allow"]]],
+    [
+      "not: directly on a rule",
+      "rules:\n- id: r\n  action: file.read\n  not: {path: '/etc/**'}\n  effect: allow",
+      [
+        ["/app/x", "allow"],
+        ["/etc/passwd", "deny"],
+      ],
+    ],
+    [
+      "any: directly on a rule",
+      "rules:\n- id: r\n  action: file.read\n  any: [{path: '/a/**'}, {path: '/b/**'}]\n  effect: allow",
+      [
+        ["/a/x", "allow"],
+        ["/b/y", "allow"],
+        ["/c/z", "deny"],
+      ],
+    ],
+    [
+      "all: directly on a rule",
+      "rules:\n- id: r\n  action: file.read\n  all: [{path: '/a/**'}, {path: '**/*.md'}]\n  effect: allow",
+      [
+        ["/a/x.md", "allow"],
+        ["/a/x.ts", "deny"],
+        ["/b/x.md", "deny"],
+      ],
+    ],
+    [
+      "not: and a field together",
+      "rules:\n- id: r\n  action: file.read\n  path: '/app/**'\n  not: {path: '**/.env'}\n  effect: allow",
+      [
+        ["/app/src/a.ts", "allow"],
+        ["/app/.env", "deny"],
+      ],
+    ],
+    [
+      "rule-level any: in a deny before an allow",
+      "rules:\n- id: d\n  action: file.read\n  any: [{path: '**/.env'}, {path: '**/*.pem'}]\n  effect: deny\n- {id: a, action: file.read, path: '/app/**', effect: allow}",
+      [
+        ["/app/.env", "deny"],
+        ["/app/k.pem", "deny"],
+        ["/app/k.ts", "allow"],
+      ],
+    ],
   ])("%s", async (_n, text, cases) => {
     const e = await engineFromText(text);
     for (const [path, want] of cases) expect({ path, d: e.check({ action: "file.read", path }).decision }).toEqual({ path, d: want });
@@ -193,7 +240,11 @@ describe("condition keys documented on a rule work on a rule", async () => {
     ["a field under not: is checked against the action", "rules:\n- {action: file.read, effect: allow, not: {host: x.com}}", "bad_value"],
     ["effect: constructor is not an effect", "rules:\n- {action: file.read, path: /x, effect: constructor}", "unknown_effect"],
     ["effect: toString is not an effect", "rules:\n- {action: file.read, path: /x, effect: toString}", "unknown_effect"],
-    ["window: 1 constructor is not a duration", "rules:\n- {action: file.read, path: /x, effect: allow, rateLimit: {maxRequests: 1, window: '1 constructor'}}", "bad_value"],
+    [
+      "window: 1 constructor is not a duration",
+      "rules:\n- {action: file.read, path: /x, effect: allow, rateLimit: {maxRequests: 1, window: '1 constructor'}}",
+      "bad_value",
+    ],
   ])("%s", (_n, text, code) => {
     expect(one(text)).toMatchObject({ code });
   });

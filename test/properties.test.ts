@@ -9,8 +9,29 @@ import { foldCase } from "../src/match/fold.js";
 const actions = ["file.read", "file.write", "file.delete", "shell.execute", "network.request", "env.read", "mcp.call"];
 const segment = fc.constantFrom("app", "etc", "tmp", "secrets", ".env", "..", ".", "", "data", "x");
 const path = fc.array(segment, { maxLength: 6 }).map((s) => "/" + s.join("/"));
-const host = fc.constantFrom("api.openai.com", "db.internal", "a.b.internal", "internal", "169.254.169.254", "0xa9fea9fe", "evil.com", "smtp.gmail.com", "EVIL.com.");
-const command = fc.constantFrom("ls", "ls -la", "terraform plan", "terraform destroy", "rm -rf /", "cat .env", "echo hi > /tmp/x", "sudo rm x", "a && b", "$(x)");
+const host = fc.constantFrom(
+  "api.openai.com",
+  "db.internal",
+  "a.b.internal",
+  "internal",
+  "169.254.169.254",
+  "0xa9fea9fe",
+  "evil.com",
+  "smtp.gmail.com",
+  "EVIL.com.",
+);
+const command = fc.constantFrom(
+  "ls",
+  "ls -la",
+  "terraform plan",
+  "terraform destroy",
+  "rm -rf /",
+  "cat .env",
+  "echo hi > /tmp/x",
+  "sudo rm x",
+  "a && b",
+  "$(x)",
+);
 const key = fc.constantFrom("HOME", "AWS_SECRET_ACCESS_KEY", "FLY_API_TOKEN", "DEV_X");
 
 const request = fc.oneof(
@@ -23,11 +44,25 @@ const request = fc.oneof(
 
 const ruleLine = (effects: readonly string[]) =>
   fc.oneof(
-    fc.record({ a: fc.constantFrom("file.read", "file.*", "*"), p: fc.constantFrom("/app/**", "/etc/*", "**/.env", "/tmp/**", "/secrets/**", "/**"), e: fc.constantFrom(...effects) }).map((r) => `- {action: '${r.a}', path: '${r.p}', effect: ${r.e}}`),
-    fc.record({ h: fc.constantFrom("*.internal", "api.openai.com", "169.254.169.254", "smtp.*", "*", "169.254.0.0/16"), e: fc.constantFrom(...effects) }).map((r) => `- {action: network.request, host: '${r.h}', effect: ${r.e}}`),
-    fc.record({ c: fc.constantFrom("terraform plan*", "rm *", "ls*", "*", "{ls,cat} *", "echo *"), e: fc.constantFrom(...effects) }).map((r) => `- {action: shell.execute, command: '${r.c}', effect: ${r.e}}`),
-    fc.record({ k: fc.constantFrom("AWS_*", "HOME", "FLY_API_TOKEN"), e: fc.constantFrom(...effects) }).map((r) => `- {action: env.read, key: '${r.k}', effect: ${r.e}}`),
-    fc.record({ a: fc.constantFrom(...actions, "*"), e: fc.constantFrom(...effects) }).map((r) => `- {action: '${r.a}', effect: ${r.e}, agent: {exists: false}}`),
+    fc
+      .record({
+        a: fc.constantFrom("file.read", "file.*", "*"),
+        p: fc.constantFrom("/app/**", "/etc/*", "**/.env", "/tmp/**", "/secrets/**", "/**"),
+        e: fc.constantFrom(...effects),
+      })
+      .map((r) => `- {action: '${r.a}', path: '${r.p}', effect: ${r.e}}`),
+    fc
+      .record({ h: fc.constantFrom("*.internal", "api.openai.com", "169.254.169.254", "smtp.*", "*", "169.254.0.0/16"), e: fc.constantFrom(...effects) })
+      .map((r) => `- {action: network.request, host: '${r.h}', effect: ${r.e}}`),
+    fc
+      .record({ c: fc.constantFrom("terraform plan*", "rm *", "ls*", "*", "{ls,cat} *", "echo *"), e: fc.constantFrom(...effects) })
+      .map((r) => `- {action: shell.execute, command: '${r.c}', effect: ${r.e}}`),
+    fc
+      .record({ k: fc.constantFrom("AWS_*", "HOME", "FLY_API_TOKEN"), e: fc.constantFrom(...effects) })
+      .map((r) => `- {action: env.read, key: '${r.k}', effect: ${r.e}}`),
+    fc
+      .record({ a: fc.constantFrom(...actions, "*"), e: fc.constantFrom(...effects) })
+      .map((r) => `- {action: '${r.a}', effect: ${r.e}, agent: {exists: false}}`),
   );
 
 async function compile(lines: string[], def = "deny"): Promise<CompiledPolicy> {
@@ -73,11 +108,27 @@ describe("invariants", () => {
   it("the evaluator never throws, whatever it is given", async () => {
     const e = createEngine(await compile(["- {action: '*', effect: allow, path: '/**'}"]));
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.record({ action: fc.oneof(fc.string(), fc.constantFrom(...actions)), path: fc.anything(), command: fc.string(), url: fc.string(), host: fc.string(), context: fc.anything() }, { requiredKeys: ["action"] })), (input) => {
-        const d = e.check(input);
-        expect(["allow", "deny", "require_approval"]).toContain(d.decision);
-        expect(d.allowed).toBe(d.decision === "allow");
-      }),
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.record(
+            {
+              action: fc.oneof(fc.string(), fc.constantFrom(...actions)),
+              path: fc.anything(),
+              command: fc.string(),
+              url: fc.string(),
+              host: fc.string(),
+              context: fc.anything(),
+            },
+            { requiredKeys: ["action"] },
+          ),
+        ),
+        (input) => {
+          const d = e.check(input);
+          expect(["allow", "deny", "require_approval"]).toContain(d.decision);
+          expect(d.allowed).toBe(d.decision === "allow");
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -95,31 +146,46 @@ describe("invariants", () => {
 
   it("a policy with no allow rule never allows", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(ruleLine(["deny", "require_approval"]), { minLength: 1, maxLength: 12 }), fc.array(request, { minLength: 1, maxLength: 20 }), async (lines, reqs) => {
-        const e = createEngine(await compile(lines));
-        for (const r of reqs) expect(e.check(r).allowed).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.array(ruleLine(["deny", "require_approval"]), { minLength: 1, maxLength: 12 }),
+        fc.array(request, { minLength: 1, maxLength: 20 }),
+        async (lines, reqs) => {
+          const e = createEngine(await compile(lines));
+          for (const r of reqs) expect(e.check(r).allowed).toBe(false);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
   it("the indexed evaluator decides exactly as a top-to-bottom scan", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(ruleLine(["allow", "deny", "require_approval"]), { minLength: 1, maxLength: 25 }), fc.constantFrom("allow", "deny"), fc.array(request, { minLength: 1, maxLength: 25 }), async (lines, def, reqs) => {
-        const policy = await compile(lines, def);
-        const e = createEngine(policy);
-        for (const r of reqs) expect(e.check(r).decision).toBe(linearDecision(policy, r));
-      }),
+      fc.asyncProperty(
+        fc.array(ruleLine(["allow", "deny", "require_approval"]), { minLength: 1, maxLength: 25 }),
+        fc.constantFrom("allow", "deny"),
+        fc.array(request, { minLength: 1, maxLength: 25 }),
+        async (lines, def, reqs) => {
+          const policy = await compile(lines, def);
+          const e = createEngine(policy);
+          for (const r of reqs) expect(e.check(r).decision).toBe(linearDecision(policy, r));
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
   it("normalization is idempotent", () => {
     fc.assert(
-      fc.property(fc.oneof(path, fc.string().map((s) => "/" + s)), (p) => {
-        const once = normalizePath(p);
-        if (once.ok) expect(normalizePath(once.path)).toEqual(once);
-      }),
+      fc.property(
+        fc.oneof(
+          path,
+          fc.string().map((s) => "/" + s),
+        ),
+        (p) => {
+          const once = normalizePath(p);
+          if (once.ok) expect(normalizePath(once.path)).toEqual(once);
+        },
+      ),
     );
     fc.assert(
       fc.property(fc.oneof(host, fc.domain(), fc.ipV4(), fc.ipV4Extended(), fc.ipV6()), (h) => {
@@ -165,11 +231,23 @@ describe("invariants", () => {
   });
 
   it("the linear-time wildcard agrees with a regular-expression reading of the glob", () => {
-    const toRegex = (p: string) => new RegExp("^" + p.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[\\s\\S]*").replace(/\?/g, "[\\s\\S]") + "$");
+    const toRegex = (p: string) =>
+      new RegExp(
+        "^" +
+          p
+            .replace(/[.+^${}()|\\]/g, "\\$&")
+            .replace(/\*/g, "[\\s\\S]*")
+            .replace(/\?/g, "[\\s\\S]") +
+          "$",
+      );
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom("a", "b", "*", "?", " ", "/"), maxLength: 8 }), fc.string({ unit: fc.constantFrom("a", "b", " ", "/"), maxLength: 10 }), (p, s) => {
-        expect(compileWildcard(p).test(s)).toBe(toRegex(p).test(s));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom("a", "b", "*", "?", " ", "/"), maxLength: 8 }),
+        fc.string({ unit: fc.constantFrom("a", "b", " ", "/"), maxLength: 10 }),
+        (p, s) => {
+          expect(compileWildcard(p).test(s)).toBe(toRegex(p).test(s));
+        },
+      ),
       { numRuns: 5000 },
     );
   });
@@ -192,12 +270,18 @@ describe("path patterns: index ≡ linear scan ≡ matcher ≡ reference", () =>
     { weight: 5, arbitrary: lit },
     { weight: 1, arbitrary: fc.constant({ star: true as const }) },
     { weight: 1, arbitrary: fc.constant({ one: true as const }) },
-    { weight: 1, arbitrary: fc.record({ cls: fc.array(fc.constantFrom("a", "b", "x", "é", "(", "]", "-", "日"), { minLength: 1, maxLength: 3 }), negate: fc.boolean() }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ cls: fc.array(fc.constantFrom("a", "b", "x", "é", "(", "]", "-", "日"), { minLength: 1, maxLength: 3 }), negate: fc.boolean() }),
+    },
     { weight: 1, arbitrary: fc.array(fc.array(lit, { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 3 }).map((alts) => ({ alts })) },
   );
   // Adjacent stars are one star (`**` written inside a segment would read as the globstar).
   const noDoubleStar = (ts: Tok[]) => ts.filter((t, k) => !("star" in t && k > 0 && "star" in ts[k - 1]!));
-  const seg: fc.Arbitrary<Seg> = fc.oneof({ weight: 1, arbitrary: fc.constant("**" as const) }, { weight: 4, arbitrary: fc.array(tok, { minLength: 1, maxLength: 3 }).map(noDoubleStar) });
+  const seg: fc.Arbitrary<Seg> = fc.oneof(
+    { weight: 1, arbitrary: fc.constant("**" as const) },
+    { weight: 4, arbitrary: fc.array(tok, { minLength: 1, maxLength: 3 }).map(noDoubleStar) },
+  );
   const pattern = fc.array(seg, { minLength: 1, maxLength: 4 });
 
   // Written out: every special character of a literal escaped (parentheses only
@@ -212,7 +296,8 @@ describe("path patterns: index ≡ linear scan ≡ matcher ≡ reference", () =>
         return c;
       })
       .join("");
-  const writeCls = (c: { cls: string[]; negate: boolean }) => "[" + (c.negate ? "!" : "") + c.cls.map((x) => (x === "]" || x === "-" || x === "\\" ? "\\" + x : x)).join("") + "]";
+  const writeCls = (c: { cls: string[]; negate: boolean }) =>
+    "[" + (c.negate ? "!" : "") + c.cls.map((x) => (x === "]" || x === "-" || x === "\\" ? "\\" + x : x)).join("") + "]";
   function writeToks(ts: Tok[]): string {
     let out = "";
     for (const t of ts) {
@@ -251,15 +336,17 @@ describe("path patterns: index ≡ linear scan ≡ matcher ≡ reference", () =>
   // Paths that exercise the pattern: one instance of it (random choices), mutated or not.
   const instance = (p: Seg[]): fc.Arbitrary<string> => {
     const toks = (ts: Tok[]): fc.Arbitrary<string> =>
-      fc.tuple(
-        ...ts.map((t): fc.Arbitrary<string> => {
-          if ("lit" in t) return fc.constant(t.lit);
-          if ("star" in t) return fc.string({ unit: fc.constantFrom("a", "x", ".", "é"), maxLength: 3 });
-          if ("one" in t) return fc.constantFrom("a", "(", "😀", "é");
-          if ("cls" in t) return t.negate ? fc.constantFrom("z", "a", "(") : fc.constantFrom(...t.cls);
-          return fc.constantFrom(...t.alts).chain(toks);
-        }),
-      ).map((xs) => xs.join(""));
+      fc
+        .tuple(
+          ...ts.map((t): fc.Arbitrary<string> => {
+            if ("lit" in t) return fc.constant(t.lit);
+            if ("star" in t) return fc.string({ unit: fc.constantFrom("a", "x", ".", "é"), maxLength: 3 });
+            if ("one" in t) return fc.constantFrom("a", "(", "😀", "é");
+            if ("cls" in t) return t.negate ? fc.constantFrom("z", "a", "(") : fc.constantFrom(...t.cls);
+            return fc.constantFrom(...t.alts).chain(toks);
+          }),
+        )
+        .map((xs) => xs.join(""));
     return fc
       .tuple(...p.map((s) => (s === "**" ? fc.array(fc.constantFrom("a", "(x)", "[id]", "sp ace"), { maxLength: 2 }).map((xs) => xs.join("/")) : toks(s))))
       .map((xs) => "/" + xs.filter((x) => x !== "").join("/"));
@@ -268,19 +355,22 @@ describe("path patterns: index ≡ linear scan ≡ matcher ≡ reference", () =>
 
   it("the matcher reads every generated pattern as the reference does", () => {
     fc.assert(
-      fc.property(pattern.chain((p) => fc.tuple(fc.constant(p), fc.array(instance(p).chain(mutate), { minLength: 1, maxLength: 6 }))), ([p, paths]) => {
-        const text = write(p);
-        const r = compilePattern("path", text);
-        // The one refusal a generated pattern can meet: an alternative with a `.` or `..` segment.
-        if (!r.ok) return void expect(r.reason).toMatch(/`\.` or `\.\.` segments/);
-        const c = r.pattern;
-        const ref = reference(p);
-        for (const raw of paths) {
-          const n = normalizePath(raw);
-          if (!n.ok) continue;
-          expect(c.test(n.path), `${text} vs ${n.path}`).toBe(ref(n.path));
-        }
-      }),
+      fc.property(
+        pattern.chain((p) => fc.tuple(fc.constant(p), fc.array(instance(p).chain(mutate), { minLength: 1, maxLength: 6 }))),
+        ([p, paths]) => {
+          const text = write(p);
+          const r = compilePattern("path", text);
+          // The one refusal a generated pattern can meet: an alternative with a `.` or `..` segment.
+          if (!r.ok) return void expect(r.reason).toMatch(/`\.` or `\.\.` segments/);
+          const c = r.pattern;
+          const ref = reference(p);
+          for (const raw of paths) {
+            const n = normalizePath(raw);
+            if (!n.ok) continue;
+            expect(c.test(n.path), `${text} vs ${n.path}`).toBe(ref(n.path));
+          }
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -293,14 +383,21 @@ describe("path patterns: index ≡ linear scan ≡ matcher ≡ reference", () =>
         fc.boolean(),
         async (rules, def, ci) => {
           const lines = rules.map(([p, e]) => `- {action: file.read, path: ${JSON.stringify(write(p))}, effect: ${e}}`);
-          const r = await loadPolicy([{ name: "p.yaml", text: `defaultAction: ${def}\n${ci ? "paths: {caseInsensitive: true}\n" : ""}rules:\n${lines.join("\n")}` }]);
+          const r = await loadPolicy([
+            { name: "p.yaml", text: `defaultAction: ${def}\n${ci ? "paths: {caseInsensitive: true}\n" : ""}rules:\n${lines.join("\n")}` },
+          ]);
           if (!r.ok) return; // folding can refuse a class (a letter that folds to several); validation says so
           const e = createEngine(r.policy);
           const paths = rules.flatMap(([p]) => fc.sample(instance(p).chain(mutate), { numRuns: 4 }));
           for (const raw of paths) {
             const d = e.check({ action: "file.read", path: raw });
             if (d.error) continue;
-            expect(d.decision, `${raw} under ${lines.join(" ")}`).toBe(linearDecision(r.policy, { action: "file.read", path: ci ? foldCase(normalizePath(raw).ok ? (normalizePath(raw) as { path: string }).path : raw) : raw }));
+            expect(d.decision, `${raw} under ${lines.join(" ")}`).toBe(
+              linearDecision(r.policy, {
+                action: "file.read",
+                path: ci ? foldCase(normalizePath(raw).ok ? (normalizePath(raw) as { path: string }).path : raw) : raw,
+              }),
+            );
           }
         },
       ),

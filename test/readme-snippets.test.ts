@@ -50,7 +50,9 @@ function blocks(markdown: string): Block[] {
 
 const ALL = blocks(README);
 const runnable = (b: Block) => !b.notRun;
-const JS = ALL.filter((b) => runnable(b) && ["js", "javascript", "mjs", "ts", "typescript"].includes(b.lang) && /from\s+["']safeclaw-edge(\/[\w-]+)?["']/.test(b.code));
+const JS = ALL.filter(
+  (b) => runnable(b) && ["js", "javascript", "mjs", "ts", "typescript"].includes(b.lang) && /from\s+["']safeclaw-edge(\/[\w-]+)?["']/.test(b.code),
+);
 const SH = ALL.filter((b) => runnable(b) && ["sh", "bash", "shell", "console"].includes(b.lang) && /\bnpx safeclaw\b/.test(b.code));
 const YAML = ALL.filter((b) => runnable(b) && ["yaml", "yml"].includes(b.lang));
 const name = (b: Block) => `README.md:${b.line} (${b.lang})`;
@@ -128,7 +130,12 @@ describe("README code blocks", () => {
     const text = /^\s*-\s/.test(b.code.split("\n").find((l) => l.trim() !== "" && !l.trim().startsWith("#")) ?? "") ? `rules:\n${b.code}` : b.code;
     const file = join(dir, `snippet-${b.line}.yaml`);
     writeFileSync(file, text);
-    const r = spawnSync(process.execPath, [join(pkgDir, "bin/safeclaw.js"), "validate", file], { cwd: dir, encoding: "utf8", env: cleanEnv(), timeout: 30_000 });
+    const r = spawnSync(process.execPath, [join(pkgDir, "bin/safeclaw.js"), "validate", file], {
+      cwd: dir,
+      encoding: "utf8",
+      env: cleanEnv(),
+      timeout: 30_000,
+    });
     expect(r.status, `${name(b)} does not validate:\n${r.stderr}`).toBe(0);
   });
 });

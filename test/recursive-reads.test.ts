@@ -79,7 +79,10 @@ describe("recursive requests, decided", async () => {
   });
 
   it("a deny below names the tree in its reason", () => {
-    expect(guarded.check({ action: "file.read", path: "/proj", recursive: true, names: "*.ts" })).toMatchObject({ rule: "no-secrets", reason: expect.stringContaining("/proj/**/*.ts") });
+    expect(guarded.check({ action: "file.read", path: "/proj", recursive: true, names: "*.ts" })).toMatchObject({
+      rule: "no-secrets",
+      reason: expect.stringContaining("/proj/**/*.ts"),
+    });
   });
 
   it.each([
@@ -90,7 +93,12 @@ describe("recursive requests, decided", async () => {
     [{ path: "/proj", recursive: true, names: ["*.ts"] }, "names", /must be a string/],
     [{ path: "/proj", recursive: true, names: "*.ts\n.env" }, "names", /control character/],
   ])("a malformed recursive request %j is refused, naming `%s`", (fields, field, reason) => {
-    expect(guarded.check({ action: "file.read", ...fields })).toMatchObject({ decision: "deny", error: "invalid_request", field, reason: expect.stringMatching(reason) });
+    expect(guarded.check({ action: "file.read", ...fields })).toMatchObject({
+      decision: "deny",
+      error: "invalid_request",
+      field,
+      reason: expect.stringMatching(reason),
+    });
   });
 });
 

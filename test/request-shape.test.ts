@@ -27,12 +27,32 @@ type Case = [name: string, line: string, expect: { decision: string; error?: str
 const NUL = "\\u0000";
 const CASES: Case[] = [
   // duplicate keys: last-wins would read /app/x, a first-wins consumer /etc/passwd
-  ["duplicate path, last wins", '{"action":"file.read","path":"/etc/passwd","path":"/app/x"}', { decision: "deny", error: "invalid_request", field: "path", reason: /duplicate key `path`/ }],
+  [
+    "duplicate path, last wins",
+    '{"action":"file.read","path":"/etc/passwd","path":"/app/x"}',
+    { decision: "deny", error: "invalid_request", field: "path", reason: /duplicate key `path`/ },
+  ],
   ["duplicate action", '{"action":"file.read","action":"custom.thing","path":"/etc/passwd"}', { decision: "deny", error: "invalid_request", field: "action" }],
-  ["duplicate agent to borrow ci-*", '{"action":"file.read","path":"/etc/x","agent":"ci-bot","agent":"me"}', { decision: "deny", error: "invalid_request", field: "agent" }],
-  ["duplicate inside context", '{"action":"pay.charge","context":{"amount":1,"amount":1000000}}', { decision: "deny", error: "invalid_request", field: "context.amount" }],
-  ["duplicate inside arguments", '{"action":"mcp.call","server":"fs","tool":"read","arguments":{"path":"/app/a","path":"/etc/shadow"}}', { decision: "deny", error: "invalid_request", field: "arguments.path" }],
-  ["duplicate key written with an escape", '{"action":"file.read","path":"/etc/passwd","p\\u0061th":"/app/x"}', { decision: "deny", error: "invalid_request", field: "path" }],
+  [
+    "duplicate agent to borrow ci-*",
+    '{"action":"file.read","path":"/etc/x","agent":"ci-bot","agent":"me"}',
+    { decision: "deny", error: "invalid_request", field: "agent" },
+  ],
+  [
+    "duplicate inside context",
+    '{"action":"pay.charge","context":{"amount":1,"amount":1000000}}',
+    { decision: "deny", error: "invalid_request", field: "context.amount" },
+  ],
+  [
+    "duplicate inside arguments",
+    '{"action":"mcp.call","server":"fs","tool":"read","arguments":{"path":"/app/a","path":"/etc/shadow"}}',
+    { decision: "deny", error: "invalid_request", field: "arguments.path" },
+  ],
+  [
+    "duplicate key written with an escape",
+    '{"action":"file.read","path":"/etc/passwd","p\\u0061th":"/app/x"}',
+    { decision: "deny", error: "invalid_request", field: "path" },
+  ],
   // prototype keys
   ["action constructor", '{"action":"constructor"}', { decision: "deny", error: "invalid_request", field: "action" }],
   ["action __proto__", '{"action":"__proto__"}', { decision: "deny", error: "invalid_request", field: "action" }],
@@ -40,9 +60,21 @@ const CASES: Case[] = [
   ["action hasOwnProperty", '{"action":"hasOwnProperty"}', { decision: "deny", error: "invalid_request", field: "action" }],
   ["action x.constructor is a custom action like any other", '{"action":"x.constructor"}', { decision: "allow" }],
   ["action x.__proto__", '{"action":"x.__proto__"}', { decision: "deny", error: "invalid_request", field: "action" }],
-  ["__proto__ field on a file read", '{"action":"file.read","path":"/x","__proto__":{"path":"/etc/passwd"}}', { decision: "deny", error: "invalid_request", field: "__proto__" }],
-  ["constructor field", '{"action":"file.read","path":"/x","constructor":{"prototype":{"agent":"ci-bot"}}}', { decision: "deny", error: "invalid_request", field: "constructor" }],
-  ["__proto__ inside context does not pollute", '{"action":"file.read","path":"/etc/x","context":{"__proto__":{"agent":"ci-bot"}}}', { decision: "deny", reason: /no-etc|rule no-etc/ }],
+  [
+    "__proto__ field on a file read",
+    '{"action":"file.read","path":"/x","__proto__":{"path":"/etc/passwd"}}',
+    { decision: "deny", error: "invalid_request", field: "__proto__" },
+  ],
+  [
+    "constructor field",
+    '{"action":"file.read","path":"/x","constructor":{"prototype":{"agent":"ci-bot"}}}',
+    { decision: "deny", error: "invalid_request", field: "constructor" },
+  ],
+  [
+    "__proto__ inside context does not pollute",
+    '{"action":"file.read","path":"/etc/x","context":{"__proto__":{"agent":"ci-bot"}}}',
+    { decision: "deny", reason: /no-etc|rule no-etc/ },
+  ],
   ["env key named __proto__", '{"action":"env.read","key":"__proto__"}', { decision: "allow" }],
   ["mcp server constructor", '{"action":"mcp.call","server":"constructor","tool":"__proto__"}', { decision: "allow" }],
   // numbers
@@ -50,7 +82,11 @@ const CASES: Case[] = [
   ["port -1e309", '{"action":"network.request","host":"example.com","port":-1e309}', { decision: "deny", error: "invalid_request", field: "port" }],
   ["port 80.5", '{"action":"network.request","host":"example.com","port":80.5}', { decision: "deny", error: "invalid_request", field: "port" }],
   ["port as a string", '{"action":"network.request","host":"example.com","port":"80"}', { decision: "deny", error: "invalid_request", field: "port" }],
-  ["integer past 2^53 in context", '{"action":"pay.charge","context":{"amount":9007199254740993}}', { decision: "deny", error: "invalid_request", field: "context.amount" }],
+  [
+    "integer past 2^53 in context",
+    '{"action":"pay.charge","context":{"amount":9007199254740993}}',
+    { decision: "deny", error: "invalid_request", field: "context.amount" },
+  ],
   ["huge exponent in context", '{"action":"pay.charge","context":{"amount":1e400}}', { decision: "deny", error: "invalid_request", field: "context.amount" }],
   // control characters
   ["NUL in agent", `{"action":"file.read","path":"/x","agent":"ci-bot${NUL}"}`, { decision: "deny", error: "invalid_request", field: "agent" }],
@@ -62,14 +98,22 @@ const CASES: Case[] = [
   ["NUL in tool", `{"action":"mcp.call","server":"fs","tool":"t${NUL}"}`, { decision: "deny", error: "invalid_request", field: "tool" }],
   ["NUL in command", `{"action":"shell.execute","command":"ls${NUL}; rm -rf /"}`, { decision: "deny", error: "invalid_request", field: "command" }],
   ["NUL in action", `{"action":"file.read${NUL}","path":"/x"}`, { decision: "deny", error: "invalid_request", field: "action" }],
-  ["newline in agent (forged log line)", '{"action":"file.read","path":"/x","agent":"me\\n{\\"agent\\":\\"ci-bot\\"}"}', { decision: "deny", error: "invalid_request", field: "agent" }],
+  [
+    "newline in agent (forged log line)",
+    '{"action":"file.read","path":"/x","agent":"me\\n{\\"agent\\":\\"ci-bot\\"}"}',
+    { decision: "deny", error: "invalid_request", field: "agent" },
+  ],
   ["CR in id", '{"action":"file.read","path":"/x","id":"a\\rb"}', { decision: "deny", error: "invalid_request", field: "id" }],
   ["ESC in tool (terminal escape)", '{"action":"mcp.call","server":"fs","tool":"\\u001b[2Jt"}', { decision: "deny", error: "invalid_request", field: "tool" }],
   ["C1 NEL in agent", '{"action":"file.read","path":"/x","agent":"a\\u0085b"}', { decision: "deny", error: "invalid_request", field: "agent" }],
   ["DEL in server", '{"action":"mcp.call","server":"f\\u007fs","tool":"t"}', { decision: "deny", error: "invalid_request", field: "server" }],
   ["newline in a path segment", '{"action":"file.read","path":"/etc\\n/passwd"}', { decision: "deny", error: "uncertain", field: "path" }],
   ["tab in url", '{"action":"network.request","url":"http://exa\\tmple.com/"}', { decision: "deny", error: "uncertain", field: "url" }],
-  ["CR in a command hides text on a terminal", '{"action":"shell.execute","command":"rm -rf / \\r echo hello"}', { decision: "deny", error: "uncertain", field: "command" }],
+  [
+    "CR in a command hides text on a terminal",
+    '{"action":"shell.execute","command":"rm -rf / \\r echo hello"}',
+    { decision: "deny", error: "uncertain", field: "command" },
+  ],
   ["tab and newline in a command are shell syntax", '{"action":"shell.execute","command":"ls\\t-l\\necho ok"}', { decision: "allow" }],
   ["lone surrogate in agent", '{"action":"file.read","path":"/x","agent":"ci-\\ud800"}', { decision: "deny", error: "invalid_request", field: "agent" }],
   ["lone surrogate in path", '{"action":"file.read","path":"/etc/\\udc00passwd"}', { decision: "deny", error: "invalid_request", field: "path" }],
@@ -86,7 +130,11 @@ const CASES: Case[] = [
   // shapes
   ["request is an array", "[]", { decision: "deny", error: "invalid_request" }],
   ["request is a string", '"file.read"', { decision: "deny", error: "invalid_request" }],
-  ["nesting 200 deep in context", '{"action":"pay.charge","context":' + '{"a":'.repeat(200) + "1" + "}".repeat(200) + "}", { decision: "deny", error: "invalid_request" }],
+  [
+    "nesting 200 deep in context",
+    '{"action":"pay.charge","context":' + '{"a":'.repeat(200) + "1" + "}".repeat(200) + "}",
+    { decision: "deny", error: "invalid_request" },
+  ],
 ];
 
 describe("request shape attacks, in process", async () => {
@@ -139,9 +187,17 @@ describe("request shape attacks, through `safeclaw check` (one decision line per
     const lines = CASES.map(([, line], i) => (line.startsWith("{") && !line.includes('"id"') ? `{"id":"case-${i}",${line.slice(1)}` : line));
     const env = { ...process.env };
     delete env.SAFECLAW_AUDIT_SINK;
-    const r = spawnSync(process.execPath, [BIN, "check", "--policy", join(dir, "p.yaml")], { input: lines.join("\n") + "\n", encoding: "utf8", env, timeout: 30_000 });
+    const r = spawnSync(process.execPath, [BIN, "check", "--policy", join(dir, "p.yaml")], {
+      input: lines.join("\n") + "\n",
+      encoding: "utf8",
+      env,
+      timeout: 30_000,
+    });
     expect(r.status).toBe(0);
-    const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(out).toHaveLength(CASES.length);
     CASES.forEach(([name, line, want], i) => {
       const d = out[i];
@@ -155,11 +211,20 @@ describe("request shape attacks, through `safeclaw check` (one decision line per
   it("a CR inside a JSON line is whitespace: it does not split the request or shift later answers", () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-cr-"));
     writeFileSync(join(dir, "p.yaml"), POLICY);
-    const input = ['{"id":"a","action":"file.read",\r"path":"/etc/passwd"}', '{"id":"b","action":"file.read","path":"/app/x"}\r', '{"id":"c",\r\n', '"action":"file.read","path":"/app/y"}', ""].join("\n");
+    const input = [
+      '{"id":"a","action":"file.read",\r"path":"/etc/passwd"}',
+      '{"id":"b","action":"file.read","path":"/app/x"}\r',
+      '{"id":"c",\r\n',
+      '"action":"file.read","path":"/app/y"}',
+      "",
+    ].join("\n");
     const env = { ...process.env };
     delete env.SAFECLAW_AUDIT_SINK;
     const r = spawnSync(process.execPath, [BIN, "check", "--policy", join(dir, "p.yaml")], { input, encoding: "utf8", env, timeout: 30_000 });
-    const out = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const out = r.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     // four request lines: a (deny by rule), b (allow, CRLF), "c" broken over two lines: two bad lines, still aligned
     expect(out.map((d) => [d.id ?? null, d.decision, d.error ?? null])).toEqual([
       ["a", "deny", null],

@@ -75,13 +75,21 @@ describe("strict JSON: one reading per text", () => {
   it("finds every duplicate, whatever the nesting and spacing (fast path never misses one)", () => {
     const key = fc.string({ maxLength: 6 });
     fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 3 }).filter((v) => parseStrictJson(JSON.stringify(v)).ok), key, fc.jsonValue({ maxDepth: 2 }), fc.jsonValue({ maxDepth: 2 }), fc.constantFrom("", " ", "\r\n", "\t"), (outer, k, a, b, sp) => {
-        const dup = `{${sp}${JSON.stringify(k)}${sp}:${sp}${JSON.stringify(a)},${JSON.stringify(k)}:${JSON.stringify(b)}${sp}}`;
-        const text = `{"outer":${JSON.stringify(outer)},"inner":[1,${dup}]}`;
-        const r = parseStrictJson(text);
-        if (parseStrictJson(JSON.stringify(a)).ok && parseStrictJson(JSON.stringify(b)).ok) expect(r).toMatchObject({ ok: false, problem: "duplicate_key", at: `inner[1].${k}` });
-        else expect(r.ok).toBe(false);
-      }),
+      fc.property(
+        fc.jsonValue({ maxDepth: 3 }).filter((v) => parseStrictJson(JSON.stringify(v)).ok),
+        key,
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.constantFrom("", " ", "\r\n", "\t"),
+        (outer, k, a, b, sp) => {
+          const dup = `{${sp}${JSON.stringify(k)}${sp}:${sp}${JSON.stringify(a)},${JSON.stringify(k)}:${JSON.stringify(b)}${sp}}`;
+          const text = `{"outer":${JSON.stringify(outer)},"inner":[1,${dup}]}`;
+          const r = parseStrictJson(text);
+          if (parseStrictJson(JSON.stringify(a)).ok && parseStrictJson(JSON.stringify(b)).ok)
+            expect(r).toMatchObject({ ok: false, problem: "duplicate_key", at: `inner[1].${k}` });
+          else expect(r.ok).toBe(false);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -67,16 +67,30 @@ describe("runtimeConfig", () => {
 describe("a misconfigured runtime answers deny, the same way everywhere", () => {
   it("the Worker refuses a bad SAFECLAW_AUDIT_FORMAT (it used to fall back to json silently)", async () => {
     const worker = createWorker(await bundle());
-    const res = await worker.fetch(new Request("http://x/v1/check", { method: "POST", body: "{}", headers: { "content-type": "application/json" } }), { SAFECLAW_AUDIT_FORMAT: "xml" }, { waitUntil() {} });
+    const res = await worker.fetch(
+      new Request("http://x/v1/check", { method: "POST", body: "{}", headers: { "content-type": "application/json" } }),
+      { SAFECLAW_AUDIT_FORMAT: "xml" },
+      { waitUntil() {} },
+    );
     expect(res.status).toBe(500);
-    expect(await res.json()).toMatchObject({ decision: "deny", allowed: false, error: "misconfigured", reason: expect.stringContaining("SAFECLAW_AUDIT_FORMAT") });
+    expect(await res.json()).toMatchObject({
+      decision: "deny",
+      allowed: false,
+      error: "misconfigured",
+      reason: expect.stringContaining("SAFECLAW_AUDIT_FORMAT"),
+    });
   });
 
   it("the Lambda handler answers a direct invocation with a deny and an HTTP event with a 500, and retries the start on the next invocation", async () => {
     const env: Record<string, string | undefined> = { SAFECLAW_AUDIT_FORMAT: "xml" };
     const handler = createLambdaHandler({ bundle: await bundle(), env, log: () => undefined });
     expect(await handler({ action: "file.read", path: "/app/x" })).toMatchObject({ decision: "deny", error: "misconfigured" });
-    expect(await handler([{ action: "file.read", path: "/app/x" }, { action: "file.read", path: "/app/y" }])).toHaveLength(2);
+    expect(
+      await handler([
+        { action: "file.read", path: "/app/x" },
+        { action: "file.read", path: "/app/y" },
+      ]),
+    ).toHaveLength(2);
     const event = JSON.parse(readFileSync(new URL("./fixtures/lambda/apigw-http-v2.json", import.meta.url), "utf8"));
     const http = (await handler(event)) as { statusCode: number; body: string };
     expect(http.statusCode).toBe(500);
@@ -86,11 +100,11 @@ describe("a misconfigured runtime answers deny, the same way everywhere", () => 
     env.SAFECLAW_AUDIT_SINK = "stdout";
     const write = process.stdout.write;
     // The stdout sink resolves on the write callback; swallow the lines but call it back.
-    process.stdout.write = ((_chunk: unknown, ...rest: unknown[]) => {
+    process.stdout.write = (_chunk: unknown, ...rest: unknown[]) => {
       const cb = rest.find((r) => typeof r === "function") as (() => void) | undefined;
       cb?.();
       return true;
-    });
+    };
     try {
       const d = (await handler({ action: "network.request", url: "http://2852039166/" })) as { decision: string; rule: string | null; error?: string };
       expect(d.decision).toBe("deny");

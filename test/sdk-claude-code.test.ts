@@ -161,9 +161,16 @@ describe("safeclaw hook claude-code: event name, ids in the audit record, launch
 
   it("the hook guards the code the settings command runs: the project's node_modules and the running copy of SafeClaw", () => {
     const open = join(dir, "open.yaml");
-    writeFileSync(open, 'version: 1\nrules:\n  - { id: all, action: "file.*", path: "/**", effect: allow }\n  - { id: sh, action: shell.execute, command: "echo *", effect: allow }\n');
+    writeFileSync(
+      open,
+      'version: 1\nrules:\n  - { id: all, action: "file.*", path: "/**", effect: allow }\n  - { id: sh, action: shell.execute, command: "echo *", effect: allow }\n',
+    );
     const decide = (tool: string, input: unknown) => {
-      const r = spawnSync(process.execPath, [BIN, "hook", "claude-code", "--policy", open], { input: JSON.stringify(preToolUse(tool, input)), encoding: "utf8", env: { ...process.env, SAFECLAW_AUDIT_SINK: "", CLAUDE_PROJECT_DIR: "/proj" } });
+      const r = spawnSync(process.execPath, [BIN, "hook", "claude-code", "--policy", open], {
+        input: JSON.stringify(preToolUse(tool, input)),
+        encoding: "utf8",
+        env: { ...process.env, SAFECLAW_AUDIT_SINK: "", CLAUDE_PROJECT_DIR: "/proj" },
+      });
       return decisionOf(r);
     };
     expect([

@@ -102,10 +102,15 @@ describe("guard and wrapTool", () => {
   it("runs the tool only when allowed, and tells the model not to retry otherwise", async () => {
     const g = gate();
     let ran = 0;
-    const read = g.wrapTool("Read", undefined, (input: { file_path: string }) => {
-      ran++;
-      return `contents of ${input.file_path}`;
-    }, CTX);
+    const read = g.wrapTool(
+      "Read",
+      undefined,
+      (input: { file_path: string }) => {
+        ran++;
+        return `contents of ${input.file_path}`;
+      },
+      CTX,
+    );
     expect(await read({ file_path: "/repo/README.md" })).toBe("contents of /repo/README.md");
     const refused = await read({ file_path: "/repo/.env" });
     expect(refused).toMatch(/^SafeClaw denied this action \(rule no-dotenv\): Secrets live in \.env\. It was not run\. Do not retry/);
@@ -116,20 +121,31 @@ describe("guard and wrapTool", () => {
 
   it("a user-defined tool with its own mapping", async () => {
     const g = gate();
-    const fetchDoc = g.wrapTool("fetch_doc", (i) => [{ action: "network.request", url: String(i.url) }], async (i: { url: string }) => `doc ${i.url}`);
+    const fetchDoc = g.wrapTool(
+      "fetch_doc",
+      (i) => [{ action: "network.request", url: String(i.url) }],
+      async (i: { url: string }) => `doc ${i.url}`,
+    );
     expect(await fetchDoc({ url: "https://docs.example.com/x" })).toBe("doc https://docs.example.com/x");
     expect(await fetchDoc({ url: "https://docs.example.com@evil.com/x" })).toMatch(/^SafeClaw denied/);
   });
 
   it("an invalid policy makes the gate deny everything, with the reason", async () => {
     const g = createSafeClawGate({ policy: [{ name: "bad.yaml", text: "rules:\n- action: file.read\n  effect: alow" }] });
-    expect(await g.check({ action: "file.read", path: "/x" })).toMatchObject({ decision: "deny", error: "gate_unavailable", reason: expect.stringContaining("alow") });
+    expect(await g.check({ action: "file.read", path: "/x" })).toMatchObject({
+      decision: "deny",
+      error: "gate_unavailable",
+      reason: expect.stringContaining("alow"),
+    });
   });
 });
 
 describe("LLM tool calls", () => {
   it("Anthropic tool_use blocks", async () => {
-    const calls = anthropicToolCalls([{ type: "text", text: "Let me look." }, { type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "cat .env" } }]);
+    const calls = anthropicToolCalls([
+      { type: "text", text: "Let me look." },
+      { type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "cat .env" } },
+    ]);
     expect(calls).toEqual([{ id: "toolu_1", name: "Bash", input: { command: "cat .env" } }]);
     expect((await decideToolCall(gate(), calls[0]!, undefined, CTX)).decision).toBe("deny");
   });
@@ -155,7 +171,13 @@ describe("the remote Gate", () => {
     return `http://127.0.0.1:${await listenOnFreePort(s)}`;
   };
   beforeAll(async () => {
-    server = await startServer({ env: { SAFECLAW_API_TOKENS: "sidecar-token" }, policyPath: new URL("../examples/safeclaw.config.yaml", import.meta.url).pathname, port: 0, audit: "stdout", log: () => undefined });
+    server = await startServer({
+      env: { SAFECLAW_API_TOKENS: "sidecar-token" },
+      policyPath: new URL("../examples/safeclaw.config.yaml", import.meta.url).pathname,
+      port: 0,
+      audit: "stdout",
+      log: () => undefined,
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -168,18 +190,45 @@ describe("the remote Gate", () => {
   it("asks a real server (the Kubernetes sidecar case)", async () => {
     const g: SafeClawGate = new Gate({ endpoint: server.url, token: "sidecar-token" });
     expect(await g.check({ action: "file.read", path: "/app/x" })).toMatchObject({ decision: "allow", allowed: true });
-    const ds = await g.checkBatch([{ action: "file.read", path: "/app/x" }, { action: "network.request", url: "http://0xa9fea9fe/" }]);
+    const ds = await g.checkBatch([
+      { action: "file.read", path: "/app/x" },
+      { action: "network.request", url: "http://0xa9fea9fe/" },
+    ]);
     expect(ds.map((d) => d.decision)).toEqual(["allow", "deny"]);
     expect(await g.check({ action: "file.read", path: 5 })).toMatchObject({ decision: "deny", allowed: false });
-    expect(await new Gate({ endpoint: server.url, token: "wrong" }).check({ action: "file.read", path: "/app/x" })).toMatchObject({ decision: "deny", reason: expect.stringContaining("401") });
+    expect(await new Gate({ endpoint: server.url, token: "wrong" }).check({ action: "file.read", path: "/app/x" })).toMatchObject({
+      decision: "deny",
+      reason: expect.stringContaining("401"),
+    });
   });
 
   it.each([
     ["hangs", (_req: unknown, _res: unknown) => undefined, /no answer within/],
     ["answers 500", (_req: unknown, res: { writeHead(n: number): void; end(s: string): void }) => (res.writeHead(500), res.end("oops")), /HTTP 500/],
-    ["answers garbage", (_req: unknown, res: { writeHead(n: number, h: object): void; end(s: string): void }) => (res.writeHead(200, { "content-type": "application/json" }), res.end("<html>")), /not JSON/],
-    ["answers an allow that is not a decision", (_req: unknown, res: { writeHead(n: number, h: object): void; end(s: string): void }) => (res.writeHead(200, { "content-type": "application/json" }), res.end('{"allowed":true}')), /not a decision/],
-    ["answers allowed:true with deny", (_req: unknown, res: { writeHead(n: number, h: object): void; end(s: string): void }) => (res.writeHead(200, { "content-type": "application/json" }), res.end('{"decision":"deny","allowed":true,"reason":"x"}')), /not a decision/],
+    [
+      "answers garbage",
+      (_req: unknown, res: { writeHead(n: number, h: object): void; end(s: string): void }) => (
+        res.writeHead(200, { "content-type": "application/json" }),
+        res.end("<html>")
+      ),
+      /not JSON/,
+    ],
+    [
+      "answers an allow that is not a decision",
+      (_req: unknown, res: { writeHead(n: number, h: object): void; end(s: string): void }) => (
+        res.writeHead(200, { "content-type": "application/json" }),
+        res.end('{"allowed":true}')
+      ),
+      /not a decision/,
+    ],
+    [
+      "answers allowed:true with deny",
+      (_req: unknown, res: { writeHead(n: number, h: object): void; end(s: string): void }) => (
+        res.writeHead(200, { "content-type": "application/json" }),
+        res.end('{"decision":"deny","allowed":true,"reason":"x"}')
+      ),
+      /not a decision/,
+    ],
   ])("fails closed when the server %s", async (_what, handler, reason) => {
     const url = await oddServer(handler);
     const d = await new Gate({ endpoint: url, timeoutMs: 300, retries: 1 }).check({ action: "file.read", path: "/app/x" });
@@ -203,11 +252,24 @@ describe("safeclaw hook claude-code", () => {
     return dir + "/safeclaw.config.yaml";
   })();
   const hook = (event: unknown, args = ["--policy", policyFile]) => {
-    const r = spawnSync(process.execPath, [BIN, "hook", "claude-code", ...args], { input: typeof event === "string" ? event : JSON.stringify(event), encoding: "utf8", env: { ...process.env, SAFECLAW_AUDIT_SINK: "" } });
+    const r = spawnSync(process.execPath, [BIN, "hook", "claude-code", ...args], {
+      input: typeof event === "string" ? event : JSON.stringify(event),
+      encoding: "utf8",
+      env: { ...process.env, SAFECLAW_AUDIT_SINK: "" },
+    });
     expect(r.status).toBe(0);
     return JSON.parse(r.stdout).hookSpecificOutput;
   };
-  const event = (tool_name: string, tool_input: unknown) => ({ session_id: "abc123", transcript_path: "/home/u/.claude/projects/x/abc123.jsonl", cwd: "/repo", permission_mode: "default", hook_event_name: "PreToolUse", tool_name, tool_input, tool_use_id: "toolu_01" });
+  const event = (tool_name: string, tool_input: unknown) => ({
+    session_id: "abc123",
+    transcript_path: "/home/u/.claude/projects/x/abc123.jsonl",
+    cwd: "/repo",
+    permission_mode: "default",
+    hook_event_name: "PreToolUse",
+    tool_name,
+    tool_input,
+    tool_use_id: "toolu_01",
+  });
 
   it.each([
     [event("Bash", { command: "npm test", description: "Run tests" }), "allow"],

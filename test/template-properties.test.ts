@@ -68,8 +68,17 @@ async function compile(lines: string[], def: string, extra = ""): Promise<Compil
 // Templates: literal pieces and holes; instantiations fill each hole with a string of its kind.
 const pathPiece = fc.constantFrom("/app/", "/app/a", "src/", "/", ".", "..", ".env", "x", "a.ts", "b", "B", "É", "e\u0301");
 const commandPiece = fc.constantFrom("git ", "git", "status", " ", "rm", " -rf", "terraform ", "destroy", "ls", "cat ", "x");
-const hole = fc.constantFrom<TemplatePart>({ hole: "any", source: "$X" }, { hole: "segment", source: "*" }, { hole: "name", source: "*" }, { hole: "below", source: "**" });
-const holeText = (kind: "any" | "segment" | "name" | "below") => fc.string({ unit: fc.constantFrom(...(kind === "any" || kind === "below" ? ["a", "b", "/", ".", " ", "x", "E"] : ["a", "b", ".", " ", "x", "E"])), maxLength: 4 });
+const hole = fc.constantFrom<TemplatePart>(
+  { hole: "any", source: "$X" },
+  { hole: "segment", source: "*" },
+  { hole: "name", source: "*" },
+  { hole: "below", source: "**" },
+);
+const holeText = (kind: "any" | "segment" | "name" | "below") =>
+  fc.string({
+    unit: fc.constantFrom(...(kind === "any" || kind === "below" ? ["a", "b", "/", ".", " ", "x", "E"] : ["a", "b", ".", " ", "x", "E"])),
+    maxLength: 4,
+  });
 
 function templateArb(piece: fc.Arbitrary<string>, lead?: string): fc.Arbitrary<Template> {
   return fc.array(fc.oneof(piece, hole), { minLength: 1, maxLength: 5 }).map((parts) => template(lead ? [lead, ...parts] : parts));
@@ -129,19 +138,25 @@ function linear(policy: CompiledPolicy, s: Subject): { decision: string; rule: s
 describe("a templated decision is never more permissive than any of its values", () => {
   it("commands", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(rule(commandCond, "shell.execute"), { minLength: 1, maxLength: 8 }), fc.constantFrom("allow", "deny"), templateArb(commandPiece), fc.boolean(), async (lines, def, t, possible) => {
-        const policy = await compile(lines, def);
-        const s: Subject = { action: "shell.execute", command: text(t), templates: { command: t }, ...(possible ? { possible } : {}) };
-        const d = decide(policy, s);
-        // A template without holes is its text, decided first-match; otherwise the walk's definition.
-        const { templates: _, ...plain } = s;
-        expect(d).toMatchObject(isConcrete(t) ? { decision: decide(policy, plain).decision, rule: decide(policy, plain).rule } : linear(policy, s));
-        const values = fc.sample(instantiate(t), { numRuns: 12 });
-        for (const v of values) {
-          const c = decide(policy, { action: "shell.execute", command: v, ...(possible ? { possible } : {}) });
-          expect(RANK[d.decision], `${text(t)} → ${d.decision}, but \`${v}\` → ${c.decision}`).toBeGreaterThanOrEqual(RANK[c.decision]);
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(rule(commandCond, "shell.execute"), { minLength: 1, maxLength: 8 }),
+        fc.constantFrom("allow", "deny"),
+        templateArb(commandPiece),
+        fc.boolean(),
+        async (lines, def, t, possible) => {
+          const policy = await compile(lines, def);
+          const s: Subject = { action: "shell.execute", command: text(t), templates: { command: t }, ...(possible ? { possible } : {}) };
+          const d = decide(policy, s);
+          // A template without holes is its text, decided first-match; otherwise the walk's definition.
+          const { templates: _, ...plain } = s;
+          expect(d).toMatchObject(isConcrete(t) ? { decision: decide(policy, plain).decision, rule: decide(policy, plain).rule } : linear(policy, s));
+          const values = fc.sample(instantiate(t), { numRuns: 12 });
+          for (const v of values) {
+            const c = decide(policy, { action: "shell.execute", command: v, ...(possible ? { possible } : {}) });
+            expect(RANK[d.decision], `${text(t)} → ${d.decision}, but \`${v}\` → ${c.decision}`).toBeGreaterThanOrEqual(RANK[c.decision]);
+          }
+        },
+      ),
       { numRuns: 250 },
     );
   });
@@ -149,18 +164,26 @@ describe("a templated decision is never more permissive than any of its values",
   for (const ci of [false, true]) {
     it(`paths${ci ? " (case-insensitive policy)" : ""}`, async () => {
       await fc.assert(
-        fc.asyncProperty(fc.array(rule(pathCond, "file.read"), { minLength: 1, maxLength: 8 }), fc.constantFrom("allow", "deny"), templateArb(pathPiece, "/"), fc.boolean(), async (lines, def, t, possible) => {
-          const policy = await compile(lines, def, ci ? "paths: {caseInsensitive: true}\n" : "");
-          const s: Subject = { action: "file.read", path: text(t), templates: { path: t }, ...(possible ? { possible } : {}) };
-          const d = decide(policy, s);
-          for (const v of fc.sample(instantiate(t), { numRuns: 12 })) {
-            const n = normalizePath(v);
-            if (!n.ok) continue;
-            const c = decide(policy, { action: "file.read", path: n.path, ...(possible ? { possible } : {}) });
-            if (c.error === "uncertain") continue; // a Windows name quirk in a case-insensitive policy: refused whatever the rules say
-            expect(RANK[d.decision], `${text(t)} → ${d.decision} (${d.rule}), but \`${n.path}\` → ${c.decision} (${c.rule})`).toBeGreaterThanOrEqual(RANK[c.decision]);
-          }
-        }),
+        fc.asyncProperty(
+          fc.array(rule(pathCond, "file.read"), { minLength: 1, maxLength: 8 }),
+          fc.constantFrom("allow", "deny"),
+          templateArb(pathPiece, "/"),
+          fc.boolean(),
+          async (lines, def, t, possible) => {
+            const policy = await compile(lines, def, ci ? "paths: {caseInsensitive: true}\n" : "");
+            const s: Subject = { action: "file.read", path: text(t), templates: { path: t }, ...(possible ? { possible } : {}) };
+            const d = decide(policy, s);
+            for (const v of fc.sample(instantiate(t), { numRuns: 12 })) {
+              const n = normalizePath(v);
+              if (!n.ok) continue;
+              const c = decide(policy, { action: "file.read", path: n.path, ...(possible ? { possible } : {}) });
+              if (c.error === "uncertain") continue; // a Windows name quirk in a case-insensitive policy: refused whatever the rules say
+              expect(RANK[d.decision], `${text(t)} → ${d.decision} (${d.rule}), but \`${n.path}\` → ${c.decision} (${c.rule})`).toBeGreaterThanOrEqual(
+                RANK[c.decision],
+              );
+            }
+          },
+        ),
         { numRuns: 250 },
       );
     });
@@ -172,7 +195,13 @@ describe("the index finds for templated subjects exactly what a walk over every 
     const prefixes = fc.constantFrom("/app/a/", "/app/", "/app/b/x", "/etc/", "/", "/app/a/../");
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.oneof(rule(pathCond, "file.read"), rule(fc.constantFrom('path: "/app/a/**"', 'path: "/app/b/x/*"', 'path: "/etc/*"', "path: {in: [/app/a/b, /etc/x]}"), "file.read")), { minLength: 1, maxLength: 12 }),
+        fc.array(
+          fc.oneof(
+            rule(pathCond, "file.read"),
+            rule(fc.constantFrom('path: "/app/a/**"', 'path: "/app/b/x/*"', 'path: "/etc/*"', "path: {in: [/app/a/b, /etc/x]}"), "file.read"),
+          ),
+          { minLength: 1, maxLength: 12 },
+        ),
         fc.array(rule(commandCond, "shell.execute"), { minLength: 1, maxLength: 8 }),
         fc.constantFrom("allow", "deny"),
         fc.tuple(prefixes, templateArb(pathPiece)).map(([p, t]) => template([p, ...t])),

@@ -30,7 +30,12 @@ const toolCalls = (...calls: [string, string, object][]) => ({
   usage,
   warnings: [],
 });
-const text = (t: string) => ({ content: [{ type: "text" as const, text: t }], finishReason: { unified: "stop" as const, raw: undefined }, usage, warnings: [] });
+const text = (t: string) => ({
+  content: [{ type: "text" as const, text: t }],
+  finishReason: { unified: "stop" as const, raw: undefined },
+  usage,
+  warnings: [],
+});
 
 function agentTools(ran: string[]) {
   return {
@@ -43,7 +48,12 @@ function agentTools(ran: string[]) {
 describe("Vercel AI SDK: toolApproval from a gate, in the real tool loop", () => {
   it("allowed calls run, denied ones do not and the model reads why, require_approval stops for a human", async () => {
     const ran: string[] = [];
-    const model = new MockLanguageModelV4({ doGenerate: [toolCalls(["c1", "readFile", { path: "/app/README.md" }], ["c2", "readFile", { path: "/app/.env" }], ["c3", "shell", { command: "id" }]), text("done")] });
+    const model = new MockLanguageModelV4({
+      doGenerate: [
+        toolCalls(["c1", "readFile", { path: "/app/README.md" }], ["c2", "readFile", { path: "/app/.env" }], ["c3", "shell", { command: "id" }]),
+        text("done"),
+      ],
+    });
     const tools = agentTools(ran);
     const approval: ToolApprovalConfiguration<typeof tools, never> = safeClawToolApproval(gate, { mappings });
     const r = await generateText({ model, tools, prompt: "read the files", stopWhen: isStepCount(3), toolApproval: approval });
@@ -51,16 +61,27 @@ describe("Vercel AI SDK: toolApproval from a gate, in the real tool loop", () =>
     expect(r.text).toBe("done");
     // What the model was sent in its second call: one result, two denials with SafeClaw's reasons.
     const toolMessage = model.doGenerateCalls[1]!.prompt.find((m) => m.role === "tool")!;
-    const outputs = Object.fromEntries((toolMessage.content as { toolCallId: string; output: { type: string; value?: unknown; reason?: string } }[]).map((p) => [p.toolCallId, p.output]));
+    const outputs = Object.fromEntries(
+      (toolMessage.content as { toolCallId: string; output: { type: string; value?: unknown; reason?: string } }[]).map((p) => [p.toolCallId, p.output]),
+    );
     expect(outputs.c1).toEqual({ type: "text", value: "contents of /app/README.md" });
-    expect(outputs.c2).toMatchObject({ type: "execution-denied", reason: expect.stringMatching(/^SafeClaw denied this action \(rule no-dotenv\): secrets live in \.env/) });
+    expect(outputs.c2).toMatchObject({
+      type: "execution-denied",
+      reason: expect.stringMatching(/^SafeClaw denied this action \(rule no-dotenv\): secrets live in \.env/),
+    });
     expect(outputs.c3).toMatchObject({ type: "execution-denied", reason: expect.stringContaining("SafeClaw denied") }); // no mapping: tool.call, denied by default
   });
 
   it("require_approval becomes the SDK's user-approval request; the tool does not run", async () => {
     const ran: string[] = [];
     const model = new MockLanguageModelV4({ doGenerate: [toolCalls(["d1", "deleteFile", { path: "/app/old.log" }]), text("unreachable")] });
-    const r = await generateText({ model, tools: agentTools(ran), prompt: "clean up", stopWhen: isStepCount(3), toolApproval: safeClawToolApproval(gate, { mappings }) });
+    const r = await generateText({
+      model,
+      tools: agentTools(ran),
+      prompt: "clean up",
+      stopWhen: isStepCount(3),
+      toolApproval: safeClawToolApproval(gate, { mappings }),
+    });
     expect(ran).toEqual([]);
     const request = r.content.find((p) => p.type === "tool-approval-request");
     expect(request).toMatchObject({ toolCall: { toolCallId: "d1", toolName: "deleteFile" } });
@@ -86,7 +107,11 @@ describe("Vercel AI SDK: toolApproval from a gate, in the real tool loop", () =>
   it.each([
     ["allow", { decision: "allow", allowed: true, rule: "app", reason: "r", policy: "" }, { type: "approved", reason: "SafeClaw allowed it (rule app)" }],
     ["deny", { decision: "deny", allowed: false, rule: "x", reason: "no", policy: "" }, { type: "denied", reason: expect.stringContaining("rule x") }],
-    ["require_approval", { decision: "require_approval", allowed: false, rule: "y", reason: "ask", policy: "" }, { type: "user-approval", reason: expect.stringContaining("needs human approval") }],
+    [
+      "require_approval",
+      { decision: "require_approval", allowed: false, rule: "y", reason: "ask", policy: "" },
+      { type: "user-approval", reason: expect.stringContaining("needs human approval") },
+    ],
     ["an error (gate unavailable)", deny("gate_unavailable", "down"), { type: "denied", reason: expect.stringContaining("down") }],
   ] as const)("%s → the SDK's status", (_n, decision, want) => {
     expect(approvalStatus(decision)).toEqual(want);

@@ -143,13 +143,23 @@ export class AuditLog {
       const [a, b] = this.undurable;
       const how = this.onAuditFailure === "deny" ? "their requests were denied (onAuditFailure: deny)" : "their decisions stood (onAuditFailure: allow)";
       this.pending.push(
-        this.chain.append({ type: "notice", notice: "audit-write-failed", seqs: [a, b], message: `records ${a}-${b} were not durable when decided (${this.lastError ?? "sink failure"}); ${how}` }),
+        this.chain.append({
+          type: "notice",
+          notice: "audit-write-failed",
+          seqs: [a, b],
+          message: `records ${a}-${b} were not durable when decided (${this.lastError ?? "sink failure"}); ${how}`,
+        }),
       );
       this.undurable = undefined;
     }
     if (this.refused > 0) {
       this.pending.push(
-        this.chain.append({ type: "notice", notice: "requests-refused-unrecorded", count: this.refused, message: `${this.refused} requests were denied without a record: the audit queue was full` }),
+        this.chain.append({
+          type: "notice",
+          notice: "requests-refused-unrecorded",
+          count: this.refused,
+          message: `${this.refused} requests were denied without a record: the audit queue was full`,
+        }),
       );
       this.refused = 0;
     }

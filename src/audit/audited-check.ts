@@ -21,7 +21,12 @@ export async function auditedCheck(
 }
 
 /** Decides many requests, writes them as one batch, then settles each (one object per Lambda invocation). */
-export async function auditedCheckAll(engine: Engine, log: AuditLog, requests: readonly unknown[], opts: { explain?: boolean; requestId?: string } = {}): Promise<Decision[]> {
+export async function auditedCheckAll(
+  engine: Engine,
+  log: AuditLog,
+  requests: readonly unknown[],
+  opts: { explain?: boolean; requestId?: string } = {},
+): Promise<Decision[]> {
   const pending = requests.map((r, i) => recordDecision(engine, log, r, { ...opts, ...(opts.requestId ? { requestId: `${opts.requestId}#${i}` } : {}) }));
   await log.flush();
   return Promise.all(pending.map((p) => settleDecision(p, log)));
@@ -60,11 +65,21 @@ export async function settleDecision(p: PendingDecision, log: AuditLog): Promise
 
 function unaccounted(d: Decision, why: string): Decision {
   if (d.decision === "deny") return d;
-  return { ...d, decision: "deny", allowed: false, rule: null, reason: `denied because the audit trail is unavailable (${why}); the policy said ${d.decision}`, error: "audit_unavailable" };
+  return {
+    ...d,
+    decision: "deny",
+    allowed: false,
+    rule: null,
+    reason: `denied because the audit trail is unavailable (${why}); the policy said ${d.decision}`,
+    error: "audit_unavailable",
+  };
 }
 
 /** A chain id: where and when this writer started, in characters safe for file and object names. */
 export function makeChainId(parts: readonly (string | undefined)[], startMs: number): string {
   const stamp = new Date(startMs).toISOString().replace(/[-:.]/g, "");
-  return [...parts.filter((p): p is string => !!p), stamp].join("-").replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 200);
+  return [...parts.filter((p): p is string => !!p), stamp]
+    .join("-")
+    .replace(/[^A-Za-z0-9._-]/g, "_")
+    .slice(0, 200);
 }

@@ -59,7 +59,7 @@ export function renderRecords(records: readonly AuditRecord[], format: ExportFor
       const rows = records.map((r) => {
         const o = r as unknown as Record<string, unknown>;
         const target = o.target as Record<string, unknown> | undefined;
-        const cells = CSV_COLUMNS.map((c) => (c === "target" ? (target ? Object.values(target).join(" ") : "") : o[c] ?? ""));
+        const cells = CSV_COLUMNS.map((c) => (c === "target" ? (target ? Object.values(target).join(" ") : "") : (o[c] ?? "")));
         return cells.map((c) => csvCell(String(c))).join(",");
       });
       return [CSV_COLUMNS.join(","), ...rows].join("\n");

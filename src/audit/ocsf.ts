@@ -37,7 +37,11 @@ export function toOcsf(r: AuditRecord | Checkpoint): Record<string, unknown> {
   if (r.type === "decision") return decisionEvent(r);
   const engineActivity = { id: 99, name: r.type };
   const message =
-    r.type === "notice" ? r.message : r.type === "chain-start" ? `audit chain ${r.chain} started` : `checkpoint of chain ${r.chain} at seq ${r.seq}${r.sig !== undefined ? ", signed" : ""}`;
+    r.type === "notice"
+      ? r.message
+      : r.type === "chain-start"
+        ? `audit chain ${r.chain} started`
+        : `checkpoint of chain ${r.chain} at seq ${r.seq}${r.sig !== undefined ? ", signed" : ""}`;
   return {
     ...classification(engineActivity),
     ...common(r, r.type === "checkpoint" ? `${r.chain}:checkpoint:${r.seq}` : `${r.chain}:${r.seq}`),

@@ -12,7 +12,10 @@ const RULES: Array<[RegExp, string]> = [
   // Credentials in URLs (user:password@host).
   [/(\/\/)[^/\s:@'"]+:[^/\s@'"]+@/g, `$1${R}@`],
   // Query and form parameters, flags and assignments named like secrets.
-  [/([?&;]|\b)((?:api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|id[_-]?token|token|secret|client[_-]?secret|password|passwd|pwd|x-amz-signature|x-amz-credential|x-amz-security-token|sig|signature)=)[^&\s'"]+/gi, `$1$2${R}`],
+  [
+    /([?&;]|\b)((?:api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|auth[_-]?token|id[_-]?token|token|secret|client[_-]?secret|password|passwd|pwd|x-amz-signature|x-amz-credential|x-amz-security-token|sig|signature)=)[^&\s'"]+/gi,
+    `$1$2${R}`,
+  ],
   [/(--(?:password|passwd|token|secret|api-key|apikey|access-token)(?:=|\s+))[^\s'"]+/gi, `$1${R}`],
   [/\b(?:AKIA|ASIA|AGPA|AIDA|AROA)[0-9A-Z]{16}\b/g, R],
   [/\bsk-(?:ant-|proj-|live-|test-)?[A-Za-z0-9_-]{16,}/g, R],

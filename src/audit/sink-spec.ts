@@ -17,4 +17,3 @@ export function parseSinkSpec(spec: string): SinkSpec {
   if (spec === "") throw new Error("audit sink is empty");
   return { kind: "file", path: spec };
 }
-

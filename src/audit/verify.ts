@@ -65,7 +65,11 @@ interface State {
 }
 
 /** `edited`: the line's outer fields (an OCSF event) disagree with the record or checkpoint it carries. */
-type Parsed = { kind: "record"; r: AuditRecord; edited?: string } | { kind: "checkpoint"; c: Checkpoint; edited?: string } | { kind: "other" } | { kind: "malformed"; message: string };
+type Parsed =
+  | { kind: "record"; r: AuditRecord; edited?: string }
+  | { kind: "checkpoint"; c: Checkpoint; edited?: string }
+  | { kind: "other" }
+  | { kind: "malformed"; message: string };
 
 export function parseAuditLine(text: string): Parsed {
   let v: unknown;
@@ -86,7 +90,8 @@ export function parseAuditLine(text: string): Parsed {
         if (typeof o.seq !== "number" || typeof o.head !== "string") return { kind: "malformed", message: "checkpoint without seq/head" };
         return edited ? { kind: "checkpoint", c: o as unknown as Checkpoint, edited } : { kind: "checkpoint", c: o as unknown as Checkpoint };
       }
-      if (typeof o.seq !== "number" || typeof o.hash !== "string" || typeof o.prev !== "string") return { kind: "malformed", message: "record without seq/prev/hash" };
+      if (typeof o.seq !== "number" || typeof o.hash !== "string" || typeof o.prev !== "string")
+        return { kind: "malformed", message: "record without seq/prev/hash" };
       return edited ? { kind: "record", r: o as unknown as AuditRecord, edited } : { kind: "record", r: o as unknown as AuditRecord };
     }
     const unmapped = (o.unmapped as Record<string, unknown> | undefined)?.safeclaw;
@@ -95,8 +100,7 @@ export function parseAuditLine(text: string): Parsed {
       // event whose fields no longer say what its record says was edited.
       if (!ocsfAgreesWithRecord(o)) edited = "the OCSF event's fields do not match the record it carries: the event was edited";
       v = unmapped;
-    }
-    else if (typeof o.type === "string" && RECORD_TYPES.has(o.type)) {
+    } else if (typeof o.type === "string" && RECORD_TYPES.has(o.type)) {
       // Shaped like a record, without what makes one (chain, seq, prev, hash): a forgery, not other output.
       return { kind: "malformed", message: `a \`${o.type}\` line without v/chain/seq/hash: not a record of any chain (a forged or damaged line)` };
     } else if (o.class_uid === 6003 && (o.metadata as { product?: { name?: unknown } } | undefined)?.product?.name === OCSF_PRODUCT_NAME) {
@@ -146,15 +150,43 @@ export function verifyLines(lines: readonly Line[], opts: VerifyOptions = {}): V
       const c = p.c;
       const s = chains.get(c.chain);
       if (opts.last !== undefined && (!s || c.seq < s.summary.firstSeq)) continue;
-      if (!s) return fail({ kind: "truncated", chain: c.chain, seq: c.seq, where: line.where, message: `checkpoint for seq ${c.seq} but no record of chain ${c.chain} precedes it: records deleted` });
+      if (!s)
+        return fail({
+          kind: "truncated",
+          chain: c.chain,
+          seq: c.seq,
+          where: line.where,
+          message: `checkpoint for seq ${c.seq} but no record of chain ${c.chain} precedes it: records deleted`,
+        });
       if (c.seq > s.summary.lastSeq) {
-        return fail({ kind: "truncated", chain: c.chain, seq: c.seq, where: line.where, message: `checkpoint vouches for seq ${c.seq} but the records stop at seq ${s.summary.lastSeq}: records ${s.summary.lastSeq + 1}-${c.seq} were deleted` });
+        return fail({
+          kind: "truncated",
+          chain: c.chain,
+          seq: c.seq,
+          where: line.where,
+          message: `checkpoint vouches for seq ${c.seq} but the records stop at seq ${s.summary.lastSeq}: records ${s.summary.lastSeq + 1}-${c.seq} were deleted`,
+        });
       }
       const h = s.hashes.get(c.seq);
-      if (h !== c.head) return fail({ kind: "edited", chain: c.chain, seq: c.seq, where: line.where, message: `checkpoint head for seq ${c.seq} does not match the record's hash: the record or the checkpoint was altered` });
+      if (h !== c.head)
+        return fail({
+          kind: "edited",
+          chain: c.chain,
+          seq: c.seq,
+          where: line.where,
+          message: `checkpoint head for seq ${c.seq} does not match the record's hash: the record or the checkpoint was altered`,
+        });
       if (opts.publicKey) {
-        if (c.sig === undefined) return fail({ kind: "unsigned", chain: c.chain, seq: c.seq, where: line.where, message: "checkpoint is not signed but a public key was given" });
-        if (!checkpointSignatureValid(c, opts.publicKey)) return fail({ kind: "bad-signature", chain: c.chain, seq: c.seq, where: line.where, message: "checkpoint signature does not verify with the given public key: the trail was rewritten or signed by another key" });
+        if (c.sig === undefined)
+          return fail({ kind: "unsigned", chain: c.chain, seq: c.seq, where: line.where, message: "checkpoint is not signed but a public key was given" });
+        if (!checkpointSignatureValid(c, opts.publicKey))
+          return fail({
+            kind: "bad-signature",
+            chain: c.chain,
+            seq: c.seq,
+            where: line.where,
+            message: "checkpoint signature does not verify with the given public key: the trail was rewritten or signed by another key",
+          });
         s.summary.lastSignedSeq = c.seq;
       } else if (c.sig !== undefined) report.unverifiedSignatures++;
       s.summary.checkpoints++;
@@ -174,8 +206,16 @@ export function verifyLines(lines: readonly Line[], opts: VerifyOptions = {}): V
       };
       chains.set(r.chain, s);
       if (s.skipBefore === 0 && opts.last === undefined) {
-        if (r.seq !== 1) return fail({ kind: "missing", chain: r.chain, seq: r.seq, where: line.where, message: `chain starts at seq ${r.seq}: records 1-${r.seq - 1} are missing` });
-        if (r.prev !== GENESIS_PREV) return fail({ kind: "edited", chain: r.chain, seq: 1, where: line.where, message: "first record's prev is not the genesis value" });
+        if (r.seq !== 1)
+          return fail({
+            kind: "missing",
+            chain: r.chain,
+            seq: r.seq,
+            where: line.where,
+            message: `chain starts at seq ${r.seq}: records 1-${r.seq - 1} are missing`,
+          });
+        if (r.prev !== GENESIS_PREV)
+          return fail({ kind: "edited", chain: r.chain, seq: 1, where: line.where, message: "first record's prev is not the genesis value" });
       }
     }
     s.seen++;
@@ -188,17 +228,44 @@ export function verifyLines(lines: readonly Line[], opts: VerifyOptions = {}): V
       continue;
     }
     if (recordHash(r as unknown as Omit<ChainLink, "hash"> & Record<string, unknown>) !== r.hash) {
-      return fail({ kind: "edited", chain: r.chain, seq: r.seq, where: line.where, message: `record ${r.seq} does not hash to its \`hash\`: its content was altered` });
+      return fail({
+        kind: "edited",
+        chain: r.chain,
+        seq: r.seq,
+        where: line.where,
+        message: `record ${r.seq} does not hash to its \`hash\`: its content was altered`,
+      });
     }
     if (r.seq < s.expected) {
       const kind = s.hashes.get(r.seq) === r.hash ? "duplicated" : "reordered";
-      return fail({ kind, chain: r.chain, seq: r.seq, where: line.where, message: kind === "duplicated" ? `record ${r.seq} appears twice` : `record ${r.seq} appears after record ${s.expected - 1}: records are out of order or replaced` });
+      return fail({
+        kind,
+        chain: r.chain,
+        seq: r.seq,
+        where: line.where,
+        message:
+          kind === "duplicated"
+            ? `record ${r.seq} appears twice`
+            : `record ${r.seq} appears after record ${s.expected - 1}: records are out of order or replaced`,
+      });
     }
     if (r.seq > s.expected) {
-      return fail({ kind: "missing", chain: r.chain, seq: r.seq, where: line.where, message: `records ${s.expected}-${r.seq - 1} are missing before record ${r.seq}` });
+      return fail({
+        kind: "missing",
+        chain: r.chain,
+        seq: r.seq,
+        where: line.where,
+        message: `records ${s.expected}-${r.seq - 1} are missing before record ${r.seq}`,
+      });
     }
     if (r.prev !== s.head) {
-      return fail({ kind: "edited", chain: r.chain, seq: r.seq, where: line.where, message: `record ${r.seq} does not link to record ${r.seq - 1} (prev differs): a record was replaced` });
+      return fail({
+        kind: "edited",
+        chain: r.chain,
+        seq: r.seq,
+        where: line.where,
+        message: `record ${r.seq} does not link to record ${r.seq - 1} (prev differs): a record was replaced`,
+      });
     }
     s.expected = r.seq + 1;
     s.head = r.hash;
@@ -214,16 +281,34 @@ export function verifyLines(lines: readonly Line[], opts: VerifyOptions = {}): V
     const s = chains.get(ref.chain);
     if (!s) continue;
     if (s.summary.lastSeq < ref.seq) {
-      return fail({ kind: "truncated", chain: ref.chain, seq: ref.seq, where, message: `chain ${by} continues chain ${ref.chain} from seq ${ref.seq}, but that chain ends at seq ${s.summary.lastSeq}: its tail was deleted` });
+      return fail({
+        kind: "truncated",
+        chain: ref.chain,
+        seq: ref.seq,
+        where,
+        message: `chain ${by} continues chain ${ref.chain} from seq ${ref.seq}, but that chain ends at seq ${s.summary.lastSeq}: its tail was deleted`,
+      });
     }
     if (s.hashes.get(ref.seq) !== ref.hash) {
-      return fail({ kind: "edited", chain: ref.chain, seq: ref.seq, where, message: `chain ${by} continues chain ${ref.chain} at seq ${ref.seq} with a different hash: the earlier chain was rewritten` });
+      return fail({
+        kind: "edited",
+        chain: ref.chain,
+        seq: ref.seq,
+        where,
+        message: `chain ${by} continues chain ${ref.chain} at seq ${ref.seq} with a different hash: the earlier chain was rewritten`,
+      });
     }
   }
   if (opts.publicKey) {
     for (const s of chains.values()) {
       if (s.summary.records > 0 && (s.summary.lastSignedSeq ?? 0) < s.summary.lastSeq) {
-        return fail({ kind: "unsigned", chain: s.summary.chain, seq: s.summary.lastSeq, where: "(end)", message: `records ${(s.summary.lastSignedSeq ?? s.summary.firstSeq - 1) + 1}-${s.summary.lastSeq} are not covered by a signed checkpoint` });
+        return fail({
+          kind: "unsigned",
+          chain: s.summary.chain,
+          seq: s.summary.lastSeq,
+          where: "(end)",
+          message: `records ${(s.summary.lastSignedSeq ?? s.summary.firstSeq - 1) + 1}-${s.summary.lastSeq} are not covered by a signed checkpoint`,
+        });
       }
     }
   }

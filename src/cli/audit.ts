@@ -55,7 +55,13 @@ function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>
 }
 
 /** The source given, else the configured sink; exits 64 saying what is needed when there is none to read. */
-async function sourceOf(command: string, positional: string | undefined, policy: string | undefined, io: Io, env: Record<string, string | undefined>): Promise<string> {
+async function sourceOf(
+  command: string,
+  positional: string | undefined,
+  policy: string | undefined,
+  io: Io,
+  env: Record<string, string | undefined>,
+): Promise<string> {
   if (positional !== undefined) return positional;
   const found = await auditSourceFromConfig(env, policy ?? io.cwd);
   if (!found.ok) throw new CliExit(EXIT.usage, `safeclaw audit ${command}: ${found.problem}`);
@@ -96,7 +102,9 @@ async function verify(args: string[], io: Io, env: Record<string, string | undef
   }
   for (const c of report.chains) {
     const signed = c.lastSignedSeq !== undefined ? `, signed through seq ${c.lastSignedSeq}` : "";
-    io.stdout(`chain ${c.chain}: ${c.records} records (seq ${c.firstSeq}-${c.lastSeq}), ${c.firstTime} .. ${c.lastTime}, ${c.checkpoints} checkpoints${signed}`);
+    io.stdout(
+      `chain ${c.chain}: ${c.records} records (seq ${c.firstSeq}-${c.lastSeq}), ${c.firstTime} .. ${c.lastTime}, ${c.checkpoints} checkpoints${signed}`,
+    );
   }
   if (report.skipped > 0) io.stdout(`${report.skipped} non-audit lines skipped`);
   if (report.unverifiedSignatures > 0) io.stdout(`${report.unverifiedSignatures} checkpoint signatures not checked (give --public-key)`);
@@ -105,7 +113,9 @@ async function verify(args: string[], io: Io, env: Record<string, string | undef
     io.stderr(`BROKEN: ${p.kind}: chain ${p.chain}${p.seq !== undefined ? ` seq ${p.seq}` : ""} at ${p.where}: ${p.message}`);
     return EXIT.invalid;
   }
-  io.stdout(`intact: ${report.chains.length} chain${report.chains.length === 1 ? "" : "s"}, ${report.chains.reduce((n, c) => n + c.records, 0)} records${opts.publicKey ? ", every checkpoint signature valid" : ""}`);
+  io.stdout(
+    `intact: ${report.chains.length} chain${report.chains.length === 1 ? "" : "s"}, ${report.chains.reduce((n, c) => n + c.records, 0)} records${opts.publicKey ? ", every checkpoint signature valid" : ""}`,
+  );
   return EXIT.ok;
 }
 

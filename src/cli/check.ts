@@ -42,7 +42,15 @@ export async function checkCommand(args: CheckArgs, io: Io, env: Record<string, 
   try {
     // stdout carries one decision per request line: a `stdout` audit sink writes to stderr
     // instead, or its records would be read as answers (and every later answer shift by three).
-    log = await auditLogFromConfig({ ...(args.audit !== undefined ? { sink: args.audit } : {}), env, policy, instance: { runtime: "cli" }, chainParts: ["cli"], log: io.stderr, stdoutStream: "stderr" });
+    log = await auditLogFromConfig({
+      ...(args.audit !== undefined ? { sink: args.audit } : {}),
+      env,
+      policy,
+      instance: { runtime: "cli" },
+      chainParts: ["cli"],
+      log: io.stderr,
+      stdoutStream: "stderr",
+    });
   } catch (e) {
     throw new CliExit(EXIT.usage, `safeclaw check: ${(e as Error).message}`);
   }

@@ -53,12 +53,18 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
   if (kind !== "claude-code") throw new CliExit(EXIT.denied, `safeclaw hook: unknown hook \`${kind ?? ""}\` (supported: claude-code)\n\n${HOOK_HELP}`);
   const answer = (d: Pick<Decision, "decision" | "reason"> & { rule?: string | null }) => {
     const reason = d.decision === "allow" ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}` : `SafeClaw${d.rule ? ` (${d.rule})` : ""}: ${d.reason}`;
-    io.stdout(JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } }));
+    io.stdout(
+      JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } }),
+    );
     return EXIT.ok;
   };
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: rest, options: { policy: { type: "string", multiple: true, short: "p" }, endpoint: { type: "string" }, token: { type: "string" }, agent: { type: "string" } }, strict: true }).values;
+    values = parseArgs({
+      args: rest,
+      options: { policy: { type: "string", multiple: true, short: "p" }, endpoint: { type: "string" }, token: { type: "string" }, agent: { type: "string" } },
+      strict: true,
+    }).values;
   } catch (e) {
     // A usage error exits non-zero, and Claude Code lets a tool call go ahead when a
     // hook exits with anything but 0 (with an answer) or 2: a mistyped flag must be a deny.
@@ -67,7 +73,10 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
   }
   let agent: string;
   try {
-    agent = parseAgentName((values.agent as string | undefined) ?? (env.SAFECLAW_AGENT || undefined) ?? "claude-code", values.agent !== undefined ? "--agent" : "SAFECLAW_AGENT");
+    agent = parseAgentName(
+      (values.agent as string | undefined) ?? (env.SAFECLAW_AGENT || undefined) ?? "claude-code",
+      values.agent !== undefined ? "--agent" : "SAFECLAW_AGENT",
+    );
   } catch (e) {
     if (e instanceof ConfigError) return answer({ decision: "deny", reason: `${e.message}; denied` });
     throw e;
@@ -77,13 +86,26 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     if (io.stdin) for await (const chunk of io.stdin) text += chunk;
     // Read strictly, as every other door does: a duplicated key (`file_path` twice) is one path to us and another to a first-wins reader.
     const parsed = parseStrictJson(text);
-    if (!parsed.ok) return answer({ decision: "deny", reason: parsed.problem === "syntax" ? "hook input is not JSON; denied" : `hook input has more than one reading (${parsed.message}); denied` });
-    const event = parsed.value as { hook_event_name?: unknown; tool_name?: unknown; tool_input?: unknown; cwd?: unknown; session_id?: unknown; tool_use_id?: unknown } | null;
+    if (!parsed.ok)
+      return answer({
+        decision: "deny",
+        reason: parsed.problem === "syntax" ? "hook input is not JSON; denied" : `hook input has more than one reading (${parsed.message}); denied`,
+      });
+    const event = parsed.value as {
+      hook_event_name?: unknown;
+      tool_name?: unknown;
+      tool_input?: unknown;
+      cwd?: unknown;
+      session_id?: unknown;
+      tool_use_id?: unknown;
+    } | null;
     // A PreToolUse answer to another event is read as nothing (or as that event's own
     // fields): exit 2 blocks what the event guards, where it guards anything, and says why.
     // An event without the field is read as PreToolUse (the decision is made the same way).
     if (event !== null && typeof event === "object" && event.hook_event_name !== undefined && event.hook_event_name !== "PreToolUse") {
-      io.stderr(`SafeClaw: \`safeclaw hook claude-code\` answers PreToolUse events only, not ${JSON.stringify(event.hook_event_name)}; register it under hooks.PreToolUse. Denied.`);
+      io.stderr(
+        `SafeClaw: \`safeclaw hook claude-code\` answers PreToolUse events only, not ${JSON.stringify(event.hook_event_name)}; register it under hooks.PreToolUse. Denied.`,
+      );
       return EXIT.denied;
     }
     if (typeof event?.tool_name !== "string") return answer({ decision: "deny", reason: "hook input has no tool_name; denied" });
@@ -92,18 +114,24 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     let gate: SafeClawGate;
     let audit: AuditLog | undefined;
     const projectDir = env.CLAUDE_PROJECT_DIR || (typeof event.cwd === "string" ? event.cwd : undefined);
-    const guardInput = { policies, cwd: io.cwd, ...(projectDir ? { projectDir } : {}), ...(env.HOME ? { home: env.HOME } : {}), ...(env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: env.CLAUDE_CONFIG_DIR } : {}) };
+    const guardInput = {
+      policies,
+      cwd: io.cwd,
+      ...(projectDir ? { projectDir } : {}),
+      ...(env.HOME ? { home: env.HOME } : {}),
+      ...(env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: env.CLAUDE_CONFIG_DIR } : {}),
+    };
     const ctx = { ...(typeof event.cwd === "string" ? { cwd: event.cwd } : {}), agent };
     const requests = withEventContext(mapToolCall(event.tool_name, event.tool_input, ctx), event);
     if (policies.length > 0) {
       const guard = (auditFile: string | undefined) => hookGuardSource({ ...guardInput, ...(auditFile ? { auditFile } : {}) });
       const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "claude-code-hook" }, chainParts: ["hook"], log: io.stderr, guard });
       if (!g.ok && g.problem === "invalid-policy") return answer({ decision: "deny", reason: `policy is invalid (${g.errors.join("; ")}); denied` });
-      if (!g.ok) return answer({ decision: "deny", reason: "audit to stdout is not possible inside a hook (stdout is the answer); use a file or s3:// sink; denied" });
+      if (!g.ok)
+        return answer({ decision: "deny", reason: "audit to stdout is not possible inside a hook (stdout is the answer); use a file or s3:// sink; denied" });
       gate = g.gate;
       audit = g.audit;
-    }
-    else if (endpoint) {
+    } else if (endpoint) {
       // The endpoint's policy cannot name this machine's settings files: they are guarded here,
       // before asking (a guarded write is denied without a remote record; stderr says so).
       const local = await loadPolicy([hookGuardSource(guardInput, "allow")]);
@@ -124,4 +152,3 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
     return answer({ decision: "deny", reason: `hook failed (${(e as Error).message}); denied` });
   }
 }
-

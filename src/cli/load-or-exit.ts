@@ -5,7 +5,10 @@ import { PolicyFilesError, readPolicySources } from "../runtime/node/policy-file
 export const EXIT = { ok: 0, invalid: 1, usage: 64, denied: 2, approval: 3 } as const;
 
 export class CliExit extends Error {
-  constructor(readonly code: number, message = "") {
+  constructor(
+    readonly code: number,
+    message = "",
+  ) {
     super(message);
   }
 }

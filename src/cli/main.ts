@@ -29,7 +29,16 @@ commands:
 Run \`safeclaw <command> --help\` for a command's options.
 exit codes: 0 ok/allowed, 1 invalid policy or error, 2 denied, 3 require_approval, 64 usage`;
 
-const HELPS: Record<string, string> = { init: INIT_HELP, validate: VALIDATE_HELP, check: CHECK_HELP, audit: AUDIT_HELP, serve: SERVE_HELP, build: BUILD_HELP, hook: HOOK_HELP, "mcp-proxy": MCP_PROXY_HELP };
+const HELPS: Record<string, string> = {
+  init: INIT_HELP,
+  validate: VALIDATE_HELP,
+  check: CHECK_HELP,
+  audit: AUDIT_HELP,
+  serve: SERVE_HELP,
+  build: BUILD_HELP,
+  hook: HOOK_HELP,
+  "mcp-proxy": MCP_PROXY_HELP,
+};
 
 /** The installed package's version (dist/cli/ and src/cli/ both sit two levels below package.json). */
 export function packageVersion(): string {

@@ -47,14 +47,30 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
   if (dash < 0 || dash === args.length - 1) throw new CliExit(EXIT.usage, `safeclaw mcp-proxy: give the server command after --\n\n${MCP_PROXY_HELP}`);
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: args.slice(0, dash), options: { policy: { type: "string", multiple: true }, endpoint: { type: "string" }, token: { type: "string" }, server: { type: "string" }, agent: { type: "string" }, "deny-as": { type: "string" }, "grace-ms": { type: "string" } }, strict: true }).values;
+    values = parseArgs({
+      args: args.slice(0, dash),
+      options: {
+        policy: { type: "string", multiple: true },
+        endpoint: { type: "string" },
+        token: { type: "string" },
+        server: { type: "string" },
+        agent: { type: "string" },
+        "deny-as": { type: "string" },
+        "grace-ms": { type: "string" },
+      },
+      strict: true,
+    }).values;
   } catch (e) {
     throw new CliExit(EXIT.usage, `safeclaw mcp-proxy: ${(e as Error).message}`);
   }
   const server = values.server as string | undefined;
   if (!server) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: --server <name> is required (it is what policies match on)");
   const denyAs = (values["deny-as"] as string | undefined) ?? "result";
-  if (denyAs !== "result" && denyAs !== "error") throw new CliExit(EXIT.usage, `safeclaw mcp-proxy: --deny-as is \`result\` (a tool result with isError, the default) or \`error\` (a JSON-RPC error), not \`${denyAs}\``);
+  if (denyAs !== "result" && denyAs !== "error")
+    throw new CliExit(
+      EXIT.usage,
+      `safeclaw mcp-proxy: --deny-as is \`result\` (a tool result with isError, the default) or \`error\` (a JSON-RPC error), not \`${denyAs}\``,
+    );
   const graceRaw = (values["grace-ms"] as string | undefined) ?? "2000";
   const graceMs = /^\d{1,7}$/.test(graceRaw) ? Number(graceRaw) : NaN;
   if (Number.isNaN(graceMs)) throw new CliExit(EXIT.usage, `safeclaw mcp-proxy: --grace-ms is a number of milliseconds, not \`${graceRaw}\``);
@@ -73,7 +89,14 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
     // A filesystem server's write_file/move_file is a file.write like any: the files the proxy's own
     // enforcement rests on (its policy, its audit file, Claude Code's settings in $HOME) are guarded
     // before the user's rules, as the hook guards them.
-    const guard = (auditFile: string | undefined) => hookGuardSource({ policies, cwd: io.cwd, ...(env.HOME ? { home: env.HOME } : {}), ...(env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: env.CLAUDE_CONFIG_DIR } : {}), ...(auditFile ? { auditFile } : {}) });
+    const guard = (auditFile: string | undefined) =>
+      hookGuardSource({
+        policies,
+        cwd: io.cwd,
+        ...(env.HOME ? { home: env.HOME } : {}),
+        ...(env.CLAUDE_CONFIG_DIR ? { claudeConfigDir: env.CLAUDE_CONFIG_DIR } : {}),
+        ...(auditFile ? { auditFile } : {}),
+      });
     const g = await stdioGateFromFiles(policies, { env, instance: { runtime: "mcp-proxy", server }, chainParts: ["mcp", server], log: io.stderr, guard });
     if (!g.ok && g.problem === "invalid-policy") throw new CliExit(EXIT.invalid, `safeclaw mcp-proxy: policy is invalid\n${g.errors.join("\n")}`);
     if (!g.ok) throw new CliExit(EXIT.usage, "safeclaw mcp-proxy: stdout carries the MCP protocol; audit to a file or s3:// instead");
@@ -116,7 +139,9 @@ export async function mcpProxyCommand(args: string[], io: Io, env: Record<string
   const ctx = agent !== undefined ? { agent } : {};
   // Client → server: decided in order, one message at a time, so responses keep their order.
   try {
-    if (io.stdin) for await (const line of jsonLines(io.stdin)) await relayClientLine(line, { gate, server, ctx, denyAs, join, send: (l) => child.proc.stdin.write(l + "\n"), answer: io.stdout, warn: io.stderr });
+    if (io.stdin)
+      for await (const line of jsonLines(io.stdin))
+        await relayClientLine(line, { gate, server, ctx, denyAs, join, send: (l) => child.proc.stdin.write(l + "\n"), answer: io.stdout, warn: io.stderr });
   } catch (e) {
     if (!io.stdin?.destroyed) throw e; // the server ended and the client's stdin was closed on purpose
   }

@@ -28,6 +28,8 @@ export async function validateCommand(paths: string[], io: Io, opts: { strict?: 
   const n = policy.rules.length;
   const count = warnings.length + traps.length;
   if (opts.strict && count > 0) throw new CliExit(EXIT.invalid, `safeclaw: ${count} warning${count === 1 ? "" : "s"}, which --strict makes errors`);
-  io.stdout(`ok: ${n} rule${n === 1 ? "" : "s"} from ${policy.ir.sources.join(", ")}; default ${policy.ir.defaultAction}; ${policy.digest}${count > 0 ? `; ${count} warning${count === 1 ? "" : "s"}` : ""}`);
+  io.stdout(
+    `ok: ${n} rule${n === 1 ? "" : "s"} from ${policy.ir.sources.join(", ")}; default ${policy.ir.defaultAction}; ${policy.digest}${count > 0 ? `; ${count} warning${count === 1 ? "" : "s"}` : ""}`,
+  );
   return 0;
 }

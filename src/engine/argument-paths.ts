@@ -104,7 +104,8 @@ function addString(s: string, ci: boolean, out: Set<string>): string | undefined
     if (!p.ok) return unresolved(text, p.code === "uncertain");
     if (!ci) out.add(p.path);
     else {
-      if (windowsQuirk(p.path)) return "has a name a case-insensitive file system reads as another (a trailing dot or space, `:`, `~1`, an invisible code point)";
+      if (windowsQuirk(p.path))
+        return "has a name a case-insensitive file system reads as another (a trailing dot or space, `:`, `~1`, an invisible code point)";
       const folded = foldCase(p.path);
       if (!isNormalPath(folded)) return "does not stay a plain path when case-folded";
       out.add(folded);
@@ -130,7 +131,9 @@ function unresolved(t: string, control: boolean): string {
   if (t === "") return "is empty";
   if (t.startsWith("~")) return "starts with `~`, a home directory the engine does not know";
   if (!t.startsWith("/")) return "is not an absolute path (the tool resolves it against a directory the engine does not know)";
-  return control ? "holds a control character, which tools that print or split paths read differently" : "is no path the engine can resolve (a NUL byte, or too long)";
+  return control
+    ? "holds a control character, which tools that print or split paths read differently"
+    : "is no path the engine can resolve (a NUL byte, or too long)";
 }
 
 /** Is this leaf test written as a path (its operand or every alternative of its glob)? */
@@ -192,7 +195,15 @@ export function looseArguments(s: Subject, fields: readonly ArgumentPathField[],
     const v = f.get(s);
     const r = pathReadings(v, caseInsensitive);
     if (!r || (r.unknown === undefined && r.paths.length === 1)) continue;
-    out.push(`\`${f.field}\` (${describeValue(v)}) ${r.unknown ?? `reads as ${r.paths.length} paths (${r.paths.slice(0, 3).map((p) => `\`${p}\``).join(", ")}${r.paths.length > 3 ? ", ..." : ""})`}`);
+    out.push(
+      `\`${f.field}\` (${describeValue(v)}) ${
+        r.unknown ??
+        `reads as ${r.paths.length} paths (${r.paths
+          .slice(0, 3)
+          .map((p) => `\`${p}\``)
+          .join(", ")}${r.paths.length > 3 ? ", ..." : ""})`
+      }`,
+    );
   }
   return out.length > 0 ? out.join("; ") : undefined;
 }

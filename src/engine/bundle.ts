@@ -31,7 +31,15 @@ export async function loadBundle(bundle: unknown): Promise<{ policy: CompiledPol
   if (b && typeof b === "object" && OLDER_FORMATS.includes(String(b.format))) {
     throw new Error(`policy bundle format \`${b.format}\` was built by an older safeclaw; rebuild it with \`safeclaw build\``);
   }
-  if (!b || typeof b !== "object" || b.format !== BUNDLE_FORMAT || !b.ir || typeof b.ir !== "object" || !Array.isArray(b.ir.rules) || typeof b.digest !== "string") {
+  if (
+    !b ||
+    typeof b !== "object" ||
+    b.format !== BUNDLE_FORMAT ||
+    !b.ir ||
+    typeof b.ir !== "object" ||
+    !Array.isArray(b.ir.rules) ||
+    typeof b.digest !== "string"
+  ) {
     throw new Error(`not a ${BUNDLE_FORMAT} policy bundle`);
   }
   const digest = await policyDigest(b.ir);

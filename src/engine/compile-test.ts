@@ -63,7 +63,17 @@ export interface ConditionMatcher {
 
 export function templateOf(s: Subject, field: string): Template | undefined {
   const t = s.templates;
-  return t === undefined ? undefined : field === "command" ? t.command : field === "path" ? t.path : field === "key" ? t.key : field === "url" ? t.url : undefined;
+  return t === undefined
+    ? undefined
+    : field === "command"
+      ? t.command
+      : field === "path"
+        ? t.path
+        : field === "key"
+          ? t.key
+          : field === "url"
+            ? t.url
+            : undefined;
 }
 
 export function compileConditions(conditions: readonly Condition[], opts: PatternOptions): ConditionMatcher {
@@ -297,13 +307,24 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     }
     case "exists":
       // A `url` template is a host-form request's (it sent no URL; see request/host-form-url.ts): `exists` says what was sent.
-      if (field === "url") return t.value ? { test: (v) => v !== undefined, may: () => false, must: () => false } : { test: (v) => v === undefined, may: () => true, must: () => true };
-      return t.value ? { test: (v) => v !== undefined, may: () => true, must: () => true } : { test: (v) => v === undefined, may: () => false, must: () => false };
+      if (field === "url")
+        return t.value
+          ? { test: (v) => v !== undefined, may: () => false, must: () => false }
+          : { test: (v) => v === undefined, may: () => true, must: () => true };
+      return t.value
+        ? { test: (v) => v !== undefined, may: () => true, must: () => true }
+        : { test: (v) => v === undefined, may: () => false, must: () => false };
     case "all": {
       const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
       let keys: readonly IndexKey[] | undefined;
       for (const p of parts) if (p.keys && !keys) keys = p.keys;
-      return { test: (v) => parts.every((p) => p.test(v)), may: (x) => parts.every((p) => p.may(x)), must: (x) => parts.every((p) => p.must(x)), keys, ...combinedValues(parts, "every") };
+      return {
+        test: (v) => parts.every((p) => p.test(v)),
+        may: (x) => parts.every((p) => p.may(x)),
+        must: (x) => parts.every((p) => p.must(x)),
+        keys,
+        ...combinedValues(parts, "every"),
+      };
     }
     case "any": {
       const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
@@ -363,7 +384,19 @@ function pathTestOnFreeForm(t: FieldTest, field: string, opts: PatternOptions): 
       const paths = t.values.filter(isPathOperand);
       if (paths.length === 0) return undefined;
       const rest = t.values.filter((v) => !isPathOperand(v));
-      return rest.length === 0 ? asPath({ op: "in", values: paths }) : compileFieldTest({ op: "any", tests: [{ op: "in", values: paths }, { op: "in", values: rest }] }, field, opts);
+      return rest.length === 0
+        ? asPath({ op: "in", values: paths })
+        : compileFieldTest(
+            {
+              op: "any",
+              tests: [
+                { op: "in", values: paths },
+                { op: "in", values: rest },
+              ],
+            },
+            field,
+            opts,
+          );
     }
     default:
       return undefined;

@@ -40,7 +40,11 @@ function decide(policy: CompiledPolicy, input: unknown, opts: EvaluateOptions): 
   const n = normalizeRequest(input, policy.requestOptions);
   if (!n.ok) {
     const reason = n.code === "uncertain" ? n.reason : `invalid request: ${n.reason}`;
-    return deny(n.code, reason, { policy: policy.digest, ...(n.field !== undefined ? { field: n.field } : {}), ...(n.action !== undefined ? { action: n.action } : {}) });
+    return deny(n.code, reason, {
+      policy: policy.digest,
+      ...(n.field !== undefined ? { field: n.field } : {}),
+      ...(n.action !== undefined ? { action: n.action } : {}),
+    });
   }
   return decideSubjects(policy, n.request.action, n.request.subjects, opts);
 }
@@ -156,7 +160,11 @@ function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptio
   for (const r of contributions) {
     if (worst && SEVERITY[r.effect] <= SEVERITY[worst.effect]) continue;
     const last = stopped && r === contributions[contributions.length - 1];
-    worst = { effect: r.effect, rule: r, reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: ${known.some}` };
+    worst = {
+      effect: r.effect,
+      rule: r,
+      reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: ${known.some}`,
+    };
   }
   if (!stopped) {
     const def = noRule(policy, s, `no rule matches ${known.every}`);
@@ -184,7 +192,10 @@ function partlyKnown(s: Subject, loose: string | undefined): { some: string; eve
   const some: string[] = [];
   const every: string[] = [];
   const what: string[] = [];
-  const shell = [t?.command, t?.path, t?.key].filter((x): x is Template => x !== undefined).map(templateSource).join(" ");
+  const shell = [t?.command, t?.path, t?.key]
+    .filter((x): x is Template => x !== undefined)
+    .map(templateSource)
+    .join(" ");
   if (shell !== "") {
     some.push(`a run-time value of \`${shell}\` could match it`);
     every.push(`every value \`${shell}\` can take`);
@@ -240,7 +251,8 @@ function comparable(policy: CompiledPolicy, s: Subject): { subject: Subject } | 
         out.path = p.path;
       } else templates.path = t.path;
     }
-    if (templates.command !== undefined || templates.path !== undefined || templates.key !== undefined || templates.url !== undefined) out.templates = templates;
+    if (templates.command !== undefined || templates.path !== undefined || templates.key !== undefined || templates.url !== undefined)
+      out.templates = templates;
     else delete out.templates;
   }
   if (ci && out.path !== undefined && !out.templates?.path) {

@@ -30,7 +30,9 @@ export function policyTraps(policy: CompiledPolicy): PolicyError[] {
   } catch (e) {
     // The analysis is advice: a failure in it must not stop a server from serving or hide the policy's own errors.
     const first = policy.ir.rules[0];
-    return first ? [warning(first, "shadowed_rule", `policy-trap analysis failed (${(e as Error)?.message ?? e}); nothing was checked`, "report this as a bug")] : [];
+    return first
+      ? [warning(first, "shadowed_rule", `policy-trap analysis failed (${(e as Error)?.message ?? e}); nothing was checked`, "report this as a bug")]
+      : [];
   }
 }
 
@@ -43,7 +45,14 @@ function findTraps(policy: CompiledPolicy): PolicyError[] {
     const e = s.earlier;
     const at = `${e.ir.source.file}:${e.ir.source.line}`;
     if (s.kind === "never") {
-      out.push(warning(s.later.ir, "shadowed_rule", `rule \`${s.later.id}\` (${s.later.effect}) never decides: the earlier rule \`${e.id}\` (${e.effect}, ${at}) matches every request it matches`, `move \`${s.later.id}\` above \`${e.id}\``));
+      out.push(
+        warning(
+          s.later.ir,
+          "shadowed_rule",
+          `rule \`${s.later.id}\` (${s.later.effect}) never decides: the earlier rule \`${e.id}\` (${e.effect}, ${at}) matches every request it matches`,
+          `move \`${s.later.id}\` above \`${e.id}\``,
+        ),
+      );
     } else {
       out.push(
         warning(
@@ -56,7 +65,14 @@ function findTraps(policy: CompiledPolicy): PolicyError[] {
     }
   }
   if (stoppedAfter !== undefined && policy.rules[0]) {
-    out.push(warning(policy.rules[0].ir, "shadowed_rule", `shadowing analysis stopped after ${stoppedAfter} rule pairs (its budget); later rules were not checked`, "split the policy, or check it in parts"));
+    out.push(
+      warning(
+        policy.rules[0].ir,
+        "shadowed_rule",
+        `shadowing analysis stopped after ${stoppedAfter} rule pairs (its budget); later rules were not checked`,
+        "split the policy, or check it in parts",
+      ),
+    );
   }
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.column - b.column));
 }
@@ -81,14 +97,28 @@ function broadAllow(r: RuleIR, opts: PatternOptions): PolicyError[] {
   const builtins = r.actions.filter((a) => a === "*" || a.endsWith(".*") || isBuiltinAction(a));
   if (builtins.length === 0) return []; // a custom action allowed outright is what it says
   if (r.when.length === 0) {
-    return [warning(r, "broad_allow", `rule \`${r.id}\` allows every \`${builtins.join(", ")}\` request: it has no condition at all`, "add a condition on what it may touch (`path:`, `command:`, `host:`, `key:`, `server:`/`tool:`), or make it `require_approval`")];
+    return [
+      warning(
+        r,
+        "broad_allow",
+        `rule \`${r.id}\` allows every \`${builtins.join(", ")}\` request: it has no condition at all`,
+        "add a condition on what it may touch (`path:`, `command:`, `host:`, `key:`, `server:`/`tool:`), or make it `require_approval`",
+      ),
+    ];
   }
   const out: PolicyError[] = [];
   const visit = (c: Condition) => {
     if (c.kind === "all") return c.conditions.forEach(visit);
     if (c.kind !== "field" || !Object.hasOwn(RESOURCE_FIELDS, c.field)) return;
     if (matchesEverything(c, opts)) {
-      out.push(warning(r, "broad_allow", `rule \`${r.id}\` allows ${RESOURCE_FIELDS[c.field]}: its \`${c.field}\` condition matches every value`, `allow the ${c.field === "path" ? "directories" : "values"} it is meant for, and deny the rest above it`));
+      out.push(
+        warning(
+          r,
+          "broad_allow",
+          `rule \`${r.id}\` allows ${RESOURCE_FIELDS[c.field]}: its \`${c.field}\` condition matches every value`,
+          `allow the ${c.field === "path" ? "directories" : "values"} it is meant for, and deny the rest above it`,
+        ),
+      );
     }
   };
   r.when.forEach(visit);
@@ -114,7 +144,14 @@ function impossibleKeys(r: RuleIR, opts: PatternOptions): PolicyError[] {
     if (c.kind !== "field" || c.field !== "key") return;
     const m = compileFieldTest(c.test, c.field, opts);
     if (m.nfa && intersects(m.nfa, ENV_NAMES) === false) {
-      out.push(warning(r, "never_matches", `rule \`${r.id}\` never matches: no environment variable name (letters, digits, \`_\`) fits its \`key\` condition, and requests can only name such variables`, "write the variable's name, e.g. `AWS_SECRET_ACCESS_KEY`, or a pattern such as `AWS_*`"));
+      out.push(
+        warning(
+          r,
+          "never_matches",
+          `rule \`${r.id}\` never matches: no environment variable name (letters, digits, \`_\`) fits its \`key\` condition, and requests can only name such variables`,
+          "write the variable's name, e.g. `AWS_SECRET_ACCESS_KEY`, or a pattern such as `AWS_*`",
+        ),
+      );
     }
   };
   r.when.forEach(visit);
@@ -128,4 +165,3 @@ function matchesEverything(c: Extract<Condition, { kind: "field" }>, opts: Patte
   const probes = EVERYTHING_PROBES[c.field];
   return probes !== undefined && c.test.op === "glob" && probes.every((p) => m.test(p));
 }
-

@@ -122,7 +122,11 @@ export class RuleBucket {
       add(this.words.get(sp < 0 ? s.command : s.command.slice(0, sp)));
     }
     const tp = s.templates?.path;
-    const dir = tp ? templateDirectory(this.opts.caseInsensitive ? foldTemplate(tp) : tp) : s.path === undefined ? undefined : s.path.split("/").filter((x) => x !== "");
+    const dir = tp
+      ? templateDirectory(this.opts.caseInsensitive ? foldTemplate(tp) : tp)
+      : s.path === undefined
+        ? undefined
+        : s.path.split("/").filter((x) => x !== "");
     if (dir !== undefined) {
       let node: TrieNode | undefined = this.paths;
       add(node.rules);

@@ -110,8 +110,12 @@ export function createApp(deps: AppDeps): Hono {
     const body = await readJsonBody(c.req.raw, maxBody * 4);
     if (!body.ok) return refuse(c, body.code, body.message, id, body.field);
     const v = body.value;
-    const listed = Array.isArray(v) ? v : v !== null && typeof v === "object" && Object.hasOwn(v, "requests") ? (v as { requests: unknown }).requests : undefined;
-    if (!Array.isArray(listed)) return refuse(c, "bad_shape", "body must be a JSON array of requests (or {\"requests\": [...]})", id, "body");
+    const listed = Array.isArray(v)
+      ? v
+      : v !== null && typeof v === "object" && Object.hasOwn(v, "requests")
+        ? (v as { requests: unknown }).requests
+        : undefined;
+    if (!Array.isArray(listed)) return refuse(c, "bad_shape", 'body must be a JSON array of requests (or {"requests": [...]})', id, "body");
     if (listed.length > maxBatch) return refuse(c, "batch_too_large", `a batch holds at most ${maxBatch} requests, got ${listed.length}`, id, "body");
     // One token, one identity: a batch in which any item claims another agent is refused whole.
     const agent = c.get("agent" as never) as string | undefined;
@@ -129,7 +133,13 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // Known paths answer 405 for other methods; everything else is a JSON 404.
-  for (const [path, allow] of [["/health", "GET"], ["/ready", "GET"], ["/v1/policy", "GET"], ["/v1/check", "POST"], ["/v1/check/batch", "POST"]] as const) {
+  for (const [path, allow] of [
+    ["/health", "GET"],
+    ["/ready", "GET"],
+    ["/v1/policy", "GET"],
+    ["/v1/check", "POST"],
+    ["/v1/check/batch", "POST"],
+  ] as const) {
     app.all(path, (c) => {
       c.header("allow", allow);
       return error(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}`);
@@ -150,10 +160,17 @@ export function createApp(deps: AppDeps): Hono {
    * the audit trail (with what was asked, when the body could be read).
    */
   async function refuse(c: Context, code: RefusalCode, message: string, requestId: string, field?: string, request?: unknown) {
-    const d = deny(code, `${code === "invalid_request" ? "invalid request" : "refused"}: ${message}`, { policy: deps.policy.digest, ...(field ? { field } : {}) });
+    const d = deny(code, `${code === "invalid_request" ? "invalid request" : "refused"}: ${message}`, {
+      policy: deps.policy.digest,
+      ...(field ? { field } : {}),
+    });
     if (deps.audit) {
       try {
-        const rec = deps.audit.record(request === undefined ? { type: "decision", id: requestId, decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: code } : decisionBody(request, d, requestId));
+        const rec = deps.audit.record(
+          request === undefined
+            ? { type: "decision", id: requestId, decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: code }
+            : decisionBody(request, d, requestId),
+        );
         d.audit = { chain: deps.audit.chainId, seq: rec.seq };
         if (deps.flushEachRequest) await deps.audit.flush();
       } catch (e) {
@@ -165,7 +182,10 @@ export function createApp(deps: AppDeps): Hono {
   }
 }
 
-type RefusalCode = Extract<DecisionErrorCode, "bad_json" | "bad_encoding" | "bad_shape" | "invalid_request" | "agent_mismatch" | "body_too_large" | "batch_too_large" | "unsupported_media_type">;
+type RefusalCode = Extract<
+  DecisionErrorCode,
+  "bad_json" | "bad_encoding" | "bad_shape" | "invalid_request" | "agent_mismatch" | "body_too_large" | "batch_too_large" | "unsupported_media_type"
+>;
 type RefusalStatus = 400 | 403 | 413 | 415;
 
 /**
@@ -175,13 +195,21 @@ type RefusalStatus = 400 | 403 | 413 | 415;
  * caller claiming to be someone its token is not is either misconfigured or
  * trying it on. Anything that is not an object goes on to be refused by the engine.
  */
-function asAgent(request: unknown, agent: string | undefined, at: string, owned: ReadonlySet<string>): { ok: true; request: unknown } | { ok: false; message: string } {
+function asAgent(
+  request: unknown,
+  agent: string | undefined,
+  at: string,
+  owned: ReadonlySet<string>,
+): { ok: true; request: unknown } | { ok: false; message: string } {
   if (request === null || typeof request !== "object" || Array.isArray(request)) return { ok: true, request };
   if (agent === undefined) {
     // A token without a name asserts its own agent, but not one another token is: `ci-bot` is whoever holds ci-bot's token.
     const claimed = Object.hasOwn(request, "agent") ? (request as { agent: unknown }).agent : undefined;
     if (typeof claimed === "string" && owned.has(claimed)) {
-      return { ok: false, message: `${at}agent is \`${claimed}\`, the identity of another bearer token; this token names no agent: omit \`agent\` or send that agent's token` };
+      return {
+        ok: false,
+        message: `${at}agent is \`${claimed}\`, the identity of another bearer token; this token names no agent: omit \`agent\` or send that agent's token`,
+      };
     }
     return { ok: true, request };
   }

@@ -150,5 +150,3 @@ export function includes(a: Nfa, b: Nfa, budget = AUTOMATON_BUDGET): boolean | u
   const w = difference(a, b, budget);
   return w === undefined ? undefined : w === null;
 }
-
-

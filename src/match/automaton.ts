@@ -280,4 +280,3 @@ export function withoutSlash(ranges: readonly number[]): number[] {
 
 export const ANY: readonly number[] = [0, MAX_CODE_POINT];
 export const NOT_SLASH: readonly number[] = withoutSlash(ANY);
-

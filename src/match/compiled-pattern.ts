@@ -66,7 +66,11 @@ function compile(field: string, pattern: string, opts: PatternOptions): CompileP
       // A path-shaped glob on free-form data is a path pattern, matched against the value resolved as a path (see path-shaped.ts).
       const shape = globShape(pattern);
       if (shape === "path") return pathPattern(pattern, { caseInsensitive: opts.caseInsensitive });
-      if (shape === "mixed") return { ok: false, reason: `\`${pattern}\` mixes path alternatives (starting with \`/\` or \`**/\`, matched as paths) with others (matched as text); write them as a list of separate patterns` };
+      if (shape === "mixed")
+        return {
+          ok: false,
+          reason: `\`${pattern}\` mixes path alternatives (starting with \`/\` or \`**/\`, matched as paths) with others (matched as text); write them as a list of separate patterns`,
+        };
     }
     return stringPattern(field, field === "url" ? normalizeUrlPattern(pattern) : pattern);
   } catch (e) {
@@ -91,7 +95,9 @@ function pathPattern(pattern: string, opts: PatternOptions): CompilePatternResul
       warnings: m.warnings,
       may: (t) => mayMatch(pathTemplateNfa(t, { caseInsensitive: ci }), m.nfa),
       // Every value lies under the template's fixed directory: inside a subtree the pattern covers, it must match.
-      must: (t) => (m.subtrees.length > 0 && within(templateDirectory(ci ? foldTemplate(t) : t), m.subtrees)) || mustMatch(pathTemplateNfa(t, { caseInsensitive: ci }), m.nfa),
+      must: (t) =>
+        (m.subtrees.length > 0 && within(templateDirectory(ci ? foldTemplate(t) : t), m.subtrees)) ||
+        mustMatch(pathTemplateNfa(t, { caseInsensitive: ci }), m.nfa),
     },
   };
 }
@@ -107,7 +113,13 @@ function hostPattern(pattern: string): CompilePatternResult {
   const m = r.matcher;
   const k = m.key;
   const keys: IndexKey[] | undefined =
-    k.kind === "exact" ? [{ kind: "host", value: k.host }] : k.kind === "suffix" ? [{ kind: "suffix", value: k.suffix }] : k.kind === "first-label" ? [{ kind: "label", value: k.label }] : undefined;
+    k.kind === "exact"
+      ? [{ kind: "host", value: k.host }]
+      : k.kind === "suffix"
+        ? [{ kind: "suffix", value: k.suffix }]
+        : k.kind === "first-label"
+          ? [{ kind: "label", value: k.label }]
+          : undefined;
   const test = (v: unknown) => isStr(v) && m.test(v);
   return { ok: true, pattern: { test, keys, nfa: undefined, floating: false, warnings: [], ...unknownTemplates(test) } };
 }

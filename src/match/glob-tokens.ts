@@ -32,7 +32,7 @@ export function tokenize(p: string, opts: TokenizeOptions): TokenizeResult {
     if (lit) out.push({ t: "lit", s: lit });
     lit = "";
   };
-  for (let i = 0; i < p.length; ) {
+  for (let i = 0; i < p.length;) {
     const c = p.codePointAt(i)!;
     const ch = String.fromCodePoint(c);
     if (ch === "\\") {
@@ -98,7 +98,10 @@ function parseClass(p: string, open: number, opts: TokenizeOptions): ClassResult
     if (p[i] === "]" && !first) {
       const source = p.slice(open, i + 1);
       if (opts.strict && ranges.some((_, k) => k % 2 === 0 && ranges[k]! <= 0x2f && ranges[k + 1]! >= 0x2f)) {
-        return { ok: false, reason: `the class \`${source}\` contains \`/\`, which a class never matches (a class stands for one character within a path segment)` };
+        return {
+          ok: false,
+          reason: `the class \`${source}\` contains \`/\`, which a class never matches (a class stands for one character within a path segment)`,
+        };
       }
       return { ok: true, token: { t: "cls", negate, ranges, source }, end: i };
     }

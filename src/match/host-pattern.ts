@@ -18,11 +18,7 @@ import { compileWildcard, GLOB_META } from "./wildcard.js";
  *   compressed IPv6 text does not glob reliably: write a CIDR block.
  */
 export type HostPatternKey =
-  | { kind: "exact"; host: string }
-  | { kind: "suffix"; suffix: string }
-  | { kind: "first-label"; label: string }
-  | { kind: "any" }
-  | { kind: "none" };
+  { kind: "exact"; host: string } | { kind: "suffix"; suffix: string } | { kind: "first-label"; label: string } | { kind: "any" } | { kind: "none" };
 
 export interface HostMatcher {
   test(host: string): boolean;
@@ -42,15 +38,21 @@ export function compileHostPattern(pattern: string): HostPatternResult {
     const r = parseRange(pattern);
     if (!r.ok) return r;
     const block = r.range;
-    return ok((h) => {
-      const a = parseAddress(h);
-      return a !== undefined && inRange(a, block);
-    }, { kind: "none" });
+    return ok(
+      (h) => {
+        const a = parseAddress(h);
+        return a !== undefined && inRange(a, block);
+      },
+      { kind: "none" },
+    );
   }
   if (pattern.startsWith("[") && pattern.endsWith("]") && !pattern.slice(1, -1).includes("[")) return literal(pattern);
   if (pattern.includes(":")) {
     if (!GLOB_META.test(pattern)) return literal(pattern);
-    return { ok: false, reason: `\`${pattern}\`: an IPv6 host pattern is an address (\`fd00:ec2::254\`, \`[::1]\`) or a CIDR block (\`fd00:ec2::/32\`), not a glob` };
+    return {
+      ok: false,
+      reason: `\`${pattern}\`: an IPv6 host pattern is an address (\`fd00:ec2::254\`, \`[::1]\`) or a CIDR block (\`fd00:ec2::/32\`), not a glob`,
+    };
   }
   if (GLOB_META.test(pattern) && ipv4Like(pattern)) return ipv4Glob(pattern);
   if (pattern.startsWith("*.") && !GLOB_META.test(pattern.slice(2))) {
@@ -96,7 +98,8 @@ function nameGlob(pattern: string): HostPatternResult {
   for (const label of labels) {
     if (label === "") return { ok: false, reason: `\`${pattern}\` has an empty label` };
     if (GLOB_META.test(label)) {
-      if (/[^\x00-\x7f]/.test(label)) return { ok: false, reason: `\`${pattern}\`: the label \`${label}\` mixes glob characters and non-ASCII text; write it in punycode (xn--...)` };
+      if (/[^\x00-\x7f]/.test(label))
+        return { ok: false, reason: `\`${pattern}\`: the label \`${label}\` mixes glob characters and non-ASCII text; write it in punycode (xn--...)` };
       out.push(label.toLowerCase());
       continue;
     }
@@ -112,7 +115,10 @@ const GLOB_TOKEN = /[*?]|\[[^\]]*\]|\{[^}]*\}/g;
 
 /** `10.*`, `192.168.*.*`, `*.254`: every label a number or a glob. */
 function ipv4Like(pattern: string): boolean {
-  return pattern.replace(/\.$/, "").split(".").every((l) => NUMERIC_LABEL.test(l.replace(GLOB_TOKEN, "0")));
+  return pattern
+    .replace(/\.$/, "")
+    .split(".")
+    .every((l) => NUMERIC_LABEL.test(l.replace(GLOB_TOKEN, "0")));
 }
 
 /**
@@ -124,7 +130,10 @@ function ipv4Glob(pattern: string): HostPatternResult {
   const text = pattern.replace(/\.$/, "");
   for (const label of text.split(".")) {
     if (!GLOB_META.test(label) && !/^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/.test(label)) {
-      return { ok: false, reason: `\`${pattern}\`: \`${label}\` is not a decimal number 0-255; an address pattern is written in plain decimal (or as a CIDR block such as 10.0.0.0/8)` };
+      return {
+        ok: false,
+        reason: `\`${pattern}\`: \`${label}\` is not a decimal number 0-255; an address pattern is written in plain decimal (or as a CIDR block such as 10.0.0.0/8)`,
+      };
     }
   }
   const m = compileWildcard(text);

@@ -42,7 +42,7 @@ export function lazyDfa(a: Nfa): (s: string) => boolean {
   const start = intern([a.start]);
   return (s) => {
     let cur = start;
-    for (let i = 0; i < s.length; ) {
+    for (let i = 0; i < s.length;) {
       if (cur < 0) return false;
       const c = s.codePointAt(i)!;
       i += c > 0xffff ? 2 : 1;

@@ -64,10 +64,18 @@ export function compilePathPattern(pattern: string, cwd?: string, opts: PathPatt
   if (pattern.length === 0) return { ok: false, reason: "path pattern is empty" };
   if (pattern.startsWith("!")) return { ok: false, reason: `negated path pattern \`${pattern}\`: use \`not:\` instead` };
   const bad = CONTROL.exec(pattern);
-  if (bad) return { ok: false, reason: `path pattern \`${JSON.stringify(pattern).slice(1, -1)}\` contains the control character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}; paths with control characters are refused as uncertain, so it could never match` };
+  if (bad)
+    return {
+      ok: false,
+      reason: `path pattern \`${JSON.stringify(pattern).slice(1, -1)}\` contains the control character U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}; paths with control characters are refused as uncertain, so it could never match`,
+    };
   if (LONE_SURROGATE.test(pattern)) return { ok: false, reason: "path pattern contains a lone UTF-16 surrogate, which no file name can hold" };
   const ext = extglob(pattern);
-  if (ext) return { ok: false, reason: `\`${ext}\` in \`${pattern}\` is extglob syntax, which path patterns do not support (tools read it differently); use \`{a,b}\` alternatives, or write \`\\(\` for a literal parenthesis` };
+  if (ext)
+    return {
+      ok: false,
+      reason: `\`${ext}\` in \`${pattern}\` is extglob syntax, which path patterns do not support (tools read it differently); use \`{a,b}\` alternatives, or write \`\\(\` for a literal parenthesis`,
+    };
 
   const parsed = parse(pattern, cwd);
   if (!parsed.ok) return parsed;
@@ -80,7 +88,8 @@ export function compilePathPattern(pattern: string, cwd?: string, opts: PathPatt
     alts = merged;
   }
   const warnings = nameLikeClasses(alts).map(
-    (c) => `\`${c}\` is a character class matching one character (${describeClass(c)}); to match a directory or file named \`${c}\`, write \`${c.replace(/[[\]]/g, "\\$&")}\``,
+    (c) =>
+      `\`${c}\` is a character class matching one character (${describeClass(c)}); to match a directory or file named \`${c}\`, write \`${c.replace(/[[\]]/g, "\\$&")}\``,
   );
   return { ok: true, matcher: matcher(alts, parsed.floating, warnings) };
 }
@@ -122,7 +131,9 @@ function matcher(alts: Segment[][], floating: boolean, warnings: string[]): Path
   }
   const test = tests.length === 1 ? tests[0]! : (p: string) => tests.some((t) => t(p));
   let nfa: Nfa | undefined;
-  const subtrees = alts.filter((a) => a.length > 0 && a[a.length - 1]!.kind === "globstar" && a.slice(0, -1).every((x) => literalOf(x) !== undefined)).map((a) => a.slice(0, -1).map((x) => literalOf(x)!));
+  const subtrees = alts
+    .filter((a) => a.length > 0 && a[a.length - 1]!.kind === "globstar" && a.slice(0, -1).every((x) => literalOf(x) !== undefined))
+    .map((a) => a.slice(0, -1).map((x) => literalOf(x)!));
   return {
     test,
     subtrees,
@@ -144,7 +155,8 @@ function directTest(a: Segment[]): ((p: string) => boolean) | undefined {
   const rest = a.slice(k);
   const [r0, r1, r2] = rest;
   if (rest.length === 0) return (p) => p === base;
-  if (rest.length === 1 && r0!.kind === "globstar") return lits.length === 0 ? () => true : (p) => p === base || (p.startsWith(base) && p.charCodeAt(base.length) === 0x2f);
+  if (rest.length === 1 && r0!.kind === "globstar")
+    return lits.length === 0 ? () => true : (p) => p === base || (p.startsWith(base) && p.charCodeAt(base.length) === 0x2f);
   if (lits.length === 0 && r0!.kind === "globstar") {
     const name = literalOf(r1);
     if (rest.length === 2 && name !== undefined) {
@@ -157,11 +169,19 @@ function directTest(a: Segment[]): ((p: string) => boolean) | undefined {
       return (p) => p.endsWith(tail) || p.includes(mid);
     }
   }
-  if (r0!.kind === "globstar" && rest.length === 2 && r1!.kind === "seg" && r1!.tokens.length === 2 && r1!.tokens[0]!.t === "star" && r1!.tokens[1]!.t === "lit") {
+  if (
+    r0!.kind === "globstar" &&
+    rest.length === 2 &&
+    r1!.kind === "seg" &&
+    r1!.tokens.length === 2 &&
+    r1!.tokens[0]!.t === "star" &&
+    r1!.tokens[1]!.t === "lit"
+  ) {
     // `<base>/**/*.ext`: the last segment ends with `.ext`, below the base.
     const ext = r1!.tokens[1]!.s;
     const dir = lits.length === 0 ? "" : base;
-    return (p) => p.endsWith(ext) && p.lastIndexOf("/") <= p.length - ext.length - 1 && (dir === "" || (p.startsWith(dir) && p.charCodeAt(dir.length) === 0x2f));
+    return (p) =>
+      p.endsWith(ext) && p.lastIndexOf("/") <= p.length - ext.length - 1 && (dir === "" || (p.startsWith(dir) && p.charCodeAt(dir.length) === 0x2f));
   }
   return undefined;
 }
@@ -200,4 +220,3 @@ function alternativeNfa(a: Segment[]): Nfa {
   if (!inner) throw new RangeError("path pattern too large to compile");
   return a.every((s) => s.kind === "globstar") ? union([inner, literals(["/"])]) : inner;
 }
-

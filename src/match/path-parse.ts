@@ -52,10 +52,12 @@ export function parse(pattern: string, cwd: string | undefined): Parsed {
     if (!Array.isArray(pieces)) return { ok: false, reason: pieces.error };
     let split = pieces;
     if (alt === "/") split = [];
-    else if (alt.startsWith("/")) split.shift(); // the empty text before the leading `/`
+    else if (alt.startsWith("/"))
+      split.shift(); // the empty text before the leading `/`
     else if (split[0] !== "**" || alt.startsWith("./")) {
       if (split[0] === ".") split.shift();
-      if (split.length === 0) return { ok: false, reason: `path pattern \`${pattern}\` names no file; write \`./**\` for everything under the working directory` };
+      if (split.length === 0)
+        return { ok: false, reason: `path pattern \`${pattern}\` names no file; write \`./**\` for everything under the working directory` };
       if (cwd === undefined) {
         floating = true;
         split = ["**", ...split];
@@ -67,7 +69,8 @@ export function parse(pattern: string, cwd: string | undefined): Parsed {
         if (segments[segments.length - 1]?.kind !== "globstar") segments.push({ kind: "globstar" });
         continue;
       }
-      if (text === "") return { ok: false, reason: `path pattern \`${pattern}\` contains an empty segment (\`//\`), which never matches a normalized path; write one \`/\`` };
+      if (text === "")
+        return { ok: false, reason: `path pattern \`${pattern}\` contains an empty segment (\`//\`), which never matches a normalized path; write one \`/\`` };
       const t = tokenize(text, { strict: true });
       if (!t.ok) return { ok: false, reason: `invalid path pattern \`${pattern}\`: ${t.reason}` };
       const lit = t.tokens.length === 1 && t.tokens[0]!.t === "lit" ? t.tokens[0]!.s : undefined;
@@ -128,7 +131,8 @@ export function escapeGlob(s: string): string {
  */
 export function foldClasses(orig: Segment[][], folded: Segment[][]): Segment[][] | string {
   const shape = (alts: Segment[][]) => alts.map((a) => a.map((s) => (s.kind === "globstar" ? "**" : s.tokens.map((t) => t.t).join(","))).join("/")).join("|");
-  if (shape(orig) !== shape(folded)) return "changes its wildcards or classes when case-folded (a letter next to them folds to several characters or composes with an accent); write it with the folded letters";
+  if (shape(orig) !== shape(folded))
+    return "changes its wildcards or classes when case-folded (a letter next to them folds to several characters or composes with an accent); write it with the folded letters";
   const out: Segment[][] = [];
   for (let a = 0; a < orig.length; a++) {
     const segs: Segment[] = [];
@@ -154,7 +158,8 @@ export function foldClasses(orig: Segment[][], folded: Segment[][]): Segment[][]
           for (let c = lo; c <= hi; c++) {
             if (c >= 0xd800 && c <= 0xdfff) continue;
             const fc = [...foldCase(String.fromCodePoint(c))];
-            if (fc.length !== 1) return `has the class \`${ot.source}\`, whose \`${String.fromCodePoint(c)}\` folds to several characters (\`${fc.join("")}\`); write that alternative with braces instead`;
+            if (fc.length !== 1)
+              return `has the class \`${ot.source}\`, whose \`${String.fromCodePoint(c)}\` folds to several characters (\`${fc.join("")}\`); write that alternative with braces instead`;
             const v = fc[0]!.codePointAt(0)!;
             ranges.push(v, v);
           }
@@ -184,4 +189,3 @@ export function describeClass(source: string): string {
   const chars = [...new Set(source.slice(1, -1).split(""))];
   return `one of ${chars.map((c) => `\`${c}\``).join(", ")}`;
 }
-

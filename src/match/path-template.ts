@@ -214,4 +214,3 @@ export function templateDirectory(t: Template): string[] {
   }
   return dir;
 }
-

@@ -34,7 +34,8 @@ export function normalizeUrlPattern(pattern: string, opts: { prefix?: boolean } 
   }
   const named = normalizeHost(u.hostname);
   const host = canonicalHostname(named.ok ? named.host : u.hostname);
-  if (tail === "" && !opts.prefix) tail = "/"; // a request URL always has a path
+  if (tail === "" && !opts.prefix)
+    tail = "/"; // a request URL always has a path
   else if (tail.startsWith("?")) tail = "/" + tail;
   // A prefix that ends at the host keeps its port as written (`:8080` may follow).
   const port = u.port === "" ? (opts.prefix && tail === "" && /:\d*$/.test(authority) ? authority.slice(authority.lastIndexOf(":")) : "") : `:${u.port}`;

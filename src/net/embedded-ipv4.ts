@@ -41,6 +41,10 @@ export function embeddedIPv4(a: IpAddress): Embedding[] {
   // 2002:AABB:CCDD::/48, 6to4 (RFC 3056)
   if (p[0] === 0x2002) add("6to4", b.slice(2, 6));
   // 2001:0::/32, Teredo (RFC 4380): the client's address, bit-inverted, in the last 32 bits
-  if (p[0] === 0x2001 && p[1] === 0) add("teredo", b.slice(12).map((x) => x ^ 0xff));
+  if (p[0] === 0x2001 && p[1] === 0)
+    add(
+      "teredo",
+      b.slice(12).map((x) => x ^ 0xff),
+    );
   return out;
 }

@@ -52,7 +52,8 @@ export function parseRange(text: string): RangeResult {
   const v4 = !baseText.includes(":");
   if (v4 && m[1] !== undefined) return { ok: false, reason: `\`${text}\`: only IPv6 addresses are bracketed` };
   if (v4) {
-    if (!DOTTED_QUAD.test(baseText)) return { ok: false, reason: `\`${text}\`: the base of an IPv4 CIDR block is four decimal numbers 0-255 without leading zeros` };
+    if (!DOTTED_QUAD.test(baseText))
+      return { ok: false, reason: `\`${text}\`: the base of an IPv4 CIDR block is four decimal numbers 0-255 without leading zeros` };
     if (bits > 32) return { ok: false, reason: `\`${text}\`: an IPv4 prefix length is at most 32` };
   } else {
     if (!ipaddr.IPv6.isValid(baseText)) return { ok: false, reason: `\`${text}\`: \`${baseText}\` is not an IPv6 address` };

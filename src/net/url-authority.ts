@@ -32,7 +32,8 @@ const IDN_DOTS = new Set(["\u3002", "\uff0e", "\uff61"]);
 
 export function splitAuthority(raw: string, schemes: ReadonlySet<string>): AuthorityResult {
   const hidden = INVISIBLE.exec(raw);
-  if (hidden) return uncertain(`url contains ${describeChar(hidden[0])}, which URL readers drop, keep or stop at differently; percent-encode it (${percent(hidden[0])})`);
+  if (hidden)
+    return uncertain(`url contains ${describeChar(hidden[0])}, which URL readers drop, keep or stop at differently; percent-encode it (${percent(hidden[0])})`);
   if (raw.includes("\\")) return uncertain("url contains `\\`, which WHATWG reads as `/` and curl and Python as data; write it as %5C");
   const s = SCHEME.exec(raw);
   if (!s) return invalid(`url \`${raw.slice(0, 200)}\` is not an absolute URL (scheme://host/...)`);
@@ -40,7 +41,9 @@ export function splitAuthority(raw: string, schemes: ReadonlySet<string>): Autho
   if (!schemes.has(scheme)) return invalid(`url scheme \`${scheme.slice(0, 40)}:\` is not supported (${[...schemes].join(", ")})`);
   const afterScheme = raw.slice(s[0].length);
   if (!afterScheme.startsWith("//") || afterScheme.startsWith("///")) {
-    return uncertain(`url \`${raw.slice(0, 200)}\` does not have \`//\` and a host after \`${scheme}:\`; WHATWG guesses a host there and other readers a path; write ${scheme}://host/...`);
+    return uncertain(
+      `url \`${raw.slice(0, 200)}\` does not have \`//\` and a host after \`${scheme}:\`; WHATWG guesses a host there and other readers a path; write ${scheme}://host/...`,
+    );
   }
   const rest = afterScheme.slice(2);
   const end = rest.search(/[/?#]/);
@@ -59,7 +62,10 @@ export function splitAuthority(raw: string, schemes: ReadonlySet<string>): Autho
     const close = hostPort.indexOf("]");
     const literal = close < 0 ? hostPort : hostPort.slice(0, close + 1);
     const m = IP_LITERAL.exec(literal);
-    if (!m) return literal.includes("%") ? uncertain("an IPv6 zone id is written %25 and unreserved characters (`[fe80::1%25eth0]`)") : invalid(`url host \`${literal}\` is not a bracketed IPv6 address`);
+    if (!m)
+      return literal.includes("%")
+        ? uncertain("an IPv6 zone id is written %25 and unreserved characters (`[fe80::1%25eth0]`)")
+        : invalid(`url host \`${literal}\` is not a bracketed IPv6 address`);
     host = `[${m[1]}]`;
     zone = m[2];
     const tail = hostPort.slice(literal.length);
@@ -70,7 +76,8 @@ export function splitAuthority(raw: string, schemes: ReadonlySet<string>): Autho
     host = colon < 0 ? hostPort : hostPort.slice(0, colon);
     if (colon >= 0) port = hostPort.slice(colon + 1);
     if (host.includes(":")) return invalid(`url host \`${host}\` contains \`:\`; an IPv6 address goes in brackets`);
-    if (host.includes("%")) return uncertain("url host is percent-encoded, which curl and WHATWG decode and Python and Go do not; write the host as plain text");
+    if (host.includes("%"))
+      return uncertain("url host is percent-encoded, which curl and WHATWG decode and Python and Go do not; write the host as plain text");
     const name = nameProblem(host);
     if (name) return name;
   }
@@ -91,11 +98,14 @@ function nameProblem(host: string): AuthorityResult | undefined {
     return undefined;
   }
   if (/^[\x00-\x7f]*$/.test(host)) return invalid(`url host \`${host}\` contains characters a host name cannot have`);
-  if (IDNA_DEVIATIONS.test(host)) return uncertain(`url host \`${host}\` contains ß, ς or a zero-width joiner, which IDNA 2003 and 2008 map to different hosts; write the host in punycode`);
+  if (IDNA_DEVIATIONS.test(host))
+    return uncertain(`url host \`${host}\` contains ß, ς or a zero-width joiner, which IDNA 2003 and 2008 map to different hosts; write the host in punycode`);
   for (const ch of host) {
     if (/[A-Za-z0-9._-]/.test(ch) || IDN_DOTS.has(ch)) continue;
     if (/[\x00-\x7f]/.test(ch) || !IDN_CHAR.test(ch.normalize("NFKC"))) {
-      return uncertain(`url host \`${host}\` contains \`${ch}\` (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}), which is not a letter or digit and maps differently between readers; write the host in punycode`);
+      return uncertain(
+        `url host \`${host}\` contains \`${ch}\` (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}), which is not a letter or digit and maps differently between readers; write the host in punycode`,
+      );
     }
   }
   return undefined;

@@ -5,7 +5,12 @@ export { isBuiltinAction, type BuiltinAction } from "./action-schema.js";
 
 /** The built-in actions, in their one canonical dotted spelling, with the fields a request for each must carry. */
 export const BUILTIN_ACTIONS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  Object.entries(ACTION_SCHEMA).map(([a, spec]) => [a, Object.entries(spec.fields as Record<string, { required?: boolean }>).filter(([, f]) => f.required).map(([n]) => n)]),
+  Object.entries(ACTION_SCHEMA).map(([a, spec]) => [
+    a,
+    Object.entries(spec.fields as Record<string, { required?: boolean }>)
+      .filter(([, f]) => f.required)
+      .map(([n]) => n),
+  ]),
 );
 
 /** Every spelling seen in the wild, mapped to the canonical name. */
@@ -25,9 +30,7 @@ const ALIASES: Record<string, string> = {
 const NAMESPACES = new Set(Object.keys(BUILTIN_ACTIONS).map((a) => a.split(".")[0]!));
 const SEGMENT = /^[a-z][a-z0-9_-]*$/;
 
-export type ActionParse =
-  | { ok: true; action: string; wildcard: boolean }
-  | { ok: false; message: string; help?: string };
+export type ActionParse = { ok: true; action: string; wildcard: boolean } | { ok: false; message: string; help?: string };
 
 /**
  * `file:read`, `file_read`, `FILE.READ` and `file.read` are one action. Because
@@ -78,7 +81,11 @@ function parseAction(raw: string): ActionParse {
     return {
       ok: false,
       message: `unknown action \`${raw}\``,
-      help: hint ?? `known \`${segments[0]}\` actions: ${Object.keys(BUILTIN_ACTIONS).filter((a) => a.startsWith(segments[0] + ".")).join(", ")}`,
+      help:
+        hint ??
+        `known \`${segments[0]}\` actions: ${Object.keys(BUILTIN_ACTIONS)
+          .filter((a) => a.startsWith(segments[0] + "."))
+          .join(", ")}`,
     };
   }
   return { ok: true, action: dotted, wildcard: false };

@@ -38,7 +38,11 @@ function shiftOf(src: YamlSource, value: Node): { lines: number; columns: number
   const type = (value as Scalar).type;
   if (type === "BLOCK_LITERAL" || type === "BLOCK_FOLDED") {
     const nl = src.text.indexOf("\n", start);
-    const firstLine = src.text.slice(nl + 1).split("\n").find((l) => l.trim() !== "") ?? "";
+    const firstLine =
+      src.text
+        .slice(nl + 1)
+        .split("\n")
+        .find((l) => l.trim() !== "") ?? "";
     const indent = firstLine.length - firstLine.trimStart().length;
     return { lines: header.line, columns: indent };
   }

@@ -23,9 +23,7 @@ export type FieldTest =
   | { op: "not"; test: FieldTest };
 
 export type Condition =
-  | { kind: "field"; field: string; test: FieldTest }
-  | { kind: "all" | "any"; conditions: Condition[] }
-  | { kind: "not"; condition: Condition };
+  { kind: "field"; field: string; test: FieldTest } | { kind: "all" | "any"; conditions: Condition[] } | { kind: "not"; condition: Condition };
 
 export interface RateLimit {
   maxRequests: number;

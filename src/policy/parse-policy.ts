@@ -74,7 +74,8 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
     for (const fileRule of f.rules) {
       const r: RuleIR = { ...fileRule, id: fileRule.id ?? derivedRuleId(fileRule, ir.rules.length + 1) };
       const prior = ids.get(r.id);
-      if (prior) src.addPos(r.source, "duplicate_id", `rule id \`${r.id}\` is already used at ${prior.source.file}:${prior.source.line}:${prior.source.column}`);
+      if (prior)
+        src.addPos(r.source, "duplicate_id", `rule id \`${r.id}\` is already used at ${prior.source.file}:${prior.source.line}:${prior.source.column}`);
       ids.set(r.id, r);
       ir.rules.push(r);
     }
@@ -102,7 +103,12 @@ export function parsePolicy(sources: readonly PolicySource[]): ParseResult {
         for (const pattern of pathGlobs(r.when)) {
           const c = compilePattern("path", pattern, {});
           if (c.ok && c.pattern.floating) {
-            src.addPos(r.source, "bad_glob", `rule \`${r.id}\`: the relative path pattern \`${pattern}\` matches at any depth in this file, which sets no \`cwd\`, but the policy's cwd \`${ir.cwd}\` (from ${cwdFrom}) would anchor it there`, `set \`cwd: ${ir.cwd}\` in this file too, or write \`**/${pattern}\` (any depth) or \`${ir.cwd}/${pattern}\``);
+            src.addPos(
+              r.source,
+              "bad_glob",
+              `rule \`${r.id}\`: the relative path pattern \`${pattern}\` matches at any depth in this file, which sets no \`cwd\`, but the policy's cwd \`${ir.cwd}\` (from ${cwdFrom}) would anchor it there`,
+              `set \`cwd: ${ir.cwd}\` in this file too, or write \`**/${pattern}\` (any depth) or \`${ir.cwd}/${pattern}\``,
+            );
           }
         }
       }

@@ -7,7 +7,22 @@ import { affixOperandProblem, exactOperandProblem, urlGlobProblem, type OperandP
 import { isFreeFormField } from "../match/path-shaped.js";
 import { describe, type YamlSource } from "./yaml-source.js";
 
-export const OPERATORS = ["glob", "pattern", "eq", "neq", "in", "notIn", "startsWith", "endsWith", "contains", "matches", "exists", "all", "any", "not"] as const;
+export const OPERATORS = [
+  "glob",
+  "pattern",
+  "eq",
+  "neq",
+  "in",
+  "notIn",
+  "startsWith",
+  "endsWith",
+  "contains",
+  "matches",
+  "exists",
+  "all",
+  "any",
+  "not",
+] as const;
 export const COMPOSERS = ["all", "any", "not"] as const;
 
 export interface ConditionContext {
@@ -51,16 +66,24 @@ export function parseConditionEntry(key: string, value: Node | null, ctx: Condit
       src.add(value, "bad_type", `\`${key}\` must be a list of condition maps`);
       return undefined;
     }
-    if (value.items.length === 0) src.add(value, "bad_value", key === "any" ? "`any: []` never holds, so this rule never matches" : "`all: []` always holds; drop it", "list the condition maps, or remove the key");
+    if (value.items.length === 0)
+      src.add(
+        value,
+        "bad_value",
+        key === "any" ? "`any: []` never holds, so this rule never matches" : "`all: []` always holds; drop it",
+        "list the condition maps, or remove the key",
+      );
     const conditions = value.items.map((item) => {
       const node = src.deref(item);
-      if (src.isMap(node) && node.items.length === 0) src.add(node, "bad_value", `an empty condition map in \`${key}\` always holds`, "give the map a condition, or remove it");
+      if (src.isMap(node) && node.items.length === 0)
+        src.add(node, "bad_value", `an empty condition map in \`${key}\` always holds`, "give the map a condition, or remove it");
       return { kind: "all" as const, conditions: parseConditionMap(node, ctx, `\`${key}\` item`) };
     });
     return { kind: key, conditions };
   }
   if (key === "not") {
-    if (src.isMap(value) && value.items.length === 0) src.add(value, "bad_value", "`not: {}` is not(always), which never holds, so this rule never matches", "give `not` the conditions it excludes");
+    if (src.isMap(value) && value.items.length === 0)
+      src.add(value, "bad_value", "`not: {}` is not(always), which never holds, so this rule never matches", "give `not` the conditions it excludes");
     return { kind: "not", condition: { kind: "all", conditions: parseConditionMap(value, ctx, "`not`") } };
   }
   const f = canonicalField(key);
@@ -145,7 +168,12 @@ function parseOperator(op: string, v: Node | null, field: string, ctx: Condition
       if (!r.ok) src.add(v, "bad_regex", r.reason);
       // A regex sees free-form data as sent: `^/etc/` misses `//etc/passwd` and `/srv/../etc/passwd`, which a tool opens as `/etc/passwd`.
       else if (isFreeFormField(field) && /^\^?\\?\//.test(s)) {
-        src.warn(v, "bad_regex", `\`matches\` on \`${field}\` compares the value as sent, so \`//etc/x\` or \`/srv/../etc/x\` step around a regex written for paths`, `to test a path, write a path glob (\`${field}: "/etc/**"\`) or an absolute \`startsWith\`: those see the value resolved as a path`);
+        src.warn(
+          v,
+          "bad_regex",
+          `\`matches\` on \`${field}\` compares the value as sent, so \`//etc/x\` or \`/srv/../etc/x\` step around a regex written for paths`,
+          `to test a path, write a path glob (\`${field}: "/etc/**"\`) or an absolute \`startsWith\`: those see the value resolved as a path`,
+        );
       }
       return { op, regex: s };
     }
@@ -191,7 +219,12 @@ function checkedGlob(pattern: string, node: Node | null, field: string, ctx: Con
   if (!r.ok) src.add(node, "bad_glob", r.reason);
   else {
     if (r.pattern.floating) {
-      src.warn(node, "bad_glob", `relative path pattern \`${pattern}\` matches at any depth (as \`**/${pattern}\`)`, "set `cwd:` at the top of the policy to anchor relative patterns");
+      src.warn(
+        node,
+        "bad_glob",
+        `relative path pattern \`${pattern}\` matches at any depth (as \`**/${pattern}\`)`,
+        "set `cwd:` at the top of the policy to anchor relative patterns",
+      );
     }
     for (const w of r.pattern.warnings) src.warn(node, "bad_glob", w);
   }

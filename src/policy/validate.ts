@@ -122,7 +122,8 @@ function validateCommandPaths(src: YamlSource, v: Node | null): string[] | undef
     const n = src.deref(item);
     const s = src.string(n, "a `commandPaths` entry");
     if (s === undefined) continue;
-    if (!s.startsWith("/") || /(^|\/)\.\.?(\/|$)|[*?[\]{}]/.test(s)) src.add(n, "bad_value", `\`commandPaths\` entry \`${s}\` must be an absolute directory without \`.\`, \`..\` or glob characters`);
+    if (!s.startsWith("/") || /(^|\/)\.\.?(\/|$)|[*?[\]{}]/.test(s))
+      src.add(n, "bad_value", `\`commandPaths\` entry \`${s}\` must be an absolute directory without \`.\`, \`..\` or glob characters`);
     else out.push(s.replace(/\/+$/, "") || "/");
   }
   return out;
@@ -146,7 +147,8 @@ function validateShell(src: YamlSource, v: Node | null): ShellSettings | undefin
       const n = src.deref(item);
       const s = src.string(n, "a `shell.allowAssignments` entry");
       if (s === undefined) continue;
-      if (!/^[A-Za-z_*?][A-Za-z0-9_*?]*(=.*)?$/.test(s)) src.add(n, "bad_value", `\`${s}\` is not \`NAME\` or \`NAME=VALUE\` (a wildcard pattern)`, "e.g. `GIT_PAGER=cat` or `NODE_ENV`");
+      if (!/^[A-Za-z_*?][A-Za-z0-9_*?]*(=.*)?$/.test(s))
+        src.add(n, "bad_value", `\`${s}\` is not \`NAME\` or \`NAME=VALUE\` (a wildcard pattern)`, "e.g. `GIT_PAGER=cat` or `NODE_ENV`");
       else out.allowAssignments.push(s);
     }
   }
@@ -172,7 +174,7 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
   const actionEntry = get("action") ?? get("actions");
   if (get("action") && get("actions")) src.add(get("actions")![2], "conflict", "both `action` and `actions` are set");
   rule.actions = actionEntry ? parseActions(src, actionEntry[1]) : [];
-  if (!actionEntry) src.add(node, "missing_key", `${what} has no \`action\``, "add e.g. `action: file.read`, or `action: \"*\"` for every action");
+  if (!actionEntry) src.add(node, "missing_key", `${what} has no \`action\``, 'add e.g. `action: file.read`, or `action: "*"` for every action');
 
   const effectEntries = entries.filter((e) => e[0] === "effect" || e[0] === "decision");
   if (effectEntries.length > 1) src.add(effectEntries[1]![2], "conflict", "both `effect` and `decision` are set");
@@ -183,7 +185,13 @@ function validateRule(src: YamlSource, node: Node | null, index: number, cwd: st
     if (s !== undefined) {
       const eff = Object.hasOwn(EFFECTS, s) ? EFFECTS[s] : undefined; // `effect: constructor` is not an effect
       if (eff) rule.effect = eff;
-      else src.add(effectEntry[1], "unknown_effect", `unknown effect \`${s}\``, didYouMean(s, Object.keys(EFFECTS)) ?? "use `allow`, `deny` or `require_approval`");
+      else
+        src.add(
+          effectEntry[1],
+          "unknown_effect",
+          `unknown effect \`${s}\``,
+          didYouMean(s, Object.keys(EFFECTS)) ?? "use `allow`, `deny` or `require_approval`",
+        );
     }
   }
 

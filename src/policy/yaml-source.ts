@@ -71,7 +71,12 @@ export class YamlSource {
   }
 
   /** The pairs of a map with string keys; reports non-string keys and unknown ones. */
-  entries(map: YAMLMap, known: readonly string[] | ((k: string) => boolean), what: string, suggestions?: readonly string[]): Array<[string, Node | null, Pair]> {
+  entries(
+    map: YAMLMap,
+    known: readonly string[] | ((k: string) => boolean),
+    what: string,
+    suggestions?: readonly string[],
+  ): Array<[string, Node | null, Pair]> {
     const out: Array<[string, Node | null, Pair]> = [];
     for (const pair of map.items) {
       const keyNode = this.deref(pair.key);

@@ -42,7 +42,11 @@ export function controlReason(raw: string): string | undefined {
   const start = raw.lastIndexOf("/", m.index) + 1;
   let end = raw.indexOf("/", m.index);
   if (end < 0) end = raw.length;
-  const seg = raw.slice(start, end).replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029`\\]/g, (c) => (c === "`" || c === "\\" ? "\\" + c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+  const seg = raw
+    .slice(start, end)
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029`\\]/g, (c) =>
+      c === "`" || c === "\\" ? "\\" + c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+    );
   const code = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
   return `uncertain: the path segment \`${seg}\` contains the control character U+${code}; tools that print, log or split paths read such a name differently, so it is refused: rename the file or send its path without control characters`;
 }

@@ -25,8 +25,7 @@ export interface NormalizedRequest {
 }
 
 export type RequestResult =
-  | { ok: true; request: NormalizedRequest }
-  | { ok: false; code: "invalid_request" | "uncertain"; reason: string; field?: string; action?: string };
+  { ok: true; request: NormalizedRequest } | { ok: false; code: "invalid_request" | "uncertain"; reason: string; field?: string; action?: string };
 
 // The request fields of each built-in action, from the action schema, precomputed
 // so that the per-request shape check allocates nothing.
@@ -69,14 +68,19 @@ export interface RequestOptions {
 
 export function normalizeRequest(input: unknown, opts: RequestOptions = {}): RequestResult {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
-    return { ok: false, code: "invalid_request", reason: `request must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}` };
+    return {
+      ok: false,
+      code: "invalid_request",
+      reason: `request must be a JSON object, got ${input === null ? "null" : Array.isArray(input) ? "an array" : typeof input}`,
+    };
   }
   // Every read is of an own property: a polluted Object.prototype (`agent`, `path`) never fills a field in.
   const r = input as Record<string, unknown>;
   if (!Object.hasOwn(r, "action")) return { ok: false, code: "invalid_request", reason: "request has no `action`", field: "action" };
   const name = r.action;
   if (typeof name !== "string") return { ok: false, code: "invalid_request", reason: "`action` must be a string", field: "action" };
-  if (name.length > 256 || CONTROL.test(name) || !wellFormed(name)) return { ok: false, code: "invalid_request", reason: `\`action\` \`${printable(name.slice(0, 256))}\` is not an action name`, field: "action" };
+  if (name.length > 256 || CONTROL.test(name) || !wellFormed(name))
+    return { ok: false, code: "invalid_request", reason: `\`action\` \`${printable(name.slice(0, 256))}\` is not an action name`, field: "action" };
   const parsed = canonicalAction(name);
   if (!parsed.ok) return { ok: false, code: "invalid_request", reason: parsed.message + (parsed.help ? ` (${parsed.help})` : ""), field: "action" };
   if (parsed.wildcard) return { ok: false, code: "invalid_request", reason: `\`${name}\` is a pattern; a request names one action`, field: "action" };
@@ -94,7 +98,8 @@ export function normalizeRequest(input: unknown, opts: RequestOptions = {}): Req
 function build(action: string, r: Record<string, unknown>, opts: RequestOptions): NormalizedRequest {
   const fields = FIELDS.get(action) ?? CUSTOM_FIELDS;
   for (const k in r) {
-    if (Object.hasOwn(r, k) && !fields.has(k)) throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${[...fields.keys()].join(", ")})`, k);
+    if (Object.hasOwn(r, k) && !fields.has(k))
+      throw new Bad(`field \`${printable(k)}\` does not belong to a \`${action}\` request (fields: ${[...fields.keys()].join(", ")})`, k);
   }
   const max = (k: string) => fields.get(k)?.max ?? 1024;
   // No prototype: a polluted Object.prototype.agent is not an agent the rules see.
@@ -127,13 +132,18 @@ function build(action: string, r: Record<string, unknown>, opts: RequestOptions)
       out.subjects.push(base);
       // The path itself (a file searched, or the directory listed), and every file below it.
       if (recursive === true) {
-        for (const t of treeTemplates(base.path, names)) out.subjects.push({ __proto__: null, ...base, path: templateSource(t), templates: { path: t } } as unknown as Subject);
+        for (const t of treeTemplates(base.path, names))
+          out.subjects.push({ __proto__: null, ...base, path: templateSource(t), templates: { path: t } } as unknown as Subject);
       }
       break;
     }
     case "env.read": {
       const key = reqString(r, "key", max("key"));
-      if (!ENV_NAME.test(key)) throw new Bad(`\`key\` \`${printable(key.slice(0, 256))}\` is not an environment variable name (letters, digits and \`_\`, not starting with a digit; no \`=\`, \`*\`, \`$\`, spaces)`, "key");
+      if (!ENV_NAME.test(key))
+        throw new Bad(
+          `\`key\` \`${printable(key.slice(0, 256))}\` is not an environment variable name (letters, digits and \`_\`, not starting with a digit; no \`=\`, \`*\`, \`$\`, spaces)`,
+          "key",
+        );
       base.key = key;
       out.subjects.push(base);
       break;
@@ -165,7 +175,8 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   let port: number | undefined;
   const rawPort = own(r, "port");
   if (rawPort !== undefined) {
-    if (typeof rawPort !== "number" || !Number.isInteger(rawPort) || rawPort < 1 || rawPort > 65535) throw new Bad("`port` must be an integer from 1 to 65535", "port");
+    if (typeof rawPort !== "number" || !Number.isInteger(rawPort) || rawPort < 1 || rawPort > 65535)
+      throw new Bad("`port` must be an integer from 1 to 65535", "port");
     port = rawPort;
   }
   if (url === undefined && host === undefined) throw new Bad("a `network.request` needs `url` or `host`", "url");
@@ -277,7 +288,12 @@ function optString(r: Record<string, unknown>, k: string, max: number): string |
   if (control) {
     const c = `U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
     if (control[0] === "\u0000") throw new Bad(`\`${k}\` contains a NUL byte`, k);
-    if (k === "command") throw new Bad(`uncertain: \`command\` contains the control character ${c}; shells, terminals and logs read it differently (only tab and newline are taken)`, k, "uncertain");
+    if (k === "command")
+      throw new Bad(
+        `uncertain: \`command\` contains the control character ${c}; shells, terminals and logs read it differently (only tab and newline are taken)`,
+        k,
+        "uncertain",
+      );
     if (UNCERTAIN_CONTROL.has(k)) throw new Bad(`uncertain: \`${k}\` contains the control character ${c}, which consumers read differently`, k, "uncertain");
     throw new Bad(`\`${k}\` contains the control character ${c}`, k);
   }

@@ -45,11 +45,16 @@ export function normalizeUrl(raw: string): UrlResult {
   const host = canonicalHostname(u.hostname);
   const ours = normalizeHost(split.host);
   if (!ours.ok || ours.host !== host) {
-    return { ok: false, uncertain: true, reason: `uncertain: URL readers disagree on the host of \`${printable(raw.slice(0, 200))}\` (${host} or ${ours.ok ? ours.host : split.host})` };
+    return {
+      ok: false,
+      uncertain: true,
+      reason: `uncertain: URL readers disagree on the host of \`${printable(raw.slice(0, 200))}\` (${host} or ${ours.ok ? ours.host : split.host})`,
+    };
   }
   const port = split.port === undefined ? defaultPort : Number(split.port);
   if (port === 0) return { ok: false, reason: "url port must be from 1 to 65535" };
-  if ((u.port === "" ? defaultPort : Number(u.port)) !== port) return { ok: false, uncertain: true, reason: `uncertain: URL readers disagree on the port of \`${printable(raw.slice(0, 200))}\`` };
+  if ((u.port === "" ? defaultPort : Number(u.port)) !== port)
+    return { ok: false, uncertain: true, reason: `uncertain: URL readers disagree on the port of \`${printable(raw.slice(0, 200))}\`` };
   // Credentials in a URL are a known way to confuse readers about the host; the
   // host is already correct, but the secret must not travel into the audit trail,
   // and the fragment never reaches the server. The host is written as the rules
@@ -70,6 +75,11 @@ export function normalizeHostTarget(rawHost: string, port: number | undefined, s
   const h = normalizeHost(rawHost);
   if (!h.ok) return h;
   const odd = ambiguousIPv4(rawHost);
-  if (odd !== undefined) return { ok: false, uncertain: true, reason: `uncertain: host \`${printable(rawHost)}\` is ${odd} to WHATWG and a DNS name to the C library; write ${odd}` };
+  if (odd !== undefined)
+    return {
+      ok: false,
+      uncertain: true,
+      reason: `uncertain: host \`${printable(rawHost)}\` is ${odd} to WHATWG and a DNS name to the C library; write ${odd}`,
+    };
   return { ok: true, target: { scheme: s, host: h.host, port: port ?? DEFAULT_PORTS[s]! } };
 }

@@ -88,7 +88,11 @@ function resolveTemplate(t: Template): Template {
   let source = "";
   if (last >= 0) {
     const holeSeg = segs[last]!;
-    source = segs.slice(0, last).map((seg) => templateSource(seg)).join("/") + (last > 0 ? "/" : "");
+    source =
+      segs
+        .slice(0, last)
+        .map((seg) => templateSource(seg))
+        .join("/") + (last > 0 ? "/" : "");
     let k = holeSeg.length;
     while (k > 0 && typeof holeSeg[k - 1] === "string") k--;
     const tail = holeSeg.slice(k).join("");

@@ -35,7 +35,6 @@ class Refusal extends Error {
   }
 }
 
-
 function toSubjects(a: CommandAnalysis, cwd: string | undefined, like: () => Subject): Subject[] {
   const out: Subject[] = [];
   const seen = new Set<string>();
@@ -64,7 +63,12 @@ function toSubjects(a: CommandAnalysis, cwd: string | undefined, like: () => Sub
       if (!r.ok) {
         // a word too long or empty to be a path names no file; any other refusal stands
         if (f.possible && /longer than|empty/.test(r.reason)) continue;
-        throw new Refusal(f.possible ? `uncertain: a word of the command may name a file that cannot be checked: ${r.reason}` : `invalid request: a file the command names: ${r.reason}`, f.possible ? "uncertain" : "invalid_request");
+        throw new Refusal(
+          f.possible
+            ? `uncertain: a word of the command may name a file that cannot be checked: ${r.reason}`
+            : `invalid request: a file the command names: ${r.reason}`,
+          f.possible ? "uncertain" : "invalid_request",
+        );
       }
       const paths: Array<string | Template> = "path" in r ? [r.path] : [r.template];
       if (f.tree) paths.push(underPath(paths[0]!));

@@ -155,7 +155,11 @@ class StrictParser {
     const v = Number(m[0]);
     if (!Number.isFinite(v)) throw new Refusal("number_range", `number ${m[0].slice(0, 40)} at \`${at || "$"}\` is out of range`, at);
     if (m[1] === undefined && m[2] === undefined && !Number.isSafeInteger(v) && BigInt(m[0]) !== BigInt(v)) {
-      throw new Refusal("number_range", `integer ${m[0].slice(0, 40)} at \`${at || "$"}\` is not exactly representable (it would read as ${v}); consumers would disagree on it`, at);
+      throw new Refusal(
+        "number_range",
+        `integer ${m[0].slice(0, 40)} at \`${at || "$"}\` is not exactly representable (it would read as ${v}); consumers would disagree on it`,
+        at,
+      );
     }
     return v;
   }
@@ -190,7 +194,8 @@ class StrictParser {
     }
     out += s.slice(from, this.i);
     this.i++;
-    if (!wellFormed(out)) throw new Refusal("lone_surrogate", `string at \`${at || "$"}\` holds a lone surrogate (\\ud800-\\udfff escape not part of a pair)`, at);
+    if (!wellFormed(out))
+      throw new Refusal("lone_surrogate", `string at \`${at || "$"}\` holds a lone surrogate (\\ud800-\\udfff escape not part of a pair)`, at);
     return out;
   }
 
@@ -228,7 +233,8 @@ class StrictParser {
       if (this.s[this.i] !== '"') this.syntax("expected a double-quoted key");
       const key = this.string(at);
       const where = at === "" ? key : `${at}.${key}`;
-      if (Object.hasOwn(out, key)) throw new Refusal("duplicate_key", `duplicate key \`${printableKey(where)}\`: JSON readers disagree on which value counts`, where);
+      if (Object.hasOwn(out, key))
+        throw new Refusal("duplicate_key", `duplicate key \`${printableKey(where)}\`: JSON readers disagree on which value counts`, where);
       this.ws();
       if (this.s[this.i++] !== ":") {
         this.i--;

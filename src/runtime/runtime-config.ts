@@ -65,7 +65,10 @@ export function parseTokens(raw: string | undefined): ApiToken[] {
     const colon = entry.indexOf(":");
     const t: ApiToken = colon < 0 ? { token: entry } : { agent: entry.slice(0, colon), token: entry.slice(colon + 1) };
     if (t.agent !== undefined && !AGENT_NAME.test(t.agent)) {
-      throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: agent name \`${t.agent.slice(0, 64)}\` must be 1-128 letters, digits or \`._@/-\` (the form is name:token)`);
+      throw new ConfigError(
+        "SAFECLAW_API_TOKENS",
+        `${where}: agent name \`${t.agent.slice(0, 64)}\` must be 1-128 letters, digits or \`._@/-\` (the form is name:token)`,
+      );
     }
     if (t.token === "") throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: the token after \`${t.agent}:\` is empty`);
     if (/[\s\u0000-\u001f\u007f]/.test(t.token)) throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: the token contains whitespace or control characters`);

@@ -14,7 +14,8 @@ import type { PolicySource } from "../policy/parse-policy.js";
  * the files makes every check a deny that says why.
  */
 export function createSafeClawGate(opts: { policy?: string | string[]; bundle?: unknown; audit?: AuditLog; clock?: () => number }): SafeClawGate {
-  if (opts.bundle !== undefined) return createFromSources({ bundle: opts.bundle, ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+  if (opts.bundle !== undefined)
+    return createFromSources({ bundle: opts.bundle, ...(opts.audit ? { audit: opts.audit } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
   const paths = opts.policy === undefined ? ["."] : Array.isArray(opts.policy) ? opts.policy : [opts.policy];
   let sources;
   try {
@@ -34,9 +35,7 @@ export function createSafeClawGate(opts: { policy?: string | string[]; bundle?: 
  * the policy's `audit:` block), off otherwise.
  */
 export type StdioGate =
-  | { ok: true; gate: SafeClawGate; audit?: AuditLog }
-  | { ok: false; problem: "invalid-policy"; errors: string[] }
-  | { ok: false; problem: "stdout-audit" };
+  { ok: true; gate: SafeClawGate; audit?: AuditLog } | { ok: false; problem: "invalid-policy"; errors: string[] } | { ok: false; problem: "stdout-audit" };
 
 export async function stdioGateFromFiles(
   paths: readonly string[],

@@ -19,10 +19,16 @@ export interface SafeClawGate {
   /** Runs `fn` only when every request is allowed; otherwise returns the combined decision. */
   guard<T>(requests: object | readonly object[], fn: () => T | Promise<T>): Promise<GuardResult<T>>;
   /** Wraps a tool so it runs only when allowed and answers the model with a readable denial otherwise. */
-  wrapTool<I, O>(name: string, mapping: ToolMapping | undefined, execute: (input: I) => O | Promise<O>, ctx?: MappingContext): (input: I) => Promise<O | string>;
+  wrapTool<I, O>(
+    name: string,
+    mapping: ToolMapping | undefined,
+    execute: (input: I) => O | Promise<O>,
+    ctx?: MappingContext,
+  ): (input: I) => Promise<O | string>;
 }
 
-export type GuardResult<T> = { allowed: true; value: T; decisions: Decision[] } | { allowed: false; decision: Decision; decisions: Decision[]; message: string };
+export type GuardResult<T> =
+  { allowed: true; value: T; decisions: Decision[] } | { allowed: false; decision: Decision; decisions: Decision[]; message: string };
 
 /** What the model reads when a tool call is refused: the reason, and not to try the same again. */
 export function denialMessage(d: Decision): string {

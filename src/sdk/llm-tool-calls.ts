@@ -34,7 +34,8 @@ export async function decideToolCall(gate: SafeClawGate, call: ToolCall, mapping
   if (call.unsupported !== undefined) return deny("unsupported_tool_call", `tool call \`${call.name}\` is refused: ${call.unsupported}`);
   if (call.builtin !== undefined) {
     const m = Object.hasOwn(OPENAI_BUILTIN_TOOLS, call.builtin) ? OPENAI_BUILTIN_TOOLS[call.builtin] : undefined;
-    if (!m || call.malformed !== undefined) return deny("malformed_tool_call", `tool call \`${call.name}\` cannot be read (${call.malformed ?? "no built-in mapping"})`);
+    if (!m || call.malformed !== undefined)
+      return deny("malformed_tool_call", `tool call \`${call.name}\` cannot be read (${call.malformed ?? "no built-in mapping"})`);
     return strictest(await gate.checkBatch(m(call.input as Record<string, unknown>, ctx)));
   }
   if (call.malformed !== undefined) {
@@ -42,7 +43,9 @@ export async function decideToolCall(gate: SafeClawGate, call: ToolCall, mapping
   }
   // A custom tool without a mapping is a `tool.call` whose context carries its text, for rules to test.
   if (call.text && !Object.hasOwn(mappings ?? CLAUDE_CODE_TOOLS, call.name)) {
-    return strictest(await gate.checkBatch([withCtx({ action: "tool.call", context: { tool: call.name, input: (call.input as { input: string }).input } }, ctx, false)]));
+    return strictest(
+      await gate.checkBatch([withCtx({ action: "tool.call", context: { tool: call.name, input: (call.input as { input: string }).input } }, ctx, false)]),
+    );
   }
   const requests = mapToolCall(call.name, call.input, ctx, mappings);
   return strictest(await gate.checkBatch(requests));

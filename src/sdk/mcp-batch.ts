@@ -44,7 +44,8 @@ export async function gateMcpBatch(batch: unknown[], gateOne: (m: unknown) => Pr
   if (batch.length === 0) return refuseWhole(batch, "an empty JSON-RPC batch is not a request", opts, true);
   if (batch.some(Array.isArray)) return refuseWhole(batch, "a JSON-RPC batch inside a batch is not a message", opts);
   const ids = batch.filter(isRequest).map(idKey);
-  if (new Set(ids).size !== ids.length) return refuseWhole(batch, "two requests in one JSON-RPC batch have the same id, so their answers could not be told apart; give each its own id", opts);
+  if (new Set(ids).size !== ids.length)
+    return refuseWhole(batch, "two requests in one JSON-RPC batch have the same id, so their answers could not be told apart; give each its own id", opts);
   const verdicts = await Promise.all(batch.map(gateOne));
   const refused = verdicts.filter((v): v is Extract<McpVerdict, { forward: false }> => !v.forward);
   if (refused.length === 0) return { forward: true };
@@ -66,6 +67,13 @@ function refuseWhole(batch: unknown[], reason: string, opts: McpGateOptions, sin
   const decision: Decision = deny("invalid_request", reason);
   const response = refusalAnswer(undefined, decision, opts);
   if (single) return { forward: false, decision, response };
-  const answers = batch.filter((m) => !isNotification(m)).map((m) => ({ ...refusalAnswer(undefined, decision, opts), id: idKey(m) !== undefined ? (m as { id: unknown }).id : null }));
-  return { forward: false, decision, response, batch: { forward: [], awaiting: [], answers, order: batch.map(idKey).filter((k): k is string => k !== undefined) } };
+  const answers = batch
+    .filter((m) => !isNotification(m))
+    .map((m) => ({ ...refusalAnswer(undefined, decision, opts), id: idKey(m) !== undefined ? (m as { id: unknown }).id : null }));
+  return {
+    forward: false,
+    decision,
+    response,
+    batch: { forward: [], awaiting: [], answers, order: batch.map(idKey).filter((k): k is string => k !== undefined) },
+  };
 }

@@ -24,9 +24,7 @@ import { fileAction, mcpRequests, withCtx, type ActionRequest, type MappingConte
  *   the request's `params` (completions can list names a server knows).
  */
 export type McpMethodCheck =
-  | { kind: "pass" }
-  | { kind: "check"; requests: ActionRequest[] }
-  | { kind: "refuse"; code: DecisionErrorCode; reason: string; field?: string };
+  { kind: "pass" } | { kind: "check"; requests: ActionRequest[] } | { kind: "refuse"; code: DecisionErrorCode; reason: string; field?: string };
 
 const PASS = new Set([
   "initialize",
@@ -59,7 +57,8 @@ export function classifyMcpMessage(server: string, m: Record<string, unknown>, c
     case "tools/call": {
       const p = isObject(params) ? params : {};
       const args = p.arguments ?? {};
-      if (typeof p.name !== "string" || !isObject(args)) return { kind: "refuse", code: "malformed_tool_call", reason: "tools/call without a tool name or with non-object arguments" };
+      if (typeof p.name !== "string" || !isObject(args))
+        return { kind: "refuse", code: "malformed_tool_call", reason: "tools/call without a tool name or with non-object arguments" };
       return { kind: "check", requests: mcpRequests(server, p.name, args, ctx) };
     }
     case "resources/read":
@@ -68,12 +67,19 @@ export function classifyMcpMessage(server: string, m: Record<string, unknown>, c
       if (typeof uri !== "string") return { kind: "refuse", code: "invalid_request", reason: `${method} needs \`params.uri\`, a string`, field: "params.uri" };
       const files = fileUriPaths(uri);
       if (!files.ok) return { kind: "refuse", code: files.code, reason: files.reason, field: "params.uri" };
-      return { kind: "check", requests: [withCtx({ action: "mcp.call", server, tool: method, arguments: { uri } }, ctx, false), ...files.paths.map((p) => fileAction("file.read", p, ctx))] };
+      return {
+        kind: "check",
+        requests: [
+          withCtx({ action: "mcp.call", server, tool: method, arguments: { uri } }, ctx, false),
+          ...files.paths.map((p) => fileAction("file.read", p, ctx)),
+        ],
+      };
     }
     case "prompts/get": {
       const p = isObject(params) ? params : {};
       const args = p.arguments ?? {};
-      if (typeof p.name !== "string" || !isObject(args)) return { kind: "refuse", code: "invalid_request", reason: "prompts/get needs `params.name`, a string, and object `params.arguments`", field: "params" };
+      if (typeof p.name !== "string" || !isObject(args))
+        return { kind: "refuse", code: "invalid_request", reason: "prompts/get needs `params.name`, a string, and object `params.arguments`", field: "params" };
       return { kind: "check", requests: [withCtx({ action: "mcp.call", server, tool: method, arguments: { name: p.name, arguments: args } }, ctx, false)] };
     }
     case "completion/complete": {

@@ -51,7 +51,11 @@ export function refusalAnswer(m: Record<string, unknown> | undefined, decision: 
   const message = denialMessage(decision);
   // A request that is not one (invalid_request) is a protocol error whatever its method says.
   if (hasId && m.method === "tools/call" && decision.error !== "invalid_request" && (opts.denyAs ?? "result") === "result") {
-    return { jsonrpc: "2.0", id, result: { content: [{ type: "text", text: message }], isError: true, _meta: { [MCP_DECISION_META]: decisionData(decision) } } };
+    return {
+      jsonrpc: "2.0",
+      id,
+      result: { content: [{ type: "text", text: message }], isError: true, _meta: { [MCP_DECISION_META]: decisionData(decision) } },
+    };
   }
   const code = m === undefined || decision.error === "invalid_request" ? JSONRPC_INVALID_REQUEST : MCP_DENIED_CODE;
   return { jsonrpc: "2.0", id, error: { code, message, data: decisionData(decision) } };

@@ -31,7 +31,12 @@ export interface McpMessageOptions extends McpGateOptions {
   ctx?: MappingContext;
 }
 
-export async function gateMcpMessage(gate: SafeClawGate, server: string, message: unknown, ctxOrOptions: MappingContext | McpMessageOptions = {}): Promise<McpVerdict> {
+export async function gateMcpMessage(
+  gate: SafeClawGate,
+  server: string,
+  message: unknown,
+  ctxOrOptions: MappingContext | McpMessageOptions = {},
+): Promise<McpVerdict> {
   const opts = toOptions(ctxOrOptions);
   if (Array.isArray(message)) return gateMcpBatch(message, (m) => gateMcpMessage(gate, server, m, opts), opts);
   if (message === null || typeof message !== "object") {
@@ -47,7 +52,9 @@ export async function gateMcpMessage(gate: SafeClawGate, server: string, message
   const check = classifyMcpMessage(server, m, opts.ctx ?? {});
   if (check.kind === "pass") return { forward: true };
   const decision: Decision =
-    check.kind === "refuse" ? deny(check.code, check.reason, check.field !== undefined ? { field: check.field } : {}) : strictest(await gate.checkBatch(check.requests));
+    check.kind === "refuse"
+      ? deny(check.code, check.reason, check.field !== undefined ? { field: check.field } : {})
+      : strictest(await gate.checkBatch(check.requests));
   if (decision.allowed) return { forward: true, decision };
   return { forward: false, decision, response: refusalAnswer(m, decision, opts) };
 }

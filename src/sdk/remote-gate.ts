@@ -49,7 +49,7 @@ export class Gate implements SafeClawGate {
     if (requests.length === 0) return [];
     const r = await this.call("/v1/check/batch", requests, (body) => {
       const ds = (body as { decisions?: unknown })?.decisions;
-      return Array.isArray(ds) && ds.length === requests.length && ds.every(isDecision) ? (ds) : undefined;
+      return Array.isArray(ds) && ds.length === requests.length && ds.every(isDecision) ? ds : undefined;
     });
     return r.length === requests.length ? r : requests.map(() => r[0] ?? denied("answer does not match the batch", "bad_answer"));
   }

@@ -13,8 +13,12 @@ const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
  * characters (WHATWG URL parsing drops some of them).
  */
 export function fileUriPaths(uri: string): FilePaths {
-  const uncertain = (why: string): FilePaths => ({ ok: false, code: "uncertain", reason: `uncertain: resource URI \`${uri.slice(0, 300)}\` ${why}; write file:///absolute/path` });
-   
+  const uncertain = (why: string): FilePaths => ({
+    ok: false,
+    code: "uncertain",
+    reason: `uncertain: resource URI \`${uri.slice(0, 300)}\` ${why}; write file:///absolute/path`,
+  });
+
   if (/[\u0000-\u0020\u007f-\u009f\u2028\u2029]/.test(uri)) return uncertain("has a blank or a control character, which URI parsers drop or keep differently");
   const scheme = SCHEME.exec(uri);
   if (!scheme) return { ok: false, code: "invalid_request", reason: `resource URI \`${uri.slice(0, 300)}\` has no scheme` };
@@ -24,7 +28,8 @@ export function fileUriPaths(uri: string): FilePaths {
   const afterSlashes = rest.slice(2);
   const slash = afterSlashes.indexOf("/");
   const host = slash < 0 ? afterSlashes : afterSlashes.slice(0, slash);
-  if (host !== "" && host.toLowerCase() !== "localhost") return uncertain(`names the host \`${host.slice(0, 100)}\`, which servers read as a share, ignore, or take as part of the path`);
+  if (host !== "" && host.toLowerCase() !== "localhost")
+    return uncertain(`names the host \`${host.slice(0, 100)}\`, which servers read as a share, ignore, or take as part of the path`);
   const path = slash < 0 ? "" : afterSlashes.slice(slash);
   if (path === "") return uncertain("has no path");
   if (/[?#]/.test(path)) return uncertain("has a query or fragment, which some servers take as part of the file name");

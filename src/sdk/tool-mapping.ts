@@ -27,7 +27,7 @@ export function withCtx(req: ActionRequest, ctx: MappingContext, cwdField = true
 
 /** A tool input the mapping cannot read (a missing or mistyped field) becomes a request the engine refuses. */
 export function fileAction(action: string, path: unknown, ctx: MappingContext): ActionRequest {
-  return withCtx({ action, path: typeof path === "string" ? path : (path) }, ctx);
+  return withCtx({ action, path: typeof path === "string" ? path : path }, ctx);
 }
 
 export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
@@ -63,7 +63,9 @@ export const CLAUDE_CODE_TOOLS: Record<string, ToolMapping> = {
   Task: (i, ctx) => [agentCall("Task", i, ctx)], // Agent's older name
   WebFetch: (i, ctx) => [withCtx({ action: "network.request", url: i.url, method: "GET" }, ctx, false)],
   // The search runs on the model provider's side; policies allow it by this reserved host.
-  WebSearch: (i, ctx) => [withCtx({ action: "network.request", host: "web-search.invalid", method: "GET", context: { query: str(i.query) ?? "" } }, ctx, false)],
+  WebSearch: (i, ctx) => [
+    withCtx({ action: "network.request", host: "web-search.invalid", method: "GET", context: { query: str(i.query) ?? "" } }, ctx, false),
+  ],
 };
 
 function agentCall(tool: string, i: Record<string, unknown>, ctx: MappingContext): ActionRequest {
@@ -125,7 +127,12 @@ function resourceReadRequests(server: unknown, uri: unknown, ctx: MappingContext
 }
 
 /** `mcp__server__tool` → mcp.call; any other unknown tool → `tool.call`, which a default policy denies. */
-export function mapToolCall(name: string, input: unknown, ctx: MappingContext = {}, mappings: Record<string, ToolMapping> = CLAUDE_CODE_TOOLS): ActionRequest[] {
+export function mapToolCall(
+  name: string,
+  input: unknown,
+  ctx: MappingContext = {},
+  mappings: Record<string, ToolMapping> = CLAUDE_CODE_TOOLS,
+): ActionRequest[] {
   const args = input !== null && typeof input === "object" && !Array.isArray(input) ? (input as Record<string, unknown>) : undefined;
   if (!args) return [withCtx({ action: "tool.call", context: { tool: name, error: "tool input is not an object" } }, ctx, false)];
   const m = Object.hasOwn(mappings, name) ? mappings[name] : undefined;
@@ -136,7 +143,17 @@ export function mapToolCall(name: string, input: unknown, ctx: MappingContext = 
 }
 
 // The reference MCP filesystem server's tools, by what they do to the paths they name.
-const MCP_FILE_READS = new Set(["read_file", "read_text_file", "read_media_file", "read_multiple_files", "get_file_info", "list_directory", "list_directory_with_sizes", "directory_tree", "search_files"]);
+const MCP_FILE_READS = new Set([
+  "read_file",
+  "read_text_file",
+  "read_media_file",
+  "read_multiple_files",
+  "get_file_info",
+  "list_directory",
+  "list_directory_with_sizes",
+  "directory_tree",
+  "search_files",
+]);
 const MCP_FILE_WRITES = new Set(["write_file", "edit_file", "create_directory"]);
 
 /**

@@ -45,7 +45,10 @@ export interface VercelToolApprovalOptions {
   onDecision?: (decision: Decision, call: VercelToolApprovalRequest["toolCall"]) => void;
 }
 
-export function safeClawToolApproval(gate: SafeClawGate, opts: VercelToolApprovalOptions = {}): (request: VercelToolApprovalRequest) => Promise<VercelToolApprovalStatus> {
+export function safeClawToolApproval(
+  gate: SafeClawGate,
+  opts: VercelToolApprovalOptions = {},
+): (request: VercelToolApprovalRequest) => Promise<VercelToolApprovalStatus> {
   return async ({ toolCall }) => {
     const decision = await decideToolCall(gate, { id: toolCall.toolCallId, name: toolCall.toolName, input: toolCall.input }, opts.mappings, opts.ctx ?? {});
     opts.onDecision?.(decision, toolCall);

@@ -12,7 +12,8 @@ import type { Invocation, Runner } from "./invocation.js";
  * `ENVIRON` reads the environment). A program from a file (`-f`) cannot be
  * seen and is refused.
  */
-const SPEC = "-F: -v: -f: -b -c -C -d:: -D:: -e: -E: -g -h -i: -l: -L:: -M -n -N -o:: -O -p:: -P -r -s -S -t -V -W: --field-separator/F --assign/v --file/f --characters-as-bytes/b --traditional/c --copyright/C --dump-variables/d --debug/D --source/e --exec/E --gen-pot/g --help/h --include/i --load/l --lint/L --bignum/M --use-lc-numeric/N --non-decimal-data/n --pretty-print/o --optimize/O --profile/p --posix/P --re-interval/r --no-optimize/s --sandbox/S --lint-old/t --version/V";
+const SPEC =
+  "-F: -v: -f: -b -c -C -d:: -D:: -e: -E: -g -h -i: -l: -L:: -M -n -N -o:: -O -p:: -P -r -s -S -t -V -W: --field-separator/F --assign/v --file/f --characters-as-bytes/b --traditional/c --copyright/C --dump-variables/d --debug/D --source/e --exec/E --gen-pot/g --help/h --include/i --load/l --lint/L --bignum/M --use-lc-numeric/N --non-decimal-data/n --pretty-print/o --optimize/O --profile/p --posix/P --re-interval/r --no-optimize/s --sandbox/S --lint-old/t --version/V";
 
 export function awk(inv: Invocation): void {
   const run: Runner = inv.run;
@@ -22,7 +23,8 @@ export function awk(inv: Invocation): void {
   let operands = parsed.operands;
   const programs: Field[] = [];
   for (const o of parsed.options) {
-    if (o.name === "f" || o.name === "E" || o.name === "i" || o.name === "l") run.uncertain(`\`${inv.name} -${o.name} FILE\` runs a program the engine cannot see; give the program inline`);
+    if (o.name === "f" || o.name === "E" || o.name === "i" || o.name === "l")
+      run.uncertain(`\`${inv.name} -${o.name} FILE\` runs a program the engine cannot see; give the program inline`);
     if (o.name === "e" && o.value) programs.push(o.value);
     if ((o.name === "d" || o.name === "p" || o.name === "o") && o.value) run.file("write", o.value, inv.bases);
   }
@@ -37,7 +39,8 @@ export function awk(inv: Invocation): void {
     for (const fx of awkEffects(fieldText(p), (m) => run.uncertain(`awk program: ${m}`))) {
       if (fx.op === "env") run.env(fx.path === "" ? null : fx.path);
       // gawk's `/inet/tcp/LPORT/HOST/PORT` special files are network connections (`/inet4`, `/inet6` too)
-      else if (/^\/inet[46]?\//.test(fx.path)) run.uncertain(`awk program: \`${fx.path}\` is a network connection in gawk, which the engine does not check; use curl`);
+      else if (/^\/inet[46]?\//.test(fx.path))
+        run.uncertain(`awk program: \`${fx.path}\` is a network connection in gawk, which the engine does not check; use curl`);
       else if (!sandbox && !/^\/dev\/(stdout|stderr|stdin|fd\/[012])$/.test(fx.path) && fx.path !== "-") run.file(fx.op, literalField(fx.path), inv.bases);
     }
   }
@@ -73,7 +76,8 @@ export function awkEffects(src: string, fail: (msg: string) => never): AwkEffect
       // gawk's symbol table reaches every variable by name (`SYMTAB["ENVIRON"]`, `SYMTAB["ARGV"]`)
       if (t.v === "SYMTAB" || t.v === "FUNCTAB") fail(`\`${t.v}\` (gawk) reaches ARGV, ENVIRON and functions by name`);
       // gawk's `@f(...)` calls the function named by f's value (`system` too), `@/re/` is a regex constant
-      if (t.v.startsWith("@") && !["@load", "@include", "@namespace"].includes(t.v)) fail("`@name(...)` (gawk) calls a function chosen at run time, `system` included");
+      if (t.v.startsWith("@") && !["@load", "@include", "@namespace"].includes(t.v))
+        fail("`@name(...)` (gawk) calls a function chosen at run time, `system` included");
       if (t.v === "ENVIRON") {
         const a = toks[k + 1];
         const b = toks[k + 2];
@@ -87,12 +91,13 @@ export function awkEffects(src: string, fail: (msg: string) => never): AwkEffect
       }
       if (t.v === "getline") {
         // `getline < FILE`, `getline VAR < FILE`
-        const lt = next?.k === "op" && next.v === "<" ? k + 1 : next?.k === "id" && toks[k + 2]?.k === "op" && (toks[k + 2] as { v: string }).v === "<" ? k + 2 : -1;
+        const lt =
+          next?.k === "op" && next.v === "<" ? k + 1 : next?.k === "id" && toks[k + 2]?.k === "op" && (toks[k + 2] as { v: string }).v === "<" ? k + 2 : -1;
         if (lt < 0 && next?.k === "op" && next.v === "$") fail("`getline $FIELD < FILE` is not modelled");
         if (lt >= 0) {
           const target = toks[lt + 1];
           if (target?.k !== "str") fail("`getline < FILE` with a file name computed at run time");
-          if (continuesExpression(toks[lt + 2])) fail("`getline < \"a\" b` with a file name built from several parts");
+          if (continuesExpression(toks[lt + 2])) fail('`getline < "a" b` with a file name built from several parts');
           out.push({ op: "read", path: target.v });
           k = lt + 1;
         }
@@ -121,7 +126,14 @@ export function awkEffects(src: string, fail: (msg: string) => never): AwkEffect
 
 /** A token that would concatenate onto the one before it (a string, a name, a number, a field, a parenthesis). */
 function continuesExpression(t: Token | undefined): boolean {
-  return t !== undefined && (t.k === "str" || t.k === "id" || t.k === "num" || t.k === "re" || (t.k === "op" && (t.v === "$" || t.v === "(" || t.v === "[" || t.v === "++" || t.v === "--" || t.v === "!" || t.v === "-" || t.v === "+")));
+  return (
+    t !== undefined &&
+    (t.k === "str" ||
+      t.k === "id" ||
+      t.k === "num" ||
+      t.k === "re" ||
+      (t.k === "op" && (t.v === "$" || t.v === "(" || t.v === "[" || t.v === "++" || t.v === "--" || t.v === "!" || t.v === "-" || t.v === "+")))
+  );
 }
 
 function tokenize(s: string, fail: (msg: string) => never): Token[] {
@@ -158,7 +170,7 @@ function tokenize(s: string, fail: (msg: string) => never): Token[] {
           const e = s[i + 1];
           const map: Record<string, string> = { n: "\n", t: "\t", "\\": "\\", '"': '"', "/": "/", r: "\r", a: "\x07", b: "\b", f: "\f", v: "\v" };
           if (e !== undefined && map[e] !== undefined) v += map[e];
-          else fail("escape sequences other than \\n \\t \\\\ \\\" in awk strings are not modelled");
+          else fail('escape sequences other than \\n \\t \\\\ \\" in awk strings are not modelled');
           i += 2;
           continue;
         }

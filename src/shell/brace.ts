@@ -48,10 +48,12 @@ function rescanSafe(word: Atom[]): void {
     const next = word[i + 1]!;
     if (!("ch" in next)) continue;
     const name = "part" in a && a.part.k === "param" && !a.part.quoted && /^\$[A-Za-z_][A-Za-z0-9_]*$/.test(a.part.src) ? a.part.src : undefined;
-    if (name && /[A-Za-z0-9_]/.test(next.ch)) throw new BraceError(`braces join \`${name}\` to \`${next.ch}\`: bash then reads a longer parameter name than zsh; write \`\${name}\``);
+    if (name && /[A-Za-z0-9_]/.test(next.ch))
+      throw new BraceError(`braces join \`${name}\` to \`${next.ch}\`: bash then reads a longer parameter name than zsh; write \`\${name}\``);
     // a lone `$` is a literal part to the parser (quoted, like `'$'`: which one it was is not kept, so both are refused)
     const dollar = ("ch" in a && a.ch === "$") || ("part" in a && a.part.k === "lit" && a.part.text.endsWith("$"));
-    if (dollar && /[A-Za-z0-9_{(@*#?!$-]/.test(next.ch)) throw new BraceError(`braces join \`$\` to \`${next.ch}\`: bash then reads an expansion the engine did not; quote the \`$\``);
+    if (dollar && /[A-Za-z0-9_{(@*#?!$-]/.test(next.ch))
+      throw new BraceError(`braces join \`$\` to \`${next.ch}\`: bash then reads an expansion the engine did not; quote the \`$\``);
   }
 }
 
@@ -118,27 +120,29 @@ function sequence(inner: Atom[]): string[] | undefined {
     if (inner.some((a) => isCh(a, "."))) throw new BraceError("a brace sequence with quotes or expansions inside; write the words out");
     return undefined;
   }
-  const text = inner.map((a) => (a).ch).join("");
+  const text = inner.map((a) => a.ch).join("");
   if (!text.includes("..")) return undefined;
   const num = /^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$/.exec(text);
   const chr = /^([A-Za-z])\.\.([A-Za-z])(?:\.\.(-?\d+))?$/.exec(text);
   if (!num && !chr) throw new BraceError(`\`{${text}}\` is expanded differently by bash and zsh; write the words out`);
   const stepText = (num ?? chr)![3];
   // zsh and bash treat negative and zero steps differently, and zsh has no letter steps
-  if (stepText !== undefined && (!/^[1-9]\d*$/.test(stepText) || chr)) throw new BraceError(`\`{${text}}\`: bash and zsh disagree on this step; write the words out`);
+  if (stepText !== undefined && (!/^[1-9]\d*$/.test(stepText) || chr))
+    throw new BraceError(`\`{${text}}\`: bash and zsh disagree on this step; write the words out`);
   const step = stepText === undefined ? 1 : Number(stepText);
   if (num) {
     if (/^-?0\d/.test(num[1]!) || /^-?0\d/.test(num[2]!)) throw new BraceError(`zero-padded brace sequence \`{${text}}\`: write the words out`);
     const a = Number(num[1]);
     const b = Number(num[2]);
-    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || Math.abs(b - a) / step > MAX_SEQUENCE) throw new BraceError(`brace sequence \`{${text}}\` is too long`);
+    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(b) || Math.abs(b - a) / step > MAX_SEQUENCE)
+      throw new BraceError(`brace sequence \`{${text}}\` is too long`);
     const out: string[] = [];
     for (let v = a; a <= b ? v <= b : v >= b; v += a <= b ? step : -step) out.push(String(v));
     return out;
   }
   const a = chr![1]!.charCodeAt(0);
   const b = chr![2]!.charCodeAt(0);
-  const sameCase = (x: number, y: number) => (x >= 97) === (y >= 97);
+  const sameCase = (x: number, y: number) => x >= 97 === y >= 97;
   if (!sameCase(a, b)) throw new BraceError(`\`{${text}}\` runs through punctuation; write the words out`);
   const out: string[] = [];
   for (let v = a; a <= b ? v <= b : v >= b; v += a <= b ? step : -step) out.push(String.fromCharCode(v));

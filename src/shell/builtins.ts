@@ -12,8 +12,72 @@ import type { Invocation, Model, Runner } from "./invocation.js";
 
 // `-T` is CDABLE_VARS to zsh (`cd name` goes to $name), so it is not among them
 const SET_FLAGS = "euxvfCnabhmE";
-const SET_OPTIONS = new Set(["errexit", "nounset", "xtrace", "verbose", "noglob", "noclobber", "noexec", "pipefail", "allexport", "errtrace", "functrace", "notify", "monitor", "hashall", "braceexpand", "emacs", "vi", "ignoreeof", "nolog", "history"]);
-const SHOPT_OPTIONS = new Set(["nullglob", "failglob", "dotglob", "globstar", "extglob", "inherit_errexit", "lastpipe", "expand_aliases", "xpg_echo", "checkwinsize", "histappend", "cmdhist", "lithist", "progcomp", "progcomp_alias", "interactive_comments", "sourcepath", "nocasematch", "extquote", "promptvars", "checkhash", "checkjobs", "huponexit", "globasciiranges", "hostcomplete", "force_fignore", "histreedit", "histverify", "no_empty_cmd_completion", "shift_verbose", "login_shell", "mailwarn", "complete_fullquote", "assoc_expand_once", "localvar_inherit", "localvar_unset", "noexpand_translation", "patsub_replacement", "varredir_close", "gnu_errfmt", "execfail", "extdebug"]);
+const SET_OPTIONS = new Set([
+  "errexit",
+  "nounset",
+  "xtrace",
+  "verbose",
+  "noglob",
+  "noclobber",
+  "noexec",
+  "pipefail",
+  "allexport",
+  "errtrace",
+  "functrace",
+  "notify",
+  "monitor",
+  "hashall",
+  "braceexpand",
+  "emacs",
+  "vi",
+  "ignoreeof",
+  "nolog",
+  "history",
+]);
+const SHOPT_OPTIONS = new Set([
+  "nullglob",
+  "failglob",
+  "dotglob",
+  "globstar",
+  "extglob",
+  "inherit_errexit",
+  "lastpipe",
+  "expand_aliases",
+  "xpg_echo",
+  "checkwinsize",
+  "histappend",
+  "cmdhist",
+  "lithist",
+  "progcomp",
+  "progcomp_alias",
+  "interactive_comments",
+  "sourcepath",
+  "nocasematch",
+  "extquote",
+  "promptvars",
+  "checkhash",
+  "checkjobs",
+  "huponexit",
+  "globasciiranges",
+  "hostcomplete",
+  "force_fignore",
+  "histreedit",
+  "histverify",
+  "no_empty_cmd_completion",
+  "shift_verbose",
+  "login_shell",
+  "mailwarn",
+  "complete_fullquote",
+  "assoc_expand_once",
+  "localvar_inherit",
+  "localvar_unset",
+  "noexpand_translation",
+  "patsub_replacement",
+  "varredir_close",
+  "gnu_errfmt",
+  "execfail",
+  "extdebug",
+]);
 
 function set(inv: Invocation): void {
   const run: Runner = inv.run;
@@ -35,9 +99,13 @@ function set(inv: Invocation): void {
       if (ch === "o") {
         const name = args[i + 1];
         if (!name) return; // `set -o` prints the options
-        if (!isConcreteField(name) || !SET_OPTIONS.has(fieldText(name))) run.uncertain(`\`set -o ${name.src}\` changes how the shell reads or runs what follows; leave it out`);
+        if (!isConcreteField(name) || !SET_OPTIONS.has(fieldText(name)))
+          run.uncertain(`\`set -o ${name.src}\` changes how the shell reads or runs what follows; leave it out`);
         i++;
-      } else if (!SET_FLAGS.includes(ch)) run.uncertain(`\`set ${t[0]}${ch}\` changes how the shell reads or runs what follows (-k passes assignments to commands, -P changes cd, -H expands history); leave it out`);
+      } else if (!SET_FLAGS.includes(ch))
+        run.uncertain(
+          `\`set ${t[0]}${ch}\` changes how the shell reads or runs what follows (-k passes assignments to commands, -P changes cd, -H expands history); leave it out`,
+        );
     }
   }
 }
@@ -69,7 +137,8 @@ function declaration(inv: Invocation): void {
   const words = args.filter((f) => !/^[-+]/.test(fieldHead(f)));
   const flags = args.filter((f) => /^[-+]/.test(fieldHead(f))).map((f) => (isConcreteField(f) ? fieldText(f) : "?"));
   if (flags.includes("?")) run.uncertain(`\`${inv.name}\` with an option only known at run time`);
-  if (flags.some((f) => /^-.*[in]/.test(f))) run.uncertain(`\`${inv.name} -i\`/\`-n\` makes later assignments arithmetic or references (bash runs code hidden in values); leave it out`);
+  if (flags.some((f) => /^-.*[in]/.test(f)))
+    run.uncertain(`\`${inv.name} -i\`/\`-n\` makes later assignments arithmetic or references (bash runs code hidden in values); leave it out`);
   if ((words.length === 0 && !flags.some((f) => /f/.test(f))) || flags.some((f) => /^[-+].*m/.test(f))) {
     // `export`, `export -p`, `declare`, `declare -p`: print variables and their values; zsh's `typeset -m PATTERN` prints the ones that match
     run.env(null);
@@ -77,7 +146,8 @@ function declaration(inv: Invocation): void {
   }
   for (const w of words) {
     if (fieldHead(w) === "" && !isConcreteField(w)) run.uncertain(`\`${inv.name} ${w.src}\`: which variable is set is only known at run time`);
-    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(fieldHead(w))) run.uncertain(`\`${inv.name} ${w.src}\`: bash evaluates the subscript, which can run commands; use a plain name`);
+    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(fieldHead(w)))
+      run.uncertain(`\`${inv.name} ${w.src}\`: bash evaluates the subscript, which can run commands; use a plain name`);
     if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(fieldHead(w))) run.assignment(w, inv);
     // `declare -p NAME` prints it, and so does zsh's `typeset NAME` for a parameter that exists
     else if (isConcreteField(w)) run.env(fieldText(w));
@@ -101,7 +171,8 @@ function enable(inv: Invocation): void {
 
 function hash(inv: Invocation): void {
   // bash `hash -p PATH NAME`, zsh `hash NAME=PATH`: NAME then runs that program
-  if (inv.args.some((f) => !isConcreteField(f) || /^-[a-z]*[pd]/.test(fieldText(f)) || fieldText(f).includes("="))) inv.run.uncertain("`hash -p` / `hash NAME=PATH` makes a command name run another program");
+  if (inv.args.some((f) => !isConcreteField(f) || /^-[a-z]*[pd]/.test(fieldText(f)) || fieldText(f).includes("=")))
+    inv.run.uncertain("`hash -p` / `hash NAME=PATH` makes a command name run another program");
 }
 
 /**
@@ -141,7 +212,10 @@ function ps(inv: Invocation): void {
 /** `history -r/-n FILE` reads the file into the list (and `history` prints it), `-w/-a FILE` writes it; no FILE is $HISTFILE. */
 function history(inv: Invocation): void {
   const args = inv.args;
-  const flags = args.filter((f) => isConcreteField(f) && /^-[a-z]+$/.test(fieldText(f))).map(fieldText).join("");
+  const flags = args
+    .filter((f) => isConcreteField(f) && /^-[a-z]+$/.test(fieldText(f)))
+    .map(fieldText)
+    .join("");
   if (args.some((f) => !isConcreteField(f) && /^-|^$/.test(fieldHead(f)))) inv.run.uncertain("`history` with an option only known at run time");
   if (/[sp]/.test(flags)) return; // the words are history text, not files
   const files = args.filter((f) => !(isConcreteField(f) && /^-[a-z]+$/.test(fieldText(f))) && !/^\d+$/.test(fieldText(f)));
@@ -158,7 +232,8 @@ function history(inv: Invocation): void {
  */
 function nslookup(inv: Invocation): void {
   const operands = inv.args.filter((f) => !fieldHead(f).startsWith("-") || fieldText(f) === "-");
-  if (operands.length === 0 || fieldText(operands[0]!) === "-") inv.run.uncertain("`nslookup` without a name reads commands (and servers) from stdin; name what to look up");
+  if (operands.length === 0 || fieldText(operands[0]!) === "-")
+    inv.run.uncertain("`nslookup` without a name reads commands (and servers) from stdin; name what to look up");
   if (operands.length > 1) inv.run.uncertain("`nslookup NAME SERVER` asks that server, which the engine cannot check as a destination; leave the server out");
 }
 
@@ -177,7 +252,59 @@ function refuse(reason: string): Model {
 
 /** Programs and builtins whose words are never file names. */
 const NO_FILES = [
-  "echo", "true", "false", ":", "sleep", "seq", "yes", "expr", "basename", "dirname", "pwd", "whoami", "id", "uname", "nproc", "arch", "tty", "logname", "groups", "users", "uptime", "clear", "tput", "kill", "jobs", "fg", "bg", "disown", "exit", "return", "shift", "break", "continue", "times", "umask", "ulimit", "type", "which", "whereis", "help", "dirs", "getconf", "locale", "complete", "suspend", "logout", "caller", "unalias", "pgrep", "free", "df", "lsblk", "sync",
+  "echo",
+  "true",
+  "false",
+  ":",
+  "sleep",
+  "seq",
+  "yes",
+  "expr",
+  "basename",
+  "dirname",
+  "pwd",
+  "whoami",
+  "id",
+  "uname",
+  "nproc",
+  "arch",
+  "tty",
+  "logname",
+  "groups",
+  "users",
+  "uptime",
+  "clear",
+  "tput",
+  "kill",
+  "jobs",
+  "fg",
+  "bg",
+  "disown",
+  "exit",
+  "return",
+  "shift",
+  "break",
+  "continue",
+  "times",
+  "umask",
+  "ulimit",
+  "type",
+  "which",
+  "whereis",
+  "help",
+  "dirs",
+  "getconf",
+  "locale",
+  "complete",
+  "suspend",
+  "logout",
+  "caller",
+  "unalias",
+  "pgrep",
+  "free",
+  "df",
+  "lsblk",
+  "sync",
 ];
 
 /**
@@ -191,7 +318,8 @@ function names(inv: Invocation): void {
   const args = inv.args;
   const subscript = (f: Field) => {
     if (!isConcreteField(f)) inv.run.uncertain(`\`${inv.name}\` with a variable name only known at run time`);
-    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(fieldText(f))) inv.run.uncertain(`\`${inv.name} ${fieldText(f)}\`: bash evaluates the subscript of a variable name, which can run commands; use a plain name`);
+    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(fieldText(f)))
+      inv.run.uncertain(`\`${inv.name} ${fieldText(f)}\`: bash evaluates the subscript of a variable name, which can run commands; use a plain name`);
   };
   if (inv.name === "printf" || inv.name === "wait") {
     // only `-v NAME` / `-p NAME` names a variable

@@ -47,7 +47,20 @@ export const DEFAULT_COMMAND_PATHS: readonly string[] = ["/usr/local/sbin", "/us
 class Uncertain extends Error {}
 
 // Redirection to these is not a file action anyone needs a policy for.
-const HARMLESS_TARGETS = new Set(["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom", "/dev/full", "/dev/fd/0", "/dev/fd/1", "/dev/fd/2", "/dev/stdin"]);
+const HARMLESS_TARGETS = new Set([
+  "/dev/null",
+  "/dev/stdout",
+  "/dev/stderr",
+  "/dev/tty",
+  "/dev/zero",
+  "/dev/random",
+  "/dev/urandom",
+  "/dev/full",
+  "/dev/fd/0",
+  "/dev/fd/1",
+  "/dev/fd/2",
+  "/dev/stdin",
+]);
 
 export function analyzeCommand(line: string, opts: AnalyzeOptions = {}): AnalyzeResult {
   const a = new Analyzer(line, opts);
@@ -132,7 +145,10 @@ class Analyzer implements Runner {
       if (text === "" || text === "-" || HARMLESS_TARGETS.has(text)) return;
     }
     const proc = procPathKind(f.path, bases);
-    if (proc === "alias") throw new Uncertain(`\`${f.src}\` reaches another file through /proc (a process's root, cwd or descriptors), which path rules cannot follow; name the file itself`);
+    if (proc === "alias")
+      throw new Uncertain(
+        `\`${f.src}\` reaches another file through /proc (a process's root, cwd or descriptors), which path rules cannot follow; name the file itself`,
+      );
     if (proc === "environment") this.env(null); // a process's environ (or memory) holds every variable
     this.fileTemplate(op, f.path, bases, f.implicit ? { ...opts, implicit: true } : opts);
   }
@@ -188,7 +204,11 @@ class Analyzer implements Runner {
     const d = fieldText(dir);
     if (d === "") return [...bases];
     if (!d.startsWith("/") && !d.startsWith("./") && !d.startsWith("../") && d !== "." && d !== ".." && this.mentionsCdpath) return [{ kind: "unknown" }];
-    return limitBases(bases.map((b) => (d.startsWith("/") ? { kind: "dir", dir: d } : b.kind === "cwd" ? { kind: "dir", dir: d } : b.kind === "dir" ? { kind: "dir", dir: `${b.dir}/${d}` } : b)));
+    return limitBases(
+      bases.map((b) =>
+        d.startsWith("/") ? { kind: "dir", dir: d } : b.kind === "cwd" ? { kind: "dir", dir: d } : b.kind === "dir" ? { kind: "dir", dir: `${b.dir}/${d}` } : b,
+      ),
+    );
   }
 
   script(text: Field | string, from: Invocation, opts: { bases?: readonly Base[]; what?: string; inShell?: boolean } = {}): void {
@@ -236,7 +256,11 @@ class Analyzer implements Runner {
     this.runScript(src, scope, "the command");
   }
 
-  argv(fields: readonly Field[], from: Invocation, opts: { bases?: readonly Base[]; stdin?: Stdin; inShell?: boolean; assignments?: readonly Field[] } = {}): void {
+  argv(
+    fields: readonly Field[],
+    from: Invocation,
+    opts: { bases?: readonly Base[]; stdin?: Stdin; inShell?: boolean; assignments?: readonly Field[] } = {},
+  ): void {
     if (from.wrappers + 1 > MAX_WRAPPERS) throw new Uncertain(`more than ${MAX_WRAPPERS} commands wrapped in one another`);
     const ctx: InvokeContext = { stdin: opts.stdin ?? from.stdin, bases: opts.bases ?? from.bases, wrappers: from.wrappers + 1, wrapped: true };
     for (const a of opts.assignments ?? []) {
@@ -336,8 +360,16 @@ class Analyzer implements Runner {
       case "for": {
         if (c.type === "for") {
           const items = c.items.map((w) => this.field(w, scope));
-          const values = c.items.flatMap((w, k) => expandBraces(w)?.map((parts) => (parts.every((p) => p.k === "lit") ? parts.map((p) => (p as { text: string }).text).join("") : undefined)) ?? [isConcreteField(items[k]!) ? fieldText(items[k]!) : undefined]);
-          scope.bound.set(c.name, values.some((v) => v === undefined || !SAFE_VALUE.test(v)));
+          const values = c.items.flatMap(
+            (w, k) =>
+              expandBraces(w)?.map((parts) => (parts.every((p) => p.k === "lit") ? parts.map((p) => (p as { text: string }).text).join("") : undefined)) ?? [
+                isConcreteField(items[k]!) ? fieldText(items[k]!) : undefined,
+              ],
+          );
+          scope.bound.set(
+            c.name,
+            values.some((v) => v === undefined || !SAFE_VALUE.test(v)),
+          );
         }
         const before = scope.cwds;
         const trial: Scope = { cwds: before, bound: scope.bound };
@@ -367,7 +399,10 @@ class Analyzer implements Runner {
       },
       arithmetic: (names) => {
         const set = names.find((n) => scope.bound.get(n) === true || (!scope.bound.has(n) && this.riskyExported.has(n)));
-        if (set) throw new Uncertain(`arithmetic (\`$((...))\`, \`\${x:N}\`) evaluates \`${set}\`, which the line sets: bash would evaluate its value as arithmetic, which can run commands; use the number directly`);
+        if (set)
+          throw new Uncertain(
+            `arithmetic (\`$((...))\`, \`\${x:N}\`) evaluates \`${set}\`, which the line sets: bash would evaluate its value as arithmetic, which can run commands; use the number directly`,
+          );
       },
       commands: (body) => this.walkList(body, copy(scope)),
     };
@@ -391,18 +426,26 @@ class Analyzer implements Runner {
         }
         continue;
       }
-      if (expandBraces(r.target)) throw new Uncertain(`brace expansion in the redirection target \`${r.target.src}\` (bash: "ambiguous redirect"); name one file`);
+      if (expandBraces(r.target))
+        throw new Uncertain(`brace expansion in the redirection target \`${r.target.src}\` (bash: "ambiguous redirect"); name one file`);
       const f = this.field(r.target, scope);
       if ((r.op === ">&" || r.op === "<&") && isConcreteField(f) && /^(\d|-)$/.test(fieldText(f))) {
         if (toStdin && r.op === "<&") input = { kind: "pipe" };
         continue;
       }
-      if ((r.op === ">&" || r.op === "<&") && !isConcreteField(f)) throw new Uncertain(`\`${r.op}${r.target.src}\` is a file descriptor or a file only at run time`);
+      if ((r.op === ">&" || r.op === "<&") && !isConcreteField(f))
+        throw new Uncertain(`\`${r.op}${r.target.src}\` is a file descriptor or a file only at run time`);
+      // bash expands a `>&WORD` file name its own way (`>&$\P/` opens `/`), and dash refuses it
+      if ((r.op === ">&" || r.op === "<&") && /[$\\'"`]/.test(r.target.src))
+        throw new Uncertain(
+          `\`${r.op}${r.target.src}\`: bash reads a quoted or \`$\` file name after \`${r.op}\` differently from other words; write \`>FILE 2>&1\``,
+        );
       if (isConcreteField(f)) {
         const m = /^\/dev\/(tcp|udp)\/([^/]+)\/([^/]+)$/.exec(fieldText(f));
         if (m) {
           const port = Number(m[3]);
-          if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Uncertain(`\`${fieldText(f)}\`: bash looks up the port by service name; write a number`);
+          if (!Number.isInteger(port) || port < 1 || port > 65535)
+            throw new Uncertain(`\`${fieldText(f)}\`: bash looks up the port by service name; write a number`);
           this.net({ host: m[2]!, port, scheme: m[1]! });
           // dash and zsh open it as a file (it does not exist)
           if (r.op !== "<" && r.op !== "<&") this.file("write", f, scope.cwds);
@@ -411,7 +454,9 @@ class Analyzer implements Runner {
         }
         if (/^\/dev\/(tcp|udp)(\/|$)/.test(fieldText(f))) throw new Uncertain(`\`${fieldText(f)}\` is a network connection to bash; write /dev/tcp/HOST/PORT`);
       } else if (mayBeNetworkPath(f)) {
-        throw new Uncertain(`redirection to \`${r.target.src}\`, a file name only known at run time: bash connects to the network when it is /dev/tcp/...; name the file`);
+        throw new Uncertain(
+          `redirection to \`${r.target.src}\`, a file name only known at run time: bash connects to the network when it is /dev/tcp/...; name the file`,
+        );
       }
       const reads = r.op === "<" || r.op === "<&" || r.op === "<>";
       const writes = r.op !== "<" && r.op !== "<&";
@@ -428,7 +473,11 @@ class Analyzer implements Runner {
     for (const a of sc.assignments) {
       const eq = a.parts[0]!.k === "lit" ? (a.parts[0] as { text: string }).text.indexOf("=") : -1;
       const name = (a.parts[0] as { text: string }).text.slice(0, eq);
-      const value = this.field({ parts: [{ k: "lit", text: (a.parts[0] as { text: string }).text.slice(eq + 1), quoted: false }, ...a.parts.slice(1)], src: a.src.slice(eq + 1) }, scope, { assignmentValue: true });
+      const value = this.field(
+        { parts: [{ k: "lit", text: (a.parts[0] as { text: string }).text.slice(eq + 1), quoted: false }, ...a.parts.slice(1)], src: a.src.slice(eq + 1) },
+        scope,
+        { assignmentValue: true },
+      );
       assignments.push({ name, field: value, allowed: this.assignmentAllowed(name, value) });
       // the value reaches the command's environment (or an exported variable's): a nested shell may evaluate it
       if (risky(value)) this.riskyExported.add(name);
@@ -444,7 +493,13 @@ class Analyzer implements Runner {
     const prefix = assignments.filter((a) => !a.allowed).map((a) => assignmentField(a.name, a.field));
     let outcome: Outcome | undefined;
     for (const fields of readings) {
-      const o = this.invoke(fields, prefix, { stdin, bases: scope.cwds, wrappers: 0, scope, literalCat: literalStdinOfBareCat({ items: [{ first: { negated: false, commands: [sc] }, rest: [], background: false }] }) !== undefined });
+      const o = this.invoke(fields, prefix, {
+        stdin,
+        bases: scope.cwds,
+        wrappers: 0,
+        scope,
+        literalCat: literalStdinOfBareCat({ items: [{ first: { negated: false, commands: [sc] }, rest: [], background: false }] }) !== undefined,
+      });
       // several readings (brace expansion or not) are all possible
       outcome = outcome ? { ok: union(outcome.ok, o.ok), fail: union(outcome.fail, o.fail) } : o;
     }
@@ -502,7 +557,15 @@ class Analyzer implements Runner {
       this.exec(joinFields([...prefix, ...fields]));
       if (prefix.length > 0) this.exec(joinFields(fields));
     }
-    const inv: Invocation = { name: name ?? "", args: fields.slice(1), stdin: ctx.stdin, bases: ctx.bases, wrappers: ctx.wrappers, run: this, inShell: ctx.scope !== undefined };
+    const inv: Invocation = {
+      name: name ?? "",
+      args: fields.slice(1),
+      stdin: ctx.stdin,
+      bases: ctx.bases,
+      wrappers: ctx.wrappers,
+      run: this,
+      inShell: ctx.scope !== undefined,
+    };
     if (ctx.scope) this.shells.set(inv, ctx.scope);
     if (name === undefined) {
       // the program itself is only known at run time: any word may be a file

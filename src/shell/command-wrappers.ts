@@ -47,14 +47,26 @@ const DEFS: Record<string, WrapperDef> = {
   },
   nohup: { opts: "+ --help --version", bare: "uncertain" },
   setsid: { opts: "+ -c -f -w --ctty/c --fork/f --wait/w --help --version", bare: "uncertain" },
-  timeout: { opts: "+ -f -k: -p -s: -v --foreground/f --kill-after/k --preserve-status/p --signal/s --verbose/v --help --version", positionals: 1, bare: "uncertain" },
+  timeout: {
+    opts: "+ -f -k: -p -s: -v --foreground/f --kill-after/k --preserve-status/p --signal/s --verbose/v --help --version",
+    positionals: 1,
+    bare: "uncertain",
+  },
   nice: { opts: "+ # -n: --adjustment/n --help --version", bare: "nothing" },
   ionice: { opts: "+ -c: -n: -p:@n -P:@n -u:@n -t --class/c --classdata/n --pid/p --pgid/P --uid/u --ignore/t --help --version", bare: "nothing" },
   stdbuf: { opts: "+ -i: -o: -e: --input/i --output/o --error/e --help --version", bare: "uncertain" },
-  chrt: { opts: "+ -a -b -d -f -i -m@n -o -p@n -r -R -e -v -T: -P: -D: --all-tasks/a --batch/b --deadline/d --fifo/f --idle/i --max/m --other/o --pid/p --rr/r --reset-on-fork/R --verbose/v --sched-runtime/T --sched-period/P --sched-deadline/D --help --version", positionals: 1, bare: "nothing" },
+  chrt: {
+    opts: "+ -a -b -d -f -i -m@n -o -p@n -r -R -e -v -T: -P: -D: --all-tasks/a --batch/b --deadline/d --fifo/f --idle/i --max/m --other/o --pid/p --rr/r --reset-on-fork/R --verbose/v --sched-runtime/T --sched-period/P --sched-deadline/D --help --version",
+    positionals: 1,
+    bare: "nothing",
+  },
   taskset: { opts: "+ -a -c -p@n --all-tasks/a --cpu-list/c --pid/p --help --version", positionals: 1, bare: "nothing" },
   // bash's and zsh's `time` keyword takes -p; dash runs GNU time, whose -o writes a file
-  time: { opts: "+ -a -p -q -v -V@n -f: -o:@w --append/a --portability/p --quiet/q --verbose/v --format/f --output/o --help --version", inShell: true, bare: "nothing" },
+  time: {
+    opts: "+ -a -p -q -v -V@n -f: -o:@w --append/a --portability/p --quiet/q --verbose/v --format/f --output/o --help --version",
+    inShell: true,
+    bare: "nothing",
+  },
   command: { opts: "+ -p -v@n -V@n", inShell: true, bare: "nothing" },
   builtin: { opts: "+", inShell: true, bare: "nothing" },
   exec: { opts: "+ -a: -c -l", bare: "nothing" },
@@ -64,7 +76,10 @@ const DEFS: Record<string, WrapperDef> = {
   "-": { opts: "+", inShell: true, bare: "nothing" },
   repeat: { opts: "+", positionals: 1, inShell: true, bare: "nothing" },
   unbuffer: { opts: "+ -p", bare: "nothing" },
-  strace: { opts: "+ -c -C -d -D -f -F -h@n -i -k -n -q -r -t -T -v -V@n -w -x -y -z -Z -a: -b: -e: -E: -I: -o:@w -O: -p:@n -P: -s: -S: -u: -U: -X: --output/o --attach/p --help --version", bare: "nothing" },
+  strace: {
+    opts: "+ -c -C -d -D -f -F -h@n -i -k -n -q -r -t -T -v -V@n -w -x -y -z -Z -a: -b: -e: -E: -I: -o:@w -O: -p:@n -P: -s: -S: -u: -U: -X: --output/o --attach/p --help --version",
+    bare: "nothing",
+  },
   ltrace: { opts: "+ -b -c -C -d -D: -e: -f -F: -h@n -i -l: -L -n: -o:@w -p:@n -r -s: -S -t -T -u: -V@n -w: -x: --output/o --help --version", bare: "nothing" },
   pkexec: { opts: "+ --user: --disable-internal-agent --keep-cwd --help --version", bare: "uncertain" },
   // `xargs CMD`: CMD runs with words read from stdin (only known at run time)
@@ -123,7 +138,8 @@ function wrapper(inv: Invocation, def: WrapperDef): void {
       assignments.push(rest[0]!);
       rest = rest.slice(1);
     }
-    if (rest.length > 0 && fieldHead(rest[0]!) === "" && !isConcreteField(rest[0]!)) run.uncertain(`\`${inv.name}\` with a word only known at run time before the command`);
+    if (rest.length > 0 && fieldHead(rest[0]!) === "" && !isConcreteField(rest[0]!))
+      run.uncertain(`\`${inv.name}\` with a word only known at run time before the command`);
   }
   if ((def.inShell || inv.name === "exec") && rest.length > 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(fieldHead(rest[0]!))) {
     run.uncertain(`\`${inv.name} ${rest[0]!.src}\`: zsh reads an assignment there, bash a command name; put the assignment before \`${inv.name}\``);
@@ -144,7 +160,9 @@ function wrapper(inv: Invocation, def: WrapperDef): void {
   if (shell) {
     // sudo -s / -i CMD: the user's shell runs the words joined; plain words mean the same there
     if (!rest.every((f) => isConcreteField(f) && /^[A-Za-z0-9_./:=@%+,-]+$/.test(fieldText(f)))) {
-      run.uncertain(`\`${inv.name} -s/-i\` passes the command through a shell with its own quoting; write the command without special characters, or without -s/-i`);
+      run.uncertain(
+        `\`${inv.name} -s/-i\` passes the command through a shell with its own quoting; write the command without special characters, or without -s/-i`,
+      );
     }
     viaShell(inv, literalField(rest.map(fieldText).join(" ")));
     return;
@@ -222,7 +240,12 @@ function viaShell(inv: Invocation, script: Field): void {
 /** `flock [OPTS] FILE CMD ARGS`, `flock FILE -c 'script'`, `flock NUMBER`. */
 function flock(inv: Invocation): void {
   const run: Runner = inv.run;
-  const parsed = parseArgs(inv.args, optSpec("+ -s -e -x -n -u -o -F -v -w: -E: -c:@s --shared/s --exclusive/x --unlock/u --nonblock/n --nb/n --close/o --no-fork/F --verbose/v --timeout/w --conflict-exit-code/E --command/c --help --version"));
+  const parsed = parseArgs(
+    inv.args,
+    optSpec(
+      "+ -s -e -x -n -u -o -F -v -w: -E: -c:@s --shared/s --exclusive/x --unlock/u --nonblock/n --nb/n --close/o --no-fork/F --verbose/v --timeout/w --conflict-exit-code/E --command/c --help --version",
+    ),
+  );
   if (parsed.error) run.uncertain(`\`flock\`: ${parsed.error}`);
   if (parsed.unknown) run.uncertain("`flock` with a word only known at run time before the command");
   const early = parsed.options.find((o) => o.name === "c");
@@ -248,7 +271,12 @@ function flock(inv: Invocation): void {
 /** `watch [OPTS] CMD...`: the words joined run through `sh -c` (with `-x`, as a command). */
 function watch(inv: Invocation): void {
   const run: Runner = inv.run;
-  const parsed = parseArgs(inv.args, optSpec("+ -b -c -C -d:: -e -g -n: -p -t -w -x -q: --beep/b --color/c --no-color/C --differences/d --errexit/e --chgexit/g --interval/n --precise/p --no-title/t --no-wrap/w --exec/x --equexit/q --help --version"));
+  const parsed = parseArgs(
+    inv.args,
+    optSpec(
+      "+ -b -c -C -d:: -e -g -n: -p -t -w -x -q: --beep/b --color/c --no-color/C --differences/d --errexit/e --chgexit/g --interval/n --precise/p --no-title/t --no-wrap/w --exec/x --equexit/q --help --version",
+    ),
+  );
   if (parsed.error) run.uncertain(`\`watch\`: ${parsed.error}`);
   if (parsed.unknown) run.uncertain("`watch` with a word only known at run time before the command");
   const rest = inv.args.slice(parsed.rest ?? inv.args.length);
@@ -263,7 +291,12 @@ function watch(inv: Invocation): void {
 /** `script [OPTS] [FILE]`: `-c CMD` runs CMD through the user's shell; the session is logged to FILE. */
 function scriptProgram(inv: Invocation): void {
   const run: Runner = inv.run;
-  const parsed = parseArgs(inv.args, optSpec("-a -e -f -q -c:@s -E: -I:@w -O:@w -B:@w -T:@w -t::@w -m: --append/a --return/e --flush/f --quiet/q --command/c --echo/E --log-in/I --log-out/O --log-io/B --log-timing/T --timing/t --logging-format/m --force --output-limit: --help --version"));
+  const parsed = parseArgs(
+    inv.args,
+    optSpec(
+      "-a -e -f -q -c:@s -E: -I:@w -O:@w -B:@w -T:@w -t::@w -m: --append/a --return/e --flush/f --quiet/q --command/c --echo/E --log-in/I --log-out/O --log-io/B --log-timing/T --timing/t --logging-format/m --force --output-limit: --help --version",
+    ),
+  );
   if (parsed.error) run.uncertain(`\`script\`: ${parsed.error}`);
   if (parsed.unknown) run.uncertain("`script` with a word only known at run time");
   for (const o of parsed.options) if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
@@ -277,7 +310,12 @@ function scriptProgram(inv: Invocation): void {
 function su(inv: Invocation): void {
   const run: Runner = inv.run;
   const args = inv.args.filter((f) => !(isConcreteField(f) && fieldText(f) === "-"));
-  const parsed = parseArgs(args, optSpec("-c:@s -f -g: -G: -l -m -p -P -s:@x -w: -u: -T --command/c --session-command:@s --fast/f --group/g --supp-group/G --login/l --preserve-environment/m --pty/P --shell/s --whitelist-environment/w --user/u --no-pty/T --help --version"));
+  const parsed = parseArgs(
+    args,
+    optSpec(
+      "-c:@s -f -g: -G: -l -m -p -P -s:@x -w: -u: -T --command/c --session-command:@s --fast/f --group/g --supp-group/G --login/l --preserve-environment/m --pty/P --shell/s --whitelist-environment/w --user/u --no-pty/T --help --version",
+    ),
+  );
   if (parsed.error) run.uncertain(`\`${inv.name}\`: ${parsed.error}`);
   if (parsed.unknown) run.uncertain(`\`${inv.name}\` with a word only known at run time`);
   for (const o of parsed.options) if (o.tag === "x" && o.value) run.uncertain(`\`${inv.name} -s\` runs a shell of its own choosing`);
@@ -308,7 +346,7 @@ function find(inv: Invocation): void {
   while (i < args.length) {
     const f = args[i]!;
     const head = fieldHead(f);
-    if (isConcreteField(f) && (/^[-!(),]/.test(head) && head !== "-")) break;
+    if (isConcreteField(f) && /^[-!(),]/.test(head) && head !== "-") break;
     if (!isConcreteField(f) && (head === "" || head.startsWith("-"))) run.uncertain("`find` with a word only known at run time where its expression starts");
     paths.push(f);
     i++;
@@ -322,7 +360,11 @@ function find(inv: Invocation): void {
     const t = fieldText(f);
     if (t === "-exec" || t === "-execdir" || t === "-ok" || t === "-okdir") {
       let j = i + 1;
-      while (j < args.length && !(isConcreteField(args[j]!) && (fieldText(args[j]!) === ";" || (fieldText(args[j]!) === "+" && fieldText(args[j - 1]!) === "{}")))) j++;
+      while (
+        j < args.length &&
+        !(isConcreteField(args[j]!) && (fieldText(args[j]!) === ";" || (fieldText(args[j]!) === "+" && fieldText(args[j - 1]!) === "{}")))
+      )
+        j++;
       if (j >= args.length) run.uncertain(`\`find ${t}\` without \`;\` or \`+\``);
       const inner = args.slice(i + 1, j).map((w) => (isConcreteField(w) && fieldText(w).includes("{}") ? found(`${w.src} (a file find found)`) : w));
       if (inner.length === 0) run.uncertain(`\`find ${t}\` without a command`);
@@ -349,7 +391,46 @@ function find(inv: Invocation): void {
 }
 
 // find primaries that take one value (so the value is not read as a primary)
-const VALUE_TESTS = new Set(["-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-regextype", "-type", "-xtype", "-user", "-group", "-uid", "-gid", "-perm", "-size", "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-newer", "-anewer", "-cnewer", "-newerXY", "-links", "-inum", "-samefile", "-lname", "-ilname", "-maxdepth", "-mindepth", "-fstype", "-context", "-printf", "-used"]);
+const VALUE_TESTS = new Set([
+  "-name",
+  "-iname",
+  "-path",
+  "-ipath",
+  "-wholename",
+  "-iwholename",
+  "-regex",
+  "-iregex",
+  "-regextype",
+  "-type",
+  "-xtype",
+  "-user",
+  "-group",
+  "-uid",
+  "-gid",
+  "-perm",
+  "-size",
+  "-mtime",
+  "-mmin",
+  "-atime",
+  "-amin",
+  "-ctime",
+  "-cmin",
+  "-newer",
+  "-anewer",
+  "-cnewer",
+  "-newerXY",
+  "-links",
+  "-inum",
+  "-samefile",
+  "-lname",
+  "-ilname",
+  "-maxdepth",
+  "-mindepth",
+  "-fstype",
+  "-context",
+  "-printf",
+  "-used",
+]);
 
 /**
  * GNU parallel, in its plain form `parallel [flags] CMD ::: ARGS`: the
@@ -361,13 +442,19 @@ function parallel(inv: Invocation): void {
   const run: Runner = inv.run;
   const args = inv.args;
   let i = 0;
-  while (i < args.length && isConcreteField(args[i]!) && /^-(j\d*|k|v|q|-keep-order|-verbose|-jobs=\d+|-will-cite|-bar|-progress|-eta)$/.test(fieldText(args[i]!))) i++;
+  while (
+    i < args.length &&
+    isConcreteField(args[i]!) &&
+    /^-(j\d*|k|v|q|-keep-order|-verbose|-jobs=\d+|-will-cite|-bar|-progress|-eta)$/.test(fieldText(args[i]!))
+  )
+    i++;
   if (i < args.length && isConcreteField(args[i]!) && fieldText(args[i]!) === "-j") i += 2;
   const sep = args.findIndex((f, k) => k >= i && isConcreteField(f) && fieldText(f) === ":::");
   if (sep < 0 || sep === i) run.uncertain("`parallel` reads commands or arguments the engine cannot see; use the form `parallel CMD ::: ARGS`");
   const cmd = args.slice(i, sep);
   const values = args.slice(sep + 1);
-  if (!cmd.every(isConcreteField) || !values.every(isConcreteField) || values.some((v) => /^::::?$/.test(fieldText(v)))) run.uncertain("`parallel` with words only known at run time, or several argument sources");
+  if (!cmd.every(isConcreteField) || !values.every(isConcreteField) || values.some((v) => /^::::?$/.test(fieldText(v))))
+    run.uncertain("`parallel` with words only known at run time, or several argument sources");
   if (cmd.some((f) => /^-/.test(fieldText(f)))) run.uncertain("`parallel` options after the command are not modelled");
   const text = cmd.map(fieldText).join(" ");
   if (/\{[^}]+\}/.test(text)) run.uncertain("`parallel` replacement strings other than `{}` are not modelled");

@@ -22,7 +22,12 @@ function vim(inv: Invocation): void {
       files.push(...inv.args.slice(k + 1));
       break;
     }
-    if (t.startsWith("+") || /^-(c|S|u|U|s|w|W|e|E|x|T|i|-cmd|-servercmd|-remote.*|-startuptime)$/.test(t) || t.startsWith("--cmd") || /^-[A-Za-z]*[cSusWwEe]/.test(t)) {
+    if (
+      t.startsWith("+") ||
+      /^-(c|S|u|U|s|w|W|e|E|x|T|i|-cmd|-servercmd|-remote.*|-startuptime)$/.test(t) ||
+      t.startsWith("--cmd") ||
+      /^-[A-Za-z]*[cSusWwEe]/.test(t)
+    ) {
       run.uncertain(`\`${inv.name} ${t}\` runs editor commands (which can run programs); open the file without it`);
     }
     if (t.startsWith("-")) continue;

@@ -222,4 +222,3 @@ function lookupLong(spec: OptSpec, name: string): OptDef | undefined | null {
   }
   return found;
 }
-

@@ -19,10 +19,31 @@ import { remoteUrl } from "./network-programs.js";
  */
 
 /** Settings that neither run a program nor change where git connects. */
-const SAFE_CONFIG = /^(color(\..+)?|user\.(name|email|signingkey)|author\.(name|email)|committer\.(name|email)|core\.(quotepath|autocrlf|safecrlf|filemode|ignorecase|precomposeunicode|longpaths|abbrev|commentchar|eol|whitespace|symlinks)|init\.defaultbranch|advice\..+|log\..+|pull\.(rebase|ff)|push\.(default|autosetupremote|followtags)|merge\.(ff|conflictstyle|log)|diff\.(noprefix|renames|colormoved|algorithm|mnemonicprefix|relative|context|interhunkcontext|statgraphwidth)|status\..+|grep\.(linenumber|extendedregexp|patterntype|column|fullname|fallbacktonogrep)|fetch\.(prune|prunetags|parallel|writecommitgraph)|rebase\.(autostash|autosquash|updaterefs|stat|missingcommitscheck)|commit\.(verbose|cleanup|status)|gc\.(auto|autodetach)|safe\.directory|column\..+|format\.(pretty|numbered|signoff)|blame\..+|branch\.(sort|autosetupmerge|autosetuprebase)|tag\.sort|versionsort\..+|help\.autocorrect|maintenance\.auto|pager\.(log|diff|show|branch|status|config|tag|grep|blame|stash)=(false|true|0|1)?|feature\..+|index\..+|checkout\.(defaultremote|workers)|clone\.defaultremotename|submodule\.recurse=false|credential\.helper=)$/i;
+const SAFE_CONFIG =
+  /^(color(\..+)?|user\.(name|email|signingkey)|author\.(name|email)|committer\.(name|email)|core\.(quotepath|autocrlf|safecrlf|filemode|ignorecase|precomposeunicode|longpaths|abbrev|commentchar|eol|whitespace|symlinks)|init\.defaultbranch|advice\..+|log\..+|pull\.(rebase|ff)|push\.(default|autosetupremote|followtags)|merge\.(ff|conflictstyle|log)|diff\.(noprefix|renames|colormoved|algorithm|mnemonicprefix|relative|context|interhunkcontext|statgraphwidth)|status\..+|grep\.(linenumber|extendedregexp|patterntype|column|fullname|fallbacktonogrep)|fetch\.(prune|prunetags|parallel|writecommitgraph)|rebase\.(autostash|autosquash|updaterefs|stat|missingcommitscheck)|commit\.(verbose|cleanup|status)|gc\.(auto|autodetach)|safe\.directory|column\..+|format\.(pretty|numbered|signoff)|blame\..+|branch\.(sort|autosetupmerge|autosetuprebase)|tag\.sort|versionsort\..+|help\.autocorrect|maintenance\.auto|pager\.(log|diff|show|branch|status|config|tag|grep|blame|stash)=(false|true|0|1)?|feature\..+|index\..+|checkout\.(defaultremote|workers)|clone\.defaultremotename|submodule\.recurse=false|credential\.helper=)$/i;
 
 const GLOBAL_VALUE = new Set(["-C", "-c", "--namespace", "--git-dir", "--work-tree", "--super-prefix", "--config-env", "--list-cmds", "--attr-source"]);
-const GLOBAL_FLAGS = new Set(["-p", "--paginate", "-P", "--no-pager", "--no-replace-objects", "--bare", "--literal-pathspecs", "--glob-pathspecs", "--noglob-pathspecs", "--icase-pathspecs", "--no-optional-locks", "--version", "-v", "--help", "-h", "--html-path", "--man-path", "--info-path", "--no-advice"]);
+const GLOBAL_FLAGS = new Set([
+  "-p",
+  "--paginate",
+  "-P",
+  "--no-pager",
+  "--no-replace-objects",
+  "--bare",
+  "--literal-pathspecs",
+  "--glob-pathspecs",
+  "--noglob-pathspecs",
+  "--icase-pathspecs",
+  "--no-optional-locks",
+  "--version",
+  "-v",
+  "--help",
+  "-h",
+  "--html-path",
+  "--man-path",
+  "--info-path",
+  "--no-advice",
+]);
 
 function configSafe(inv: Invocation, kv: Field, what: string): void {
   if (!isConcreteField(kv)) inv.run.uncertain(`\`git ${what}\` with a setting only known at run time`);
@@ -33,7 +54,9 @@ function configSafe(inv: Invocation, kv: Field, what: string): void {
   // `blame.ignoreRevsFile` is read (and its lines shown in errors)
   if (/^blame\.ignorerevsfile$/i.test(key) && value !== "") inv.run.file("read", literalField(value), inv.bases);
   if (!SAFE_CONFIG.test(key) && !SAFE_CONFIG.test(`${key}=${value}`)) {
-    inv.run.uncertain(`\`git ${what} ${key}=...\`: this setting can run a program or change where git connects (only plain settings like user.name or color.* are modelled)`);
+    inv.run.uncertain(
+      `\`git ${what} ${key}=...\`: this setting can run a program or change where git connects (only plain settings like user.name or color.* are modelled)`,
+    );
   }
 }
 
@@ -74,7 +97,8 @@ function git(inv: Invocation): void {
   const name = isConcreteField(sub) ? fieldText(sub) : "";
   const rest = args.slice(i + 1);
   // pathspec magic (`:(icase).ENV`, `:(glob)**`, `:!x`) makes git match paths its own way
-  if (rest.some((f) => /^:[(!^/]/.test(fieldHead(f)))) run.uncertain("git pathspec magic (`:(icase)`, `:(glob)`, `:!`, `:/`) matches paths in ways file rules cannot follow; name the paths");
+  if (rest.some((f) => /^:[(!^/]/.test(fieldHead(f))))
+    run.uncertain("git pathspec magic (`:(icase)`, `:(glob)`, `:!`, `:/`) matches paths in ways file rules cannot follow; name the paths");
   const sub2: Invocation = { ...inv, bases, args: rest };
   run.possibleFiles(withoutMessages(rest), bases);
   // `REV:path` names a path from the repository's root (only `REV:./path` is from the current directory),
@@ -128,7 +152,12 @@ function workTree(inv: Invocation, args: readonly Field[]): void {
 const text = (f: Field | undefined) => (f && isConcreteField(f) ? fieldText(f) : undefined);
 
 /** An option given as `--name=v`, `--name v`, an unambiguous `--na` abbreviation, or (for short) `-x v`, `-xv`, bundled. */
-function findOption(args: readonly Field[], long: readonly string[], short: string, all: readonly string[] = long): Array<{ value: Field | undefined; at: number }> {
+function findOption(
+  args: readonly Field[],
+  long: readonly string[],
+  short: string,
+  all: readonly string[] = long,
+): Array<{ value: Field | undefined; at: number }> {
   const out: Array<{ value: Field | undefined; at: number }> = [];
   for (let k = 0; k < args.length; k++) {
     const t = text(args[k]);
@@ -192,13 +221,41 @@ const SUBCOMMANDS: Record<string, Sub> = {
     UPLOAD_PACK(inv, args);
     for (const c of findOption(args, ["config"], "c")) if (c.value) configSafe(inv, c.value, "clone -c");
     if (findOption(args, ["template"], "").length > 0) inv.run.uncertain("`git clone --template` installs hooks the engine cannot see");
-    if (findOption(args, ["recurse-submodules", "recursive"], "").length > 0) inv.run.uncertain("`git clone --recurse-submodules` fetches from URLs inside the repository");
-    const [remote] = operands(args, ["-b", "-o", "-c", "--depth", "--branch", "--origin", "--config", "--reference", "-j", "--jobs", "--separate-git-dir", "--filter", "--shallow-since", "--shallow-exclude", "-u"]);
+    if (findOption(args, ["recurse-submodules", "recursive"], "").length > 0)
+      inv.run.uncertain("`git clone --recurse-submodules` fetches from URLs inside the repository");
+    const [remote] = operands(args, [
+      "-b",
+      "-o",
+      "-c",
+      "--depth",
+      "--branch",
+      "--origin",
+      "--config",
+      "--reference",
+      "-j",
+      "--jobs",
+      "--separate-git-dir",
+      "--filter",
+      "--shallow-since",
+      "--shallow-exclude",
+      "-u",
+    ]);
     if (remote) remoteUrl({ ...inv, name: "git clone" }, remote);
   },
   fetch: (inv, args) => {
     UPLOAD_PACK(inv, args);
-    network(inv, args, ["--depth", "-j", "--jobs", "--shallow-since", "--shallow-exclude", "--negotiation-tip", "--filter", "-o", "--server-option", "--refmap"]);
+    network(inv, args, [
+      "--depth",
+      "-j",
+      "--jobs",
+      "--shallow-since",
+      "--shallow-exclude",
+      "--negotiation-tip",
+      "--filter",
+      "-o",
+      "--server-option",
+      "--refmap",
+    ]);
   },
   pull: (inv, args) => {
     UPLOAD_PACK(inv, args);
@@ -209,7 +266,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
     network(inv, args, ["-o", "--server-option", "--sort"]);
   },
   push: (inv, args) => {
-    if (findOption(args, ["receive-pack", "exec"], "").length > 0) inv.run.uncertain("`git push --receive-pack/--exec` runs a program of the caller's choosing");
+    if (findOption(args, ["receive-pack", "exec"], "").length > 0)
+      inv.run.uncertain("`git push --receive-pack/--exec` runs a program of the caller's choosing");
     for (const r of findOption(args, ["repo"], "")) if (r.value) remoteUrl({ ...inv, name: "git push --repo" }, r.value);
     network(inv, args, ["-o", "--push-option", "--repo"]);
   },
@@ -226,7 +284,8 @@ const SUBCOMMANDS: Record<string, Sub> = {
     const ops = operands(args, ["-b", "--branch", "--name", "--reference", "--depth", "-j", "--jobs"]);
     const verb = text(ops[0]);
     if (verb === "add" && ops[1]) remoteUrl({ ...inv, name: "git submodule add" }, ops[1]);
-    if (verb === "update" || verb === "init" || verb === "sync") inv.run.uncertain(`\`git submodule ${verb}\` fetches from URLs (and may run update commands) inside the repository`);
+    if (verb === "update" || verb === "init" || verb === "sync")
+      inv.run.uncertain(`\`git submodule ${verb}\` fetches from URLs (and may run update commands) inside the repository`);
     if (verb === "foreach") {
       const at = args.findIndex((f) => text(f) === "foreach");
       const cmd = args.slice(at + 1).filter((f) => !["--recursive", "-q", "--quiet"].includes(text(f) ?? ""));
@@ -277,30 +336,40 @@ const SUBCOMMANDS: Record<string, Sub> = {
   config: (inv, args) => {
     const ops = operands(args, ["-f", "--file", "--blob", "--type", "--default", "--comment"]);
     // `--null`/`-z` only change how values are printed: `git config -z alias.x '!cmd'` still sets it
-    const readOnly = args.some((f) => /^--(get|get-all|get-regexp|get-urlmatch|list|show-origin|show-scope|name-only|get-color|get-colorbool)$|^-l$/.test(text(f) ?? ""));
+    const readOnly = args.some((f) =>
+      /^--(get|get-all|get-regexp|get-urlmatch|list|show-origin|show-scope|name-only|get-color|get-colorbool)$|^-l$/.test(text(f) ?? ""),
+    );
     // renaming a section moves its keys into another (`color` -> `alias`): whatever was set there now runs
-    if (args.some((f) => /^--rename-section$/.test(text(f) ?? "")) || text(ops[0]) === "rename-section") return inv.run.uncertain("`git config --rename-section` moves settings into a section that may run programs (`alias`); set the keys directly");
+    if (args.some((f) => /^--rename-section$/.test(text(f) ?? "")) || text(ops[0]) === "rename-section")
+      return inv.run.uncertain("`git config --rename-section` moves settings into a section that may run programs (`alias`); set the keys directly");
     const removing = args.some((f) => /^--(unset|unset-all|remove-section)$/.test(text(f) ?? ""));
     const verbs = ["get", "get-all", "list", "get-regexp", "get-urlmatch", "get-color", "get-colorbool", "unset", "remove-section", "rename-section", "edit"];
     if (readOnly || removing || ops.length < 2 || verbs.includes(text(ops[0]) ?? "")) return;
     const setVerb = text(ops[0]) === "set";
     const key = setVerb ? ops[1] : ops[0];
     const value = setVerb ? ops[2] : ops[1];
-    if (!key || !isConcreteField(key) || (value && !isConcreteField(value))) return inv.run.uncertain("`git config` setting a key or value only known at run time");
+    if (!key || !isConcreteField(key) || (value && !isConcreteField(value)))
+      return inv.run.uncertain("`git config` setting a key or value only known at run time");
     configSafe(inv, literalField(`${fieldText(key)}=${value ? fieldText(value) : ""}`), "config");
   },
   "send-pack": (inv, args) => {
-    if (findOption(args, ["receive-pack", "exec"], "").length > 0) inv.run.uncertain("`git send-pack --receive-pack/--exec` runs a program of the caller's choosing");
+    if (findOption(args, ["receive-pack", "exec"], "").length > 0)
+      inv.run.uncertain("`git send-pack --receive-pack/--exec` runs a program of the caller's choosing");
     network(inv, args);
   },
   "fetch-pack": (inv, args) => {
-    if (findOption(args, ["upload-pack", "exec"], "").length > 0) inv.run.uncertain("`git fetch-pack --upload-pack/--exec` runs a program of the caller's choosing");
+    if (findOption(args, ["upload-pack", "exec"], "").length > 0)
+      inv.run.uncertain("`git fetch-pack --upload-pack/--exec` runs a program of the caller's choosing");
     network(inv, args, ["--depth", "--shallow-since", "--shallow-exclude"]);
   },
-  "for-each-repo": (inv) => inv.run.uncertain("`git for-each-repo` runs git with options (`-c alias...`) in repositories listed in the configuration; run the git command in each directory"),
+  "for-each-repo": (inv) =>
+    inv.run.uncertain(
+      "`git for-each-repo` runs git with options (`-c alias...`) in repositories listed in the configuration; run the git command in each directory",
+    ),
   instaweb: (inv) => inv.run.uncertain("`git instaweb` starts a web server program (`--httpd`) the engine does not model"),
   "cat-file": (inv, args) => {
-    if (args.some((f) => /^--batch/.test(text(f) ?? "-")) || !args.every(isConcreteField)) inv.run.uncertain("`git cat-file --batch` reads the objects to show (`HEAD:path`) from stdin, which the engine cannot see; name the object on the line");
+    if (args.some((f) => /^--batch/.test(text(f) ?? "-")) || !args.every(isConcreteField))
+      inv.run.uncertain("`git cat-file --batch` reads the objects to show (`HEAD:path`) from stdin, which the engine cannot see; name the object on the line");
   },
   "hash-object": (inv, args) => {
     if (findOption(args, ["stdin-paths"], "").length > 0) inv.run.file("read", unknownField("the files named on stdin"), inv.bases);

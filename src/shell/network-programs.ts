@@ -12,7 +12,8 @@ import type { Invocation, Model, Runner } from "./invocation.js";
  * are refused.
  */
 
-const CURL = "-a -E: -K:@x -C: -b: -c:@w -d: -D:@w -f -F: -q -G -g -I -H: -h -0 -i -k -4 -6 -j -l -L -M -n -N -o:@w -Z -P: -x: -p -U: -Q: -r: -e: -J -O -R -X: -S -s -Y: -y: -2 -3 -t: -z: -1 -T: -B -u: -A: -v -V -w: " +
+const CURL =
+  "-a -E: -K:@x -C: -b: -c:@w -d: -D:@w -f -F: -q -G -g -I -H: -h -0 -i -k -4 -6 -j -l -L -M -n -N -o:@w -Z -P: -x: -p -U: -Q: -r: -e: -J -O -R -X: -S -s -Y: -y: -2 -3 -t: -z: -1 -T: -B -u: -A: -v -V -w: " +
   "--abstract-unix-socket:@x --alt-svc:@w --anyauth --append/a --aws-sigv4: --basic --cacert:@r --capath: --cert/E --cert-status --cert-type: --ciphers: --compressed --compressed-ssh --config/K --connect-timeout: --connect-to:@x --continue-at/C --cookie/b --cookie-jar/c --create-dirs --create-file-mode: --crlf --crlfile:@r --curves: --data/d --data-ascii: --data-binary: --data-raw: --data-urlencode: --delegation: --digest --disable/q --disable-eprt --disable-epsv --disallow-username-in-url --dns-interface: --dns-ipv4-addr: --dns-ipv6-addr: --dns-servers:@x --doh-cert-status --doh-insecure --doh-url:@x --dump-header/D --egd-file: --engine: --etag-compare:@r --etag-save:@w --expect100-timeout: --fail/f --fail-early --fail-with-body --false-start --form/F --form-escape --form-string: --ftp-account: --ftp-alternative-to-user: --ftp-create-dirs --ftp-method: --ftp-pasv --ftp-port/P --ftp-pret --ftp-skip-pasv-ip --ftp-ssl-ccc --ftp-ssl-ccc-mode: --ftp-ssl-control --get/G --globoff/g --happy-eyeballs-timeout-ms: --haproxy-protocol --head/I --header/H --help/h --hostpubmd5: --hostpubsha256: --hsts:@w --http0.9 --http1.0/0 --http1.1 --http2 --http2-prior-knowledge --http3 --http3-only --ignore-content-length --include/i --insecure/k --interface: --ipv4/4 --ipv6/6 --json: --junk-session-cookies/j --keepalive-time: --key:@r --key-type: --krb: --libcurl:@w --limit-rate: --list-only/l --local-port: --location/L --location-trusted --login-options: --mail-auth: --mail-from: --mail-rcpt: --mail-rcpt-allowfails --manual/M --max-filesize: --max-redirs: --max-time/m -m: --metalink --negotiate --netrc/n --netrc-file:@r --netrc-optional --next --no-alpn --no-buffer/N --no-clobber --no-keepalive --no-npn --no-progress-meter --no-sessionid --noproxy: --ntlm --ntlm-wb --oauth2-bearer: --output/o --output-dir: --parallel/Z --parallel-immediate --parallel-max: --pass: --path-as-is --pinnedpubkey: --post301 --post302 --post303 --preproxy: --progress-bar --proto: --proto-default: --proto-redir: --proxy/x --proxy-anyauth --proxy-basic --proxy-cacert:@r --proxy-capath: --proxy-cert: --proxy-cert-type: --proxy-ciphers: --proxy-crlfile:@r --proxy-digest --proxy-header: --proxy-insecure --proxy-key:@r --proxy-key-type: --proxy-negotiate --proxy-ntlm --proxy-pass: --proxy-pinnedpubkey: --proxy-service-name: --proxy-ssl-allow-beast --proxy-ssl-auto-client-cert --proxy-tls13-ciphers: --proxy-tlsauthtype: --proxy-tlspassword: --proxy-tlsuser: --proxy-tlsv1 --proxy-user/U --proxy1.0: --proxytunnel/p --pubkey:@r --quote/Q --random-file: --range/r --rate: --raw --referer/e --remote-header-name/J --remote-name/O --remote-name-all --remote-time/R --remove-on-error --request/X --request-target: --resolve:@x --retry: --retry-all-errors --retry-connrefused --retry-delay: --retry-max-time: --sasl-authzid: --sasl-ir --service-name: --show-error/S --silent/s --socks4: --socks4a: --socks5: --socks5-basic --socks5-gssapi --socks5-gssapi-nec --socks5-gssapi-service: --socks5-hostname: --speed-limit/Y --speed-time/y --ssl --ssl-allow-beast --ssl-auto-client-cert --ssl-no-revoke --ssl-reqd --ssl-revoke-best-effort --sslv2/2 --sslv3/3 --stderr:@w --styled-output --suppress-connect-headers --tcp-fastopen --tcp-nodelay --telnet-option/t --tftp-blksize: --tftp-no-options --time-cond/z --tls-max: --tls13-ciphers: --tlsauthtype: --tlspassword: --tlsuser: --tlsv1/1 --tlsv1.0 --tlsv1.1 --tlsv1.2 --tlsv1.3 --tr-encoding --trace:@w --trace-ascii:@w --trace-time --unix-socket:@x --upload-file/T --url: --use-ascii/B --user/u --user-agent/A --verbose/v --version/V --write-out/w --xattr";
 
 /** curl options whose value may be `@FILE` (the file is read). */
@@ -21,7 +22,10 @@ const CURL_PROXY = new Set(["x", "preproxy", "proxy1.0", "socks4", "socks4a", "s
 
 function curl(inv: Invocation): void {
   const run: Runner = inv.run;
-  const args = inv.args.filter((f) => !(isConcreteField(f) && /^--no-[a-z]/.test(fieldText(f)) && !/^--no-(alpn|buffer|clobber|keepalive|npn|progress-meter|sessionid)$/.test(fieldText(f))));
+  const args = inv.args.filter(
+    (f) =>
+      !(isConcreteField(f) && /^--no-[a-z]/.test(fieldText(f)) && !/^--no-(alpn|buffer|clobber|keepalive|npn|progress-meter|sessionid)$/.test(fieldText(f))),
+  );
   const parsed = parseArgs(args, optSpec(CURL));
   if (parsed.error) run.uncertain(`\`curl\`: ${parsed.error}`);
   if (parsed.unknown) run.uncertain("`curl` with a word only known at run time where an option could be (an output file, a config file)");
@@ -101,7 +105,24 @@ function url(inv: Invocation, f: Field, opts: { globoff?: boolean; defaultScheme
   }
 }
 
-const DEFAULT_PORTS: Record<string, number> = { ssh: 22, git: 9418, sftp: 22, scp: 22, rsync: 873, telnet: 23, smtp: 25, imap: 143, pop3: 110, ldap: 389, dict: 2628, gopher: 70, tftp: 69, mqtt: 1883, rtsp: 554, smb: 445 };
+const DEFAULT_PORTS: Record<string, number> = {
+  ssh: 22,
+  git: 9418,
+  sftp: 22,
+  scp: 22,
+  rsync: 873,
+  telnet: 23,
+  smtp: 25,
+  imap: 143,
+  pop3: 110,
+  ldap: 389,
+  dict: 2628,
+  gopher: 70,
+  tftp: 69,
+  mqtt: 1883,
+  rtsp: 554,
+  smb: 445,
+};
 
 /** `host`, `host:port`, `[v6]:port`, `user@host`. */
 function hostPort(inv: Invocation, f: Field, what: string, scheme = "tcp", defaultPort?: number): void {
@@ -118,7 +139,8 @@ function hostPort(inv: Invocation, f: Field, what: string, scheme = "tcp", defau
   run.net(n);
 }
 
-const WGET = "-V -h -b -e: -o:@w -a:@w -d -q -v -i:@x -F -B: --config:@x --no-config --rejected-log:@w -t: --retry-connrefused --retry-on-http-error: -O: --no-netrc -c --start-pos: --progress: --show-progress -N --no-if-modified-since --no-use-server-timestamps -S --spider -T: --dns-timeout: --connect-timeout: --read-timeout: -w: --waitretry: --random-wait --no-proxy -Q: --bind-address: --limit-rate: --no-dns-cache --restrict-file-names: --ignore-case -4 -6 --prefer-family: --user: --password: --ask-password --use-askpass:@x --no-iri --local-encoding: --remote-encoding: --unlink --xattr -x --protocol-directories -P: --cut-dirs: --http-user: --http-password: --no-cache --default-page: -E --ignore-length --header: --compression: --max-redirect: --proxy-user: --proxy-password: --referer: --save-headers -U: --no-http-keep-alive --no-cookies --load-cookies:@r --save-cookies:@w --keep-session-cookies --post-data: --post-file:@r --method: --body-data: --body-file:@r --content-disposition --content-on-error --auth-no-challenge --secure-protocol: --https-only --no-check-certificate --certificate:@r --certificate-type: --private-key:@r --private-key-type: --ca-certificate:@r --ca-directory: --crl-file:@r --pinnedpubkey: --ciphers: --no-hsts --hsts-file:@w --ftp-user: --ftp-password: --no-remove-listing --no-glob --no-passive-ftp --preserve-permissions --retr-symlinks --ftps-implicit --ftps-resume-ssl --ftps-clear-data-connection --ftps-fallback-to-ftp --warc-file:@w --warc-header: --warc-max-size: --warc-cdx --warc-dedup:@r --no-warc-compression --no-warc-digests --no-warc-keep-log --warc-tempdir: -r -l: --delete-after -k --convert-file-only --backups: -K -m -p --strict-comments -A: -R: --accept-regex: --reject-regex: --regex-type: -D: --exclude-domains: --follow-ftp --follow-tags: --ignore-tags: -H -L -I: -X: -n: " +
+const WGET =
+  "-V -h -b -e: -o:@w -a:@w -d -q -v -i:@x -F -B: --config:@x --no-config --rejected-log:@w -t: --retry-connrefused --retry-on-http-error: -O: --no-netrc -c --start-pos: --progress: --show-progress -N --no-if-modified-since --no-use-server-timestamps -S --spider -T: --dns-timeout: --connect-timeout: --read-timeout: -w: --waitretry: --random-wait --no-proxy -Q: --bind-address: --limit-rate: --no-dns-cache --restrict-file-names: --ignore-case -4 -6 --prefer-family: --user: --password: --ask-password --use-askpass:@x --no-iri --local-encoding: --remote-encoding: --unlink --xattr -x --protocol-directories -P: --cut-dirs: --http-user: --http-password: --no-cache --default-page: -E --ignore-length --header: --compression: --max-redirect: --proxy-user: --proxy-password: --referer: --save-headers -U: --no-http-keep-alive --no-cookies --load-cookies:@r --save-cookies:@w --keep-session-cookies --post-data: --post-file:@r --method: --body-data: --body-file:@r --content-disposition --content-on-error --auth-no-challenge --secure-protocol: --https-only --no-check-certificate --certificate:@r --certificate-type: --private-key:@r --private-key-type: --ca-certificate:@r --ca-directory: --crl-file:@r --pinnedpubkey: --ciphers: --no-hsts --hsts-file:@w --ftp-user: --ftp-password: --no-remove-listing --no-glob --no-passive-ftp --preserve-permissions --retr-symlinks --ftps-implicit --ftps-resume-ssl --ftps-clear-data-connection --ftps-fallback-to-ftp --warc-file:@w --warc-header: --warc-max-size: --warc-cdx --warc-dedup:@r --no-warc-compression --no-warc-digests --no-warc-keep-log --warc-tempdir: -r -l: --delete-after -k --convert-file-only --backups: -K -m -p --strict-comments -A: -R: --accept-regex: --reject-regex: --regex-type: -D: --exclude-domains: --follow-ftp --follow-tags: --ignore-tags: -H -L -I: -X: -n: " +
   "--version/V --help/h --background/b --execute/e --output-file/o --append-output/a --debug/d --quiet/q --verbose/v --input-file/i --force-html/F --base/B --tries/t --output-document/O --continue/c --timestamping/N --server-response/S --timeout/T --wait/w --quota/Q --inet4-only/4 --inet6-only/6 --force-directories/x --directory-prefix/P --adjust-extension/E --user-agent/U --recursive/r --level/l --convert-links/k --backup-converted/K --mirror/m --page-requisites/p --accept/A --reject/R --domains/D --span-hosts/H --relative/L --include-directories/I --exclude-directories/X --no-verbose --no-clobber --no-directories --no-host-directories --no-parent --trust-server-names";
 
 function wget(inv: Invocation): void {
@@ -128,7 +150,8 @@ function wget(inv: Invocation): void {
   if (parsed.unknown) run.uncertain("`wget` with a word only known at run time where an option could be");
   for (const o of parsed.options) {
     if (o.tag === "x") run.uncertain(`\`wget ${dashes(o.name)}\` reads URLs or settings the engine cannot see`);
-    if (o.name === "e" && !(o.value && isConcreteField(o.value) && /^robots\s*=\s*(on|off)$/i.test(fieldText(o.value)))) run.uncertain("`wget -e COMMAND` runs a wgetrc command that can change where it writes; only `-e robots=off` is modelled");
+    if (o.name === "e" && !(o.value && isConcreteField(o.value) && /^robots\s*=\s*(on|off)$/i.test(fieldText(o.value))))
+      run.uncertain("`wget -e COMMAND` runs a wgetrc command that can change where it writes; only `-e robots=off` is modelled");
     // unchanged files are hard-linked from the --link-dest tree: its files get second names
     if (o.name === "link-dest" && o.value) run.file("write", o.value, inv.bases, { tree: true });
     if (o.tag === "w" && o.value) run.file("write", o.value, inv.bases);
@@ -144,7 +167,12 @@ function wget(inv: Invocation): void {
   else if (tree || !parsed.operands.every(isConcreteField)) run.file("write", dir, inv.bases, { tree: true });
   else {
     for (const u of parsed.operands) {
-      const name = fieldText(u).replace(/[?#].*$/, "").replace(/^[a-z]+:\/\/[^/]*/i, "").split("/").pop() || "index.html";
+      const name =
+        fieldText(u)
+          .replace(/[?#].*$/, "")
+          .replace(/^[a-z]+:\/\/[^/]*/i, "")
+          .split("/")
+          .pop() || "index.html";
       run.file("write", joinPath(dir, name), inv.bases);
     }
   }
@@ -154,7 +182,8 @@ function joinPath(dir: Field, name: string): Field {
   return isConcreteField(dir) ? literalField(`${fieldText(dir).replace(/\/+$/, "")}/${name}`) : unknownField(`${dir.src}/${name}`);
 }
 
-const NC = "-4 -6 -b -C -d -D -F -h -k -l@l -n -N -r -S -t -u -U@x -v -z -Z -c:@x -e:@x -g: -G: -i: -I: -m: -M: -O: -o:@w -p: -P: -q: -s: -T: -V: -w: -x: -X: --exec/e --sh-exec/c --lua-exec:@x --listen/l --udp/u --ssl --proxy/x --proxy-type: --source/s --source-port/p --wait/w --idle-timeout/i --keep-open/k --verbose/v --output/o --hex-dump:@w --recv-only --send-only --nodns/n --crlf/C --help/h --version";
+const NC =
+  "-4 -6 -b -C -d -D -F -h -k -l@l -n -N -r -S -t -u -U@x -v -z -Z -c:@x -e:@x -g: -G: -i: -I: -m: -M: -O: -o:@w -p: -P: -q: -s: -T: -V: -w: -x: -X: --exec/e --sh-exec/c --lua-exec:@x --listen/l --udp/u --ssl --proxy/x --proxy-type: --source/s --source-port/p --wait/w --idle-timeout/i --keep-open/k --verbose/v --output/o --hex-dump:@w --recv-only --send-only --nodns/n --crlf/C --help/h --version";
 
 function netcat(inv: Invocation): void {
   const run: Runner = inv.run;
@@ -171,7 +200,8 @@ function netcat(inv: Invocation): void {
   }
   const [host, port, ...more] = parsed.operands;
   if (!host) return;
-  if (more.length > 0 || (port && !(isConcreteField(port) && /^\d+$/.test(fieldText(port))))) run.uncertain(`\`${inv.name}\` with several ports or a port range; name one port`);
+  if (more.length > 0 || (port && !(isConcreteField(port) && /^\d+$/.test(fieldText(port)))))
+    run.uncertain(`\`${inv.name}\` with several ports or a port range; name one port`);
   if (!port) run.uncertain(`\`${inv.name}\` without a port`);
   const scheme = parsed.options.some((o) => o.name === "u") ? "udp" : "tcp";
   if (!isConcreteField(host)) run.uncertain(`\`${inv.name}\` connects to a host only known at run time`);
@@ -202,9 +232,11 @@ function socat(inv: Invocation): void {
   }
 }
 
-const SSH_SAFE_OPTIONS = /^(stricthostkeychecking|userknownhostsfile|connecttimeout|batchmode|serveraliveinterval|serveralivecountmax|loglevel|port|user|identitiesonly|identityfile|passwordauthentication|pubkeyauthentication|kbdinteractiveauthentication|compression|forwardagent|requesttty|connectionattempts|tcpkeepalive|hashknownhosts|addkeystoagent|updatehostkeys|checkhostip|visualhostkey|exitonforwardfailure|preferredauthentications|ciphers|macs|kexalgorithms|hostkeyalgorithms|pubkeyacceptedkeytypes|pubkeyacceptedalgorithms|setenv|sendenv|escapechar|controlmaster|controlpersist|controlpath|globalknownhostsfile|rekeylimit|ipqos|addressfamily|nohostauthenticationforlocalhost|gssapiauthentication)$/;
+const SSH_SAFE_OPTIONS =
+  /^(stricthostkeychecking|userknownhostsfile|connecttimeout|batchmode|serveraliveinterval|serveralivecountmax|loglevel|port|user|identitiesonly|identityfile|passwordauthentication|pubkeyauthentication|kbdinteractiveauthentication|compression|forwardagent|requesttty|connectionattempts|tcpkeepalive|hashknownhosts|addkeystoagent|updatehostkeys|checkhostip|visualhostkey|exitonforwardfailure|preferredauthentications|ciphers|macs|kexalgorithms|hostkeyalgorithms|pubkeyacceptedkeytypes|pubkeyacceptedalgorithms|setenv|sendenv|escapechar|controlmaster|controlpersist|controlpath|globalknownhostsfile|rekeylimit|ipqos|addressfamily|nohostauthenticationforlocalhost|gssapiauthentication)$/;
 
-const SSH = "-4 -6 -A -a -C -f -G -g -K -k -M -N -n -q -s -T -t -V -v -X -x -Y -y -B: -b: -c: -D:@t -E:@w -e: -F:@x -I:@x -i:@r -J: -L:@t -l: -m: -O: -o: -p: -Q: -R:@t -S: -W:@t -w:@t";
+const SSH =
+  "-4 -6 -A -a -C -f -G -g -K -k -M -N -n -q -s -T -t -V -v -X -x -Y -y -B: -b: -c: -D:@t -E:@w -e: -F:@x -I:@x -i:@r -J: -L:@t -l: -m: -O: -o: -p: -Q: -R:@t -S: -W:@t -w:@t";
 
 function sshOptions(inv: Invocation, parsed: ParsedArgs): { port?: number; user?: string } {
   const run: Runner = inv.run;
@@ -224,7 +256,8 @@ function sshOptions(inv: Invocation, parsed: ParsedArgs): { port?: number; user?
     if (o.name === "o" && o.value) {
       if (!isConcreteField(o.value)) run.uncertain(`\`${inv.name} -o\` with a setting only known at run time`);
       const key = fieldText(o.value).split(/[\s=]/)[0]!.toLowerCase();
-      if (!SSH_SAFE_OPTIONS.test(key)) run.uncertain(`\`${inv.name} -o ${key}\` can run programs or send the connection elsewhere (ProxyCommand, LocalCommand, HostName, ...)`);
+      if (!SSH_SAFE_OPTIONS.test(key))
+        run.uncertain(`\`${inv.name} -o ${key}\` can run programs or send the connection elsewhere (ProxyCommand, LocalCommand, HostName, ...)`);
       const v = fieldText(o.value).split(/[\s=]+/)[1];
       if (key === "port" && v) port = Number(v);
     }
@@ -246,7 +279,10 @@ function ssh(inv: Invocation): void {
 /** `scp SRC... DEST`, `sftp HOST`, `rsync SRC... DEST`: `[user@]host:path` operands are remote. */
 function scp(inv: Invocation): void {
   const run: Runner = inv.run;
-  const parsed = parseArgs(inv.args, optSpec("-3 -4 -6 -A -B -C -O -p -q -R -r -s -T -v -c: -D:@x -F:@x -i:@r -J: -l: -o: -P: -S:@x -X:", { abbreviate: false }));
+  const parsed = parseArgs(
+    inv.args,
+    optSpec("-3 -4 -6 -A -B -C -O -p -q -R -r -s -T -v -c: -D:@x -F:@x -i:@r -J: -l: -o: -P: -S:@x -X:", { abbreviate: false }),
+  );
   if (parsed.error) run.uncertain(`\`scp\`: ${parsed.error}`);
   if (parsed.unknown) run.uncertain("`scp` with a word only known at run time");
   const { port } = sshOptions(inv, parsed);
@@ -278,18 +314,26 @@ function remoteCopy(inv: Invocation, operands: readonly Field[], o: { port: numb
   });
 }
 
-const RSYNC_FLAGS = "v q c a r R b u l L k K H p E A X o g D t O J U N S n W x C y 0 s z h i P m 4 6 8 F e: f: B: T: M: --verbose/v --quiet/q --checksum/c --archive/a --recursive/r --relative/R --backup/b --update/u --links/l --copy-links/L --copy-dirlinks/k --keep-dirlinks/K --hard-links/H --perms/p --executability/E --acls/A --xattrs/X --owner/o --group/g --devices --specials --times/t --omit-dir-times/O --omit-link-times/J --atimes/U --crtimes/N --sparse/S --dry-run/n --whole-file/W --one-file-system/x --cvs-exclude/C --fuzzy/y --from0/0 --secluded-args/s --protect-args --compress/z --human-readable/h --itemize-changes/i --partial --progress --prune-empty-dirs/m --ipv4/4 --ipv6/6 --8-bit-output/8 --rsh/e --filter/f --block-size/B --temp-dir/T --remote-option/M --delete --delete-before --delete-during --delete-delay --delete-after --delete-excluded --remove-source-files --exclude: --include: --exclude-from:@r --include-from:@r --files-from:@R --password-file:@r --log-file:@w --write-batch:@w --only-write-batch:@w --read-batch:@r --rsync-path: --backup-dir: --suffix: --compare-dest: --copy-dest: --link-dest: --chmod: --chown: --usermap: --groupmap: --timeout: --contimeout: --bwlimit: --max-size: --min-size: --max-delete: --modify-window: --port: --info: --debug: --stats --list-only --mkpath --inplace --append --append-verify --ignore-existing --ignore-times --size-only --existing --force --numeric-ids --no-motd --out-format: --log-file-format: --iconv: --partial-dir: --delay-updates --safe-links --munge-links --copy-unsafe-links --no-implied-dirs --super --fake-super --blocking-io --outbuf: --help --version";
+const RSYNC_FLAGS =
+  "v q c a r R b u l L k K H p E A X o g D t O J U N S n W x C y 0 s z h i P m 4 6 8 F e: f: B: T: M: --verbose/v --quiet/q --checksum/c --archive/a --recursive/r --relative/R --backup/b --update/u --links/l --copy-links/L --copy-dirlinks/k --keep-dirlinks/K --hard-links/H --perms/p --executability/E --acls/A --xattrs/X --owner/o --group/g --devices --specials --times/t --omit-dir-times/O --omit-link-times/J --atimes/U --crtimes/N --sparse/S --dry-run/n --whole-file/W --one-file-system/x --cvs-exclude/C --fuzzy/y --from0/0 --secluded-args/s --protect-args --compress/z --human-readable/h --itemize-changes/i --partial --progress --prune-empty-dirs/m --ipv4/4 --ipv6/6 --8-bit-output/8 --rsh/e --filter/f --block-size/B --temp-dir/T --remote-option/M --delete --delete-before --delete-during --delete-delay --delete-after --delete-excluded --remove-source-files --exclude: --include: --exclude-from:@r --include-from:@r --files-from:@R --password-file:@r --log-file:@w --write-batch:@w --only-write-batch:@w --read-batch:@r --rsync-path: --backup-dir: --suffix: --compare-dest: --copy-dest: --link-dest: --chmod: --chown: --usermap: --groupmap: --timeout: --contimeout: --bwlimit: --max-size: --min-size: --max-delete: --modify-window: --port: --info: --debug: --stats --list-only --mkpath --inplace --append --append-verify --ignore-existing --ignore-times --size-only --existing --force --numeric-ids --no-motd --out-format: --log-file-format: --iconv: --partial-dir: --delay-updates --safe-links --munge-links --copy-unsafe-links --no-implied-dirs --super --fake-super --blocking-io --outbuf: --help --version";
 
 function rsync(inv: Invocation): void {
   const run: Runner = inv.run;
-  const spec = optSpec(RSYNC_FLAGS.split(" ").map((t) => (/^[A-Za-z0-9](:)?$/.test(t) ? `-${t}` : t)).join(" "));
+  const spec = optSpec(
+    RSYNC_FLAGS.split(" ")
+      .map((t) => (/^[A-Za-z0-9](:)?$/.test(t) ? `-${t}` : t))
+      .join(" "),
+  );
   const parsed = parseArgs(inv.args, spec);
   if (parsed.error) run.uncertain(`\`rsync\`: ${parsed.error}`);
   if (parsed.unknown) run.uncertain("`rsync` with a word only known at run time where an option could be");
   let port = 22;
   for (const o of parsed.options) {
     if (o.name === "e" && o.value) {
-      if (!isConcreteField(o.value) || !/^ssh(\s+(-[46ACTqvx]+|-p\s*\d+|-i\s*\S+|-o\s*(StrictHostKeyChecking|UserKnownHostsFile|BatchMode|ConnectTimeout)=\S+))*$/.test(fieldText(o.value))) {
+      if (
+        !isConcreteField(o.value) ||
+        !/^ssh(\s+(-[46ACTqvx]+|-p\s*\d+|-i\s*\S+|-o\s*(StrictHostKeyChecking|UserKnownHostsFile|BatchMode|ConnectTimeout)=\S+))*$/.test(fieldText(o.value))
+      ) {
         run.uncertain("`rsync -e` runs a remote shell command the engine does not model; use plain `ssh` with -p/-i");
       }
       const m = /-p\s*(\d+)/.exec(fieldText(o.value));
@@ -306,7 +350,12 @@ function rsync(inv: Invocation): void {
   }
   const has = (n: string) => parsed.options.some((o) => o.name === n || o.name.startsWith(n));
   const tree = has("r") || has("a");
-  remoteCopy(inv, parsed.operands, { port, tree, scheme: "ssh", ...(has("delete") ? { deletes: "dest" as const } : has("remove-source-files") ? { deletes: "sources" as const } : {}) });
+  remoteCopy(inv, parsed.operands, {
+    port,
+    tree,
+    scheme: "ssh",
+    ...(has("delete") ? { deletes: "dest" as const } : has("remove-source-files") ? { deletes: "sources" as const } : {}),
+  });
 }
 
 function telnet(inv: Invocation): void {

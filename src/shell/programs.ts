@@ -43,4 +43,37 @@ export function modelFor(name: string): Model | undefined {
 }
 
 /** Variables the shell sets itself: reading them is not reading the environment. */
-export const SHELL_MAINTAINED: ReadonlySet<string> = new Set(["RANDOM", "LINENO", "SECONDS", "BASHPID", "PPID", "UID", "EUID", "REPLY", "OPTIND", "OPTARG", "OPTERR", "PIPESTATUS", "BASH_VERSION", "BASH_SOURCE", "BASH_LINENO", "FUNCNAME", "PWD", "OLDPWD", "SHLVL", "HOSTNAME", "HOSTTYPE", "OSTYPE", "MACHTYPE", "BASH", "BASH_SUBSHELL", "EPOCHSECONDS", "EPOCHREALTIME", "SRANDOM", "IFS", "PS1", "PS2", "PS4"]);
+export const SHELL_MAINTAINED: ReadonlySet<string> = new Set([
+  "RANDOM",
+  "LINENO",
+  "SECONDS",
+  "BASHPID",
+  "PPID",
+  "UID",
+  "EUID",
+  "REPLY",
+  "OPTIND",
+  "OPTARG",
+  "OPTERR",
+  "PIPESTATUS",
+  "BASH_VERSION",
+  "BASH_SOURCE",
+  "BASH_LINENO",
+  "FUNCNAME",
+  "PWD",
+  "OLDPWD",
+  "SHLVL",
+  "HOSTNAME",
+  "HOSTTYPE",
+  "OSTYPE",
+  "MACHTYPE",
+  "BASH",
+  "BASH_SUBSHELL",
+  "EPOCHSECONDS",
+  "EPOCHREALTIME",
+  "SRANDOM",
+  "IFS",
+  "PS1",
+  "PS2",
+  "PS4",
+]);

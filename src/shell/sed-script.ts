@@ -10,7 +10,8 @@ import type { Invocation, Runner } from "./invocation.js";
  * (refused). So `sed -n '1r .env' README.md` reads `.env`. A script from a
  * file (`-f`) cannot be seen and is refused.
  */
-const SPEC = "-n -e: -f: -E -r -s -u -z -b -l: -i:: --quiet/n --silent/n --expression/e --file/f --regexp-extended/E --separate/s --unbuffered/u --null-data/z --binary/b --line-length/l --in-place/i --follow-symlinks --posix --sandbox --debug --help --version";
+const SPEC =
+  "-n -e: -f: -E -r -s -u -z -b -l: -i:: --quiet/n --silent/n --expression/e --file/f --regexp-extended/E --separate/s --unbuffered/u --null-data/z --binary/b --line-length/l --in-place/i --follow-symlinks --posix --sandbox --debug --help --version";
 
 export function sed(inv: Invocation): void {
   const run: Runner = inv.run;

@@ -47,7 +47,9 @@ function parseScript(src: string, depth: number, budget: Budget, counter: Counte
   for (let k = 0; k < src.length; k++) {
     const c = src.charCodeAt(k);
     if ((c < 0x20 && c !== 9 && c !== 10) || c === 0x7f) {
-      throw new ShellSyntaxError(`control character U+${c.toString(16).toUpperCase().padStart(4, "0")} in the command; shells and terminals disagree on what it means, remove it`);
+      throw new ShellSyntaxError(
+        `control character U+${c.toString(16).toUpperCase().padStart(4, "0")} in the command; shells and terminals disagree on what it means, remove it`,
+      );
     }
   }
   const p = new Parser(src, depth, budget, counter);
@@ -55,7 +57,6 @@ function parseScript(src: string, depth: number, budget: Budget, counter: Counte
   p.finish();
   return list;
 }
-
 
 /** characters that end a word */
 const META = " \t\n;&|()<>";
@@ -69,7 +70,33 @@ for (const c of "abcdefghijklmnopqrstuvwxyz{}![]") RESERVED_CHAR[c.charCodeAt(0)
 const PLAIN_CHAR = new Uint8Array(128);
 for (let c = 33; c < 127; c++) PLAIN_CHAR[c] = 1;
 for (const c of META + "\\'\"$`") PLAIN_CHAR[c.charCodeAt(0)] = 0;
-const RESERVED = new Set(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "{", "}", "!", "case", "esac", "select", "function", "coproc", "[[", "]]", "time", "repeat", "foreach", "end"]);
+const RESERVED = new Set([
+  "if",
+  "then",
+  "else",
+  "elif",
+  "fi",
+  "do",
+  "done",
+  "while",
+  "until",
+  "for",
+  "in",
+  "{",
+  "}",
+  "!",
+  "case",
+  "esac",
+  "select",
+  "function",
+  "coproc",
+  "[[",
+  "]]",
+  "time",
+  "repeat",
+  "foreach",
+  "end",
+]);
 /** reserved words that begin something the grammar does not model */
 const REFUSED: Record<string, string> = {
   case: "`case` is not supported; write it as `if`/`elif` tests",
@@ -139,7 +166,9 @@ class Parser {
   /** A newline that is not a list separator at the here-document's own level. */
   private newlineInside(what: string): void {
     if (this.pending.some((p) => p.length > 0)) {
-      throw new ShellSyntaxError(`a newline inside ${what} while a here-document is open: bash and dash read its body from different lines; put the here-document on its own line`);
+      throw new ShellSyntaxError(
+        `a newline inside ${what} while a here-document is open: bash and dash read its body from different lines; put the here-document on its own line`,
+      );
     }
   }
 
@@ -171,7 +200,8 @@ class Parser {
       this.skipBlanks();
       const d = this.s[this.i];
       if (d === ";") {
-        if (this.s[this.i + 1] === ";" || this.s[this.i + 1] === "&" || this.s[this.i + 1] === "|") throw new ShellSyntaxError(`\`${this.s.slice(this.i, this.i + 2)}\` (case syntax) is not supported`);
+        if (this.s[this.i + 1] === ";" || this.s[this.i + 1] === "&" || this.s[this.i + 1] === "|")
+          throw new ShellSyntaxError(`\`${this.s.slice(this.i, this.i + 2)}\` (case syntax) is not supported`);
         this.i++;
         this.requireCommandAfter(";");
       } else if (d === "&") {
@@ -390,12 +420,15 @@ class Parser {
     this.skipBlanks();
     NAME.lastIndex = this.i;
     const m = NAME.exec(this.s);
-    if (!m) throw new ShellSyntaxError(this.s.startsWith("((", this.i) ? "`for ((...))` is not supported; use `for NAME in WORDS`" : "`for` needs a variable name");
+    if (!m)
+      throw new ShellSyntaxError(this.s.startsWith("((", this.i) ? "`for ((...))` is not supported; use `for NAME in WORDS`" : "`for` needs a variable name");
     this.i += m[0].length;
     if (this.i < this.s.length && !META.includes(this.s[this.i]!)) throw new ShellSyntaxError("`for` needs a plain variable name");
     this.skipBlanksAndNewlines();
     if (this.peekReserved() !== "in") {
-      throw new ShellSyntaxError("`for NAME do` / `for NAME;` (looping over the arguments) is read differently by shells; write `for NAME in WORDS; do ...; done`");
+      throw new ShellSyntaxError(
+        "`for NAME do` / `for NAME;` (looping over the arguments) is read differently by shells; write `for NAME in WORDS; do ...; done`",
+      );
     }
     this.i += 2;
     const items: Word[] = [];
@@ -443,7 +476,9 @@ class Parser {
       }
       if (c === "#") break;
       if (c === "(") {
-        throw new ShellSyntaxError(cmd.words.length === 1 ? "function definitions are not supported; write the commands out" : "`(` inside a command is a syntax error (quote it)");
+        throw new ShellSyntaxError(
+          cmd.words.length === 1 ? "function definitions are not supported; write the commands out" : "`(` inside a command is a syntax error (quote it)",
+        );
       }
       if (this.atRedirect()) {
         cmd.redirects.push(this.parseRedirect());
@@ -451,7 +486,9 @@ class Parser {
       }
       const start = this.i;
       if (cmd.redirects.some((r) => r.op === "&>" || r.op === "&>>")) {
-        throw new ShellSyntaxError("a word after `&>FILE`: dash reads `&` (run in the background) and starts a new command there; put `&>FILE` last, or write `>FILE 2>&1`");
+        throw new ShellSyntaxError(
+          "a word after `&>FILE`: dash reads `&` (run in the background) and starts a new command there; put `&>FILE` last, or write `>FILE 2>&1`",
+        );
       }
       const w = this.parseWord();
       if (cmd.words.length === 0 && isAssignment(w)) {
@@ -461,10 +498,22 @@ class Parser {
         }
       }
       if (cmd.words.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(w.parts.map((p) => (p.k === "lit" ? p.text : "$")).join(""))) {
-        throw new ShellSyntaxError(`\`${w.src}\` looks like an assignment but is quoted, so it is run as a command named \`NAME=...\`; unquote the name or quote the whole command differently`);
+        throw new ShellSyntaxError(
+          `\`${w.src}\` looks like an assignment but is quoted, so it is run as a command named \`NAME=...\`; unquote the name or quote the whole command differently`,
+        );
       }
-      if (cmd.words.length === 1 && cmd.words[0]!.src === "time" && w.parts.length === 1 && w.parts[0]!.k === "lit" && !w.parts[0]!.quoted && RESERVED.has(w.src) && w.src !== "time") {
-        throw new ShellSyntaxError(`\`time ${w.src}\`: bash and zsh time a compound command, dash runs a program named \`${w.src}\`; time a simple command or a script`);
+      if (
+        cmd.words.length === 1 &&
+        cmd.words[0]!.src === "time" &&
+        w.parts.length === 1 &&
+        w.parts[0]!.k === "lit" &&
+        !w.parts[0]!.quoted &&
+        RESERVED.has(w.src) &&
+        w.src !== "time"
+      ) {
+        throw new ShellSyntaxError(
+          `\`time ${w.src}\`: bash and zsh time a compound command, dash runs a program named \`${w.src}\`; time a simple command or a script`,
+        );
       }
       const first = w.parts[0];
       const last = w.parts[w.parts.length - 1];
@@ -503,7 +552,8 @@ class Parser {
     if (j === this.i && c === "{") {
       // `{fd}>file` (bash) is a word and a redirection to dash
       const close = s.indexOf("}", j);
-      if (close > j && /^\{[A-Za-z_][A-Za-z0-9_]*\}[<>]/.test(s.slice(j, close + 2))) throw new ShellSyntaxError("`{name}>` file descriptor variables are bash only; use a number");
+      if (close > j && /^\{[A-Za-z_][A-Za-z0-9_]*\}[<>]/.test(s.slice(j, close + 2)))
+        throw new ShellSyntaxError("`{name}>` file descriptor variables are bash only; use a number");
     }
     return false;
   }
@@ -514,7 +564,8 @@ class Parser {
     while (s[this.i]! >= "0" && s[this.i]! <= "9") this.i++;
     let fd: number | undefined;
     if (this.i > fdStart) {
-      if (this.i - fdStart > 1) throw new ShellSyntaxError(`file descriptor \`${s.slice(fdStart, this.i)}\`: dash and zsh read a number of more than one digit as a word; use 0-9`);
+      if (this.i - fdStart > 1)
+        throw new ShellSyntaxError(`file descriptor \`${s.slice(fdStart, this.i)}\`: dash and zsh read a number of more than one digit as a word; use 0-9`);
       fd = Number(s.slice(fdStart, this.i));
     }
     let op: Redirect["op"] | undefined;
@@ -525,13 +576,17 @@ class Parser {
       }
     }
     if (!op) throw new ShellSyntaxError("bad redirection");
-    if ((op === "&>" || op === "&>>") && fd !== undefined) throw new ShellSyntaxError(`\`${fd}${op}\`: zsh reads a redirection of fd ${fd}, bash and dash the word ${fd} then \`${op}\`; write \`${fd}>FILE\` or put a space before \`${op}\``);
+    if ((op === "&>" || op === "&>>") && fd !== undefined)
+      throw new ShellSyntaxError(
+        `\`${fd}${op}\`: zsh reads a redirection of fd ${fd}, bash and dash the word ${fd} then \`${op}\`; write \`${fd}>FILE\` or put a space before \`${op}\``,
+      );
     this.i += op.length;
     if (op === "<" && /^[0-9]*-[0-9]*>/.test(s.slice(this.i))) throw new ShellSyntaxError("`<N-M>` is a number glob to zsh and redirections to bash; quote it");
     this.skipBlanks();
     const c = s[this.i];
     if (c === undefined || META.includes(c)) throw new ShellSyntaxError(`redirection \`${op}\` has no target`);
-    if (c === "!" || (c === "|" && op.endsWith(">"))) throw new ShellSyntaxError(`\`${op}${c}\` means "overwrite" to zsh and a file named \`${c}...\` to bash; use \`>|\` or quote the name`);
+    if (c === "!" || (c === "|" && op.endsWith(">")))
+      throw new ShellSyntaxError(`\`${op}${c}\` means "overwrite" to zsh and a file named \`${c}...\` to bash; use \`>|\` or quote the name`);
     const target = this.parseWord();
     const r: Redirect = { op, target };
     if (fd !== undefined) r.fd = fd;
@@ -572,7 +627,10 @@ class Parser {
 
   /** The expansions in an unquoted here-document body (it is read like a double-quoted string). */
   private heredocParts(text: string): Part[] {
-    if (/\\\n/.test(text)) throw new ShellSyntaxError("a backslash at the end of a line in an unquoted here-document: shells join lines differently; quote the delimiter (`<<'EOF'`)");
+    if (/\\\n/.test(text))
+      throw new ShellSyntaxError(
+        "a backslash at the end of a line in an unquoted here-document: shells join lines differently; quote the delimiter (`<<'EOF'`)",
+      );
     const sub = new Parser(text, this.depth, this.budget, this.counter);
     if (!this.budget.take(text.length)) throw new ShellSyntaxError("the command line is too large to check");
     const parts: Part[] = [];
@@ -611,7 +669,8 @@ class Parser {
       if (META.includes(c)) {
         if ((c === "<" || c === ">") && s[this.i + 1] === "(") throw new ShellSyntaxError("a process substitution inside a word; separate it with a space");
         if (c === "(" && s[this.i + 1] === ")") throw new ShellSyntaxError("function definitions are not supported; write the commands out");
-        if (c === "(") throw new ShellSyntaxError("`(` inside a word (a glob qualifier or pattern group to zsh and bash's extglob, a syntax error otherwise); quote it");
+        if (c === "(")
+          throw new ShellSyntaxError("`(` inside a word (a glob qualifier or pattern group to zsh and bash's extglob, a syntax error otherwise); quote it");
         break;
       }
       if (c === "\\") {
@@ -619,7 +678,8 @@ class Parser {
         if (n === "\n") {
           // bash joins the text around it before reading words: `2\<newline>>f` is `2>f`
           const after = s[this.i + 2];
-          if (after !== undefined && after !== " " && after !== "\t" && after !== "\n") throw new ShellSyntaxError("a line continuation inside a word joins it with the next line; put a space before the backslash");
+          if (after !== undefined && after !== " " && after !== "\t" && after !== "\n")
+            throw new ShellSyntaxError("a line continuation inside a word joins it with the next line; put a space before the backslash");
           this.newlineInside("a line continuation");
           this.i += 2;
           continue;
@@ -694,7 +754,8 @@ class Parser {
       if (c === "\\") {
         const n = s[this.i + 1];
         if (n === "\n") {
-          if (mode === "double") throw new ShellSyntaxError("a line continuation inside double quotes joins text in ways that change expansions; end the quote first");
+          if (mode === "double")
+            throw new ShellSyntaxError("a line continuation inside double quotes joins text in ways that change expansions; end the quote first");
           this.newlineInside("a line continuation");
           this.i += 2;
         } else if (n === "$" || n === "`" || n === "\\" || (n === '"' && mode === "double")) {
@@ -752,7 +813,8 @@ class Parser {
       return;
     }
     if (n === "[") throw new ShellSyntaxError("`$[...]` is old bash arithmetic and text to dash; use `$((...))`");
-    if (n === "\\" && s[this.i + 2] === "\n") throw new ShellSyntaxError("a line continuation after `$` joins it with the next line; write the expansion on one line");
+    if (n === "\\" && s[this.i + 2] === "\n")
+      throw new ShellSyntaxError("a line continuation after `$` joins it with the next line; write the expansion on one line");
     if (n !== undefined && /[A-Za-z_]/.test(n)) {
       NAME.lastIndex = this.i + 1;
       const m = NAME.exec(s)!;
@@ -766,7 +828,7 @@ class Parser {
       return;
     }
     // A `$` that starts nothing is a literal dollar in every shell.
-    if (n === undefined || META.includes(n) || "/.,:%}]\\\"".includes(n) || (quoted && n === "'")) {
+    if (n === undefined || META.includes(n) || '/.,:%}]\\"'.includes(n) || (quoted && n === "'")) {
       parts.push({ k: "lit", text: "$", quoted: true });
       this.i++;
       return;
@@ -841,7 +903,11 @@ class Parser {
     } else if (c !== undefined && SPECIAL_PARAMS.includes(c)) {
       this.i++;
     } else {
-      throw new ShellSyntaxError(c === "!" ? "`${!...}` (indirection) is bash only; name the variable" : `\`\${${c ?? ""}\` is not a plain parameter (zsh flags and bash indirection are not supported)`);
+      throw new ShellSyntaxError(
+        c === "!"
+          ? "`${!...}` (indirection) is bash only; name the variable"
+          : `\`\${${c ?? ""}\` is not a plain parameter (zsh flags and bash indirection are not supported)`,
+      );
     }
     const names = name ? [name] : [];
     const inner: Part[] = [];
@@ -875,7 +941,10 @@ class Parser {
       if (d === "\n") throw new ShellSyntaxError("a newline inside `${...}`");
       // `${x:OFFSET:LENGTH}` is arithmetic: a name there is evaluated, and so is the text of an expansion
       // (`N='a[$(cmd)]'; ${x:$N}` runs cmd), so only literal numbers are read
-      if (substring && (d === "$" || /[A-Za-z_]/.test(d))) throw new ShellSyntaxError("`${name:offset:length}` evaluates its offset and length as arithmetic (a variable's value there can run commands); use numbers");
+      if (substring && (d === "$" || /[A-Za-z_]/.test(d)))
+        throw new ShellSyntaxError(
+          "`${name:offset:length}` evaluates its offset and length as arithmetic (a variable's value there can run commands); use numbers",
+        );
       if (d === "$") this.parseDollar(inner, true);
       else this.i++;
     }
@@ -951,7 +1020,10 @@ class Parser {
   /** Leaving `$(...)` or `<(...)`: its here-documents must have been read inside it. */
   private closeSubstitution(what: string): void {
     const open = this.pending.pop()!;
-    if (open.length > 0) throw new ShellSyntaxError(`here-document \`${open[0]!.delimiter}\` inside ${what} has no body before the \`)\`; put its body on the lines after it, inside the parentheses`);
+    if (open.length > 0)
+      throw new ShellSyntaxError(
+        `here-document \`${open[0]!.delimiter}\` inside ${what} has no body before the \`)\`; put its body on the lines after it, inside the parentheses`,
+      );
   }
 
   /**
@@ -990,7 +1062,8 @@ export function isAssignment(w: Word): boolean {
   if (!first || first.k !== "lit" || first.quoted) return false;
   const m = /^[A-Za-z_][A-Za-z0-9_]*(\+?)=/.exec(first.text);
   if (!m) {
-    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(first.text) && w.src.includes("=")) throw new ShellSyntaxError("array assignments are bash only; assign a plain variable");
+    if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(first.text) && w.src.includes("="))
+      throw new ShellSyntaxError("array assignments are bash only; assign a plain variable");
     return false;
   }
   if (m[1]) throw new ShellSyntaxError("`+=` is bash only (dash runs it as a command); write `NAME=$NAME...`");

@@ -11,7 +11,27 @@ import type { Invocation, Model, Runner } from "./invocation.js";
 
 // Options that do not change what the script means (not `-T`: CDABLE_VARS to zsh; not `-b`: zsh ends its options there, so `-c` would be a script file).
 const SAFE_FLAGS = "ceuxvfnsCEahmp";
-const SAFE_OPTIONS = new Set(["errexit", "nounset", "xtrace", "verbose", "noglob", "noclobber", "noexec", "pipefail", "allexport", "errtrace", "functrace", "notify", "monitor", "hashall", "braceexpand", "emacs", "vi", "ignoreeof", "nolog"]);
+const SAFE_OPTIONS = new Set([
+  "errexit",
+  "nounset",
+  "xtrace",
+  "verbose",
+  "noglob",
+  "noclobber",
+  "noexec",
+  "pipefail",
+  "allexport",
+  "errtrace",
+  "functrace",
+  "notify",
+  "monitor",
+  "hashall",
+  "braceexpand",
+  "emacs",
+  "vi",
+  "ignoreeof",
+  "nolog",
+]);
 const SAFE_LONG = new Set(["--norc", "--noprofile", "--noediting", "--restricted", "--verbose"]);
 
 /** A path a script read from it comes from a pipe or the agent's stdin. */
@@ -26,7 +46,8 @@ function shell(inv: Invocation): void {
   while (i < args.length) {
     const f = args[i]!;
     if (!isConcreteField(f)) {
-      if (fieldHead(f) === "" || fieldHead(f).startsWith("-") || fieldHead(f).startsWith("+")) run.uncertain(`\`${inv.name}\` with an option only known at run time`);
+      if (fieldHead(f) === "" || fieldHead(f).startsWith("-") || fieldHead(f).startsWith("+"))
+        run.uncertain(`\`${inv.name}\` with an option only known at run time`);
       break;
     }
     const t = fieldText(f);
@@ -49,7 +70,8 @@ function shell(inv: Invocation): void {
         else if (ch === "o" || ch === "O") {
           const name = args[i];
           if (!name || !isConcreteField(name)) run.uncertain(`\`${inv.name} -${ch}\` without an option name`);
-          if (ch === "O" || !SAFE_OPTIONS.has(fieldText(name))) run.uncertain(`\`${inv.name} -${ch} ${fieldText(name)}\` changes how the shell reads the script`);
+          if (ch === "O" || !SAFE_OPTIONS.has(fieldText(name)))
+            run.uncertain(`\`${inv.name} -${ch} ${fieldText(name)}\` changes how the shell reads the script`);
           i++;
         } else if (ch === "i") run.uncertain(`\`${inv.name} -i\` is an interactive shell: it reads startup files and expands aliases and history`);
         else if (ch === "l") run.uncertain(`\`${inv.name} -l\` is a login shell: it runs the profile scripts first, which the engine cannot see; drop -l`);
@@ -105,7 +127,9 @@ function fromStdin(inv: Invocation): void {
 function scriptFile(inv: Invocation, f: Field, lookup?: "searched"): void {
   const run: Runner = inv.run;
   if (lookup && isConcreteField(f) && fieldText(f) !== "" && !fieldText(f).includes("/")) {
-    run.uncertain(`\`${inv.name} ${f.src}\` looks \`${fieldText(f)}\` up in $PATH (first, or when it is not in the current directory); write \`${inv.name} ./${fieldText(f)}\``);
+    run.uncertain(
+      `\`${inv.name} ${f.src}\` looks \`${fieldText(f)}\` up in $PATH (first, or when it is not in the current directory); write \`${inv.name} ./${fieldText(f)}\``,
+    );
   }
   if (f.procsub) run.uncertain(`\`${inv.name}\` runs a script from a process substitution, which the engine cannot see`);
   if (!isConcreteField(f)) run.uncertain(`the script \`${inv.name}\` runs (\`${f.src}\`) is only known at run time`);
@@ -156,7 +180,8 @@ function trap(inv: Invocation): void {
 /** `alias NAME=VALUE` changes how every later line is read (dash and zsh expand aliases in scripts). */
 function alias(inv: Invocation): void {
   for (const f of inv.args) {
-    if (!isConcreteField(f) || fieldText(f).includes("=")) inv.run.uncertain("`alias NAME=VALUE` changes how later commands are read; write the command instead of an alias");
+    if (!isConcreteField(f) || fieldText(f).includes("="))
+      inv.run.uncertain("`alias NAME=VALUE` changes how later commands are read; write the command instead of an alias");
   }
 }
 

@@ -23,7 +23,8 @@ function tar(inv: Invocation): void {
   for (let k = 0; k < args.length; k++) {
     const f = args[k]!;
     if (!isConcreteField(f)) {
-      if (k === 0 || (typeof f.t[0] !== "string" || f.t[0].startsWith("-"))) run.uncertain("`tar` with an option only known at run time (it could run a program)");
+      if (k === 0 || typeof f.t[0] !== "string" || f.t[0].startsWith("-"))
+        run.uncertain("`tar` with an option only known at run time (it could run a program)");
       files.push(f);
       continue;
     }
@@ -31,8 +32,10 @@ function tar(inv: Invocation): void {
     if (t.startsWith("--")) {
       const eq = t.indexOf("=");
       const name = (eq < 0 ? t : t.slice(0, eq)).slice(2);
-      if (name.length >= 2 && RUNS.some((r) => r.startsWith(name) && r !== "index-file")) run.uncertain(`\`tar --${name}\` runs a program the engine cannot see`);
-      if (/^(create|extract|get|list|append|update|catenate|concatenate|delete|diff|compare)$/.test(name)) mode = name === "create" ? "c" : name === "list" ? "t" : name === "extract" || name === "get" ? "x" : "other";
+      if (name.length >= 2 && RUNS.some((r) => r.startsWith(name) && r !== "index-file"))
+        run.uncertain(`\`tar --${name}\` runs a program the engine cannot see`);
+      if (/^(create|extract|get|list|append|update|catenate|concatenate|delete|diff|compare)$/.test(name))
+        mode = name === "create" ? "c" : name === "list" ? "t" : name === "extract" || name === "get" ? "x" : "other";
       const value = eq >= 0 ? literalField(t.slice(eq + 1)) : undefined;
       if (name === "file") archive = value ?? args[++k];
       else if (name === "directory") dir = value ?? args[++k];
@@ -66,7 +69,8 @@ function tar(inv: Invocation): void {
       }
     }
   }
-  if (archive && isConcreteField(archive) && /^[^/]*:/.test(fieldText(archive)) && !forceLocal) run.uncertain("`tar -f HOST:FILE` opens a remote archive through rsh/ssh; use --force-local for a local file with `:`");
+  if (archive && isConcreteField(archive) && /^[^/]*:/.test(fieldText(archive)) && !forceLocal)
+    run.uncertain("`tar -f HOST:FILE` opens a remote archive through rsh/ssh; use --force-local for a local file with `:`");
   const bases = dir ? run.chdir(inv.bases, dir) : inv.bases;
   const archiveIsStream = !archive || (isConcreteField(archive) && fieldText(archive) === "-");
   if (mode === "c") {

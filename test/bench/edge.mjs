@@ -17,7 +17,11 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 execFileSync(process.execPath, [join(root, "adapters/lambda/build.mjs")]);
 const out = mkdtempSync(join(tmpdir(), "safeclaw-edge-"));
-execFileSync(process.execPath, [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", out, "-c", join(root, "adapters/workers/wrangler.toml")], { stdio: "ignore", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } });
+execFileSync(
+  process.execPath,
+  [join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", out, "-c", join(root, "adapters/workers/wrangler.toml")],
+  { stdio: "ignore", env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" } },
+);
 
 const lambdaFile = join(root, "build/lambda/index.mjs");
 const cold = [];
@@ -29,10 +33,20 @@ for (let i = 0; i < 7; i++) {
 
 const firsts = [];
 for (let i = 0; i < 5; i++) {
-  const mf = new Miniflare({ modules: true, modulesRoot: out, scriptPath: join(out, "worker.js"), compatibilityDate: "2024-09-23", bindings: { SAFECLAW_AUDIT_SINK: "stdout" } });
+  const mf = new Miniflare({
+    modules: true,
+    modulesRoot: out,
+    scriptPath: join(out, "worker.js"),
+    compatibilityDate: "2024-09-23",
+    bindings: { SAFECLAW_AUDIT_SINK: "stdout" },
+  });
   await mf.ready;
   const t0 = performance.now();
-  const res = await mf.dispatchFetch("http://safeclaw.test/v1/check", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ action: "file.read", path: "/app/x" }) });
+  const res = await mf.dispatchFetch("http://safeclaw.test/v1/check", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ action: "file.read", path: "/app/x" }),
+  });
   await res.text();
   firsts.push(performance.now() - t0);
   await mf.dispose();
@@ -48,7 +62,11 @@ const result = {
 console.log("\nEdge:");
 console.log(`| Worker bundle | ${(result.worker.raw / 1024).toFixed(1)} KiB raw | ${(result.worker.gzip / 1024).toFixed(1)} KiB gzip |`);
 console.log(`| Lambda bundle | ${(result.lambda.raw / 1024).toFixed(1)} KiB raw | ${(result.lambda.gzip / 1024).toFixed(1)} KiB gzip |`);
-console.log(`| Lambda cold start (import + first decision) | median ${result.lambdaColdStartMs.median} ms | min ${result.lambdaColdStartMs.min}, max ${result.lambdaColdStartMs.max} (${cold.length} fresh processes) |`);
-console.log(`| Worker first request in Miniflare | median ${result.workerFirstRequestMs.median} ms | min ${result.workerFirstRequestMs.min}, max ${result.workerFirstRequestMs.max} (${firsts.length} fresh runtimes) |`);
+console.log(
+  `| Lambda cold start (import + first decision) | median ${result.lambdaColdStartMs.median} ms | min ${result.lambdaColdStartMs.min}, max ${result.lambdaColdStartMs.max} (${cold.length} fresh processes) |`,
+);
+console.log(
+  `| Worker first request in Miniflare | median ${result.workerFirstRequestMs.median} ms | min ${result.workerFirstRequestMs.min}, max ${result.workerFirstRequestMs.max} (${firsts.length} fresh runtimes) |`,
+);
 mkdirSync(join(root, "build"), { recursive: true });
 writeFileSync(join(root, "build/bench-edge.json"), JSON.stringify(result, null, 2));

@@ -18,7 +18,14 @@ const bodies = [
   { action: "file.write", path: "/tmp/out.json" },
 ].map((b) => JSON.stringify(b));
 
-const freePort = () => new Promise((res) => { const s = createServer(); s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => res(p)); }); });
+const freePort = () =>
+  new Promise((res) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
 
 async function measure(mode) {
   const port = await freePort();
@@ -41,4 +48,7 @@ console.log("| server | req/s | p50 (ms) | p99 (ms) | vs hello-world | non-2xx+e
 console.log("|---|---:|---:|---:|---:|---:|");
 for (const r of rows) console.log(`| ${r.mode} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.ratio} | ${r.errors} |`);
 mkdirSync(new URL("../../build/", import.meta.url), { recursive: true });
-writeFileSync(new URL("../../build/bench-http.json", import.meta.url), JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: DURATION, rows }, null, 2));
+writeFileSync(
+  new URL("../../build/bench-http.json", import.meta.url),
+  JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: DURATION, rows }, null, 2),
+);

@@ -18,7 +18,15 @@ if (mode === "hello") {
   let audit;
   // Exactly the audit set-up `safeclaw serve` uses (group commit, one write per batch).
   if (mode === "stdout" || mode === "file") {
-    audit = await auditLogFromConfig({ sink: mode === "stdout" ? "stdout" : auditFile, env: {}, policy, instance: { runtime: "bench" }, chainParts: ["bench"], log: console.error, groupCommit: true });
+    audit = await auditLogFromConfig({
+      sink: mode === "stdout" ? "stdout" : auditFile,
+      env: {},
+      policy,
+      instance: { runtime: "bench" },
+      chainParts: ["bench"],
+      log: console.error,
+      groupCommit: true,
+    });
   }
   app = createApp({ engine, policy: { digest: policy.digest, rules: policy.rules.length, defaultAction: "deny", sources: [] }, ...(audit ? { audit } : {}) });
 }

@@ -3,7 +3,10 @@ import { writeFileSync } from "node:fs";
 import { createEngine, loadPolicy } from "../../dist/index.js";
 import { generatePolicy, generateRequests } from "./policy-gen.mjs"; // built from policy-gen.ts by run.sh
 
-const settle = () => { for (let i = 0; i < 3; i++) globalThis.gc(); return process.memoryUsage().heapUsed; };
+const settle = () => {
+  for (let i = 0; i < 3; i++) globalThis.gc();
+  return process.memoryUsage().heapUsed;
+};
 const text = generatePolicy(10_000);
 const before = settle();
 const r = await loadPolicy([{ name: "gen-10000.yaml", text }]);
@@ -13,4 +16,7 @@ for (const q of generateRequests(10_000)) engine.check(q); // builds the per-act
 const after = settle();
 const mb = (after - before) / 1024 / 1024;
 console.log(`\nMemory: compiled 10,000-rule policy with its indexes: ${mb.toFixed(1)} MiB of heap`);
-writeFileSync(new URL("../../build/bench-memory.json", import.meta.url), JSON.stringify({ rules: 10_000, heapMiB: +mb.toFixed(2), keep: engine.policy.rules.length }, null, 2));
+writeFileSync(
+  new URL("../../build/bench-memory.json", import.meta.url),
+  JSON.stringify({ rules: 10_000, heapMiB: +mb.toFixed(2), keep: engine.policy.rules.length }, null, 2),
+);

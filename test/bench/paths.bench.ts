@@ -9,13 +9,19 @@ import { generatePolicy } from "./policy-gen.js";
 // run-time values (templates), as the rule count grows. Run with
 // `npx vitest bench --run test/bench/paths.bench.ts`.
 for (const n of [10, 100, 1_000, 10_000]) {
-  const general = Array.from({ length: n }, (_, i) => `- {id: g${i}, action: file.read, path: '/srv/app${i}/{src,lib}/**/[a-z]*.{ts,js}', effect: ${i % 3 === 0 ? "deny" : "allow"}}`).join("\n");
+  const general = Array.from(
+    { length: n },
+    (_, i) => `- {id: g${i}, action: file.read, path: '/srv/app${i}/{src,lib}/**/[a-z]*.{ts,js}', effect: ${i % 3 === 0 ? "deny" : "allow"}}`,
+  ).join("\n");
   const loadedGeneral = await loadPolicy([{ name: "g.yaml", text: `rules:\n${general}\n` }]);
   const loadedMixed = await loadPolicy([{ name: "m.yaml", text: generatePolicy(n) }]);
   if (!loadedGeneral.ok || !loadedMixed.ok) throw new Error("policy");
   const g = createEngine(loadedGeneral.policy);
   const mixed = loadedMixed.policy;
-  const requests = Array.from({ length: 64 }, (_, k) => ({ action: "file.read", path: `/srv/app${(k * 7) % n}/${k % 2 ? "src" : "lib"}/deep/x/${k % 3 ? "main" : "Main"}.ts` }));
+  const requests = Array.from({ length: 64 }, (_, k) => ({
+    action: "file.read",
+    path: `/srv/app${(k * 7) % n}/${k % 2 ? "src" : "lib"}/deep/x/${k % 3 ? "main" : "Main"}.ts`,
+  }));
   // A fresh template per decision, as requests bring them (no automaton is reused).
   const templated = (k: number): Subject =>
     k % 2

@@ -38,9 +38,13 @@ for (const n of SIZES) {
     bench(`cedar-wasm ${n}`, () => {
       cedarCheck(peerRequests[b++ % peerRequests.length]!);
     });
-    bench(`casbin ${n}`, () => {
-      casbinCheck(peerRequests[c++ % peerRequests.length]!);
-    }, n >= 1_000 ? { time: 300, iterations: 5 } : {});
+    bench(
+      `casbin ${n}`,
+      () => {
+        casbinCheck(peerRequests[c++ % peerRequests.length]!);
+      },
+      n >= 1_000 ? { time: 300, iterations: 5 } : {},
+    );
     bench(`floor ${n}`, () => {
       floor(peerRequests[d++ % peerRequests.length]!);
     });

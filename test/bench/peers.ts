@@ -52,7 +52,14 @@ export function cedarEngine(n: number): (r: PeerRequest) => boolean {
   const parsed = cedar.preparsePolicySet(id, { staticPolicies: policies.join("\n") });
   if (parsed.type !== "success") throw new Error(`cedar could not parse the policy: ${JSON.stringify(parsed)}`);
   return (r) => {
-    const a = cedar.statefulIsAuthorized({ principal: { type: "Agent", id: "a" }, action: { type: "Action", id: r.action }, resource: { type: "Resource", id: "r" }, context: { [r.field]: r.value }, entities: [], preparsedPolicySetId: id });
+    const a = cedar.statefulIsAuthorized({
+      principal: { type: "Agent", id: "a" },
+      action: { type: "Action", id: r.action },
+      resource: { type: "Resource", id: "r" },
+      context: { [r.field]: r.value },
+      entities: [],
+      preparsedPolicySetId: id,
+    });
     if (a.type !== "success") throw new Error(`cedar failed: ${JSON.stringify(a)}`);
     return a.response.decision === "allow";
   };

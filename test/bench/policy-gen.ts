@@ -28,7 +28,7 @@ export function generatePolicy(n: number): string {
 }
 
 export function generateRequests(n: number): unknown[] {
-  const last = (k: number) => n - 1 - ((n - 1 - k) % 5 + 5) % 5; // the last rule of kind k
+  const last = (k: number) => n - 1 - ((((n - 1 - k) % 5) + 5) % 5); // the last rule of kind k
   const pick = (k: number, j: number) => Math.min(last(k), ((j * 5) % n) - (((j * 5) % n) % 5) + k);
   const out: unknown[] = [];
   for (let j = 0; j < 200; j++) {

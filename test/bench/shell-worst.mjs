@@ -28,7 +28,7 @@ const CASES = {
   "X=1 X=1 … cmd": fill("X=1 ", "", "ls"),
   "cat f1 f2 … (files)": "cat " + Array.from({ length: 9000 }, (_, i) => `f${i}`).join(" "),
   "jq . a1 a2 … (possible files)": "jq . " + Array.from({ length: 9000 }, (_, i) => `a${i}`).join(" "),
-  "bash -c 'bash -c \"…\"'": "bash -c " + "'".repeat(1) + "bash -c \"".repeat(1) + fill("ls; ").slice(0, SIZE - 40) + "\"'",
+  "bash -c 'bash -c \"…\"'": "bash -c " + "'".repeat(1) + 'bash -c "'.repeat(1) + fill("ls; ").slice(0, SIZE - 40) + "\"'",
   "eval eval eval … ls": fill("eval ", "", "ls"),
   "if … fi nesting": fill("if a; then ", "", "b") + "; fi".repeat(2000),
   "for … done nesting": fill("for x in a; do ", "", "b") + "; done".repeat(2000),
@@ -36,12 +36,12 @@ const CASES = {
   "awk program": "awk '" + fill("{print $1}") + "' f",
   "getopt clusters": "sort " + fill("-bdfgiMhnRrsuVz "),
   "$'\\x41\\x41…'": "echo $'" + fill("\\x41") + "'",
-  "backticks": fill("`ls` "),
-  "newlines": fill("ls\n"),
-  "comments": fill("# comment\n"),
+  backticks: fill("`ls` "),
+  newlines: fill("ls\n"),
+  comments: fill("# comment\n"),
   // large lines that are allowed, not refused at a bound
   "echo w1 … w2000 (2000 words)": "echo " + Array.from({ length: 2000 }, (_, i) => `w${i}`.padEnd(30, "x")).join(" "),
-  "git commit -m <64 KB message>": 'git commit -m "$(cat <<\'EOF\'\n' + "a commit message line\n".repeat(Math.floor((SIZE - 40) / 22)) + 'EOF\n)"',
+  "git commit -m <64 KB message>": "git commit -m \"$(cat <<'EOF'\n" + "a commit message line\n".repeat(Math.floor((SIZE - 40) / 22)) + 'EOF\n)"',
   "250 commands: ls -la a && …": Array.from({ length: 250 }, () => "ls -la " + "d/".repeat(60) + "f").join(" && "),
   "cat of 500 files": "cat " + Array.from({ length: 500 }, (_, i) => `src/dir${i}/file${i}.ts`.padEnd(120, "x")).join(" "),
 };
@@ -75,12 +75,29 @@ for (const [name, command] of Object.entries(CASES)) {
   const before = process.memoryUsage().heapUsed;
   const d = engine.check(req);
   const allocated = process.memoryUsage().heapUsed - before;
-  results.push({ name, bytes: req.command.length, medianMs: times[25], p90Ms: times[45], heapMB: Math.max(0, allocated) / 1e6, decision: d.decision, error: d.error ?? null, reason: d.reason.slice(0, 100) });
+  results.push({
+    name,
+    bytes: req.command.length,
+    medianMs: times[25],
+    p90Ms: times[45],
+    heapMB: Math.max(0, allocated) / 1e6,
+    decision: d.decision,
+    error: d.error ?? null,
+    reason: d.reason.slice(0, 100),
+  });
 }
 
 const pad = (s, n) => String(s).padEnd(n);
 console.log(pad("case", 34), pad("bytes", 7), pad("median ms", 10), pad("p90 ms", 8), pad("heap MB", 8), "decision");
-for (const r of results) console.log(pad(r.name, 34), pad(r.bytes, 7), pad(r.medianMs.toFixed(3), 10), pad(r.p90Ms.toFixed(3), 8), pad(r.heapMB.toFixed(2), 8), `${r.decision}${r.error ? ` (${r.error})` : ""}: ${r.reason}`);
+for (const r of results)
+  console.log(
+    pad(r.name, 34),
+    pad(r.bytes, 7),
+    pad(r.medianMs.toFixed(3), 10),
+    pad(r.p90Ms.toFixed(3), 8),
+    pad(r.heapMB.toFixed(2), 8),
+    `${r.decision}${r.error ? ` (${r.error})` : ""}: ${r.reason}`,
+  );
 const worst = results.reduce((a, b) => (b.medianMs > a.medianMs ? b : a));
 const heaviest = results.reduce((a, b) => (b.heapMB > a.heapMB ? b : a));
 console.log(`worst median ${worst.medianMs.toFixed(3)} ms (${worst.name}); most heap ${heaviest.heapMB.toFixed(2)} MB (${heaviest.name})`);

@@ -11,7 +11,9 @@ import { createRequire, syncBuiltinESMExports } from "node:module";
 const childProcess = createRequire(import.meta.url)("node:child_process") as Record<string, unknown>;
 for (const name of ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"]) {
   childProcess[name] = () => {
-    throw new Error(`a unit test called child_process.${name}: unit tests run no processes; import node:child_process (or a helper that does) in the test file so that it runs in the e2e project`);
+    throw new Error(
+      `a unit test called child_process.${name}: unit tests run no processes; import node:child_process (or a helper that does) in the test file so that it runs in the e2e project`,
+    );
   };
 }
 syncBuiltinESMExports();

@@ -33,7 +33,9 @@ export const KNOWN_FILE = (): string => join(HARNESS_DIR(), "known-divergences.j
 export function readRegressions(): CaseFile[] {
   let names: string[] = [];
   try {
-    names = readdirSync(REGRESSIONS_DIR()).filter((n) => n.endsWith(".json")).sort();
+    names = readdirSync(REGRESSIONS_DIR())
+      .filter((n) => n.endsWith(".json"))
+      .sort();
   } catch {
     return [];
   }

@@ -32,7 +32,15 @@ const TRUSTED = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "
 export function engineView(command: string, cwd: string): EngineView {
   const r = normalizeRequest({ action: "shell.execute", command, cwd });
   if (!r.ok) return { refused: true, reason: r.reason };
-  const view = { refused: false as const, commands: [] as string[], reads: [] as string[], writes: [] as string[], deletes: [] as string[], hosts: [] as string[], keys: [] as string[] };
+  const view = {
+    refused: false as const,
+    commands: [] as string[],
+    reads: [] as string[],
+    writes: [] as string[],
+    deletes: [] as string[],
+    hosts: [] as string[],
+    keys: [] as string[],
+  };
   const templates = { commands: [] as Template[], reads: [] as Template[], writes: [] as Template[], deletes: [] as Template[] };
   const spellings: string[] = [];
   let anyKey = false; // `env`, `printenv`: every variable
@@ -85,11 +93,19 @@ export async function allowsOwnSubjects(command: string, cwd: string, view: Engi
   if (view.commands.length) rules.push({ action: "shell.execute", command: { in: list(view.commands) }, effect: "allow" });
   const t = view.templates;
   if (t?.commands.length) rules.push({ action: "shell.execute", command: list(t.commands.map(wildcardOf)), effect: "allow" });
-  for (const [action, paths] of [["file.read", view.reads], ["file.write", view.writes], ["file.delete", view.deletes]] as const) {
+  for (const [action, paths] of [
+    ["file.read", view.reads],
+    ["file.write", view.writes],
+    ["file.delete", view.deletes],
+  ] as const) {
     if (paths.length) rules.push({ action, path: { in: list(paths) }, effect: "allow" });
   }
   // a path only known at run time may resolve anywhere (an `any` hole, `..` after a glob): the own-subjects policy allows any path for it
-  for (const [action, ts] of [["file.read", t?.reads], ["file.write", t?.writes], ["file.delete", t?.deletes]] as const) {
+  for (const [action, ts] of [
+    ["file.read", t?.reads],
+    ["file.write", t?.writes],
+    ["file.delete", t?.deletes],
+  ] as const) {
     if (ts?.length) rules.push({ action, path: "/**", effect: "allow" });
   }
   if (view.hosts?.length) rules.push({ action: "network.request", host: { in: list(view.hosts) }, effect: "allow" });

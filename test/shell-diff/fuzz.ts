@@ -45,7 +45,11 @@ export async function main(args: string[]): Promise<number> {
   const next = (): string => {
     if (buffer.length === 0) {
       const s = seed + batch++;
-      buffer.push(...fc.sample(full, { seed: s, numRuns: 25 }), ...fc.sample(mutated, { seed: s, numRuns: 15 }), ...fc.sample(agreeing, { seed: s, numRuns: 10 }));
+      buffer.push(
+        ...fc.sample(full, { seed: s, numRuns: 25 }),
+        ...fc.sample(mutated, { seed: s, numRuns: 15 }),
+        ...fc.sample(agreeing, { seed: s, numRuns: 10 }),
+      );
     }
     return buffer.pop()!;
   };
@@ -84,7 +88,14 @@ export async function main(args: string[]): Promise<number> {
           shell: d.shell,
           kind: d.kind,
           shellRan: small.divergence.shellDid,
-          engineChecked: again.engine.refused ? [] : [...again.engine.commands, ...again.engine.reads.map((p) => `read ${p}`), ...again.engine.writes.map((p) => `write ${p}`), ...again.engine.deletes.map((p) => `delete ${p}`)],
+          engineChecked: again.engine.refused
+            ? []
+            : [
+                ...again.engine.commands,
+                ...again.engine.reads.map((p) => `read ${p}`),
+                ...again.engine.writes.map((p) => `write ${p}`),
+                ...again.engine.deletes.map((p) => `delete ${p}`),
+              ],
           diverges: true,
           found: `fuzz seed ${seed}, from ${JSON.stringify(line).slice(0, 300)}`,
         });
@@ -102,13 +113,30 @@ export async function main(args: string[]): Promise<number> {
     h.dispose();
   }
   console.log(summary(count, executed, found));
-  console.log("engine refusals (top):\n" + [...refusedReasons].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, n]) => `  ${n} ${k}`).join("\n"));
-  console.log("divergence classes (count):\n" + [...found].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k} ${n}`).join("\n"));
+  console.log(
+    "engine refusals (top):\n" +
+      [...refusedReasons]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 12)
+        .map(([k, n]) => `  ${n} ${k}`)
+        .join("\n"),
+  );
+  console.log(
+    "divergence classes (count):\n" +
+      [...found]
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `  ${k} ${n}`)
+        .join("\n"),
+  );
   return 0;
 }
 
 function summary(count: Record<string, number>, executed: Record<string, number>, found: Map<string, number>): string {
-  return `lines ${count.generated} | oracle-rejected ${count.oracleRejected} | engine-refused ${count.engineRefused} | executed ${Object.entries(executed).map(([k, v]) => `${k} ${v}`).join(", ")} | divergent lines ${count.divergentLines}, divergences ${count.divergences} in ${found.size} classes, reported-only ${count.reported}, inconclusive ${count.inconclusive} | new case files ${count.written}`;
+  return `lines ${count.generated} | oracle-rejected ${count.oracleRejected} | engine-refused ${count.engineRefused} | executed ${Object.entries(executed)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(
+      ", ",
+    )} | divergent lines ${count.divergentLines}, divergences ${count.divergences} in ${found.size} classes, reported-only ${count.reported}, inconclusive ${count.inconclusive} | new case files ${count.written}`;
 }
 
 export function shellVersions(): string {

@@ -20,7 +20,11 @@ export class Harness {
   private queue: Array<() => void> = [];
   private active = 0;
 
-  constructor(readonly parallel = 2, readonly shells: readonly ShellName[] = SHELL_NAMES, readonly runOptions: RunOptions = {}) {
+  constructor(
+    readonly parallel = 2,
+    readonly shells: readonly ShellName[] = SHELL_NAMES,
+    readonly runOptions: RunOptions = {},
+  ) {
     this.sandbox = new Sandbox(parallel);
   }
 

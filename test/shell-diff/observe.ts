@@ -54,8 +54,23 @@ interface Proc {
   inTree: boolean;
 }
 
-const SHELL_PATHS = new Set([...Object.values(SHELL_BINARIES), "/bin/sh", "/usr/bin/sh", "/bin/bash", "/bin/dash", "/bin/zsh", "/shims/sh", "/shims/bash", "/shims/dash", "/shims/zsh"]);
-const SYNTAX = { bash: /syntax error|unexpected EOF|bad substitution/, dash: /Syntax error|Bad substitution/, zsh: /parse error|bad substitution|bad pattern/ } as const;
+const SHELL_PATHS = new Set([
+  ...Object.values(SHELL_BINARIES),
+  "/bin/sh",
+  "/usr/bin/sh",
+  "/bin/bash",
+  "/bin/dash",
+  "/bin/zsh",
+  "/shims/sh",
+  "/shims/bash",
+  "/shims/dash",
+  "/shims/zsh",
+]);
+const SYNTAX = {
+  bash: /syntax error|unexpected EOF|bad substitution/,
+  dash: /Syntax error|Bad substitution/,
+  zsh: /parse error|bad substitution|bad pattern/,
+} as const;
 const TEMP = /^\/tmp\/(sh-thd|zsh)/;
 
 export function observe(run: RunResult, baseline?: Set<string>): ShellView {
@@ -122,7 +137,7 @@ export function observe(run: RunResult, baseline?: Set<string>): ShellView {
       const at = c.name === "openat" ? 1 : 0;
       if (c.name === "openat" && tok(c.args[0]) !== "AT_FDCWD") continue;
       const path = resolve(utf8(str(c.args[at]) ?? ""), p.cwd);
-      const flags = c.name === "creat" ? "O_WRONLY|O_CREAT" : tok(c.args[at + 1]) ?? "";
+      const flags = c.name === "creat" ? "O_WRONLY|O_CREAT" : (tok(c.args[at + 1]) ?? "");
       // the loader's and the shell's own opens use O_CLOEXEC; zsh opens PATH entries while it looks a command up
       if (/O_CLOEXEC/.test(flags) || path === "/dev/tty" || TEMP.test(path) || path.startsWith("/shims/") || path === p.failedExec) continue;
       if (path.startsWith("/usr/share/locale/") || path.startsWith("/usr/lib/x86_64-linux-gnu/gconv/")) continue; // error messages

@@ -67,7 +67,8 @@ export function judge(engine: EngineView, views: ShellView[], ownPolicy?: { deci
     }
     if (view.syntaxError) add({ kind: "shell-syntax-error", shell: view.shell, shellDid: "rejected the line as a syntax error" });
   }
-  if (ownPolicy && ownPolicy.decision !== "allow") v.divergences.push({ kind: "own-subjects-not-allowed", shell: "engine", shellDid: `${ownPolicy.decision}: ${ownPolicy.reason}` });
+  if (ownPolicy && ownPolicy.decision !== "allow")
+    v.divergences.push({ kind: "own-subjects-not-allowed", shell: "engine", shellDid: `${ownPolicy.decision}: ${ownPolicy.reason}` });
   const ran = views.flatMap((x) => x.commands.map((c) => c.text));
   v.notExecuted = engine.commands.filter((c, i) => !ran.some((t) => t === c || patterns[i]!.test(t)));
   return v;

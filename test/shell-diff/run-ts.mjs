@@ -14,7 +14,16 @@ if (!entry) {
 const out = mkdtempSync(join(resolve(entry, ".."), ".build-"));
 const file = join(out, "entry.mjs");
 try {
-  await build({ entryPoints: [entry], bundle: true, platform: "node", format: "esm", target: "node20", packages: "external", outfile: file, logLevel: "error" });
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    packages: "external",
+    outfile: file,
+    logLevel: "error",
+  });
   process.argv = [process.argv[0], file, ...args];
   const mod = await import(pathToFileURL(file).href);
   if (typeof mod.main === "function") process.exitCode = await mod.main(args);

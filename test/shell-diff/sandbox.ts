@@ -90,9 +90,30 @@ export class Sandbox {
     const inner = [SHELL_BINARIES[shell], "-x", "-c", line];
     const env = ["PATH=/shims", `HOME=${SANDBOX_CWD}`, `PS4=${XTRACE_MARK}`, "LC_ALL=C", "TMPDIR=/tmp", "USER=agent", "SHELL=/bin/sh"];
     const argv = [
-      "-f", "--seccomp-bpf", "--decode-pids=pidns", "-qq", "-v", "-xx", "-s", "65536", "-e", `trace=${STRACE_CALLS}`, "-o", traceFile,
-      "setpriv", `--reuid=${uid}`, `--regid=${uid}`, "--clear-groups",
-      "prlimit", "--nproc=128", "--fsize=4194304", "--as=2147483648", "--cpu=10", "--nofile=256", "--core=0", "--",
+      "-f",
+      "--seccomp-bpf",
+      "--decode-pids=pidns",
+      "-qq",
+      "-v",
+      "-xx",
+      "-s",
+      "65536",
+      "-e",
+      `trace=${STRACE_CALLS}`,
+      "-o",
+      traceFile,
+      "setpriv",
+      `--reuid=${uid}`,
+      `--regid=${uid}`,
+      "--clear-groups",
+      "prlimit",
+      "--nproc=128",
+      "--fsize=4194304",
+      "--as=2147483648",
+      "--cpu=10",
+      "--nofile=256",
+      "--core=0",
+      "--",
       ...bwrapArgs(this.shimDir, join(dir, "log"), env),
       ...inner,
     ];
@@ -152,14 +173,51 @@ export class Sandbox {
 
 function bwrapArgs(shimDir: string, logDir: string, env: string[]): string[] {
   return [
-    "bwrap", "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-    "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
-    "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
-    "--proc", "/proc", "--dev", "/dev",
-    "--size", "8388608", "--tmpfs", "/tmp",
-    "--size", "8388608", "--tmpfs", SANDBOX_CWD,
-    "--ro-bind", shimDir, "/shims", "--bind", logDir, "/log",
-    "--chdir", SANDBOX_CWD, "--clearenv", ...env.flatMap((kv) => ["--setenv", kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+    "bwrap",
+    "--unshare-all",
+    "--unshare-user",
+    "--disable-userns",
+    "--die-with-parent",
+    "--new-session",
+    "--cap-drop",
+    "ALL",
+    "--ro-bind",
+    "/usr",
+    "/usr",
+    "--symlink",
+    "usr/bin",
+    "/bin",
+    "--symlink",
+    "usr/sbin",
+    "/sbin",
+    "--symlink",
+    "usr/lib",
+    "/lib",
+    "--symlink",
+    "usr/lib64",
+    "/lib64",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--size",
+    "8388608",
+    "--tmpfs",
+    "/tmp",
+    "--size",
+    "8388608",
+    "--tmpfs",
+    SANDBOX_CWD,
+    "--ro-bind",
+    shimDir,
+    "/shims",
+    "--bind",
+    logDir,
+    "/log",
+    "--chdir",
+    SANDBOX_CWD,
+    "--clearenv",
+    ...env.flatMap((kv) => ["--setenv", kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
     "--",
   ];
 }
@@ -173,11 +231,40 @@ let detected: SandboxKind | undefined;
  */
 export function detectSandbox(): SandboxKind {
   if (detected) return detected;
-  const missing = ["strace", "bwrap", "setpriv", "prlimit", ...Object.values(SHELL_BINARIES)].filter((p) => spawnSync("sh", ["-c", `command -v ${p}`]).status !== 0);
+  const missing = ["strace", "bwrap", "setpriv", "prlimit", ...Object.values(SHELL_BINARIES)].filter(
+    (p) => spawnSync("sh", ["-c", `command -v ${p}`]).status !== 0,
+  );
   if (missing.length) throw new Error(`shell-diff needs ${missing.join(", ")} (Debian: bash dash zsh bubblewrap strace util-linux)`);
-  const probe = spawnSync("setpriv", ["--reuid=61999", "--regid=61999", "--clear-groups", "bwrap", "--unshare-all", "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin", "--dev", "/dev", "/usr/bin/true"], { encoding: "utf8" });
+  const probe = spawnSync(
+    "setpriv",
+    [
+      "--reuid=61999",
+      "--regid=61999",
+      "--clear-groups",
+      "bwrap",
+      "--unshare-all",
+      "--ro-bind",
+      "/usr",
+      "/usr",
+      "--symlink",
+      "usr/lib",
+      "/lib",
+      "--symlink",
+      "usr/lib64",
+      "/lib64",
+      "--symlink",
+      "usr/bin",
+      "/bin",
+      "--dev",
+      "/dev",
+      "/usr/bin/true",
+    ],
+    { encoding: "utf8" },
+  );
   if (probe.status !== 0) throw new Error(`shell-diff: bubblewrap cannot create a sandbox here (${probe.stderr.trim()}); user namespaces may be disabled`);
-  const strace = spawnSync("strace", ["-f", "--seccomp-bpf", "--decode-pids=pidns", "-qq", "-e", "trace=execve", "-o", "/dev/null", "/usr/bin/true"], { encoding: "utf8" });
+  const strace = spawnSync("strace", ["-f", "--seccomp-bpf", "--decode-pids=pidns", "-qq", "-e", "trace=execve", "-o", "/dev/null", "/usr/bin/true"], {
+    encoding: "utf8",
+  });
   if (strace.status !== 0) throw new Error(`shell-diff: strace cannot trace here (${strace.stderr.trim()})`);
   detected = "bwrap";
   return detected;

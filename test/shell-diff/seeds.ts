@@ -14,7 +14,6 @@ export interface Seed {
   source: string;
 }
 
-
 export const BRIEF_EXAMPLES: Seed[] = [
   { source: "brief: here-document opened inside $( on the git line", line: "git status --short <<EOF $(\nrm -rf /\nEOF\n)" },
   { source: "brief: backticks in double quotes with escaped quotes", line: 'git log "`git log \\"\'\\" ; rm -rf / ; git log \\"\'\\"`"' },
@@ -110,7 +109,10 @@ export function testFileSeeds(): Seed[] {
 }
 
 export function oilsSeeds(): Seed[] {
-  return (JSON.parse(readFileSync(join(HARNESS_DIR(), "seeds", "oils.json"), "utf8")) as Array<{ source: string; line: string }>).map((x) => ({ source: x.source, line: x.line }));
+  return (JSON.parse(readFileSync(join(HARNESS_DIR(), "seeds", "oils.json"), "utf8")) as Array<{ source: string; line: string }>).map((x) => ({
+    source: x.source,
+    line: x.line,
+  }));
 }
 
 export function allSeeds(): Seed[] {

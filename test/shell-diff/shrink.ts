@@ -25,7 +25,7 @@ export async function shrink(h: Harness, line: string, shell: ShellName, d: Dive
   };
   // candidates of one chunk size are tried in parallel batches; the first that still diverges wins
   const batch = Math.max(1, h.parallel);
-  for (let chunk = Math.max(1, best.length >> 1); chunk >= 1 && runs < budget; ) {
+  for (let chunk = Math.max(1, best.length >> 1); chunk >= 1 && runs < budget;) {
     let improved = false;
     for (let at = 0; at < best.length && runs < budget && !improved; at += chunk * batch) {
       const cands: string[] = [];

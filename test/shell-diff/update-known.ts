@@ -19,7 +19,9 @@ import type { ShellName } from "./shims.js";
 export async function main(): Promise<number> {
   const h = new Harness(6);
   await h.init();
-  const entries = knownCases().filter((c) => c.diverges).map((c) => ({ ...c, seeds: [] as string[] }));
+  const entries = knownCases()
+    .filter((c) => c.diverges)
+    .map((c) => ({ ...c, seeds: [] as string[] }));
   const lines = boundedLines(false);
   let diverging = 0;
   try {
@@ -36,9 +38,17 @@ export async function main(): Promise<number> {
         const again = await h.check(small.line);
         e = {
           id: `${cls.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "")}-${createHash("sha256").update(small.line).digest("hex").slice(0, 8)}`,
-          class: cls, line: small.line, shell: d.shell, kind: small.divergence.kind, shellRan: small.divergence.shellDid,
-          engineChecked: again.engine.refused ? [] : [...again.engine.commands, ...again.engine.reads.map((p) => `read ${p}`), ...again.engine.writes.map((p) => `write ${p}`)],
-          diverges: true, seeds: [], found: `update-known from ${JSON.stringify(r.line).slice(0, 200)}`,
+          class: cls,
+          line: small.line,
+          shell: d.shell,
+          kind: small.divergence.kind,
+          shellRan: small.divergence.shellDid,
+          engineChecked: again.engine.refused
+            ? []
+            : [...again.engine.commands, ...again.engine.reads.map((p) => `read ${p}`), ...again.engine.writes.map((p) => `write ${p}`)],
+          diverges: true,
+          seeds: [],
+          found: `update-known from ${JSON.stringify(r.line).slice(0, 200)}`,
         } satisfies CaseFile;
         entries.push(e);
       }

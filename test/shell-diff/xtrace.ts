@@ -39,7 +39,7 @@ export function parseRecord(shell: ShellName, raw: string, mark: string): TraceR
   // an array assignment `a=(1 2)` is printed as written
   if (/^[A-Za-z_][A-Za-z0-9_]*\+?=\(/.test(cmdPart.trimStart())) return { text: cmdPart, assignments: [cmdPart], kind: "assignment" };
   const words = unquoteWords(cmdPart) ?? [cmdPart];
-  const assignments = (assignPart ? unquoteWords(assignPart) ?? [assignPart] : []).filter((w) => w !== "");
+  const assignments = (assignPart ? (unquoteWords(assignPart) ?? [assignPart]) : []).filter((w) => w !== "");
   while (words.length && ASSIGN.test(words[0]!) && !(shell === "zsh" && assignPart)) assignments.push(words.shift()!);
   if (words.length === 0 || (words.length === 1 && words[0] === "")) return { text: assignments.join(" "), assignments, kind: "assignment" };
   if (KEYWORD_HEADS.has(words[0]!)) return { text: words.join(" "), words, assignments, kind: "keyword" };
@@ -105,7 +105,21 @@ function ansiC(s: string, i: number): { text: string; end: number } | undefined 
     }
     const e = s[i + 1];
     i += 2;
-    const simple: Record<string, string> = { n: "\n", t: "\t", r: "\r", a: "\x07", b: "\b", e: "\x1b", E: "\x1b", f: "\f", v: "\v", "\\": "\\", "'": "'", '"': '"', "?": "?" };
+    const simple: Record<string, string> = {
+      n: "\n",
+      t: "\t",
+      r: "\r",
+      a: "\x07",
+      b: "\b",
+      e: "\x1b",
+      E: "\x1b",
+      f: "\f",
+      v: "\v",
+      "\\": "\\",
+      "'": "'",
+      '"': '"',
+      "?": "?",
+    };
     if (e === undefined) return undefined;
     if (simple[e] !== undefined) out += simple[e];
     else if (e === "x" || e === "u" || e === "U") {

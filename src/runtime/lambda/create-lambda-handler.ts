@@ -52,7 +52,11 @@ export function isDirectEvent(event: unknown): boolean {
 
 /** The requests of a direct event: a list, `{requests: [...]}`, or one request (a `requests` that is no list is not a batch). */
 function directRequests(event: unknown): { many: unknown[] | undefined; requests: unknown[] } {
-  const many = Array.isArray(event) ? event : event !== null && typeof event === "object" && Array.isArray((event as { requests?: unknown }).requests) ? (event as { requests: unknown[] }).requests : undefined;
+  const many = Array.isArray(event)
+    ? event
+    : event !== null && typeof event === "object" && Array.isArray((event as { requests?: unknown }).requests)
+      ? (event as { requests: unknown[] }).requests
+      : undefined;
   return { many, requests: many ?? [event] };
 }
 
@@ -106,11 +110,15 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
     if (requests.length > MAX_DIRECT_BATCH) {
       // Same bound as the HTTP batch: a refusal for each, recorded, never a partial answer.
       // Only a list can be this long, so the answer is always a list.
-      const d = deny("batch_too_large", `refused: a direct invocation holds at most ${MAX_DIRECT_BATCH} requests, got ${requests.length}`, { policy: r.engine.policy.digest });
+      const d = deny("batch_too_large", `refused: a direct invocation holds at most ${MAX_DIRECT_BATCH} requests, got ${requests.length}`, {
+        policy: r.engine.policy.digest,
+      });
       await recordRefusal(r.audit, d, requestId);
       return requests.map(() => ({ ...d }));
     }
-    const decisions: Decision[] = r.audit ? await auditedCheckAll(r.engine, r.audit, requests, requestId ? { requestId } : {}) : requests.map((q) => r.engine.check(q));
+    const decisions: Decision[] = r.audit
+      ? await auditedCheckAll(r.engine, r.audit, requests, requestId ? { requestId } : {})
+      : requests.map((q) => r.engine.check(q));
     return many ? decisions : decisions[0];
   };
 }
@@ -119,7 +127,15 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
 async function recordRefusal(audit: AuditLog | undefined, d: Decision, requestId: string | undefined): Promise<void> {
   if (!audit) return;
   try {
-    audit.record({ type: "decision", decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: d.error!, ...(requestId ? { id: requestId } : {}) });
+    audit.record({
+      type: "decision",
+      decision: "deny",
+      rule: null,
+      reason: d.reason,
+      policy: d.policy,
+      error: d.error!,
+      ...(requestId ? { id: requestId } : {}),
+    });
   } catch (e) {
     if (!(e instanceof AuditOverflowError)) throw e;
   }

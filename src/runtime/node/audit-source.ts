@@ -77,7 +77,8 @@ export async function auditSourceFromConfig(env: Record<string, string | undefin
       why = `SAFECLAW_AUDIT_SINK is not set and the policy (${r.policy.ir.sources.join(", ")}) has no \`audit:\` block`;
     }
   } catch (e) {
-    if (e instanceof PolicyFilesError) why = `SAFECLAW_AUDIT_SINK is not set and there is no policy at ${policyTarget} (\`safeclaw validate ${policyTarget}\` says where it looked)`;
+    if (e instanceof PolicyFilesError)
+      why = `SAFECLAW_AUDIT_SINK is not set and there is no policy at ${policyTarget} (\`safeclaw validate ${policyTarget}\` says where it looked)`;
     else if (e instanceof ConfigError) why = e.message;
     else throw e;
   }
@@ -91,8 +92,14 @@ function readable(spec: SinkSpec, from: string): AuditSourceResult {
     case "s3":
       return { ok: true, source: `s3://${spec.bucket}${spec.prefix ? `/${spec.prefix}` : ""}`, from };
     case "stdout":
-      return { ok: false, problem: `${from} says the trail goes to stdout, so it is in the process's log stream: pipe that in with \`-\` (e.g. \`fly logs | safeclaw audit verify -\`)` };
+      return {
+        ok: false,
+        problem: `${from} says the trail goes to stdout, so it is in the process's log stream: pipe that in with \`-\` (e.g. \`fly logs | safeclaw audit verify -\`)`,
+      };
     case "r2":
-      return { ok: false, problem: `${from} names a Worker's R2 binding, which only the Worker can read: copy the objects into a directory (e.g. with \`wrangler r2 object get\`) and give the directory` };
+      return {
+        ok: false,
+        problem: `${from} names a Worker's R2 binding, which only the Worker can read: copy the objects into a directory (e.g. with \`wrangler r2 object get\`) and give the directory`,
+      };
   }
 }

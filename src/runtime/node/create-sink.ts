@@ -7,7 +7,10 @@ import { FileSink } from "./file-sink.js";
 export { parseSinkSpec, type SinkSpec };
 
 /** `stdoutStream: "stderr"`: where a `stdout` sink writes when stdout carries a protocol (`safeclaw check`'s decisions). */
-export async function createSink(spec: SinkSpec, opts: { format?: AuditFormat; env?: NodeJS.ProcessEnv; stdoutStream?: "stdout" | "stderr" } = {}): Promise<AuditSink> {
+export async function createSink(
+  spec: SinkSpec,
+  opts: { format?: AuditFormat; env?: NodeJS.ProcessEnv; stdoutStream?: "stdout" | "stderr" } = {},
+): Promise<AuditSink> {
   switch (spec.kind) {
     case "stdout": {
       const stream = opts.stdoutStream === "stderr" ? process.stderr : process.stdout;

@@ -24,7 +24,8 @@ import { editDistance } from "../../policy/suggest.js";
  */
 export const PROJECT_FILES = ["safeclaw.config.yaml", "safeclaw.policy.yaml", "safeclaw.yaml", "safeclaw.config.json"];
 const POLICY_EXT = /\.(ya?ml|json)$/i;
-const NEVER_POLICIES = /^(package\.json|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|pnpm-workspace\.yaml|composer\.json|(ts|js)config(\..+)?\.json|tslint\.json|deno\.jsonc?)$/i;
+const NEVER_POLICIES =
+  /^(package\.json|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|pnpm-workspace\.yaml|composer\.json|(ts|js)config(\..+)?\.json|tslint\.json|deno\.jsonc?)$/i;
 const POLICY_KEYS = ["rules", "defaultAction", "default", "audit", "cwd"];
 const LOOKS_LIKE = "a top-level `rules`, `defaultAction`, `audit` or `cwd` key (or a misspelling of one), `version: 1`, or a ConfigMap with policy files";
 
@@ -56,7 +57,9 @@ export function discoverPolicyFiles(target: string): FoundPolicyFiles {
   // or next to .safeclaw/policies/): reading one would drop the other's deny rules unseen.
   const candidates = [...projectFiles, ...(fromNested.length > 0 ? [join(target, ".safeclaw", "policies") + "/"] : [])];
   if (candidates.length > 1) {
-    throw new PolicyFilesError(`${target}: more than one policy: ${candidates.map((c) => relative(target, c) || c).join(", ")}. Each would be read alone, dropping the other's rules; keep one (move the rules of the other into .safeclaw/policies/ or into it), or name the files to read`);
+    throw new PolicyFilesError(
+      `${target}: more than one policy: ${candidates.map((c) => relative(target, c) || c).join(", ")}. Each would be read alone, dropping the other's rules; keep one (move the rules of the other into .safeclaw/policies/ or into it), or name the files to read`,
+    );
   }
   if (projectFiles.length === 1) return { files: projectFiles, ignored: [] };
   if (fromNested.length > 0) return { files: fromNested, ignored: [] };

@@ -89,7 +89,16 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const instance: Record<string, string> = { runtime: "node" };
   if (env.FLY_REGION) instance.region = env.FLY_REGION;
   if (env.FLY_MACHINE_ID) instance.machine = env.FLY_MACHINE_ID;
-  const audit = config.audit && (await createNodeAuditLog(config.audit, { env, policy, instance, chainParts: [env.FLY_REGION ?? "node", env.FLY_MACHINE_ID ?? ""], log, groupCommit: true }));
+  const audit =
+    config.audit &&
+    (await createNodeAuditLog(config.audit, {
+      env,
+      policy,
+      instance,
+      chainParts: [env.FLY_REGION ?? "node", env.FLY_MACHINE_ID ?? ""],
+      log,
+      groupCommit: true,
+    }));
   const app = createApp({
     engine: createEngine(policy),
     policy: policyInfo(policy, builtAt),

@@ -48,7 +48,8 @@ function sinkFor(env: WorkerEnv, config: AuditConfig): AuditSink {
       if (!env.AUDIT_BUCKET) throw new ConfigError("AUDIT_BUCKET", "SAFECLAW_AUDIT_SINK is r2 but there is no AUDIT_BUCKET binding");
       return new R2Sink(env.AUDIT_BUCKET, spec.prefix, format);
     case "s3":
-      if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) throw new ConfigError("AWS_ACCESS_KEY_ID", "the s3 audit sink needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
+      if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY)
+        throw new ConfigError("AWS_ACCESS_KEY_ID", "the s3 audit sink needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
       return new FetchS3Sink({
         bucket: spec.bucket,
         prefix: spec.prefix,

@@ -18,7 +18,10 @@ export class R2Sink implements AuditSink {
 
   async write(batch: AuditBatch): Promise<void> {
     const key = batchKey(this.prefix, batch);
-    const r = await this.bucket.put(key, batchLines(batch, this.format).join("\n") + "\n", { httpMetadata: { contentType: "application/x-ndjson" }, onlyIf: { etagDoesNotMatch: "*" } });
+    const r = await this.bucket.put(key, batchLines(batch, this.format).join("\n") + "\n", {
+      httpMetadata: { contentType: "application/x-ndjson" },
+      onlyIf: { etagDoesNotMatch: "*" },
+    });
     if (r === null) throw new Error(`r2 object ${key} already exists; not overwriting it`);
   }
 }

@@ -5,15 +5,45 @@
 import { execFileSync } from "node:child_process";
 
 const repo = process.argv[2];
-const FILES = ["alias", "arith", "brace-expansion", "builtin-eval-source", "builtin-trap", "case_", "command-parsing", "command-sub",
-  "comments", "dbracket", "dparen", "here-doc", "loop", "parse-errors", "posix", "quote", "redirect", "redirect-command",
-  "sh-func", "tilde", "var-op-test", "var-sub-quote", "word-split", "command_", "builtin-bracket", "var-sub", "assign"];
+const FILES = [
+  "alias",
+  "arith",
+  "brace-expansion",
+  "builtin-eval-source",
+  "builtin-trap",
+  "case_",
+  "command-parsing",
+  "command-sub",
+  "comments",
+  "dbracket",
+  "dparen",
+  "here-doc",
+  "loop",
+  "parse-errors",
+  "posix",
+  "quote",
+  "redirect",
+  "redirect-command",
+  "sh-func",
+  "tilde",
+  "var-op-test",
+  "var-sub-quote",
+  "word-split",
+  "command_",
+  "builtin-bracket",
+  "var-sub",
+  "assign",
+];
 const git = (...a) => execFileSync("git", ["-C", repo, ...a], { encoding: "utf8", maxBuffer: 64 << 20 });
 const commit = git("rev-parse", "HEAD").trim();
 const out = [];
 for (const f of FILES) {
   let text;
-  try { text = git("show", `HEAD:spec/${f}.test.sh`); } catch { continue; }
+  try {
+    text = git("show", `HEAD:spec/${f}.test.sh`);
+  } catch {
+    continue;
+  }
   const cases = text.split(/^#### /m).slice(1);
   for (const c of cases) {
     const nl = c.indexOf("\n");
