@@ -155,7 +155,9 @@ function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptio
     workMeter.limit = Infinity;
   }
   // The strictest contribution; at equal strictness the earliest rule, and a rule before the default.
-  const known = partlyKnown(s, loose);
+  // The words for the reasons, built only when a reason needs them.
+  let words: ReturnType<typeof partlyKnown> | undefined;
+  const known = () => (words ??= partlyKnown(s, loose));
   let worst: Outcome | undefined;
   for (const r of contributions) {
     if (worst && SEVERITY[r.effect] <= SEVERITY[worst.effect]) continue;
@@ -163,11 +165,11 @@ function decideTemplated(policy: CompiledPolicy, s: Subject, opts: EvaluateOptio
     worst = {
       effect: r.effect,
       rule: r,
-      reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: ${known.some}`,
+      reason: last ? (r.reason ?? `rule ${r.id} (${r.effect})`) : `${r.reason ?? `rule ${r.id} (${r.effect})`}: ${known().some}`,
     };
   }
   if (!stopped) {
-    const def = noRule(policy, s, `no rule matches ${known.every}`);
+    const def = noRule(policy, s, `no rule matches ${known().every}`);
     if (!worst || SEVERITY[def.effect] > SEVERITY[worst.effect]) worst = def;
   }
   const o = worst!;
@@ -226,7 +228,9 @@ function comparable(policy: CompiledPolicy, s: Subject): { subject: Subject } | 
   const ci = policy.caseInsensitivePaths;
   let out = s;
   const t = s.templates;
-  if (t && (t.command !== undefined || t.path !== undefined || t.key !== undefined || t.url !== undefined)) {
+  // Nothing to replace when every template has a hole and there is no path to resolve (a host form's url): the subject as is.
+  const replaces = t && (t.path !== undefined || [t.command, t.key, t.url].some((x) => x !== undefined && isConcrete(x)));
+  if (t && replaces) {
     const templates: { command?: Template; path?: Template; key?: Template; url?: Template } = {};
     out = { ...s };
     if (t.key !== undefined) {

@@ -217,7 +217,14 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   const formSchemes = [t.scheme, ...(hsScheme !== undefined ? [hsScheme] : [])];
   // The IPv4 form of the request is a request for the same URL at that IPv4 host, so `url` rules see it too.
   const at = (url: string, h: string) => url.replace(`//[${t.host}]`, `//${h}`);
-  return hostForms(t.host).flatMap((h): Subject[] => {
+  const forms = hostForms(t.host);
+  const readings = t.url === undefined ? formSchemes.length : readingUrls.length;
+  // the common case (one host form, one reading): the subject itself, no copies
+  if (forms.length === 1 && readings === 1) {
+    if (t.url === undefined) subject.templates = { url: hostFormOf(t.host, t.scheme) };
+    return [subject];
+  }
+  return forms.flatMap((h): Subject[] => {
     const form: Subject = h === t.host ? subject : { ...subject, host: h };
     if (t.url === undefined) return formSchemes.map((sch) => ({ ...form, templates: { url: hostFormOf(h, sch) } }));
     return readingUrls.map((u) => ({ ...form, url: h === t.host ? u : at(u, h) }));
