@@ -1,6 +1,7 @@
 import { deny, strictest, type Decision } from "../engine/decision.js";
 import { gateMcpBatch, type McpBatchSplit } from "./mcp-batch.js";
 import { classifyMcpMessage } from "./mcp-methods.js";
+import { mcpKeySpellingProblem } from "./mcp-key-spellings.js";
 import { refusalAnswer, type McpGateOptions } from "./mcp-refusal.js";
 import type { SafeClawGate } from "./gate.js";
 import type { MappingContext } from "./tool-mapping.js";
@@ -47,6 +48,12 @@ export async function gateMcpMessage(
   // Not JSON-RPC 2.0: what a server makes of it is its own guess, so it is not forwarded.
   if (m.jsonrpc !== "2.0") {
     const decision = deny("invalid_request", 'a JSON-RPC 2.0 message has `"jsonrpc": "2.0"`', { field: "jsonrpc" });
+    return { forward: false, decision, response: refusalAnswer(m, decision, opts) };
+  }
+  // A key the server may read as another one (`METHOD`, `paramſ`, `method\u0000`): decided on ours, run on its reading.
+  const spelling = mcpKeySpellingProblem(m);
+  if (spelling) {
+    const decision = deny("invalid_request", spelling.reason, { field: spelling.field });
     return { forward: false, decision, response: refusalAnswer(m, decision, opts) };
   }
   const check = classifyMcpMessage(server, m, opts.ctx ?? {});
