@@ -1,4 +1,5 @@
-import { deny, strictest, type Decision } from "../engine/decision.js";
+import { deny, type Decision } from "../engine/decision.js";
+import { decideRequests } from "./decide-requests.js";
 import { gateMcpBatch, type McpBatchSplit } from "./mcp-batch.js";
 import { classifyMcpMessage } from "./mcp-methods.js";
 import { mcpKeySpellingProblem } from "./mcp-key-spellings.js";
@@ -61,7 +62,7 @@ export async function gateMcpMessage(
   const decision: Decision =
     check.kind === "refuse"
       ? deny(check.code, check.reason, check.field !== undefined ? { field: check.field } : {})
-      : strictest(await gate.checkBatch(check.requests));
+      : await decideRequests(gate, check.requests);
   if (decision.allowed) return { forward: true, decision };
   return { forward: false, decision, response: refusalAnswer(m, decision, opts) };
 }
