@@ -44,6 +44,13 @@ describe("a JSON-RPC batch is gated element by element", () => {
       [16],
     ],
     ["a batch inside a batch", [[call(14, "delete_repo")], call(15, "list_x")], [], [null, 15]],
+    [
+      "a listing whose METHOD is tools/call to a Go server (case-insensitive keys), in a batch",
+      [{ jsonrpc: "2.0", id: 18, method: "tools/list", METHOD: "tools/call", params: { name: "delete_repo" } }, call(19, "list_x")],
+      [19],
+      [18],
+    ],
+    ["a call whose params carry name and Name, in a batch", [{ ...call(20, "list_x"), params: { name: "list_x", Name: "delete_repo" } }], [], [20]],
   ])("%s", async (_name, batch, forwarded, answered) => {
     const v = await gateMcpMessage(gate, "gh", batch);
     if (forwarded === "as is") return expect(v).toEqual({ forward: true });

@@ -294,3 +294,76 @@ describe("safeclaw hook claude-code", () => {
     expect(hook(event("Bash", { command: "ls" }), []).permissionDecision).toBe("deny");
   });
 });
+
+describe("a gate that answers garbage, too few decisions, or throws: every agent wrapper denies", async () => {
+  const { withGuards } = await import("../src/sdk/gate.js");
+  const { safeClawToolApproval } = await import("../src/sdk/vercel-ai.js");
+  const { gatedAgentsTool } = await import("../src/sdk/openai-agents-tool.js");
+  const { claudeAgentCanUseTool, claudeAgentPreToolUseHook } = await import("../src/sdk/claude-agent-sdk.js");
+  const { gateMcpMessage } = await import("../src/sdk/mcp.js");
+  const allow = { decision: "allow" as const, allowed: true, rule: "r", reason: "ok", policy: "" };
+  const gateOf = (checkBatch: (rs: readonly object[]) => Promise<unknown>): SafeClawGate =>
+    withGuards({ checkBatch: checkBatch as SafeClawGate["checkBatch"], check: async () => allow });
+  const GATES: [string, SafeClawGate][] = [
+    ["one allow for two requests", gateOf(async () => [allow])],
+    ["an allow and an effect it does not know", gateOf(async (rs) => rs.map((_, i) => (i === 0 ? allow : { decision: "nope", allowed: false, reason: "" })))],
+    ["an allow and an empty object", gateOf(async (rs) => rs.map((_, i) => (i === 0 ? allow : {})))],
+    ["a decision, not a list", gateOf(async () => allow)],
+    ["a throw", gateOf(async () => Promise.reject(new Error("boom")))],
+  ];
+  // Monitor with a command and a WebSocket: two requests.
+  const input = { command: "rm -rf /", ws: { url: "wss://evil.example/" }, description: "d", timeout_ms: 1 };
+  const ran: string[] = [];
+  it.each(GATES)("%s", async (_name, gate) => {
+    expect((await decideToolCall(gate, { id: "1", name: "Monitor", input })).decision).toBe("deny");
+    expect((await safeClawToolApproval(gate)({ toolCall: { toolCallId: "1", toolName: "Monitor", input } })).type).toBe("denied");
+    expect((await claudeAgentCanUseTool(gate)("Monitor", input, { signal: new AbortController().signal })).behavior).toBe("deny");
+    const hook = claudeAgentPreToolUseHook(gate).hooks[0]!;
+    expect(await hook({ hook_event_name: "PreToolUse", tool_name: "Monitor", tool_input: input }, "t1")).toMatchObject({
+      hookSpecificOutput: { permissionDecision: "deny" },
+    });
+    const tool = gatedAgentsTool(gate, { name: "two", execute: () => ran.push("two") }, () => [
+      { action: "shell.execute", command: "a" },
+      { action: "shell.execute", command: "b" },
+    ]);
+    expect(await (tool.execute as unknown as (i: unknown) => Promise<unknown>)({})).toMatch(/^SafeClaw denied/);
+    expect(
+      (
+        await gate.guard(
+          [
+            { action: "file.read", path: "/a" },
+            { action: "file.read", path: "/b" },
+          ],
+          () => ran.push("guard"),
+        )
+      ).allowed,
+    ).toBe(false);
+    const mcp = { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "read_file", arguments: { path: "/repo/.env" } } };
+    expect((await gateMcpMessage(gate, "fs", mcp)).forward).toBe(false);
+    expect(ran).toEqual([]);
+  });
+
+  it("a mapping that maps a call to no action is a deny, not a crash", async () => {
+    const gate = gateOf(async (rs) => rs.map(() => allow));
+    const tool = gatedAgentsTool(gate, { name: "none", execute: () => ran.push("none") }, () => []);
+    expect(await (tool.execute as unknown as (i: unknown) => Promise<unknown>)({})).toMatch(/maps to no action/);
+    expect((await safeClawToolApproval(gate, { mappings: { none: () => [] } })({ toolCall: { toolCallId: "1", toolName: "none", input: {} } })).type).toBe(
+      "denied",
+    );
+    expect(ran).toEqual([]);
+  });
+
+  it("the remote gate does not take an allow from a 4xx answer", async () => {
+    const fetch4xx = (async () => new Response(JSON.stringify(allow), { status: 400 })) as unknown as typeof fetch;
+    const remote = new Gate({ endpoint: "http://gate.invalid", fetch: fetch4xx, retries: 0 });
+    expect((await remote.check({ action: "file.read", path: "/a" })).decision).toBe("deny");
+    expect(
+      (
+        await remote.checkBatch([
+          { action: "file.read", path: "/a" },
+          { action: "file.read", path: "/b" },
+        ])
+      ).map((d) => d.decision),
+    ).toEqual(["deny", "deny"]);
+  });
+});

@@ -4,6 +4,7 @@ import { strictest } from "../engine/decision.js";
 import type { SafeClawGate } from "../sdk/gate.js";
 import { Gate } from "../sdk/remote-gate.js";
 import { mapToolCall } from "../sdk/tool-mapping.js";
+import { decideRequests } from "../sdk/decide-requests.js";
 import type { AuditLog } from "../audit/audit-log.js";
 import { stdioGateFromFiles } from "../sdk/file-gate.js";
 import type { Io } from "./io.js";
@@ -145,7 +146,7 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
       gate = new Gate({ endpoint, ...(token ? { token } : {}) });
     } else return answer({ decision: "deny", reason: "the hook has neither --policy nor --endpoint; denied" });
 
-    const verdict = strictest(await gate.checkBatch(requests));
+    const verdict = await decideRequests(gate, requests);
     await audit?.close();
     return answer(verdict);
   } catch (e) {

@@ -1,4 +1,5 @@
-import { deny, strictest, type Decision } from "../engine/decision.js";
+import { deny, type Decision } from "../engine/decision.js";
+import { decideRequests } from "./decide-requests.js";
 import { denialMessage, type SafeClawGate } from "./gate.js";
 import { withEventContext } from "./claude-code-context.js";
 import { CLAUDE_CODE_TOOLS, mapToolCall, type MappingContext, type ToolMapping } from "./tool-mapping.js";
@@ -43,7 +44,7 @@ async function decide(
   try {
     const ctx: MappingContext = { ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}), ...(opts.agent !== undefined ? { agent: opts.agent } : {}) };
     const requests = withEventContext(mapToolCall(toolName, input, ctx, opts.mappings ? { ...CLAUDE_CODE_TOOLS, ...opts.mappings } : undefined), ids);
-    return strictest(await gate.checkBatch(requests));
+    return await decideRequests(gate, requests);
   } catch (e) {
     return deny("gate_unavailable", `safeclaw could not decide \`${toolName}\`: ${(e as Error)?.message ?? e}`);
   }

@@ -1,6 +1,7 @@
 import type { AuditLog } from "../audit/audit-log.js";
 import { auditedCheckAll } from "../audit/audited-check.js";
-import { deny, strictest, type Decision } from "../engine/decision.js";
+import { deny, type Decision } from "../engine/decision.js";
+import { combineDecisions } from "./decide-requests.js";
 import { createEngine, type Engine } from "../engine/engine.js";
 import type { CompiledPolicy } from "../engine/compile.js";
 import { loadBundle } from "../engine/bundle.js";
@@ -48,12 +49,20 @@ export function withGuards(base: Pick<SafeClawGate, "check" | "checkBatch">): Sa
     ...base,
     async guard(requests, fn) {
       const list = Array.isArray(requests) ? (requests as object[]) : [requests as object];
-      const decisions = list.length === 0 ? [] : await base.checkBatch(list);
-      const worst = decisions.length ? strictest(decisions) : undefined;
-      if (!worst || worst.decision !== "allow") {
-        const d = worst ?? { decision: "deny" as const, allowed: false, rule: null, reason: "no action to check", policy: "" }; // an empty guard decides nothing, so nothing runs
-        return { allowed: false, decision: d, decisions, message: denialMessage(d) };
+      // An empty guard decides nothing, so nothing runs; a gate that throws, or answers other than one decision per request, is a deny too.
+      let decisions: Decision[] = [];
+      let worst: Decision;
+      if (list.length === 0) worst = deny("internal_error", "no action to check");
+      else {
+        try {
+          decisions = await base.checkBatch(list);
+          worst = combineDecisions(list, decisions);
+        } catch (e) {
+          worst = deny("gate_unavailable", `safeclaw gate failed; denied: ${(e as Error)?.message ?? e}`);
+        }
       }
+      if (worst.decision !== "allow")
+        return { allowed: false, decision: worst, decisions: Array.isArray(decisions) ? decisions : [], message: denialMessage(worst) };
       return { allowed: true, value: await fn(), decisions };
     },
     wrapTool(name, mapping, execute, ctx = {}) {

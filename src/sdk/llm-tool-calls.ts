@@ -1,4 +1,5 @@
-import { deny, strictest, type Decision } from "../engine/decision.js";
+import { deny, type Decision } from "../engine/decision.js";
+import { decideRequests } from "./decide-requests.js";
 import { denialMessage, type SafeClawGate } from "./gate.js";
 import { CLAUDE_CODE_TOOLS, mapToolCall, withCtx, type MappingContext, type ToolMapping } from "./tool-mapping.js";
 import { OPENAI_BUILTIN_TOOLS, openAIToolCalls } from "./openai-tool-calls.js";
@@ -36,19 +37,17 @@ export async function decideToolCall(gate: SafeClawGate, call: ToolCall, mapping
     const m = Object.hasOwn(OPENAI_BUILTIN_TOOLS, call.builtin) ? OPENAI_BUILTIN_TOOLS[call.builtin] : undefined;
     if (!m || call.malformed !== undefined)
       return deny("malformed_tool_call", `tool call \`${call.name}\` cannot be read (${call.malformed ?? "no built-in mapping"})`);
-    return strictest(await gate.checkBatch(m(call.input as Record<string, unknown>, ctx)));
+    return decideRequests(gate, m(call.input as Record<string, unknown>, ctx));
   }
   if (call.malformed !== undefined) {
     return deny("malformed_tool_call", `tool call \`${call.name}\` has malformed arguments (${call.malformed})`);
   }
   // A custom tool without a mapping is a `tool.call` whose context carries its text, for rules to test.
   if (call.text && !Object.hasOwn(mappings ?? CLAUDE_CODE_TOOLS, call.name)) {
-    return strictest(
-      await gate.checkBatch([withCtx({ action: "tool.call", context: { tool: call.name, input: (call.input as { input: string }).input } }, ctx, false)]),
-    );
+    return decideRequests(gate, [withCtx({ action: "tool.call", context: { tool: call.name, input: (call.input as { input: string }).input } }, ctx, false)]);
   }
   const requests = mapToolCall(call.name, call.input, ctx, mappings);
-  return strictest(await gate.checkBatch(requests));
+  return decideRequests(gate, requests);
 }
 
 export { denialMessage, openAIToolCalls };

@@ -1,6 +1,8 @@
-import { deny, strictest, type Decision } from "../engine/decision.js";
+import { deny, type Decision } from "../engine/decision.js";
+import { decideRequests } from "./decide-requests.js";
 import { gateMcpBatch, type McpBatchSplit } from "./mcp-batch.js";
 import { classifyMcpMessage } from "./mcp-methods.js";
+import { mcpKeySpellingProblem } from "./mcp-key-spellings.js";
 import { refusalAnswer, type McpGateOptions } from "./mcp-refusal.js";
 import type { SafeClawGate } from "./gate.js";
 import type { MappingContext } from "./tool-mapping.js";
@@ -49,12 +51,18 @@ export async function gateMcpMessage(
     const decision = deny("invalid_request", 'a JSON-RPC 2.0 message has `"jsonrpc": "2.0"`', { field: "jsonrpc" });
     return { forward: false, decision, response: refusalAnswer(m, decision, opts) };
   }
+  // A key the server may read as another one (`METHOD`, `paramſ`, `method\u0000`): decided on ours, run on its reading.
+  const spelling = mcpKeySpellingProblem(m);
+  if (spelling) {
+    const decision = deny("invalid_request", spelling.reason, { field: spelling.field });
+    return { forward: false, decision, response: refusalAnswer(m, decision, opts) };
+  }
   const check = classifyMcpMessage(server, m, opts.ctx ?? {});
   if (check.kind === "pass") return { forward: true };
   const decision: Decision =
     check.kind === "refuse"
       ? deny(check.code, check.reason, check.field !== undefined ? { field: check.field } : {})
-      : strictest(await gate.checkBatch(check.requests));
+      : await decideRequests(gate, check.requests);
   if (decision.allowed) return { forward: true, decision };
   return { forward: false, decision, response: refusalAnswer(m, decision, opts) };
 }

@@ -1,4 +1,5 @@
-import { deny, strictest, type Decision } from "../engine/decision.js";
+import { deny, type Decision } from "../engine/decision.js";
+import { decideRequests } from "./decide-requests.js";
 import { denialMessage, type SafeClawGate } from "./gate.js";
 import { type MappingContext, type ToolMapping } from "./tool-mapping.js";
 
@@ -32,7 +33,7 @@ export function gatedAgentsTool<T extends AgentsToolOptionsLike>(gate: SafeClawG
   const decide = async (input: unknown): Promise<Decision> => {
     try {
       const args = input !== null && typeof input === "object" && !Array.isArray(input) ? (input as Record<string, unknown>) : { input };
-      return strictest(await gate.checkBatch(mapping(args, ctx)));
+      return await decideRequests(gate, mapping(args, ctx));
     } catch (e) {
       return deny("gate_unavailable", `safeclaw could not decide \`${options.name}\`: ${(e as Error)?.message ?? e}`);
     }

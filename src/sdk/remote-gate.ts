@@ -1,5 +1,6 @@
 import { deny, type Decision, type DecisionErrorCode } from "../engine/decision.js";
 import { withGuards, type SafeClawGate } from "./gate.js";
+import { isDecision } from "./decide-requests.js";
 
 /**
  * The remote gate: a sidecar or decision service over HTTP. It fails closed:
@@ -13,14 +14,6 @@ export interface RemoteGateOptions {
   timeoutMs?: number;
   retries?: number;
   fetch?: typeof fetch;
-}
-
-const EFFECTS = new Set(["allow", "deny", "require_approval"]);
-
-function isDecision(v: unknown): v is Decision {
-  if (v === null || typeof v !== "object") return false;
-  const d = v as Record<string, unknown>;
-  return typeof d.decision === "string" && EFFECTS.has(d.decision) && d.allowed === (d.decision === "allow") && typeof d.reason === "string";
 }
 
 function denied(reason: string, code: DecisionErrorCode): Decision {
@@ -100,9 +93,11 @@ export class Gate implements SafeClawGate {
       throw new Error(`HTTP ${res.status} answer is not JSON`);
     }
     const ds = parse(body);
-    if (ds) return ds;
-    // A 4xx carries a deny decision for the refused request; anything else is not an answer we can trust.
-    if (res.status >= 400 && isDecision(body)) return [body];
+    // An error status does not allow: a 4xx or 3xx answer that reads as an allow is not one we can trust.
+    if (ds && (res.status < 300 || ds.every((d) => d.decision !== "allow"))) return ds;
+    // A 4xx carries a deny decision for the refused request (for every request of a batch); anything else, an allow
+    // among it, is not an answer we can trust.
+    if (res.status >= 400 && isDecision(body) && body.decision !== "allow") return [body];
     throw new Error(`HTTP ${res.status} answer is not a decision`);
   }
 }

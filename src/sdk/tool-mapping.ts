@@ -93,7 +93,8 @@ function globReads(i: Record<string, unknown>, ctx: MappingContext): ActionReque
   for (const alt of alternatives) {
     const base = globBase(alt);
     if (base === "") continue;
-    out.push(fileAction("file.read", base.startsWith("/") || typeof dir !== "string" ? base : `${dir}/${base}`, ctx));
+    // `~...` stays as it is (the engine refuses it, asking for an absolute path): a Glob that expands it lists the home directory.
+    out.push(fileAction("file.read", base.startsWith("/") || base.startsWith("~") || typeof dir !== "string" ? base : `${dir}/${base}`, ctx));
   }
   return out;
 }
@@ -109,7 +110,7 @@ function globBase(pattern: string): string {
   if (k === segments.length) return pattern; // no wildcard: the pattern names one path
   const climbs = segments.slice(k + 1).filter((seg) => seg === ".." || (GLOB_CHARS.test(seg) && /^[.*?]+$/.test(seg) && seg.includes("."))).length;
   const base = [...fixed, ...Array<string>(climbs).fill("..")].join("/");
-  const leadsOut = fixed.includes("..") || climbs > 0 || pattern.startsWith("/");
+  const leadsOut = fixed.includes("..") || climbs > 0 || pattern.startsWith("/") || pattern.startsWith("~");
   return leadsOut ? base || (pattern.startsWith("/") ? "/" : "") : "";
 }
 
