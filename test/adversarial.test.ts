@@ -19,7 +19,7 @@ import {
   type Engine,
 } from "../src/index.js";
 import { createLambdaHandler } from "../src/lambda.js";
-import { hookGuardSource } from "../src/sdk/hook-guard.js";
+import { hookGuardSource } from "../src/runtime/node/hook-guard.js";
 import { parseStrictJson } from "../src/request/strict-json.js";
 import { readPolicySources } from "../src/runtime/node/policy-files.js";
 

@@ -11,7 +11,7 @@ import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
 import { parseStrictJson } from "../request/strict-json.js";
-import { hookGuardSource } from "../sdk/hook-guard.js";
+import { hookGuardSource } from "../runtime/node/hook-guard.js";
 import { withEventContext } from "../sdk/claude-code-context.js";
 import { loadPolicy } from "../engine/load-policy.js";
 import { createEngine } from "../engine/engine.js";

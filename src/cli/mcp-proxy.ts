@@ -12,7 +12,7 @@ import { CliExit, EXIT } from "./load-or-exit.js";
 import { parseStrictJson } from "../request/strict-json.js";
 import { jsonLines } from "./check.js";
 import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
-import { hookGuardSource } from "../sdk/hook-guard.js";
+import { hookGuardSource } from "../runtime/node/hook-guard.js";
 
 export const MCP_PROXY_HELP = `usage: safeclaw mcp-proxy (--policy <p> | --endpoint <url> [--token <t>]) --server <name> [--agent <name>] [--deny-as result|error] [--grace-ms <ms>] -- <command> [args...]
 

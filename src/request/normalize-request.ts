@@ -211,7 +211,10 @@ function network(r: Record<string, unknown>, base: Subject, max: (k: string) => 
   // port: ws and http default to 80, wss and https to 443).
   const hsScheme = handshakeScheme(t.scheme);
   const urls = t.url === undefined ? [] : [t.url, ...(t.serverUrl !== undefined ? [t.serverUrl] : [])];
-  const readingUrls = urls.flatMap((u) => [u, ...(handshakeUrl(u) !== undefined ? [handshakeUrl(u)!] : [])]);
+  const readingUrls = urls.flatMap((u) => {
+    const hs = handshakeUrl(u);
+    return hs === undefined ? [u] : [u, hs];
+  });
   // A host-form reading is the template of one scheme (or, with no `scheme` sent, of every scheme).
   const hostFormOf = (h: string, sch: string) => hostFormUrl(sch, h, t.port, scheme !== undefined);
   const formSchemes = [t.scheme, ...(hsScheme !== undefined ? [hsScheme] : [])];

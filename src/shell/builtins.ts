@@ -12,7 +12,7 @@ import type { Invocation, Model, Runner } from "./invocation.js";
 
 // `-T` is CDABLE_VARS to zsh (`cd name` goes to $name), so it is not among them
 const SET_FLAGS = "euxvfCnabhmE";
-const SET_OPTIONS = new Set([
+export const SET_OPTIONS: ReadonlySet<string> = new Set([
   "errexit",
   "nounset",
   "xtrace",

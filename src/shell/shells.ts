@@ -1,5 +1,6 @@
 import { cwdField, type Field, fieldHead, fieldText, isConcreteField } from "./fields.js";
 import type { Invocation, Model, Runner } from "./invocation.js";
+import { SET_OPTIONS } from "./builtins.js";
 
 /**
  * Commands that run shell code: the shells themselves (`bash -c SCRIPT`,
@@ -11,27 +12,8 @@ import type { Invocation, Model, Runner } from "./invocation.js";
 
 // Options that do not change what the script means (not `-T`: CDABLE_VARS to zsh; not `-b`: zsh ends its options there, so `-c` would be a script file).
 const SAFE_FLAGS = "ceuxvfnsCEahmp";
-const SAFE_OPTIONS = new Set([
-  "errexit",
-  "nounset",
-  "xtrace",
-  "verbose",
-  "noglob",
-  "noclobber",
-  "noexec",
-  "pipefail",
-  "allexport",
-  "errtrace",
-  "functrace",
-  "notify",
-  "monitor",
-  "hashall",
-  "braceexpand",
-  "emacs",
-  "vi",
-  "ignoreeof",
-  "nolog",
-]);
+// the `set -o` names that change no meaning, but not `history` at start-up
+const SAFE_OPTIONS: ReadonlySet<string> = new Set([...SET_OPTIONS].filter((o) => o !== "history"));
 const SAFE_LONG = new Set(["--norc", "--noprofile", "--noediting", "--restricted", "--verbose"]);
 
 /** A path a script read from it comes from a pipe or the agent's stdin. */

@@ -1,9 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { PolicySource } from "../policy/parse-policy.js";
-import { escapeGlob } from "../match/path-parse.js";
-import { PROJECT_FILES, discoverPolicyFiles } from "../runtime/node/policy-files.js";
+import type { PolicySource } from "../../policy/parse-policy.js";
+import { escapeGlob } from "../../match/path-parse.js";
+import { PROJECT_FILES, discoverPolicyFiles } from "./policy-files.js";
 
 /**
  * The files a hook's own enforcement rests on: the policy files it reads (and,
@@ -29,8 +29,8 @@ export interface HookGuardInput {
   cwd: string;
 }
 
-// dist/sdk/hook-guard.js (or src/sdk/hook-guard.ts) → the package root.
-const PACKAGE_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+// dist/runtime/node/hook-guard.js (or src/runtime/node/hook-guard.ts) → the package root.
+const PACKAGE_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
 export const HOOK_GUARD_RULE = "hook-protects-its-own-files";
 
