@@ -10,6 +10,7 @@ import { pathTemplateNfa } from "../src/match/path-template.js";
 import { isConcrete, template, type Template, type TemplatePart } from "../src/match/template.js";
 import { templateNfa } from "../src/match/template-nfa.js";
 import { normalizePath } from "../src/request/normalize-path.js";
+import { resolvePathTemplate } from "../src/request/path-template.js";
 import type { Subject } from "../src/request/subject.js";
 
 /**
@@ -206,8 +207,13 @@ describe("the index finds for templated subjects exactly what a walk over every 
         fc.constantFrom("allow", "deny"),
         fc.tuple(prefixes, templateArb(pathPiece)).map(([p, t]) => template([p, ...t])),
         templateArb(commandPiece),
-        async (pathLines, commandLines, def, tp, tc) => {
+        async (pathLines, commandLines, def, raw, tc) => {
           const policy = await compile([...pathLines, ...commandLines], def);
+          // The engine only ever sees a path template as a request resolves it (`//` and `.`
+          // segments gone, `..` applied or refused): compare index and walk on that form.
+          const resolved = resolvePathTemplate(raw, undefined);
+          if (!resolved.ok || !("template" in resolved)) return;
+          const tp = resolved.template;
           const ps: Subject = { action: "file.read", path: text(tp), templates: { path: tp } };
           const cs: Subject = { action: "shell.execute", command: text(tc), templates: { command: tc } };
           for (const s of [ps, cs]) {
