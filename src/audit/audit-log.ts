@@ -1,5 +1,5 @@
 import { Chain } from "./chain.js";
-import type { AuditRecord, Checkpoint, RecordBody, StartRecord } from "./record.js";
+import type { AuditRecord, Checkpoint, NoticeRecord, RecordBody, StartRecord } from "./record.js";
 import { signCheckpoint, type SigningKey } from "./signing.js";
 import type { AuditBatch, AuditSink } from "./sink.js";
 
@@ -31,6 +31,8 @@ export interface AuditLogOptions {
   instance?: Record<string, string>;
   /** the head of the chain this instance follows (a restarted process), when known */
   previous?: { chain: string; seq: number; hash: string };
+  /** notices chained right after the chain start (what start-up found: a quarantined torn tail) */
+  notices?: RecordBody<NoticeRecord>[];
   /** flush by itself this long after the first unflushed record; off when undefined */
   autoFlushMs?: number;
   /**
@@ -76,6 +78,7 @@ export class AuditLog {
     const start: RecordBody<StartRecord> = { type: "chain-start", instance: opts.instance ?? {}, policy: opts.policy };
     if (opts.previous) start.previous = opts.previous;
     this.pending.push(this.chain.append(start));
+    for (const n of opts.notices ?? []) this.pending.push(this.chain.append({ ...n }));
   }
 
   get chainId(): string {

@@ -61,14 +61,30 @@ export interface StartRecord extends ChainLink {
   previous?: { chain: string; seq: number; hash: string };
 }
 
-/** Says in the trail what could not be in it: requests refused while the sink was failing. */
+/**
+ * Says in the trail what could not be in it, or what happened to it:
+ * - `audit-write-failed`: one per sink outage, written when the sink recovers (records
+ *   `seqs` were not durable when decided; `count` failed attempts; `since`/`until` the outage)
+ * - `requests-refused-unrecorded`: `count` requests denied without a record (queue full)
+ * - `torn-tail-quarantined`: a partial batch found at start-up was moved aside (`file`,
+ *   `bytes` [start, end) of the original file, `movedTo`)
+ * - `undelivered-at-shutdown`: written by the next start when a spill file holds records
+ *   an earlier process could not deliver
+ */
+export type NoticeKind = "audit-write-failed" | "requests-refused-unrecorded" | "torn-tail-quarantined" | "undelivered-at-shutdown";
+
 export interface NoticeRecord extends ChainLink {
   type: "notice";
-  notice: "audit-write-failed" | "requests-refused-unrecorded";
+  notice: NoticeKind;
   message: string;
   /** the records concerned, when they exist */
   seqs?: [number, number];
   count?: number;
+  since?: string;
+  until?: string;
+  file?: string;
+  bytes?: [number, number];
+  movedTo?: string;
 }
 
 export type AuditRecord = DecisionRecord | StartRecord | NoticeRecord;
