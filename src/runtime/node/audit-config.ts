@@ -38,12 +38,13 @@ export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOpt
   const spec = config.sink;
   const now = Date.now();
   const options: ConstructorParameters<typeof AuditLog>[0] = {
-    sink: await createSink(spec, { format: config.format, env, ...(opts.stdoutStream ? { stdoutStream: opts.stdoutStream } : {}) }),
+    sink: await createSink(spec, { format: config.format, env, log: opts.log, ...(opts.stdoutStream ? { stdoutStream: opts.stdoutStream } : {}) }),
     chainId: makeChainId([...opts.chainParts, hostname(), String(process.pid)], now),
     policy: policy.digest,
     onAuditFailure: config.onAuditFailure,
     log: opts.log,
     instance: opts.instance,
+    ...config.delivery,
   };
   if (opts.autoFlushMs !== undefined) options.autoFlushMs = opts.autoFlushMs;
   if (opts.groupCommit) {

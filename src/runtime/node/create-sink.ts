@@ -9,7 +9,7 @@ export { parseSinkSpec, type SinkSpec };
 /** `stdoutStream: "stderr"`: where a `stdout` sink writes when stdout carries a protocol (`safeclaw check`'s decisions). */
 export async function createSink(
   spec: SinkSpec,
-  opts: { format?: AuditFormat; env?: NodeJS.ProcessEnv; stdoutStream?: "stdout" | "stderr" } = {},
+  opts: { format?: AuditFormat; env?: NodeJS.ProcessEnv; stdoutStream?: "stdout" | "stderr"; log?: (message: string) => void } = {},
 ): Promise<AuditSink> {
   switch (spec.kind) {
     case "stdout": {
@@ -20,7 +20,13 @@ export async function createSink(
       return new FileSink(spec.path, opts.format ? { format: opts.format } : {});
     case "s3": {
       const { S3Sink } = await import("./s3-sink.js");
-      return new S3Sink({ bucket: spec.bucket, prefix: spec.prefix, env: opts.env ?? process.env, ...(opts.format ? { format: opts.format } : {}) });
+      return new S3Sink({
+        bucket: spec.bucket,
+        prefix: spec.prefix,
+        env: opts.env ?? process.env,
+        ...(opts.format ? { format: opts.format } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
     }
     case "r2":
       throw new Error("the r2 audit sink needs a Cloudflare Worker's R2 binding; on Node use s3:// with AWS_ENDPOINT_URL");
