@@ -75,6 +75,11 @@ export class TrailVerifier {
     this.last = opts.last !== undefined && !replay.trustStart ? new LastRecords(opts.last) : undefined;
   }
 
+  /** true once a break is found: the rest of the input need not be read */
+  get stopped(): boolean {
+    return this.report.problem !== undefined;
+  }
+
   /** Reads one line. After a break, lines are ignored (the first break is the report). */
   push(line: Line): void {
     if (this.report.problem || this.finished) return;
