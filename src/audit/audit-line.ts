@@ -62,4 +62,3 @@ export function parseAuditLine(text: string): ParsedLine {
 }
 
 const RECORD_TYPES: ReadonlySet<string> = new Set(["decision", "chain-start", "notice", "checkpoint"]);
-

@@ -228,11 +228,18 @@ export class TrailVerifier {
             where: line.where,
             message: `chain starts at seq ${r.seq}: records 1-${r.seq - 1} are missing`,
           });
-        if (r.prev !== GENESIS_PREV) return this.fail({ kind: "edited", chain: r.chain, seq: 1, where: line.where, message: "first record's prev is not the genesis value" });
+        if (r.prev !== GENESIS_PREV)
+          return this.fail({ kind: "edited", chain: r.chain, seq: 1, where: line.where, message: "first record's prev is not the genesis value" });
       }
     }
     if (recordHash(r as unknown as Omit<ChainLink, "hash"> & Record<string, unknown>) !== r.hash) {
-      return this.fail({ kind: "edited", chain: r.chain, seq: r.seq, where: line.where, message: `record ${r.seq} does not hash to its \`hash\`: its content was altered` });
+      return this.fail({
+        kind: "edited",
+        chain: r.chain,
+        seq: r.seq,
+        where: line.where,
+        message: `record ${r.seq} does not hash to its \`hash\`: its content was altered`,
+      });
     }
     if (r.seq < s.expected) {
       const seen = s.recent.get(r.seq);
@@ -378,7 +385,10 @@ export class TrailVerifier {
     for (const s of this.chains.values()) {
       if (!s.torn) continue;
       const { afterSeq, where, torn } = s.torn;
-      const unacked = afterSeq > s.checkpointed ? `; records ${s.checkpointed + 1}-${afterSeq} before it were written but no checkpoint covers them (never acknowledged)` : "";
+      const unacked =
+        afterSeq > s.checkpointed
+          ? `; records ${s.checkpointed + 1}-${afterSeq} before it were written but no checkpoint covers them (never acknowledged)`
+          : "";
       const resent = s.resent ? `; ${s.resent} records re-sent after it` : "";
       this.note({
         kind: "torn-tail",
@@ -393,7 +403,9 @@ export class TrailVerifier {
   private requireSigned(): void {
     for (const s of this.chains.values()) {
       if (s.summary.records > 0 && (s.summary.lastSignedSeq ?? 0) < s.summary.lastSeq) {
-        const torn = s.torn ? ` (they precede a torn line at ${s.torn.where}: a batch whose write tore is not signed; the writer's start-up moves it aside)` : "";
+        const torn = s.torn
+          ? ` (they precede a torn line at ${s.torn.where}: a batch whose write tore is not signed; the writer's start-up moves it aside)`
+          : "";
         return this.fail({
           kind: "unsigned",
           chain: s.summary.chain,

@@ -18,16 +18,7 @@ export { TrailVerifier } from "./trail-verifier.js";
  * look further back than the window keeps (exit 2, "could not verify").
  */
 export type ProblemKind =
-  | "edited"
-  | "missing"
-  | "missing-chain"
-  | "reordered"
-  | "duplicated"
-  | "truncated"
-  | "bad-signature"
-  | "unsigned"
-  | "malformed"
-  | "unverifiable";
+  "edited" | "missing" | "missing-chain" | "reordered" | "duplicated" | "truncated" | "bad-signature" | "unsigned" | "malformed" | "unverifiable";
 
 export interface VerifyProblem {
   kind: ProblemKind;

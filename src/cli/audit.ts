@@ -92,7 +92,10 @@ async function sourceOf(
 function timePrefix(v: string): string {
   const m = /^(\d{4})(?:[-/](\d{2})(?:[-/](\d{2})(?:[T/](\d{2}))?)?)?$/.exec(v.trim());
   if (!m) throw new CliExit(EXIT.usage, `safeclaw audit verify: --hour \`${v}\`: give YYYY/MM/DD/HH (an hour) or YYYY/MM/DD (a day), e.g. 2026/12/02/13`);
-  return m.slice(1).filter((p) => p !== undefined).join("/");
+  return m
+    .slice(1)
+    .filter((p) => p !== undefined)
+    .join("/");
 }
 
 async function verify(args: string[], io: Io, env: Record<string, string | undefined>): Promise<number> {
@@ -121,6 +124,8 @@ async function verify(args: string[], io: Io, env: Record<string, string | undef
     }
   }
   const source = await sourceOf("verify", positionals[0], values.policy as string | undefined, io, env);
+  if (time !== undefined && !source.startsWith("s3://"))
+    throw new CliExit(EXIT.usage, `safeclaw audit verify: --hour selects S3 objects by their time prefix; ${source} is not an s3:// location`);
   opts.sourceName = time !== undefined ? `${source} (hour ${time})` : source;
   let report: VerifyReport;
   let notes: string[];
@@ -135,7 +140,8 @@ async function verify(args: string[], io: Io, env: Record<string, string | undef
     notes = src.notes;
   } catch (e) {
     // Whatever went wrong while reading (a missing file, an S3 error, a line too long), it is not a verdict.
-    io.stderr(`safeclaw audit verify: could not verify ${opts.sourceName}: ${(e as Error)?.message ?? String(e)}`);
+    const message = (e as Error)?.message ?? String(e);
+    io.stderr(`safeclaw audit verify: could not verify ${message.startsWith(source) ? message : `${opts.sourceName}: ${message}`}`);
     return VERIFY_EXIT.unverifiable;
   }
   for (const n of notes) io.stdout(`note: ${n}`);

@@ -45,7 +45,8 @@ export async function openAuditSource(
   env: Record<string, string | undefined>,
   opts: AuditSourceOptions = {},
 ): Promise<AuditSource> {
-  if (opts.time !== undefined && !source.startsWith("s3://")) throw new AuditSourceError(`--hour selects S3 objects by their time prefix; ${source} is not an s3:// location`);
+  if (opts.time !== undefined && !source.startsWith("s3://"))
+    throw new AuditSourceError(`--hour selects S3 objects by their time prefix; ${source} is not an s3:// location`);
   if (source === "-") {
     if (!stdin) throw new AuditSourceError("no stdin to read");
     return { name: "stdin", lines: linesOf(stdin, "stdin"), notes: [] };
@@ -97,7 +98,12 @@ async function* filesLines(files: readonly string[]): AsyncGenerator<Line> {
 }
 
 /** Every line of a source, collected: for small trails (tests, the SDK); the CLI streams with openAuditSource. */
-export async function readAuditLines(source: string, stdin: Readable | undefined, env: Record<string, string | undefined>, opts: AuditSourceOptions = {}): Promise<Line[]> {
+export async function readAuditLines(
+  source: string,
+  stdin: Readable | undefined,
+  env: Record<string, string | undefined>,
+  opts: AuditSourceOptions = {},
+): Promise<Line[]> {
   const out: Line[] = [];
   for await (const l of (await openAuditSource(source, stdin, env, opts)).lines) out.push(l);
   return out;

@@ -33,7 +33,12 @@ export async function* s3Lines(bucket: string, prefix: string, env: Record<strin
     let page;
     try {
       page = await client.send(
-        new ListObjectsV2Command({ Bucket: bucket, ...(Prefix ? { Prefix } : {}), ...(opts.pageSize ? { MaxKeys: opts.pageSize } : {}), ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          ...(Prefix ? { Prefix } : {}),
+          ...(opts.pageSize ? { MaxKeys: opts.pageSize } : {}),
+          ContinuationToken: token,
+        }),
       );
     } catch (e) {
       throw new S3ReadError(`listing s3://${bucket}/${Prefix} failed: ${describe(e)}`);
