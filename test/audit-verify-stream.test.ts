@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { AuditLog } from "../src/audit/audit-log.js";
 import { Chain, recordHash } from "../src/audit/chain.js";
+import { createLineSink } from "../src/audit/line-sink.js";
 import { signCheckpoint } from "../src/audit/signing.js";
 import { TrailVerifier, verifyLines, type Line, type VerifyOptions } from "../src/audit/verify.js";
 import { openAuditSource } from "../src/runtime/node/audit-source.js";
@@ -230,6 +232,36 @@ describe("torn tails: a write cut short", () => {
       seq: 8,
       message: expect.stringMatching(/records 7-8 before it were written but no checkpoint covers them/),
     });
+  });
+
+  it("a torn tail the writer quarantined at start-up is named from its notice", async () => {
+    const lines: string[] = [];
+    const log = new AuditLog({
+      sink: createLineSink((l) => void lines.push(l)),
+      chainId: "after-crash",
+      policy: "sha256:x",
+      notices: [
+        {
+          type: "notice",
+          notice: "torn-tail-quarantined",
+          message: "moved aside",
+          file: "audit.jsonl",
+          bytes: [100, 160],
+          movedTo: "audit.jsonl.torn-20261202T013000123Z",
+        },
+      ],
+    });
+    expect(await log.flush()).toBe(true);
+    const r = verify(lines);
+    expect(r.ok).toBe(true);
+    expect(r.notes).toEqual([
+      expect.objectContaining({
+        kind: "quarantined",
+        chain: "after-crash",
+        seq: 2,
+        message: expect.stringMatching(/audit\.jsonl bytes 100-160 to audit\.jsonl\.torn-20261202T013000123Z/),
+      }),
+    ]);
   });
 
   it("other output that is not JSON is still skipped, not taken for a torn line", () => {

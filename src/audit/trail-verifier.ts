@@ -308,6 +308,14 @@ export class TrailVerifier {
     const waits = this.waiting.get(r.chain);
     if (waits) this.resolveAt(r, waits);
     if (r.type === "chain-start" && r.previous) this.previous({ ref: r.previous, by: r.chain, where: line.where });
+    if (r.type === "notice" && r.notice === "torn-tail-quarantined")
+      this.note({
+        kind: "quarantined",
+        chain: r.chain,
+        seq: r.seq,
+        where: line.where,
+        message: `chain ${r.chain} says its start-up moved a torn tail aside: ${r.file ?? "?"} bytes ${r.bytes ? `${r.bytes[0]}-${r.bytes[1]}` : "?"} to ${r.movedTo ?? "?"} (not part of the trail)`,
+      });
   }
 
   /** A restarted instance names the head it followed: the earlier chain must reach it, with that hash. */

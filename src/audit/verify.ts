@@ -28,9 +28,9 @@ export interface VerifyProblem {
   message: string;
 }
 
-/** What verification found that is not a break: a torn tail that lost nothing acknowledged, a previous chain allowed to be absent. */
+/** What verification found that is not a break: a torn tail that lost nothing acknowledged, a previous chain allowed to be absent, a torn tail the writer moved aside (its notice). */
 export interface VerifyNote {
-  kind: "torn-tail" | "missing-previous";
+  kind: "torn-tail" | "missing-previous" | "quarantined";
   chain: string;
   seq?: number;
   where: string;
