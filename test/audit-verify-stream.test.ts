@@ -6,7 +6,6 @@ import { describe, expect, it } from "vitest";
 import { AuditLog } from "../src/audit/audit-log.js";
 import { Chain, recordHash } from "../src/audit/chain.js";
 import { createLineSink } from "../src/audit/line-sink.js";
-import { signCheckpoint } from "../src/audit/signing.js";
 import { TrailVerifier, verifyLines, type Line, type VerifyOptions } from "../src/audit/verify.js";
 import { openAuditSource } from "../src/runtime/node/audit-source.js";
 import { linesOf, LineTooLongError } from "../src/runtime/node/read-lines.js";
@@ -319,7 +318,7 @@ describe("--last N in one pass (a tail of N records per chain)", () => {
   it("checks each chain's last N records, with a torn tail too", () => {
     const a = chainLines("a", 30, 4);
     const b = chainLines("b", 30, 4);
-    const mixed = a.flatMap((l, i) => [l, ...(b[i] ? [b[i]!] : [])]);
+    const mixed = a.flatMap((l, i) => [l, ...(b[i] ? [b[i]] : [])]);
     const r = verify([...mixed, '{"type":"decision","v":1,"chain":"a","se'], { last: 5 });
     expect(r.problem).toBeUndefined();
     expect(r.chains.map((c) => [c.chain, c.records, c.firstSeq, c.lastSeq])).toEqual([

@@ -99,7 +99,9 @@ if (reuse && existsSync(file) && existsSync(file + ".json")) shape = JSON.parse(
 else {
   shape = generate();
   writeFileSync(file + ".json", JSON.stringify(shape));
-  console.error(`wrote ${file}: ${(statSync(file).size / 1e6).toFixed(0)} MB, ${shape.records} records, ${shape.chains} chains in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.error(
+    `wrote ${file}: ${(statSync(file).size / 1e6).toFixed(0)} MB, ${shape.records} records, ${shape.chains} chains in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 const size = statSync(file).size;
 
