@@ -32,7 +32,7 @@ export { createLineSink } from "./audit/line-sink.js";
 export type { AuditSink, AuditBatch } from "./audit/sink.js";
 export { parseSinkSpec, type SinkSpec } from "./audit/sink-spec.js";
 export { decisionBody, GENESIS_PREV, type AuditRecord, type Checkpoint, type DecisionRecord } from "./audit/record.js";
-export { verifyLines, parseAuditLine, type VerifyReport, type VerifyProblem } from "./audit/verify.js";
+export { verifyLines, parseAuditLine, TrailVerifier, type VerifyReport, type VerifyProblem, type VerifyNote, type Line as AuditLine } from "./audit/verify.js";
 export { generateSigningKey, parseSigningKey, parsePublicKey, signCheckpoint, checkpointSignatureValid } from "./audit/signing.js";
 export { redact } from "./audit/redact.js";
 export { toOcsf } from "./audit/ocsf.js";

@@ -6,7 +6,8 @@
 export { createSafeClawGate, stdioGateFromFiles, type StdioGate } from "./sdk/file-gate.js";
 export { startServer, closeOnSignals, isLoopback, ServeError, type ServeOptions, type RunningServer } from "./runtime/node/server.js";
 export { FileSink, auditFiles, lastChainHead } from "./runtime/node/file-sink.js";
-export { S3Sink, readS3Lines, s3ClientFromEnv, type S3SinkOptions } from "./runtime/node/s3-sink.js";
+export { S3Sink, s3ClientFromEnv, type S3SinkOptions } from "./runtime/node/s3-sink.js";
+export { readS3Lines, s3Lines, type S3ReadOptions } from "./runtime/node/s3-read.js";
 export { createSink } from "./runtime/node/create-sink.js";
 export { auditLogFromConfig, createNodeAuditLog } from "./runtime/node/audit-config.js";
 export { readAuditLines } from "./runtime/node/audit-source.js";

@@ -3,7 +3,8 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { AuditLog } from "../src/audit/audit-log.js";
 import { auditedCheck } from "../src/audit/audited-check.js";
 import { verifyLines } from "../src/audit/verify.js";
-import { readS3Lines, S3Sink, s3ClientFromEnv } from "../src/runtime/node/s3-sink.js";
+import { S3Sink, s3ClientFromEnv } from "../src/runtime/node/s3-sink.js";
+import { readS3Lines } from "../src/runtime/node/s3-read.js";
 import { engineFromText } from "./helpers.js";
 import { MOTO_AVAILABLE, useMoto } from "./moto.js";
 

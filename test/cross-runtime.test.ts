@@ -8,7 +8,7 @@ import { verifyLines } from "../src/audit/verify.js";
 import { createEngine } from "../src/engine/engine.js";
 import { loadBundle } from "../src/engine/bundle.js";
 import { createLambdaHandler } from "../src/runtime/lambda/create-lambda-handler.js";
-import { readS3Lines } from "../src/runtime/node/s3-sink.js";
+import { readS3Lines } from "../src/runtime/node/s3-read.js";
 import { MOTO_AVAILABLE, portFromOutput, useMoto } from "./moto.js";
 
 /**

@@ -5,7 +5,7 @@ import { verifyLines } from "../src/audit/verify.js";
 import { parsePolicy } from "../src/policy/parse-policy.js";
 import { makeBundle } from "../src/engine/bundle.js";
 import { createLambdaHandler, isDirectEvent } from "../src/runtime/lambda/create-lambda-handler.js";
-import { readS3Lines } from "../src/runtime/node/s3-sink.js";
+import { readS3Lines } from "../src/runtime/node/s3-read.js";
 import { deadEndpoint, MOTO_AVAILABLE, useMoto } from "./moto.js";
 
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`./fixtures/lambda/${name}`, import.meta.url), "utf8"));

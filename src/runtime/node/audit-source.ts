@@ -1,5 +1,6 @@
-import { readFile, stat, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { createReadStream } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import type { Line } from "../../audit/verify.js";
 import { loadPolicy } from "../../engine/load-policy.js";
@@ -7,42 +8,104 @@ import { ConfigError, runtimeConfig } from "../runtime-config.js";
 import { auditFiles } from "./file-sink.js";
 import { parseSinkSpec, type SinkSpec } from "./create-sink.js";
 import { PolicyFilesError, readPolicySources } from "./policy-files.js";
+import { linesOf } from "./read-lines.js";
 
 /**
- * Reads audit lines from a file (with its rotations, oldest first), a
- * directory (every file in name order), `-` (stdin: a log drain's output), or
- * `s3://bucket/prefix`.
+ * Where audit lines come from, streamed: a file (with its rotations, oldest
+ * first), a directory (every file in name order), `-` (stdin: a log drain's
+ * output), or `s3://bucket/prefix` (s3-read.ts, page by page). Files are read
+ * as streams, a line at a time, so a trail of any size reads in constant memory.
+ * Quarantined torn tails (`<file>.torn-<stamp>`, moved aside by the writer's
+ * start-up) are not part of the trail and are skipped; `notes` says which
+ * exist. Opening checks the source exists (AuditSourceError says what is
+ * wrong); errors while reading are thrown from the iteration.
  */
-export async function readAuditLines(source: string, stdin: Readable | undefined, env: Record<string, string | undefined>): Promise<Line[]> {
+export interface AuditSource {
+  /** the source as given, for messages */
+  name: string;
+  lines: AsyncIterable<Line>;
+  /** what the reader saw besides the lines (quarantine files skipped) */
+  notes: string[];
+}
+
+export interface AuditSourceOptions {
+  /** S3 only: a time prefix, YYYY/MM/DD/HH (an hour) or shorter (a day, a month) */
+  time?: string;
+  /** S3 only: keys per listing page */
+  pageSize?: number;
+}
+
+export class AuditSourceError extends Error {}
+
+const QUARANTINE = /\.torn-[^/]*$/;
+
+export async function openAuditSource(
+  source: string,
+  stdin: Readable | undefined,
+  env: Record<string, string | undefined>,
+  opts: AuditSourceOptions = {},
+): Promise<AuditSource> {
+  if (opts.time !== undefined && !source.startsWith("s3://"))
+    throw new AuditSourceError(`--hour selects S3 objects by their time prefix; ${source} is not an s3:// location`);
   if (source === "-") {
-    if (!stdin) throw new Error("no stdin to read");
-    let text = "";
-    for await (const chunk of stdin) text += chunk;
-    return toLines(text, "stdin");
+    if (!stdin) throw new AuditSourceError("no stdin to read");
+    return { name: "stdin", lines: linesOf(stdin, "stdin"), notes: [] };
   }
   if (source.startsWith("s3://")) {
     const spec = parseSinkSpec(source);
-    if (spec.kind !== "s3") throw new Error(`${source}: not an S3 location`);
-    const { readS3Lines } = await import("./s3-sink.js");
-    return readS3Lines(spec.bucket, spec.prefix, env);
+    if (spec.kind !== "s3") throw new AuditSourceError(`${source}: not an S3 location`);
+    const { s3Lines } = await import("./s3-read.js");
+    return { name: source, lines: s3Lines(spec.bucket, spec.prefix, env, opts), notes: [] };
   }
-  let files: string[];
+  let isDir: boolean;
   try {
-    const st = await stat(source);
-    files = st.isDirectory() ? (await readdir(source)).sort().map((n) => join(source, n)) : await auditFiles(source);
-  } catch {
-    throw new Error(`${source}: no such file or directory`);
+    isDir = (await stat(source)).isDirectory();
+  } catch (e) {
+    throw new AuditSourceError(`${source}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : (e as Error).message}`);
   }
-  const out: Line[] = [];
-  for (const f of files) out.push(...toLines(await readFile(f, "utf8"), f));
-  return out;
+  const notes: string[] = [];
+  let files: string[];
+  if (isDir) {
+    files = [];
+    for (const e of (await readdir(source, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const path = join(source, e.name);
+      if (QUARANTINE.test(e.name)) notes.push(quarantineNote(path));
+      else if (e.isFile()) files.push(path);
+      else notes.push(`${path}: not a regular file, skipped`);
+    }
+  } else {
+    files = await auditFiles(source);
+    const base = basename(source);
+    for (const n of (await readdir(dirname(source))).sort()) if (n.startsWith(base + ".torn-")) notes.push(quarantineNote(join(dirname(source), n)));
+  }
+  if (files.length === 0) throw new AuditSourceError(`${source}: ${isDir ? "the directory holds no files" : "no such file"}`);
+  return { name: source, lines: filesLines(files), notes };
 }
 
-function toLines(text: string, name: string): Line[] {
+function quarantineNote(path: string): string {
+  return `${path}: a quarantined torn tail (moved aside by the writer at start-up), not part of the trail: skipped`;
+}
+
+async function* filesLines(files: readonly string[]): AsyncGenerator<Line> {
+  for (const f of files) {
+    const stream = createReadStream(f, { highWaterMark: 1 << 20 });
+    try {
+      yield* linesOf(stream, f);
+    } finally {
+      stream.destroy();
+    }
+  }
+}
+
+/** Every line of a source, collected: for small trails (tests, the SDK); the CLI streams with openAuditSource. */
+export async function readAuditLines(
+  source: string,
+  stdin: Readable | undefined,
+  env: Record<string, string | undefined>,
+  opts: AuditSourceOptions = {},
+): Promise<Line[]> {
   const out: Line[] = [];
-  text.split("\n").forEach((l, i) => {
-    if (l.trim() !== "") out.push({ text: l, where: `${name}:${i + 1}` });
-  });
+  for await (const l of (await openAuditSource(source, stdin, env, opts)).lines) out.push(l);
   return out;
 }
 

@@ -95,29 +95,6 @@ export class S3Sink extends ObjectStoreSink {
   }
 }
 
-/** Every batch object under a prefix, in key order (time, then chain, then seq), as lines. */
-export async function readS3Lines(bucket: string, prefix: string, env: Record<string, string | undefined>): Promise<Array<{ text: string; where: string }>> {
-  const client = await s3ClientFromEnv(env);
-  const { GetObjectCommand, ListObjectsV2Command } = await loadSdk();
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix ? prefix + "/" : undefined, ContinuationToken: token }));
-    for (const o of page.Contents ?? []) if (o.Key?.endsWith(".jsonl")) keys.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-  keys.sort();
-  const out: Array<{ text: string; where: string }> = [];
-  for (const Key of keys) {
-    const r = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
-    const text = (await r.Body?.transformToString()) ?? "";
-    text.split("\n").forEach((line, i) => {
-      if (line.trim() !== "") out.push({ text: line, where: `s3://${bucket}/${Key}:${i + 1}` });
-    });
-  }
-  return out;
-}
-
 function status(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }

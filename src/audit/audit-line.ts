@@ -1,0 +1,64 @@
+import { OCSF_PRODUCT_NAME, ocsfAgreesWithRecord } from "./ocsf.js";
+import { parseStrictJson } from "../request/strict-json.js";
+import type { AuditRecord, Checkpoint } from "./record.js";
+
+/**
+ * What one line of a trail is: a record or a checkpoint (native, OCSF, or
+ * wrapped by a log drain), a malformed or edited one, or other output.
+ */
+/** `edited`: the line's outer fields (an OCSF event) disagree with the record or checkpoint it carries. */
+export type ParsedLine =
+  | { kind: "record"; r: AuditRecord; edited?: string }
+  | { kind: "checkpoint"; c: Checkpoint; edited?: string }
+  | { kind: "other"; notJson?: true }
+  | { kind: "malformed"; message: string };
+
+export function parseAuditLine(text: string): ParsedLine {
+  let v: unknown;
+  let edited: string | undefined;
+  // Read strictly: a duplicated key (`"decision":"allow","decision":"deny"`) hashes as its
+  // last value and reads as its first to other consumers, so such a line was edited.
+  const strict = parseStrictJson(text);
+  if (strict.ok) v = strict.value;
+  else if (strict.problem === "syntax") return { kind: "other", notJson: true };
+  else {
+    v = JSON.parse(text);
+    edited = `the line is JSON with more than one reading (${strict.message}): it was edited`;
+  }
+  for (let depth = 0; depth < 3 && v !== null && typeof v === "object"; depth++) {
+    const o = v as Record<string, unknown>;
+    if (o.v === 1 && typeof o.chain === "string") {
+      if (o.type === "checkpoint") {
+        if (typeof o.seq !== "number" || typeof o.head !== "string") return { kind: "malformed", message: "checkpoint without seq/head" };
+        return edited ? { kind: "checkpoint", c: o as unknown as Checkpoint, edited } : { kind: "checkpoint", c: o as unknown as Checkpoint };
+      }
+      if (typeof o.seq !== "number" || typeof o.hash !== "string" || typeof o.prev !== "string")
+        return { kind: "malformed", message: "record without seq/prev/hash" };
+      return edited ? { kind: "record", r: o as unknown as AuditRecord, edited } : { kind: "record", r: o as unknown as AuditRecord };
+    }
+    const unmapped = (o.unmapped as Record<string, unknown> | undefined)?.safeclaw;
+    if (unmapped !== undefined) {
+      // A SIEM reads the OCSF fields, the chain covers only the record inside: an
+      // event whose fields no longer say what its record says was edited.
+      if (!ocsfAgreesWithRecord(o)) edited = "the OCSF event's fields do not match the record it carries: the event was edited";
+      v = unmapped;
+    } else if (typeof o.type === "string" && RECORD_TYPES.has(o.type)) {
+      // Shaped like a record, without what makes one (chain, seq, prev, hash): a forgery, not other output.
+      return { kind: "malformed", message: `a \`${o.type}\` line without v/chain/seq/hash: not a record of any chain (a forged or damaged line)` };
+    } else if (o.class_uid === 6003 && (o.metadata as { product?: { name?: unknown } } | undefined)?.product?.name === OCSF_PRODUCT_NAME) {
+      return { kind: "malformed", message: "an OCSF event of this product without the record it must carry (unmapped.safeclaw): a forged or damaged line" };
+    } else if (typeof o.message === "string" || typeof o.log === "string") {
+      // A log drain's wrapper: the original line is inside, read as strictly.
+      const inner = parseStrictJson((typeof o.message === "string" ? o.message : o.log) as string);
+      if (inner.ok) v = inner.value;
+      else if (inner.problem === "syntax") return { kind: "other" };
+      else {
+        v = JSON.parse((typeof o.message === "string" ? o.message : o.log) as string);
+        edited ??= `the line is JSON with more than one reading (${inner.message}): it was edited`;
+      }
+    } else return { kind: "other" };
+  }
+  return { kind: "other" };
+}
+
+const RECORD_TYPES: ReadonlySet<string> = new Set(["decision", "chain-start", "notice", "checkpoint"]);
