@@ -260,7 +260,8 @@ export class AuditLog {
       if (r === true) return true;
     }
     const abort = new AbortController();
-    const call = this.opts.sink.write(head.batch, { signal: abort.signal }).then(
+    // A sink that throws synchronously or returns no promise breaks the contract; it must not break the writer (no retry, an unhandled rejection).
+    const call = new Promise<void>((resolve) => resolve(this.opts.sink.write(head.batch, { signal: abort.signal }))).then(
       () => true as const,
       (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
     );
