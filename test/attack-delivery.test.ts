@@ -320,7 +320,7 @@ describe("close() and what it hands back", () => {
 });
 
 describe("no wedge: delivery resumes by itself once the sink is healthy", () => {
-  it.fails("the background retry comes at least every retryMaxMs (the cap), jitter included", async () => {
+  it("the background retry comes at least every retryMaxMs (the cap), jitter included", async () => {
     vi.spyOn(Math, "random").mockReturnValue(0.999); // the top of the jitter
     const sink = new ScriptedSink();
     const at: number[] = [];

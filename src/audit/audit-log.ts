@@ -310,7 +310,8 @@ export class AuditLog {
     if (this.closed) return;
     // One timer, always for the latest failure: a flush that tried when the retry came due (before the timer fired) pushes it back too.
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    const delay = this.retryDelay * (0.75 + Math.random() / 2);
+    // Jitter spreads retries of many instances; it never takes a retry past the cap (retryMaxMs).
+    const delay = Math.min(this.retryDelay * (0.75 + Math.random() / 2), this.opts.retryMaxMs ?? 5_000);
     this.retryAt = Date.now() + delay;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
