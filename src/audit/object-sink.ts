@@ -80,7 +80,7 @@ export class ObjectStoreSink implements AuditSink {
       signal?.throwIfAborted();
       let put: "created" | "exists";
       try {
-        put = await this.store.putIfAbsent(key, body, signal);
+        put = await abortable(this.store.putIfAbsent(key, body, signal), signal);
       } catch (e) {
         if (signal?.aborted) throw e;
         last = e;
@@ -89,8 +89,9 @@ export class ObjectStoreSink implements AuditSink {
       if (put === "created") return true;
       let existing: string | undefined;
       try {
-        existing = await this.store.get(key, signal);
+        existing = await abortable(this.store.get(key, signal), signal);
       } catch (e) {
+        if (signal?.aborted) throw e; // the deadline, not a missing permission
         throw new ReadBackError(
           `${this.store.locate(key)} exists and cannot be read back to compare (${message(e)}): the sink needs read access (s3:GetObject) on its prefix to tell a retried batch from a foreign object`,
         );
@@ -105,6 +106,23 @@ export class ObjectStoreSink implements AuditSink {
 
 function message(e: unknown): string {
   return (e as Error)?.message ?? String(e);
+}
+
+/**
+ * A store call that settles at the abort even when the store ignores the signal
+ * (an R2 binding takes none): else one call that never returns would be waited
+ * for on every retry (the writer never runs two writes of a batch at once) and
+ * delivery would never resume. The call itself may still land later; the put
+ * is If-None-Match and a retry's read-back finds the same bytes.
+ */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
