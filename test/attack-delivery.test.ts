@@ -444,39 +444,36 @@ function objectLog(store: SharedStore, logged: string[] = []) {
 }
 
 describe("an object store shared with a foreign writer (PutObject on the prefix, no delete)", () => {
-  it.fails(
-    "the foreign writer pre-creates our next key and the `.conflict-` key it can compute from our bytes: ours still lands, delivery does not loop",
-    async () => {
-      const store = new SharedStore();
-      const logged: string[] = [];
-      const log = objectLog(store, logged);
-      log.record(decision("a"));
-      expect(await log.flush()).toBe(true);
-      // The agent sees its decision's chain and seq; it can predict the next key and, knowing the
-      // records (it made the request; the bucket is readable), the bytes and their SHA-256.
-      for (const seq of [3, 4, 5]) store.forge(keyOf(seq), "forged\n");
-      const { sha256HexSync } = await import("../src/crypto/sha256.js");
-      const predicted: string[] = [];
-      const realPut = store.putIfAbsent.bind(store);
-      store.putIfAbsent = async (key, body, signal) => {
-        // the attacker's prediction, modelled exactly: the aside name from the SHA-256 of our bytes
-        const aside = key.replace(/\.jsonl$/, `.conflict-${sha256HexSync(body).slice(0, 16)}.jsonl`);
-        if (!key.includes(".conflict-") && !store.objects.has(aside)) {
-          store.forge(aside, "forged too\n");
-          predicted.push(aside);
-        }
-        return realPut(key, body, signal);
-      };
-      log.record(decision("b"));
-      await log.flush();
-      await advance(2_000);
-      expect(predicted.length).toBeGreaterThan(0);
-      expect(log.failing).toBeUndefined();
-      expect(store.objects.get(keyOf(3))).toBe("forged\n"); // theirs is never overwritten
-      const ours = [...store.objects.entries()].filter(([k, v]) => k.includes(".conflict-") && v.includes('"reason":"b"'));
-      expect(ours).toHaveLength(1);
-    },
-  );
+  it("the foreign writer pre-creates our next key and the `.conflict-` key it can compute from our bytes: ours still lands, delivery does not loop", async () => {
+    const store = new SharedStore();
+    const logged: string[] = [];
+    const log = objectLog(store, logged);
+    log.record(decision("a"));
+    expect(await log.flush()).toBe(true);
+    // The agent sees its decision's chain and seq; it can predict the next key and, knowing the
+    // records (it made the request; the bucket is readable), the bytes and their SHA-256.
+    for (const seq of [3, 4, 5]) store.forge(keyOf(seq), "forged\n");
+    const { sha256HexSync } = await import("../src/crypto/sha256.js");
+    const predicted: string[] = [];
+    const realPut = store.putIfAbsent.bind(store);
+    store.putIfAbsent = async (key, body, signal) => {
+      // the attacker's prediction, modelled exactly: the aside name from the SHA-256 of our bytes
+      const aside = key.replace(/\.jsonl$/, `.conflict-${sha256HexSync(body).slice(0, 16)}.jsonl`);
+      if (!key.includes(".conflict-") && !store.objects.has(aside)) {
+        store.forge(aside, "forged too\n");
+        predicted.push(aside);
+      }
+      return realPut(key, body, signal);
+    };
+    log.record(decision("b"));
+    await log.flush();
+    await advance(2_000);
+    expect(predicted.length).toBeGreaterThan(0);
+    expect(log.failing).toBeUndefined();
+    expect(store.objects.get(keyOf(3))).toBe("forged\n"); // theirs is never overwritten
+    const ours = [...store.objects.entries()].filter(([k, v]) => k.includes(".conflict-") && v.includes('"reason":"b"'));
+    expect(ours).toHaveLength(1);
+  });
 
   it("a read-back that hangs counts as a missed deadline (not as a missing s3:GetObject) and the retry recovers", async () => {
     const store = new SharedStore();

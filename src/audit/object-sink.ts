@@ -30,8 +30,12 @@ export class ReadBackError extends Error {}
  * - same bytes: an earlier attempt landed and its answer was lost: success;
  * - other bytes: someone else wrote there (a second writer sharing the chain
  *   id, or a forgery). Ours is not lost and theirs not overwritten: the batch
- *   goes beside it at `<first-seq>.conflict-<sha256 of ours, 16 hex>.jsonl`,
- *   loudly, and `audit verify` then shows both;
+ *   goes beside it at `<first-seq>.conflict-<16 hex>.jsonl`, loudly, and
+ *   `audit verify` then shows both. The 16 hex are the SHA-256 of ours keyed
+ *   with a secret of this sink: the same name on every retry (so a retry after a
+ *   lost answer reads its own bytes back), and one a forger who can predict our
+ *   bytes still cannot pre-create (else every retry would meet their object
+ *   there too and the batch would never be delivered);
  * - cannot read back (no s3:GetObject): the batch counts as failed and is
  *   retried, since the sink cannot tell a lost answer from a foreign object.
  *   The IAM policies in infra/ grant GetObject on the sink's own prefix.
@@ -47,6 +51,7 @@ export interface ObjectSinkOptions {
 export class ObjectStoreSink implements AuditSink {
   readonly name: string;
   private readonly bodies = new WeakMap<AuditBatch, string>();
+  private readonly asideSecret = crypto.randomUUID();
 
   constructor(
     private readonly store: ObjectStore,
@@ -63,7 +68,7 @@ export class ObjectStoreSink implements AuditSink {
     }
     const key = batchKey(this.opts.prefix, batch);
     if (await this.place(key, body, opts.signal)) return;
-    const aside = key.replace(/\.jsonl$/, `.conflict-${sha256HexSync(body).slice(0, 16)}.jsonl`);
+    const aside = key.replace(/\.jsonl$/, `.conflict-${sha256HexSync(this.asideSecret + body).slice(0, 16)}.jsonl`);
     this.opts.log?.(
       `safeclaw audit: ${this.store.locate(key)} already exists with other content (another writer with this chain id, or a forged object); not overwriting it: records ${batch.firstSeq}-${batch.lastSeq} go to ${this.store.locate(aside)}`,
     );
