@@ -394,6 +394,10 @@ class SharedStore implements ObjectStore {
   /** the store ignores abort signals (an R2 binding takes none) */
   ignoresAbort = false;
   hangPut = 0;
+  /** faults of the next puts, one each: the answer lost after landing (and the object then deleted), refused; a read-back that finds nothing once */
+  putFaults: Array<"lose" | "lose-then-deleted" | "refuse"> = [];
+  getFaults: Array<"missing"> = [];
+  private deleteNext: string | undefined;
 
   locate(key: string) {
     return `s3://b/${key}`;
@@ -407,13 +411,20 @@ class SharedStore implements ObjectStore {
         if (!this.ignoresAbort) signal?.addEventListener("abort", () => reject(signal.reason as Error));
       });
     }
+    if (this.deleteNext !== undefined) this.objects.delete(this.deleteNext);
+    this.deleteNext = undefined;
+    const fault = this.putFaults.shift();
+    if (fault === "refuse") throw new Error("connect ECONNREFUSED");
     if (this.objects.has(key)) return "exists";
     this.objects.set(key, body);
+    if (fault === "lose-then-deleted") this.deleteNext = key;
+    if (fault?.startsWith("lose")) throw new Error("socket hang up");
     return "created";
   }
 
   async get(key: string, signal?: AbortSignal, maxBytes?: number): Promise<string | undefined> {
     this.gets++;
+    if (this.getFaults.shift() === "missing") return undefined;
     const body = this.objects.get(key);
     if (this.hangGet) return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason as Error)));
     const shown = body !== undefined && maxBytes !== undefined ? body.slice(0, maxBytes) : body;
@@ -442,6 +453,37 @@ function objectLog(store: SharedStore, logged: string[] = []) {
   const sink = new ObjectStoreSink(store, { prefix: "p", attempts: 1, log: (m) => logged.push(m) });
   return newLog(sink, { writeTimeoutMs: 200, log: (m) => logged.push(m) });
 }
+
+describe("object-store faults: an allow only once the object holds our bytes, and each batch once", () => {
+  const CASES: Array<[string, Array<"lose" | "lose-then-deleted" | "refuse">, Array<"missing">]> = [
+    ["the answer lost, the retry reads its own bytes back", ["lose"], []],
+    ["the answer lost, then the object deleted (a lifecycle rule): the retry writes it again", ["lose-then-deleted"], []],
+    ["refused twice, then written", ["refuse", "refuse"], []],
+    ["the answer lost, and the read-back finds nothing once (listing lag): put again, read back", ["lose"], ["missing"]],
+    ["lost, lost, refused, lost", ["lose", "lose", "refuse", "lose"], []],
+  ];
+  it.each(CASES)("%s", async (_name, putFaults, getFaults) => {
+    const engine = await engineFromText(POLICY);
+    const store = new SharedStore();
+    const log = newLog(new ObjectStoreSink(store, { prefix: "p", attempts: 3 }), { writeTimeoutMs: 2_000 });
+    const answers: Array<{ d: Decision; ours: boolean }> = [];
+    store.putFaults = [...putFaults];
+    store.getFaults = [...getFaults];
+    for (let i = 0; i < 4; i++) {
+      const d = track(auditedCheck(engine, log, { action: "file.read", path: `/app/${i}` }, { flush: true }));
+      await advance(3_000);
+      expect(d.settled).toBe(true);
+      const seq = d.value!.audit!.seq;
+      answers.push({ d: d.value!, ours: store.lines().some((l) => l.includes(`"seq":${seq},`) && l.includes(`/app/${i}`)) });
+    }
+    for (const { d, ours } of answers) if (d.decision === "allow") expect(ours).toBe(true);
+    expect(answers.filter(({ d }) => d.decision === "allow").length).toBeGreaterThanOrEqual(3); // the sink's own retries absorb these faults
+    expect(log.failing).toBeUndefined();
+    const report = verifyLines(asLines(store.lines()));
+    expect(report.ok, report.problem?.message).toBe(true);
+    expect([...store.objects.keys()].some((k) => k.includes(".conflict-"))).toBe(false);
+  });
+});
 
 describe("an object store shared with a foreign writer (PutObject on the prefix, no delete)", () => {
   it("the foreign writer pre-creates our next key and the `.conflict-` key it can compute from our bytes: ours still lands, delivery does not loop", async () => {
