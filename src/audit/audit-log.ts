@@ -81,6 +81,8 @@ interface Sealed {
   batch: AuditBatch;
   bytes: number;
   late?: Promise<true | Error> | undefined;
+  /** aborts the sink call running now (close() giving up) */
+  inflight?: AbortController | undefined;
 }
 
 const TIMED_OUT = Symbol("timed out");
@@ -189,7 +191,7 @@ export class AuditLog {
       const delivered = left > 0 ? await withDeadline(this.draining ?? this.drain(), left) : TIMED_OUT;
       if (delivered === true) continue;
       if (delivered === TIMED_OUT || until - Date.now() <= 0) {
-        this.answerUndurable();
+        this.giveUp(opts.waitMs ?? this.opts.writeTimeoutMs ?? 5_000);
         return false;
       }
       await new Promise((r) => setTimeout(r, Math.min(until - Date.now(), 200)));
@@ -260,11 +262,14 @@ export class AuditLog {
       if (r === true) return true;
     }
     const abort = new AbortController();
-    const call = this.opts.sink.write(head.batch, { signal: abort.signal }).then(
+    head.inflight = abort;
+    // A sink that throws synchronously or returns no promise breaks the contract; it must not break the writer (no retry, an unhandled rejection).
+    const call = new Promise<void>((resolve) => resolve(this.opts.sink.write(head.batch, { signal: abort.signal }))).then(
       () => true as const,
       (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
     );
     const r = await withDeadline(call, ms);
+    head.inflight = undefined;
     if (r !== TIMED_OUT) return r;
     head.late = call;
     abort.abort(new Error(`deadline of ${ms} ms exceeded`));
@@ -285,11 +290,28 @@ export class AuditLog {
     this.scheduleRetry();
   }
 
+  /**
+   * close() stops waiting. The write in flight is aborted, so that it does not
+   * land after undelivered() was spilled (the batch twice). The requests still
+   * waiting are answered now; if no outage is open yet (the first write is just
+   * slow) one is opened, so that its notice names them should the write land after all.
+   */
+  private giveUp(waitMs: number): void {
+    const error = `${this.opts.sink.name}: close() gave up after ${waitMs} ms`;
+    if (!this.outage && this.waiters.length > 0) {
+      this.outage = new Outage(this.clock(), error);
+      this.outage.failed(error);
+    }
+    this.answerUndurable();
+    this.head?.inflight?.abort(new Error(error));
+  }
+
   private scheduleRetry(): void {
     if (this.closed) return;
     // One timer, always for the latest failure: a flush that tried when the retry came due (before the timer fired) pushes it back too.
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    const delay = this.retryDelay * (0.75 + Math.random() / 2);
+    // Jitter spreads retries of many instances; it never takes a retry past the cap (retryMaxMs).
+    const delay = Math.min(this.retryDelay * (0.75 + Math.random() / 2), this.opts.retryMaxMs ?? 5_000);
     this.retryAt = Date.now() + delay;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;

@@ -30,8 +30,12 @@ export class ReadBackError extends Error {}
  * - same bytes: an earlier attempt landed and its answer was lost: success;
  * - other bytes: someone else wrote there (a second writer sharing the chain
  *   id, or a forgery). Ours is not lost and theirs not overwritten: the batch
- *   goes beside it at `<first-seq>.conflict-<sha256 of ours, 16 hex>.jsonl`,
- *   loudly, and `audit verify` then shows both;
+ *   goes beside it at `<first-seq>.conflict-<16 hex>.jsonl`, loudly, and
+ *   `audit verify` then shows both. The 16 hex are the SHA-256 of ours keyed
+ *   with a secret of this sink: the same name on every retry (so a retry after a
+ *   lost answer reads its own bytes back), and one a forger who can predict our
+ *   bytes still cannot pre-create (else every retry would meet their object
+ *   there too and the batch would never be delivered);
  * - cannot read back (no s3:GetObject): the batch counts as failed and is
  *   retried, since the sink cannot tell a lost answer from a foreign object.
  *   The IAM policies in infra/ grant GetObject on the sink's own prefix.
@@ -47,6 +51,7 @@ export interface ObjectSinkOptions {
 export class ObjectStoreSink implements AuditSink {
   readonly name: string;
   private readonly bodies = new WeakMap<AuditBatch, string>();
+  private readonly asideSecret = crypto.randomUUID();
 
   constructor(
     private readonly store: ObjectStore,
@@ -63,7 +68,7 @@ export class ObjectStoreSink implements AuditSink {
     }
     const key = batchKey(this.opts.prefix, batch);
     if (await this.place(key, body, opts.signal)) return;
-    const aside = key.replace(/\.jsonl$/, `.conflict-${sha256HexSync(body).slice(0, 16)}.jsonl`);
+    const aside = key.replace(/\.jsonl$/, `.conflict-${sha256HexSync(this.asideSecret + body).slice(0, 16)}.jsonl`);
     this.opts.log?.(
       `safeclaw audit: ${this.store.locate(key)} already exists with other content (another writer with this chain id, or a forged object); not overwriting it: records ${batch.firstSeq}-${batch.lastSeq} go to ${this.store.locate(aside)}`,
     );
@@ -80,7 +85,7 @@ export class ObjectStoreSink implements AuditSink {
       signal?.throwIfAborted();
       let put: "created" | "exists";
       try {
-        put = await this.store.putIfAbsent(key, body, signal);
+        put = await abortable(this.store.putIfAbsent(key, body, signal), signal);
       } catch (e) {
         if (signal?.aborted) throw e;
         last = e;
@@ -89,8 +94,9 @@ export class ObjectStoreSink implements AuditSink {
       if (put === "created") return true;
       let existing: string | undefined;
       try {
-        existing = await this.store.get(key, signal);
+        existing = await abortable(this.store.get(key, signal), signal);
       } catch (e) {
+        if (signal?.aborted) throw e; // the deadline, not a missing permission
         throw new ReadBackError(
           `${this.store.locate(key)} exists and cannot be read back to compare (${message(e)}): the sink needs read access (s3:GetObject) on its prefix to tell a retried batch from a foreign object`,
         );
@@ -105,6 +111,23 @@ export class ObjectStoreSink implements AuditSink {
 
 function message(e: unknown): string {
   return (e as Error)?.message ?? String(e);
+}
+
+/**
+ * A store call that settles at the abort even when the store ignores the signal
+ * (an R2 binding takes none): else one call that never returns would be waited
+ * for on every retry (the writer never runs two writes of a batch at once) and
+ * delivery would never resume. The call itself may still land later; the put
+ * is If-None-Match and a retry's read-back finds the same bytes.
+ */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
