@@ -50,7 +50,21 @@ describe("the engine is platform-neutral", () => {
     const code = result.outputFiles[0]!.text;
 
     // Run the bundle where only Web-standard globals exist: no process, require, Buffer or fs.
-    const sandbox: Record<string, unknown> = { URL, TextEncoder, TextDecoder, crypto: globalThis.crypto, Intl, console, atob, btoa, setTimeout, clearTimeout };
+    const sandbox: Record<string, unknown> = {
+      URL,
+      TextEncoder,
+      TextDecoder,
+      crypto: globalThis.crypto,
+      Intl,
+      console,
+      atob,
+      btoa,
+      setTimeout,
+      clearTimeout,
+      AbortController,
+      AbortSignal,
+      queueMicrotask,
+    };
     runInNewContext(code, sandbox);
     const api = sandbox.SafeClaw as typeof import("../src/index.js");
     const r = await api.loadPolicy([{ name: "p.yaml", text: "rules:\n- {action: network.request, host: '*.internal', effect: allow}" }]);

@@ -38,7 +38,15 @@ async function measure(mode) {
   child.send("rss");
   const mem = await new Promise((res) => child.once("message", res));
   child.kill("SIGKILL");
-  return { mode, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, rssMiB: Math.round(mem.rss / 2 ** 20), queued: mem.queued };
+  return {
+    mode,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors + r.non2xx,
+    rssMiB: Math.round(mem.rss / 2 ** 20),
+    queued: mem.queued,
+  };
 }
 
 const results = [];
