@@ -336,13 +336,13 @@ describe("no wedge: delivery resumes by itself once the sink is healthy", () => 
     ).toBe(true);
   });
 
-  // FAILS today: a sink call that ignores its abort and never settles is waited for on
-  // every later attempt (never two writes of one batch at once), so one lost promise
-  // wedges delivery for good, however healthy the sink is again. Suggested fix in
-  // AuditLog.attempt: after the late call has missed N deadlines, let go of it and
-  // write again (sinks must be idempotent per batch anyway: same key, same bytes).
-  it.fails("a sink call that ignores its abort and never settles does not wedge delivery", async () => {
+  // A sink call that ignores its abort and never settles: an idempotent sink (object
+  // stores: a repeated write of one batch lands once) is written again after two
+  // deadlines spent waiting; any other sink keeps waiting (writing again could put the
+  // batch in twice) and denies fast meanwhile, saying why.
+  it("an idempotent sink whose call ignores its abort and never settles is written again: delivery resumes", async () => {
     const sink = new ScriptedSink();
+    (sink as { idempotent?: boolean }).idempotent = true;
     const steps: Step[] = ["forever"];
     sink.next = () => steps.shift() ?? "ok";
     const log = newLog(sink);
@@ -351,6 +351,18 @@ describe("no wedge: delivery resumes by itself once the sink is healthy", () => 
     await advance(5_000);
     expect(log.failing).toBeUndefined();
     expect(sink.has(2)).toBe(true);
+  });
+
+  it("any other sink whose call never settles is not written again (no duplicate): it stays failing and says the earlier write has not returned", async () => {
+    const sink = new ScriptedSink();
+    const steps: Step[] = ["forever"];
+    sink.next = () => steps.shift() ?? "ok";
+    const log = newLog(sink);
+    log.record(decision("a"));
+    void log.flush();
+    await advance(5_000);
+    expect(log.failing).toMatch(/an earlier write of records 1-2 has still not returned/);
+    expect(sink.violations).toEqual([]);
   });
 });
 
@@ -547,13 +559,11 @@ describe("an object store shared with a foreign writer (PutObject on the prefix,
     expect(verifyLines(asLines(store.lines())).ok).toBe(true);
   });
 
-  // FAILS today: the read-back downloads the whole foreign object, whatever its size, on
-  // every retry. A 64 MiB object at our next key (one plain PutObject) makes every attempt
-  // miss its deadline: delivery never resumes and each retry downloads it again. Suggested
-  // fix: ObjectStore.get(key, signal, maxBytes) with a ranged GET (`Range: bytes=0-<our
-  // length>`, R2 `range`) in s3-sink.ts / fetch-s3-sink.ts / r2-sink.ts, and object-sink
-  // passing `body.length + 1`: a longer object is foreign without reading it all.
-  it.fails("a huge foreign object at our next key neither wedges delivery nor is downloaded whole", async () => {
+  // Found by this attack: the read-back downloaded the whole foreign object on every retry,
+  // so a 64 MiB object at our next key (one plain PutObject) made every attempt miss its
+  // deadline. Now the read-back is ranged to our length + 1 byte (S3 `Range`, R2 `range`):
+  // a longer object is foreign without reading it all.
+  it("a huge foreign object at our next key neither wedges delivery nor is downloaded whole", async () => {
     const store = new SharedStore();
     store.msPerMiB = 10; // 64 MiB take 640 ms: past the 200 ms deadline
     const log = objectLog(store);
@@ -564,13 +574,13 @@ describe("an object store shared with a foreign writer (PutObject on the prefix,
     expect(log.failing).toBeUndefined();
   });
 
-  // FAILS, and no change to the sink can fix it: an acknowledged batch overwritten by a
-  // plain PutObject (the role may PutObject, and S3 lets a PutObject without If-None-Match
-  // replace an object) with lines that are not audit records leaves a trail that verifies,
-  // shorter by the acknowledged tail. Suggested fixes: a bucket policy denying s3:PutObject
-  // unless `s3:if-none-match` is `*` (S3 "enforce conditional writes") in
-  // infra/aws/template.yaml; and `audit verify` over S3 reading object versions (the
-  // bucket is versioned) and flagging any key with more than one version.
+  // KNOWN LIMITATION (README "Audit trail", Limits): an acknowledged batch overwritten by a
+  // plain PutObject with lines that are not audit records leaves a trail that verifies,
+  // shorter by the acknowledged tail: verify reads the objects, not their versions. The
+  // SAM template closes the door (bucket policy DenyAuditOverwrites: no PutObject under
+  // audit/ without If-None-Match; the bucket is versioned with Object Lock); a bucket
+  // without that policy is exposed. Reading object versions in `audit verify` would
+  // detect it: not done.
   it.fails("an acknowledged last batch overwritten with non-audit lines: verify must not say the trail is intact", async () => {
     const store = new SharedStore();
     const log = objectLog(store);

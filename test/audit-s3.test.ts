@@ -57,6 +57,24 @@ describe.skipIf(!MOTO_AVAILABLE)("S3 sink against a real S3-compatible server (m
     expect(verifyLines(lines)).toMatchObject({ ok: false, problem: { kind: "duplicated", seq: 1 } }); // both chain starts are identical (same id, same clock)
   });
 
+  it("a large foreign object at our key: the ranged read-back works against S3 and ours goes beside it", async () => {
+    const { PutObjectCommand } = await import("@aws-sdk/client-s3");
+    const client = await s3ClientFromEnv(moto.env());
+    const at = Date.parse("2026-11-23T12:00:00Z");
+    const big = "{}\n".repeat(2 * 2 ** 20); // 6 MiB of lines that are not audit records
+    await client.send(new PutObjectCommand({ Bucket: "audit", Key: "trail/big/2026/11/23/12/big-chain/000000000001.jsonl", Body: big }));
+    const log = new AuditLog({
+      sink: new S3Sink({ bucket: "audit", prefix: "trail/big", env: moto.env(), attempts: 1, log: () => undefined }),
+      chainId: "big-chain",
+      policy: "sha256:x",
+      clock: () => at,
+    });
+    log.record({ type: "decision", decision: "deny", rule: null, reason: "ours", policy: "sha256:x" });
+    expect(await log.flush()).toBe(true);
+    const lines = await readS3Lines("audit", "trail/big", moto.env());
+    expect(lines.find((l) => l.text.includes('"reason":"ours"'))!.where).toMatch(/000000000001\.conflict-[0-9a-f]{16}\.jsonl:2$/);
+  });
+
   it("two writers with their own chains never collide", async () => {
     const logs = ["w1", "w2"].map(
       (c) => new AuditLog({ sink: new S3Sink({ bucket: "audit", prefix: "trail/c", env: moto.env() }), chainId: c, policy: "sha256:x" }),

@@ -81,11 +81,22 @@ interface Sealed {
   batch: AuditBatch;
   bytes: number;
   late?: Promise<true | Error> | undefined;
+  /** deadlines spent waiting for `late` */
+  lateWaits: number;
   /** aborts the sink call running now (close() giving up) */
   inflight?: AbortController | undefined;
 }
 
 const TIMED_OUT = Symbol("timed out");
+
+/**
+ * A call that ignores its abort and never settles: an idempotent sink (a
+ * repeated write of one batch lands once even beside a call still running,
+ * as with If-None-Match) is written again after this many deadlines spent
+ * waiting for it. Any other sink (a file, stdout) keeps waiting, denying
+ * fast meanwhile: writing again could put the batch in twice.
+ */
+const LET_GO_AFTER = 2;
 
 export class AuditLog {
   readonly onAuditFailure: OnAuditFailure;
@@ -243,7 +254,7 @@ export class AuditLog {
     // Bytes move from the pending count to the sealed batch in proportion (an estimate, as the bound needs).
     const bytes = this.pending.length === 0 ? this.pendingBytes : Math.round((this.pendingBytes * records.length) / (records.length + this.pending.length));
     this.pendingBytes -= bytes;
-    this.head = { batch: { chain: this.chain.id, firstSeq: records[0]!.seq, lastSeq: last.seq, records, checkpoint }, bytes };
+    this.head = { batch: { chain: this.chain.id, firstSeq: records[0]!.seq, lastSeq: last.seq, records, checkpoint }, bytes, lateWaits: 0 };
     return this.head;
   }
 
@@ -256,9 +267,12 @@ export class AuditLog {
     const ms = this.opts.writeTimeoutMs ?? 5_000;
     if (head.late) {
       const r = await withDeadline(head.late, ms);
-      if (r === TIMED_OUT)
+      if (r === TIMED_OUT && !(this.opts.sink.idempotent && ++head.lateWaits >= LET_GO_AFTER)) {
         return new Error(`${this.opts.sink.name}: an earlier write of records ${head.batch.firstSeq}-${head.batch.lastSeq} has still not returned`);
+      }
+      // Settled, or (a sink whose repeated writes land once, an object store) waited for long enough: write again.
       head.late = undefined;
+      head.lateWaits = 0;
       if (r === true) return true;
     }
     const abort = new AbortController();

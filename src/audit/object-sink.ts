@@ -16,8 +16,12 @@ export interface ObjectStore {
   locate(key: string): string;
   /** creates the object unless the key exists; "exists" when it does (S3's 412) */
   putIfAbsent(key: string, body: string, signal?: AbortSignal): Promise<"created" | "exists">;
-  /** the object's body, undefined when there is none; throws when it cannot be read (permissions) */
-  get(key: string, signal?: AbortSignal): Promise<string | undefined>;
+  /**
+   * The first `maxBytes` bytes of the object (a ranged read: a huge foreign object at
+   * our key must not be downloaded on every retry), undefined when there is none;
+   * throws when it cannot be read (permissions).
+   */
+  get(key: string, signal?: AbortSignal, maxBytes?: number): Promise<string | undefined>;
 }
 
 export class ReadBackError extends Error {}
@@ -50,6 +54,8 @@ export interface ObjectSinkOptions {
 
 export class ObjectStoreSink implements AuditSink {
   readonly name: string;
+  /** If-None-Match makes a repeated write of one batch land once, even beside a call still running */
+  readonly idempotent = true;
   private readonly bodies = new WeakMap<AuditBatch, string>();
   private readonly asideSecret = crypto.randomUUID();
 
@@ -94,7 +100,8 @@ export class ObjectStoreSink implements AuditSink {
       if (put === "created") return true;
       let existing: string | undefined;
       try {
-        existing = await abortable(this.store.get(key, signal), signal);
+        // One byte more than ours: a longer object reads back longer, so unequal.
+        existing = await abortable(this.store.get(key, signal, utf8Length(body) + 1), signal);
       } catch (e) {
         if (signal?.aborted) throw e; // the deadline, not a missing permission
         throw new ReadBackError(
@@ -105,8 +112,14 @@ export class ObjectStoreSink implements AuditSink {
       if (existing !== undefined) return false;
       // Gone between the two calls (a lifecycle rule, a person): put it again.
     }
-    throw new Error(`writing ${this.store.locate(key)} failed after ${attempts} attempts: ${message(last)}`);
+    throw new Error(
+      `writing ${this.store.locate(key)} failed after ${attempts} attempts: ${last === undefined ? "it vanished after every put" : message(last)}`,
+    );
   }
+}
+
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
 }
 
 function message(e: unknown): string {

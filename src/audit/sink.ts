@@ -18,6 +18,8 @@ export interface AuditBatch {
  */
 export interface AuditSink {
   readonly name: string;
+  /** a repeated write of one batch lands once even while an earlier call for it still runs (object stores: If-None-Match) */
+  readonly idempotent?: boolean;
   write(batch: AuditBatch, opts?: SinkWriteOptions): Promise<void>;
 }
 

@@ -72,13 +72,15 @@ class SdkS3Store implements ObjectStore {
     }
   }
 
-  async get(Key: string, signal?: AbortSignal): Promise<string | undefined> {
+  async get(Key: string, signal?: AbortSignal, maxBytes?: number): Promise<string | undefined> {
     const [client, { GetObjectCommand }] = await Promise.all([this.s3(), loadSdk()]);
     try {
-      const r = await client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key }), signal ? { abortSignal: signal } : {});
+      const Range = maxBytes !== undefined ? `bytes=0-${maxBytes - 1}` : undefined;
+      const r = await client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key, ...(Range ? { Range } : {}) }), signal ? { abortSignal: signal } : {});
       return (await r.Body?.transformToString()) ?? "";
     } catch (e) {
       if (status(e) === 404) return undefined;
+      if (status(e) === 416) return ""; // an empty object has no byte 0
       throw e;
     }
   }

@@ -57,11 +57,12 @@ class FetchS3Store implements ObjectStore {
     throw new Error(`HTTP ${res.status}: ${text}`);
   }
 
-  async get(key: string, signal?: AbortSignal): Promise<string | undefined> {
-    const res = await this.aws.fetch(this.url(key), { method: "GET", ...(signal ? { signal } : {}) });
-    if (res.status === 404) {
+  async get(key: string, signal?: AbortSignal, maxBytes?: number): Promise<string | undefined> {
+    const headers: Record<string, string> = maxBytes !== undefined ? { range: `bytes=0-${maxBytes - 1}` } : {};
+    const res = await this.aws.fetch(this.url(key), { method: "GET", headers, ...(signal ? { signal } : {}) });
+    if (res.status === 404 || res.status === 416) {
       await res.body?.cancel();
-      return undefined;
+      return res.status === 404 ? undefined : ""; // 416: an empty object has no byte 0
     }
     const text = await res.text();
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);

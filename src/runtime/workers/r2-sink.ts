@@ -4,7 +4,7 @@ import { ObjectStoreSink, type ObjectStore } from "../../audit/object-sink.js";
 /** The part of an R2 bucket binding the sink uses. */
 export interface R2BucketLike {
   put(key: string, value: string, options?: { httpMetadata?: { contentType?: string }; onlyIf?: { etagDoesNotMatch?: string } }): Promise<unknown>;
-  get(key: string): Promise<{ text(): Promise<string> } | null>;
+  get(key: string, options?: { range?: { offset: number; length: number } }): Promise<{ text(): Promise<string> } | null>;
 }
 
 /** An R2 binding as an object store: `put` with `onlyIf` returns null when the key exists. */
@@ -21,8 +21,8 @@ class R2Store implements ObjectStore {
     return r === null ? "exists" : "created";
   }
 
-  async get(key: string): Promise<string | undefined> {
-    const o = await this.bucket.get(key);
+  async get(key: string, _signal?: AbortSignal, maxBytes?: number): Promise<string | undefined> {
+    const o = await this.bucket.get(key, maxBytes !== undefined ? { range: { offset: 0, length: maxBytes } } : {});
     return o === null ? undefined : o.text();
   }
 }
