@@ -28,15 +28,27 @@ function batches(chainId: string, sizes: number[]): AuditBatch[] {
   return sizes.map((n) => {
     const records: AuditRecord[] = [];
     for (let i = 0; i < n; i++) {
-      const body = decisionBody({ action: "file.read", path: `/app/${i}` }, { decision: "allow", allowed: true, rule: "r", reason: "ok", policy: POLICY, action: "file.read" });
+      const body = decisionBody(
+        { action: "file.read", path: `/app/${i}` },
+        { decision: "allow", allowed: true, rule: "r", reason: "ok", policy: POLICY, action: "file.read" },
+      );
       records.push(chain.append(body));
     }
     const last = records[records.length - 1]!;
-    return { chain: chainId, firstSeq: records[0]!.seq, lastSeq: last.seq, records, checkpoint: { v: 1, type: "checkpoint", chain: chainId, seq: last.seq, head: last.hash, time: last.time } };
+    return {
+      chain: chainId,
+      firstSeq: records[0]!.seq,
+      lastSeq: last.seq,
+      records,
+      checkpoint: { v: 1, type: "checkpoint", chain: chainId, seq: last.seq, head: last.hash, time: last.time },
+    };
   });
 }
 
-const fileLines = (path: string) => readFileSync(path, "utf8").split("\n").filter((l) => l !== "");
+const fileLines = (path: string) =>
+  readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l !== "");
 const verifyFile = (path: string) => verifyLines(asLines(fileLines(path)));
 const seqsInFile = (path: string) => fileLines(path).flatMap((l) => (JSON.parse(l).type === "checkpoint" ? [] : [JSON.parse(l).seq as number]));
 const sysError = (code: string, text: string) => Object.assign(new Error(`${code}: ${text}, write`), { code });
@@ -67,21 +79,24 @@ describe("FileSink.write: a batch lands whole or not at all", () => {
     ["the file size limit is reached (EFBIG under RLIMIT_FSIZE)", sysError("EFBIG", "file too large"), 90],
     ["the device fails (EIO) before any byte", sysError("EIO", "i/o error"), 0],
   ];
-  it.each(faults)("%s: the file is cut back to the batch's start, the error names the cause and the records, a retry lands once", async (_name, error, takes) => {
-    const path = join(dirOf(), "audit.jsonl");
-    const [first, second] = batches("c1", [2, 3]);
-    const { io } = failingWrite(error, takes);
-    const sink = new FileSink(path, { io });
-    const earlier = new FileSink(path); // the trail so far, written by an earlier sink
-    await earlier.write(first!);
-    await earlier.close();
-    const before = statSync(path).size;
-    await expect(sink.write(second!)).rejects.toThrow(new RegExp(`^${(error as { code: string }).code}: [a-z/ ]+ while writing records 3-5 to ${path}`));
-    expect(statSync(path).size).toBe(before);
-    await sink.write(second!); // the AuditLog's retry of the same batch
-    expect(seqsInFile(path)).toEqual([1, 2, 3, 4, 5]);
-    expect(verifyFile(path)).toMatchObject({ ok: true, chains: [{ records: 5, checkpoints: 2 }] });
-  });
+  it.each(faults)(
+    "%s: the file is cut back to the batch's start, the error names the cause and the records, a retry lands once",
+    async (_name, error, takes) => {
+      const path = join(dirOf(), "audit.jsonl");
+      const [first, second] = batches("c1", [2, 3]);
+      const { io } = failingWrite(error, takes);
+      const sink = new FileSink(path, { io });
+      const earlier = new FileSink(path); // the trail so far, written by an earlier sink
+      await earlier.write(first!);
+      await earlier.close();
+      const before = statSync(path).size;
+      await expect(sink.write(second!)).rejects.toThrow(new RegExp(`^${(error as { code: string }).code}: [a-z/ ]+ while writing records 3-5 to ${path}`));
+      expect(statSync(path).size).toBe(before);
+      await sink.write(second!); // the AuditLog's retry of the same batch
+      expect(seqsInFile(path)).toEqual([1, 2, 3, 4, 5]);
+      expect(verifyFile(path)).toMatchObject({ ok: true, chains: [{ records: 5, checkpoints: 2 }] });
+    },
+  );
 
   it("the error keeps the system's code for whoever classifies failures", async () => {
     const path = join(dirOf(), "audit.jsonl");
@@ -102,7 +117,9 @@ describe("FileSink.write: a batch lands whole or not at all", () => {
   it("a write that takes no bytes and reports no error is a failure, not a loop", async () => {
     const path = join(dirOf(), "audit.jsonl");
     let calls = 0;
-    const sink = new FileSink(path, { io: { write: async (fd, data, offset, length) => (++calls === 1 ? writeSync(fd, data, offset, Math.min(length, 20)) : 0) } });
+    const sink = new FileSink(path, {
+      io: { write: async (fd, data, offset, length) => (++calls === 1 ? writeSync(fd, data, offset, Math.min(length, 20)) : 0) },
+    });
     await expect(sink.write(batches("c", [2])[0]!)).rejects.toThrow(/short write: the file took 20 of \d+ bytes and then none while writing records 1-2/);
     expect(statSync(path).size).toBe(0);
   });
@@ -155,7 +172,7 @@ describe("FileSink.write: a batch lands whole or not at all", () => {
     let first = true;
     const sink = new FileSink(path, {
       io: {
-        write: async (fd, data, offset, length) => {
+        write: async (fd, data, offset) => {
           if (!first) throw sysError("ENOSPC", "no space left on device");
           first = false;
           const n = writeSync(fd, data, offset, 30);
@@ -164,7 +181,9 @@ describe("FileSink.write: a batch lands whole or not at all", () => {
         },
       },
     });
-    await expect(sink.write(batches("c", [2])[0]!)).rejects.toThrow(/the file is 41 bytes, not 0\+30: another process writes to it, so it was not cut back \(one writer per file\)/);
+    await expect(sink.write(batches("c", [2])[0]!)).rejects.toThrow(
+      /the file is 41 bytes, not 0\+30: another process writes to it, so it was not cut back \(one writer per file\)/,
+    );
     expect(statSync(path).size).toBe(41);
   });
 });
@@ -247,7 +266,13 @@ describe("recoverAuditFile: a torn tail is moved aside at start-up", () => {
   const cases: Array<[string, AuditFormat, (next: AuditBatch) => string, number, string]> = [
     ["records without their checkpoint, the last line cut mid-JSON (kill -9 mid-batch)", "json", recordsCutMidLine("json"), 3, "chain crashed seq 6-8"],
     ["the same in OCSF (the checkpoint is an event carrying unmapped.safeclaw)", "ocsf", recordsCutMidLine("ocsf"), 3, "chain crashed seq 6-8"],
-    ["whole record lines, no checkpoint after them (the disk filled before it)", "json", (n) => batchLines(n, "json").slice(0, -1).join("\n") + "\n", 4, "chain crashed seq 6-9"],
+    [
+      "whole record lines, no checkpoint after them (the disk filled before it)",
+      "json",
+      (n) => batchLines(n, "json").slice(0, -1).join("\n") + "\n",
+      4,
+      "chain crashed seq 6-9",
+    ],
     ["only the checkpoint cut short", "ocsf", (n) => batchLines(n, "ocsf").join("\n").slice(0, -10), 4, "chain crashed seq 6-9"],
     ["a cut line alone (a few bytes of the first record)", "json", (n) => batchLines(n, "json")[0]!.slice(0, 12), 0, "no complete record line"],
   ];
@@ -298,7 +323,9 @@ describe("recoverAuditFile: a torn tail is moved aside at start-up", () => {
     const { path, whole } = tornFile("json", recordsCutMidLine("json"));
     const r = await recoverAuditFile(path, { maxScanBytes: 700 });
     expect(r.bytes![0]).toBeGreaterThan(whole);
-    expect(r.notice!.message).toMatch(/no checkpoint in the last 700 bytes \(a batch larger than the window recovery reads\), so the \d complete record lines? read before byte \d+ \(chain crashed seq [\d-]+\) stay in the file without a checkpoint vouching for them/);
+    expect(r.notice!.message).toMatch(
+      /no checkpoint in the last 700 bytes \(a batch larger than the window recovery reads\), so the \d complete record lines? read before byte \d+ \(chain crashed seq [\d-]+\) stay in the file without a checkpoint vouching for them/,
+    );
     expect(verifyFile(path).ok).toBe(true);
   });
 

@@ -135,7 +135,10 @@ function auditConfig(env: Record<string, unknown>, policy: CompiledPolicy, opts:
 export function parseMaxBytes(raw: string, setting: string): number {
   const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(n) || n < MIN_AUDIT_MAX_BYTES) {
-    throw new ConfigError(setting, `${setting} \`${raw.slice(0, 64)}\` is not a whole number of bytes of at least ${MIN_AUDIT_MAX_BYTES} (e.g. 10485760 for 10 MiB)`);
+    throw new ConfigError(
+      setting,
+      `${setting} \`${raw.slice(0, 64)}\` is not a whole number of bytes of at least ${MIN_AUDIT_MAX_BYTES} (e.g. 10485760 for 10 MiB)`,
+    );
   }
   return n;
 }

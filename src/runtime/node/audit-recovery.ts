@@ -78,7 +78,14 @@ export async function recoverAuditFile(path: string, opts: RecoveryOptions = {})
       throw new RecoveryError(`copied the torn tail of ${path} to ${movedTo} but cutting the file back to byte ${tail.cut} failed: ${errorCause(e)}`);
     }
     const bytes: [number, number] = [tail.cut, size];
-    const notice: RecordBody<NoticeRecord> = { type: "notice", notice: "torn-tail-quarantined", file: path, bytes, movedTo, message: describe(path, bytes, movedTo, tail) };
+    const notice: RecordBody<NoticeRecord> = {
+      type: "notice",
+      notice: "torn-tail-quarantined",
+      file: path,
+      bytes,
+      movedTo,
+      message: describe(path, bytes, movedTo, tail),
+    };
     return { notice, bytes, movedTo, records: tail.records };
   } finally {
     await fh.close();
@@ -176,13 +183,14 @@ async function quarantine(fh: FileHandle, path: string, start: number, end: numb
     try {
       out = await open(target, "wx", 0o640);
     } catch (e) {
-      if ((e as { code?: unknown }).code !== "EEXIST" || n > 100) throw new RecoveryError(`cannot create ${target} for the torn tail of ${path}: ${errorCause(e)}`);
+      if ((e as { code?: unknown }).code !== "EEXIST" || n > 100)
+        throw new RecoveryError(`cannot create ${target} for the torn tail of ${path}: ${errorCause(e)}`);
       target = `${path}.torn-${stamp}-${n}`;
     }
   }
   try {
     const chunk = Buffer.alloc(Math.min(CHUNK, end - start));
-    for (let at = start; at < end; ) {
+    for (let at = start; at < end;) {
       const { bytesRead } = await fh.read(chunk, 0, Math.min(chunk.length, end - at), at);
       if (bytesRead === 0) throw new Error(`the file ended at byte ${at} while copying`);
       let done = 0;

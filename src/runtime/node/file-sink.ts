@@ -99,7 +99,10 @@ export class FileSink implements AuditSink {
       fd = await this.handle();
       if (this.cutAt !== undefined) await this.cut(fd, this.cutAt);
     } catch (e) {
-      throw fileError(e, `${errorCause(e)} while opening ${this.path} to write ${range}${this.cutAt !== undefined ? ` (cutting a failed batch off at byte ${this.cutAt} first)` : ""}`);
+      throw fileError(
+        e,
+        `${errorCause(e)} while opening ${this.path} to write ${range}${this.cutAt !== undefined ? ` (cutting a failed batch off at byte ${this.cutAt} first)` : ""}`,
+      );
     }
     const start = await this.io.size(fd).catch((e: unknown) => {
       throw fileError(e, `${errorCause(e)} while reading the size of ${this.path} before writing ${range}`);
