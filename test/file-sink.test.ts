@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, ftruncateSync, fsyncSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Chain } from "../src/audit/chain.js";
 import { batchLines, type AuditFormat } from "../src/audit/lines.js";
@@ -90,7 +90,7 @@ describe("FileSink.write: a batch lands whole or not at all", () => {
       await earlier.write(first!);
       await earlier.close();
       const before = statSync(path).size;
-      await expect(sink.write(second!)).rejects.toThrow(new RegExp(`^${(error as { code: string }).code}: [a-z/ ]+ while writing records 3-5 to ${path}`));
+      await expect(sink.write(second!)).rejects.toThrow(new RegExp(`^${(error as Error & { code: string }).code}: [a-z/ ]+ while writing records 3-5 to ${path}`));
       expect(statSync(path).size).toBe(before);
       await sink.write(second!); // the AuditLog's retry of the same batch
       expect(seqsInFile(path)).toEqual([1, 2, 3, 4, 5]);
@@ -327,6 +327,19 @@ describe("recoverAuditFile: a torn tail is moved aside at start-up", () => {
       /no checkpoint in the last 700 bytes \(a batch larger than the window recovery reads\), so the \d complete record lines? read before byte \d+ \(chain crashed seq [\d-]+\) stay in the file without a checkpoint vouching for them/,
     );
     expect(verifyFile(path).ok).toBe(true);
+  });
+
+  it("another writer's batch in flight (the tail changes while looked at) is not taken for a torn tail", async () => {
+    const path = join(dirOf(), "audit.jsonl");
+    const [a, b] = batches("busy", [2, 3]);
+    const whole = batchLines(a!, "json").join("\n") + "\n";
+    const inFlight = batchLines(b!, "json").join("\n") + "\n";
+    writeFileSync(path, whole + inFlight.slice(0, 100));
+    setTimeout(() => appendFileSync(path, inFlight.slice(100)), 5); // the other process's write completes
+    const r = await recoverAuditFile(path, { settleMs: 200 });
+    expect(r).toEqual({ records: 0 });
+    expect(readFileSync(path, "utf8")).toBe(whole + inFlight);
+    expect(readdirSync(dirname(path))).toEqual(["audit.jsonl"]);
   });
 
   it("a file with no line end in the window is not a trail this sink wrote: refused, left as it is", async () => {

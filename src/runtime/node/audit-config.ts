@@ -42,6 +42,7 @@ export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOpt
   // Before anything appends to the file: a batch a crash or a full disk cut short is moved aside, and the new chain says so.
   const recovered = spec.kind === "file" ? await recoverAuditFile(spec.path) : undefined;
   if (recovered?.notice) opts.log(`safeclaw audit: ${recovered.notice.message}`);
+  if (recovered?.warning) opts.log(`safeclaw audit: ${recovered.warning}`);
   const options: ConstructorParameters<typeof AuditLog>[0] = {
     sink: await createSink(spec, {
       format: config.format,

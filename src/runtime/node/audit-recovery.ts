@@ -31,11 +31,15 @@ export interface RecoveryResult {
   movedTo?: string;
   /** complete record lines in the moved tail */
   records: number;
+  /** a torn-looking tail left alone because the file changed while it was checked (another writer) */
+  warning?: string;
 }
 
 export interface RecoveryOptions {
   maxScanBytes?: number;
   now?: () => Date;
+  /** how long a torn-looking tail must stay unchanged before it is taken for torn (ms) */
+  settleMs?: number;
 }
 
 const CHUNK = 1 << 20;
@@ -65,12 +69,27 @@ export async function recoverAuditFile(path: string, opts: RecoveryOptions = {})
     throw new RecoveryError(`cannot open ${path} to check its tail: ${errorCause(e)}`);
   }
   try {
-    const size = (await fh.stat()).size;
-    if (size === 0) return { records: 0 };
-    const tail = await scanTail(fh, size, opts.maxScanBytes ?? 64 * CHUNK, path);
-    if (tail.cut === size || (tail.records === 0 && tail.partial === 0)) return { records: 0 };
+    // A tail that changes while it is looked at is another writer's batch in flight, not a torn one
+    // (one writer per file is the rule; parallel hook processes on one file break it).
+    let size = (await fh.stat()).size;
+    let tail: Tail | undefined;
+    for (let look = 0; look < 3; look++) {
+      if (size === 0) return { records: 0 };
+      tail = await scanTail(fh, size, opts.maxScanBytes ?? 64 * CHUNK, path);
+      if (tail.cut === size || (tail.records === 0 && tail.partial === 0)) return { records: 0 };
+      await new Promise((resolve) => setTimeout(resolve, opts.settleMs ?? 50));
+      const now = (await fh.stat()).size;
+      if (now === size) break;
+      size = now;
+      tail = undefined;
+    }
+    if (!tail) return { records: 0, warning: `${path} kept growing while its tail was checked: another process writes to it; its tail was left as it is` };
     const stamp = (opts.now?.() ?? new Date()).toISOString().replace(/[-:.]/g, "");
     const movedTo = await quarantine(fh, path, tail.cut, size, stamp);
+    if ((await fh.stat()).size !== size) {
+      await unlink(movedTo).catch(() => undefined);
+      return { records: 0, warning: `${path} grew while its torn tail was being copied: another process writes to it; the tail was left as it is` };
+    }
     try {
       await fh.truncate(tail.cut);
       await fh.sync();
