@@ -161,6 +161,30 @@ describe("the file sink when the disk fills up (the server as a real process)", 
   });
 });
 
+describe("a torn tail on a disk that is still full (tmpfs only: the files are gone with the namespace, so the shell inside reports them)", () => {
+  const tmpfs = fullDisk().mode.startsWith("tmpfs");
+  it.runIf(tmpfs)("the server refuses to start, says why, and leaves the file as it was", () => {
+    const dir = mkdtempSync(join(tmpdir(), "safeclaw-full-torn-"));
+    const seed = join(mkdtempSync(join(tmpdir(), "safeclaw-seed-")), "audit.jsonl");
+    const trail = tornBatch({ chain: "x", seq: 1, hash: "0".repeat(64) });
+    writeFileSync(seed, trail);
+    const script =
+      'mount -t tmpfs -o size=64k tmpfs "$0" && cp "$1" "$0/audit.jsonl" && { dd if=/dev/zero of="$0/filler" bs=1k count=100 2>/dev/null; true; } && shift && ' +
+      '"$@"; echo "exit=$?"; echo "size=$(wc -c < "$0/audit.jsonl")"; ls "$0"';
+    const r = spawnSync("unshare", ["-rm", "sh", "-c", script, dir, seed, ...serveArgs(["--audit", join(dir, "audit.jsonl")])], {
+      encoding: "utf8",
+      env: { ...process.env, SAFECLAW_AUDIT_SINK: "" },
+      timeout: 30_000,
+    });
+    expect(r.stderr).toMatch(
+      /ends with a torn batch \(bytes \[0, \d+\)\) that could not be moved to .*audit\.jsonl\.torn-\d{8}T\d{9}Z: ENOSPC: no space left on device; the file is left as it is/,
+    );
+    expect(r.stdout).toContain("exit=1");
+    expect(r.stdout).toContain(`size=${Buffer.byteLength(trail)}`);
+    expect(r.stdout.split("\n").filter((l) => l.includes(".torn-"))).toEqual([]); // the half copy was removed
+  });
+});
+
 /** Records of a chain that never got its checkpoint, the last one cut mid-JSON, no "\n": what kill -9 mid-batch leaves. */
 function tornBatch(previous: { chain: string; seq: number; hash: string }): string {
   let t = Date.now();

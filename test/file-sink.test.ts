@@ -90,7 +90,9 @@ describe("FileSink.write: a batch lands whole or not at all", () => {
       await earlier.write(first!);
       await earlier.close();
       const before = statSync(path).size;
-      await expect(sink.write(second!)).rejects.toThrow(new RegExp(`^${(error as Error & { code: string }).code}: [a-z/ ]+ while writing records 3-5 to ${path}`));
+      await expect(sink.write(second!)).rejects.toThrow(
+        new RegExp(`^${(error as Error & { code: string }).code}: [a-z/ ]+ while writing records 3-5 to ${path}`),
+      );
       expect(statSync(path).size).toBe(before);
       await sink.write(second!); // the AuditLog's retry of the same batch
       expect(seqsInFile(path)).toEqual([1, 2, 3, 4, 5]);
