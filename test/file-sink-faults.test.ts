@@ -145,10 +145,15 @@ describe("the file sink when the disk fills up (the server as a real process)", 
     expect(s.err()).toMatch(
       disk.mode.startsWith("tmpfs") ? /ENOSPC: no space left on device while writing records \d+-\d+/ : /EFBIG: file too large while writing records \d+-\d+/,
     );
-    // Space again: the next request's flush writes what was kept, and the trail says what happened.
+    expect((await fetch(`${s.url}/ready`)).status).toBe(503);
+    // Space again: with no traffic at all, the background retry writes what was kept and the trail says what happened.
     disk.free(s.child.pid!, dir);
+    const deadline = Date.now() + 20_000;
+    while ((await fetch(`${s.url}/ready`)).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await fetch(`${s.url}/ready`)).status).toBe(200);
+    const recovered = expectWholeBatches(file);
+    expect(recovered.length).toBeGreaterThan(full.length);
     expect(await check(s.url, allowed(3000))).toMatchObject({ decision: "allow" });
-    // TODO(lead's AuditLog): background retry and /ready recovery without traffic; until then a request triggers the retry.
     const after = expectWholeBatches(file);
     expect(after.length).toBeGreaterThan(full.length);
     const notice = after.find((r) => r.type === "notice") as unknown as { notice: string; seqs: [number, number]; message: string };

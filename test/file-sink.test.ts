@@ -203,6 +203,20 @@ describe("FileSink.write: a retry of a batch already in the file is not appended
     expect(verifyFile(path)).toMatchObject({ ok: true, chains: [{ records: 5, checkpoints: 2 }] });
   });
 
+  it("a deadline that passed before the batch's turn: not started, and the retry lands it once", async () => {
+    const path = join(dirOf(), "audit.jsonl");
+    const sink = new FileSink(path);
+    const [a, b] = batches("c", [3, 2]);
+    const deadline = new AbortController();
+    const first = sink.write(a!);
+    const late = sink.write(b!, { signal: deadline.signal });
+    deadline.abort(new Error("deadline of 5000 ms exceeded"));
+    await first;
+    await expect(late).rejects.toThrow(/^records 4-5 not started: deadline of 5000 ms exceeded/);
+    await sink.write(b!);
+    expect(seqsInFile(path)).toEqual([1, 2, 3, 4, 5]);
+  });
+
   it("an older batch retried after a newer one landed: recognized, not appended", async () => {
     const path = join(dirOf(), "audit.jsonl");
     const sink = new FileSink(path);

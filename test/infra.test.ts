@@ -109,7 +109,7 @@ describe("SAM template", () => {
     expect(t).toMatch(/ObjectLockEnabled: true/);
     expect(t).toMatch(/Status: Enabled/);
     expect(t).toMatch(/RestrictPublicBuckets: true/);
-    expect(t).toMatch(/Action: s3:PutObject\n\s+Resource: !Sub "\$\{AuditBucket.Arn\}\/audit\/\*"/);
+    expect(t).toMatch(/Action:\n\s+- s3:PutObject\n\s+- s3:GetObject\n\s+Resource: !Sub "\$\{AuditBucket.Arn\}\/audit\/\*"/);
     expect(t).toMatch(/LogFormat: JSON/);
     expect(t).toMatch(/Type: HttpApi/);
   });

@@ -62,6 +62,7 @@ async function ocsfTrail(): Promise<string[]> {
     instance: { runtime: "test" },
     onAuditFailure: "allow",
     maxPending: 12,
+    retryMinMs: 0, // a flush after the sink is back retries at once (no backoff to wait out)
   });
   for (const { request, id } of REQUESTS) await auditedCheck(engine, log, request, { flush: true, ...(id ? { requestId: id } : {}) });
   // the sink fails: the next records wait, a full queue refuses, and the trail says both in notices

@@ -17,6 +17,8 @@ export function recordHash(r: Omit<ChainLink, "hash"> & Record<string, unknown>)
 export class Chain {
   private seq = 0;
   private head = GENESIS_PREV;
+  /** size of the last appended record's line, about: what the audit queue's byte bound counts */
+  lastBytes = 0;
 
   constructor(
     readonly id: string,
@@ -31,8 +33,10 @@ export class Chain {
     draft.time = this.isoNow();
     draft.prev = this.head;
     // The body is taken over (not copied): it is built for this call and hashed without `hash`.
-    const hash = recordHash(draft as unknown as Omit<ChainLink, "hash"> & Record<string, unknown>);
+    const text = canonicalJson(draft);
+    const hash = sha256HexSync(text);
     draft.hash = hash;
+    this.lastBytes = text.length + 80; // the line as written: canonical text plus `"hash":"<64 hex>"`
     this.seq = draft.seq as number;
     this.head = hash;
     return draft as unknown as T;

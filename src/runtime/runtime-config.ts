@@ -27,7 +27,22 @@ export interface AuditConfig {
   signingKey?: SigningKey;
   /** the file sink's rotation size (SAFECLAW_AUDIT_MAX_BYTES, else the policy's `audit.maxBytes`); no rotation when absent */
   maxBytes?: number;
+  /** delivery bounds: sink call deadline, queue bound in records and bytes (AuditLog options of the same names) */
+  delivery: AuditDelivery;
 }
+
+export interface AuditDelivery {
+  writeTimeoutMs?: number;
+  maxPending?: number;
+  maxPendingBytes?: number;
+}
+
+/** SAFECLAW_AUDIT_TIMEOUT_MS, SAFECLAW_AUDIT_QUEUE_RECORDS, SAFECLAW_AUDIT_QUEUE_BYTES: positive integers. */
+const DELIVERY_SETTINGS = [
+  ["SAFECLAW_AUDIT_TIMEOUT_MS", "writeTimeoutMs", 1, 600_000],
+  ["SAFECLAW_AUDIT_QUEUE_RECORDS", "maxPending", 1, 10_000_000],
+  ["SAFECLAW_AUDIT_QUEUE_BYTES", "maxPendingBytes", 1024, 4 * 1024 ** 3],
+] as const;
 
 /** A setting that cannot be used: the runtime refuses to start (or answers every request with a deny). */
 export class ConfigError extends Error {
@@ -116,7 +131,7 @@ function auditConfig(env: Record<string, unknown>, policy: CompiledPolicy, opts:
   if (failure !== "deny" && failure !== "allow") {
     throw new ConfigError("SAFECLAW_ON_AUDIT_FAILURE", `SAFECLAW_ON_AUDIT_FAILURE \`${failure}\` is not deny or allow`);
   }
-  const config: AuditConfig = { sink, format: format === "ocsf" ? "ocsf" : "json", onAuditFailure: failure };
+  const config: AuditConfig = { sink, format: format === "ocsf" ? "ocsf" : "json", onAuditFailure: failure, delivery: auditDelivery(env) };
   const maxBytes = text(env, "SAFECLAW_AUDIT_MAX_BYTES");
   if (maxBytes !== undefined && maxBytes !== "") config.maxBytes = parseMaxBytes(maxBytes, "SAFECLAW_AUDIT_MAX_BYTES");
   else if (fromPolicy?.maxBytes !== undefined) config.maxBytes = fromPolicy.maxBytes;
@@ -141,6 +156,20 @@ export function parseMaxBytes(raw: string, setting: string): number {
     );
   }
   return n;
+}
+
+function auditDelivery(env: Record<string, unknown>): AuditDelivery {
+  const delivery: AuditDelivery = {};
+  for (const [name, key, min, max] of DELIVERY_SETTINGS) {
+    const raw = text(env, name);
+    if (raw === undefined || raw === "") continue;
+    const n = Number(raw);
+    if (!/^[0-9]+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new ConfigError(name, `${name} \`${raw.slice(0, 32)}\` is not an integer from ${min} to ${max}`);
+    }
+    delivery[key] = n;
+  }
+  return delivery;
 }
 
 function sinkSpec(setting: string, raw: string): SinkSpec {

@@ -35,18 +35,20 @@ async function measure(mode) {
   const requests = bodies.map((body) => ({ method: "POST", path: "/v1/check", headers: { "content-type": "application/json" }, body }));
   await autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: 1, requests }); // warm-up
   const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections: CONNECTIONS, duration: DURATION, requests });
+  child.send("rss");
+  const mem = await new Promise((res) => child.once("message", res));
   child.kill("SIGKILL");
-  return { mode, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  return { mode, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, rssMiB: Math.round(mem.rss / 2 ** 20), queued: mem.queued };
 }
 
 const results = [];
-for (const mode of ["hello", "off", "stdout", "file"]) results.push(await measure(mode));
+for (const mode of ["hello", "off", "stdout", "file", "s3-down"]) results.push(await measure(mode));
 const hello = results[0].rps;
 const rows = results.map((r) => ({ ...r, ratio: +(r.rps / hello).toFixed(2) }));
 console.log(`\nHTTP, ${CONNECTIONS} connections, ${DURATION}s each, loopback (autocannon):`);
-console.log("| server | req/s | p50 (ms) | p99 (ms) | vs hello-world | non-2xx+errors |");
-console.log("|---|---:|---:|---:|---:|---:|");
-for (const r of rows) console.log(`| ${r.mode} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.ratio} | ${r.errors} |`);
+console.log("| server | req/s | p50 (ms) | p99 (ms) | vs hello-world | non-2xx+errors | server RSS at end (MiB) | records queued at end |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of rows) console.log(`| ${r.mode} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.ratio} | ${r.errors} | ${r.rssMiB} | ${r.queued} |`);
 mkdirSync(new URL("../../build/", import.meta.url), { recursive: true });
 writeFileSync(
   new URL("../../build/bench-http.json", import.meta.url),

@@ -59,16 +59,18 @@ lines.push("");
 lines.push(
   `### HTTP (Node server, loopback, autocannon, ${http.connections} connections, ${http.seconds} s each)`,
   "",
-  "| server | req/s | p50 (ms) | p99 (ms) | vs hello-world |",
-  "|---|---:|---:|---:|---:|",
+  "| server | req/s | p50 (ms) | p99 (ms) | vs hello-world | server RSS at end | records queued at end |",
+  "|---|---:|---:|---:|---:|---:|---:|",
 );
 const label = {
   hello: "bare Hono hello-world",
   off: "decision server, audit off",
   stdout: "decision server, audit to stdout",
   file: "decision server, audit to file (fsync per batch)",
+  "s3-down": "decision server, audit to an S3 that refuses connections (every answer a deny)",
 };
-for (const r of http.rows) lines.push(`| ${label[r.mode]} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} |`);
+for (const r of http.rows)
+  lines.push(`| ${label[r.mode]} | ${fmt(r.rps)} | ${r.p50} | ${r.p99} | ${r.ratio.toFixed(2)} | ${r.rssMiB ?? "?"} MiB | ${r.queued ?? "?"} |`);
 lines.push("", "### Edge and memory", "", "| what | figure |", "|---|---|");
 lines.push(`| Worker bundle (wrangler, minified) | ${(edge.worker.raw / 1024).toFixed(1)} KiB raw, ${(edge.worker.gzip / 1024).toFixed(1)} KiB gzip |`);
 lines.push(

@@ -56,6 +56,7 @@ export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOpt
     onAuditFailure: config.onAuditFailure,
     log: opts.log,
     instance: opts.instance,
+    ...config.delivery,
   };
   if (opts.autoFlushMs !== undefined) options.autoFlushMs = opts.autoFlushMs;
   if (opts.groupCommit) {

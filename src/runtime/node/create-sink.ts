@@ -24,7 +24,13 @@ export async function createSink(
       });
     case "s3": {
       const { S3Sink } = await import("./s3-sink.js");
-      return new S3Sink({ bucket: spec.bucket, prefix: spec.prefix, env: opts.env ?? process.env, ...(opts.format ? { format: opts.format } : {}) });
+      return new S3Sink({
+        bucket: spec.bucket,
+        prefix: spec.prefix,
+        env: opts.env ?? process.env,
+        ...(opts.format ? { format: opts.format } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
     }
     case "r2":
       throw new Error("the r2 audit sink needs a Cloudflare Worker's R2 binding; on Node use s3:// with AWS_ENDPOINT_URL");

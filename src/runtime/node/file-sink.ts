@@ -3,7 +3,7 @@ import { close, closeSync, fstat, fsync, ftruncate, open, openSync, readSync, st
 import { promisify } from "node:util";
 import { basename, dirname, join } from "node:path";
 import { batchLines, type AuditFormat } from "../../audit/lines.js";
-import type { AuditBatch, AuditSink } from "../../audit/sink.js";
+import type { AuditBatch, AuditSink, SinkWriteOptions } from "../../audit/sink.js";
 import { parseAuditLine } from "../../audit/verify.js";
 import { errorCause, syncDir } from "./file-errors.js";
 
@@ -74,9 +74,18 @@ export class FileSink implements AuditSink {
     this.io = { ...SYSTEM_IO, ...opts.io };
   }
 
-  /** Batches are written one at a time, in the order given, even when the caller does not wait. */
-  write(batch: AuditBatch): Promise<void> {
-    const run = this.queue.then(() => this.writeNow(batch));
+  /**
+   * Batches are written one at a time, in the order given, even when the
+   * caller does not wait. A deadline (`signal`) that passes before this
+   * batch's turn means it is not started; once started it is finished (whole
+   * or cut back), since a late success counts.
+   */
+  write(batch: AuditBatch, opts: SinkWriteOptions = {}): Promise<void> {
+    const run = this.queue.then(() => {
+      if (opts.signal?.aborted)
+        throw fileError(opts.signal.reason, `records ${batch.firstSeq}-${batch.lastSeq} not started: ${errorCause(opts.signal.reason)}`);
+      return this.writeNow(batch);
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }

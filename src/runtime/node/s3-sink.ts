@@ -1,16 +1,13 @@
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
-import { batchKey } from "../../audit/batch-key.js";
-import { batchLines, type AuditFormat } from "../../audit/lines.js";
-import type { AuditBatch, AuditSink } from "../../audit/sink.js";
+import type { AuditFormat } from "../../audit/lines.js";
+import { ObjectStoreSink, type ObjectStore } from "../../audit/object-sink.js";
 
 /**
- * The S3 sink (Node and Lambda, through the AWS SDK): one object per batch at
- * `<prefix>/YYYY/MM/DD/HH/<chain>/<first-seq>.jsonl`, written with
- * `If-None-Match: *` so a batch is never overwritten, even by a second writer
- * that somehow shares a chain id. Bodies are strings (a stream of unknown
- * length breaks the SDK's default checksums). Failures are retried with
- * exponential backoff before the write is reported failed. The AWS SDK is
- * loaded on first use: importing this module (or `safeclaw-edge/node`) must
+ * The S3 sink (Node and Lambda, through the AWS SDK): the shared object-store
+ * delivery (audit/object-sink.ts: one object per batch, `If-None-Match: *`,
+ * read back on 412) over the SDK's PutObject and GetObject. Bodies are strings
+ * (a stream of unknown length breaks the SDK's default checksums). The AWS SDK
+ * is loaded on first use: importing this module (or `safeclaw-edge/node`) must
  * not cost a process that never writes to S3 the SDK's ~150 ms of loading.
  */
 export interface S3SinkOptions {
@@ -20,6 +17,7 @@ export interface S3SinkOptions {
   format?: AuditFormat;
   attempts?: number;
   client?: S3Client;
+  log?: (message: string) => void;
 }
 
 type Sdk = typeof import("@aws-sdk/client-s3");
@@ -43,7 +41,8 @@ export async function s3ClientFromEnv(env: Record<string, string | undefined>): 
   return new (await loadSdk()).S3Client(config);
 }
 
-export class S3Sink implements AuditSink {
+/** PutObject with If-None-Match and GetObject through the SDK, aborted at the writer's deadline. */
+class SdkS3Store implements ObjectStore {
   readonly name = "s3";
   private client: Promise<S3Client> | undefined;
 
@@ -51,41 +50,48 @@ export class S3Sink implements AuditSink {
     if (opts.client) this.client = Promise.resolve(opts.client);
   }
 
+  locate(key: string): string {
+    return `s3://${this.opts.bucket}/${key}`;
+  }
+
   private s3(): Promise<S3Client> {
     return (this.client ??= s3ClientFromEnv(this.opts.env));
   }
 
-  async write(batch: AuditBatch): Promise<void> {
-    const Key = batchKey(this.opts.prefix, batch);
-    const Body = batchLines(batch, this.opts.format ?? "json").join("\n") + "\n";
-    const attempts = this.opts.attempts ?? 4;
+  async putIfAbsent(Key: string, Body: string, signal?: AbortSignal): Promise<"created" | "exists"> {
     const [client, { PutObjectCommand }] = await Promise.all([this.s3(), loadSdk()]);
-    let lastError: unknown;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await sleep(100 * 2 ** (attempt - 1) * (0.5 + Math.random()));
-      try {
-        await client.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key, Body, ContentType: "application/x-ndjson", IfNoneMatch: "*" }));
-        return;
-      } catch (e) {
-        if (status(e) === 412) {
-          // Already there: fine if it is this very batch (an earlier attempt landed), fatal otherwise.
-          if ((await this.read(Key)) === Body) return;
-          throw new Error(`s3://${this.opts.bucket}/${Key} already exists with other content; not overwriting it`);
-        }
-        lastError = e;
-      }
+    try {
+      await client.send(
+        new PutObjectCommand({ Bucket: this.opts.bucket, Key, Body, ContentType: "application/x-ndjson", IfNoneMatch: "*" }),
+        signal ? { abortSignal: signal } : {},
+      );
+      return "created";
+    } catch (e) {
+      if (status(e) === 412) return "exists";
+      throw e;
     }
-    throw new Error(`PutObject s3://${this.opts.bucket}/${Key} failed after ${attempts} attempts: ${(lastError as Error)?.message ?? String(lastError)}`);
   }
 
-  private async read(Key: string): Promise<string | undefined> {
+  async get(Key: string, signal?: AbortSignal): Promise<string | undefined> {
+    const [client, { GetObjectCommand }] = await Promise.all([this.s3(), loadSdk()]);
     try {
-      const [client, { GetObjectCommand }] = await Promise.all([this.s3(), loadSdk()]);
-      const r = await client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key }));
-      return await r.Body?.transformToString();
-    } catch {
-      return undefined;
+      const r = await client.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key }), signal ? { abortSignal: signal } : {});
+      return (await r.Body?.transformToString()) ?? "";
+    } catch (e) {
+      if (status(e) === 404) return undefined;
+      throw e;
     }
+  }
+}
+
+export class S3Sink extends ObjectStoreSink {
+  constructor(opts: S3SinkOptions) {
+    super(new SdkS3Store(opts), {
+      prefix: opts.prefix,
+      ...(opts.format ? { format: opts.format } : {}),
+      ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
   }
 }
 
@@ -114,8 +120,4 @@ export async function readS3Lines(bucket: string, prefix: string, env: Record<st
 
 function status(e: unknown): number | undefined {
   return (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -22,6 +22,9 @@ export interface WorkerEnv {
   SAFECLAW_AUDIT_FORMAT?: string;
   SAFECLAW_ON_AUDIT_FAILURE?: string;
   SAFECLAW_AUDIT_SIGNING_KEY?: string;
+  SAFECLAW_AUDIT_TIMEOUT_MS?: string;
+  SAFECLAW_AUDIT_QUEUE_RECORDS?: string;
+  SAFECLAW_AUDIT_QUEUE_BYTES?: string;
   SAFECLAW_API_TOKENS?: string;
   AUDIT_BUCKET?: R2BucketLike;
   AWS_ACCESS_KEY_ID?: string;
@@ -46,7 +49,7 @@ function sinkFor(env: WorkerEnv, config: AuditConfig): AuditSink {
       return createLineSink((line) => console.log(line), format);
     case "r2":
       if (!env.AUDIT_BUCKET) throw new ConfigError("AUDIT_BUCKET", "SAFECLAW_AUDIT_SINK is r2 but there is no AUDIT_BUCKET binding");
-      return new R2Sink(env.AUDIT_BUCKET, spec.prefix, format);
+      return new R2Sink(env.AUDIT_BUCKET, spec.prefix, format, (m) => console.error(m));
     case "s3":
       if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY)
         throw new ConfigError("AWS_ACCESS_KEY_ID", "the s3 audit sink needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets");
@@ -58,6 +61,7 @@ function sinkFor(env: WorkerEnv, config: AuditConfig): AuditSink {
         ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
         ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
         format,
+        log: (m) => console.error(m),
       });
     case "file":
       throw new ConfigError("SAFECLAW_AUDIT_SINK", "a Worker has no file system: use stdout, r2 or s3:// for SAFECLAW_AUDIT_SINK");
@@ -77,6 +81,7 @@ export function createWorker(bundle: unknown) {
       onAuditFailure: auditConfig.onAuditFailure,
       instance: { runtime: "workers", ...(colo ? { colo } : {}) },
       log: (m) => console.error(m),
+      ...auditConfig.delivery,
       ...(auditConfig.signingKey ? { signingKey: auditConfig.signingKey } : {}),
     });
     const app = createApp({

@@ -1,12 +1,12 @@
 import { AwsClient } from "aws4fetch";
-import { batchKey } from "../../audit/batch-key.js";
-import { batchLines, type AuditFormat } from "../../audit/lines.js";
-import type { AuditBatch, AuditSink } from "../../audit/sink.js";
+import type { AuditFormat } from "../../audit/lines.js";
+import { ObjectStoreSink, type ObjectStore } from "../../audit/object-sink.js";
 
 /**
  * S3 (or any S3-compatible store) through a SigV4-signed `fetch`: the sink for
- * Workers, where the AWS SDK cannot parse S3's XML. Same object layout and the
- * same never-overwrite rule (`If-None-Match: *`) as the SDK sink.
+ * Workers, where the AWS SDK cannot parse S3's XML. The same delivery as the
+ * SDK sink (audit/object-sink.ts): same object layout, `If-None-Match: *`,
+ * read back on 412.
  */
 export interface FetchS3Options {
   bucket: string;
@@ -18,42 +18,64 @@ export interface FetchS3Options {
   endpoint?: string;
   format?: AuditFormat;
   attempts?: number;
+  log?: (message: string) => void;
 }
 
-export class FetchS3Sink implements AuditSink {
+class FetchS3Store implements ObjectStore {
   readonly name = "s3";
   private readonly aws: AwsClient;
   private readonly base: string;
 
   constructor(private readonly opts: FetchS3Options) {
     const region = opts.region ?? "us-east-1";
-    this.aws = new AwsClient({ accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, region, service: "s3" });
+    // retries: 0: the sink's own loop retries, under the writer's deadline (aws4fetch would retry a 5xx ten times).
+    this.aws = new AwsClient({ accessKeyId: opts.accessKeyId, secretAccessKey: opts.secretAccessKey, region, service: "s3", retries: 0 });
     this.base = `${(opts.endpoint ?? `https://s3.${region}.amazonaws.com`).replace(/\/+$/, "")}/${opts.bucket}`;
   }
 
-  async write(batch: AuditBatch): Promise<void> {
-    const key = batchKey(this.opts.prefix, batch);
-    const url = `${this.base}/${key.split("/").map(encodeURIComponent).join("/")}`;
-    const body = batchLines(batch, this.opts.format ?? "json").join("\n") + "\n";
-    const attempts = this.opts.attempts ?? 3;
-    let last = "";
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
-      let res: Response;
-      try {
-        res = await this.aws.fetch(url, { method: "PUT", body, headers: { "content-type": "application/x-ndjson", "if-none-match": "*" } });
-      } catch (e) {
-        last = (e as Error).message;
-        continue;
-      }
-      if (res.ok) return;
-      if (res.status === 412) {
-        const existing = await this.aws.fetch(url, { method: "GET" });
-        if (existing.ok && (await existing.text()) === body) return;
-        throw new Error(`s3://${this.opts.bucket}/${key} already exists with other content; not overwriting it`);
-      }
-      last = `HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`;
+  locate(key: string): string {
+    return `s3://${this.opts.bucket}/${key}`;
+  }
+
+  private url(key: string): string {
+    return `${this.base}/${key.split("/").map(encodeURIComponent).join("/")}`;
+  }
+
+  async putIfAbsent(key: string, body: string, signal?: AbortSignal): Promise<"created" | "exists"> {
+    const res = await this.aws.fetch(this.url(key), {
+      method: "PUT",
+      body,
+      headers: { "content-type": "application/x-ndjson", "if-none-match": "*" },
+      ...(signal ? { signal } : {}),
+    });
+    if (res.ok) {
+      await res.body?.cancel();
+      return "created";
     }
-    throw new Error(`PUT s3://${this.opts.bucket}/${key} failed after ${attempts} attempts: ${last}`);
+    const text = (await res.text()).slice(0, 200);
+    if (res.status === 412) return "exists";
+    throw new Error(`HTTP ${res.status}: ${text}`);
+  }
+
+  async get(key: string, signal?: AbortSignal): Promise<string | undefined> {
+    const res = await this.aws.fetch(this.url(key), { method: "GET", ...(signal ? { signal } : {}) });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const text = await res.text();
+    if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
+    return text;
+  }
+}
+
+export class FetchS3Sink extends ObjectStoreSink {
+  constructor(opts: FetchS3Options) {
+    super(new FetchS3Store(opts), {
+      prefix: opts.prefix,
+      ...(opts.format ? { format: opts.format } : {}),
+      ...(opts.attempts !== undefined ? { attempts: opts.attempts } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+    });
   }
 }
