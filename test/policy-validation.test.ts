@@ -142,6 +142,12 @@ describe("every mistake is an error at its file:line:col", () => {
     ["rules:\n- action: file.read\n  action: file.write\n  effect: deny", { code: "yaml_syntax", line: 3 }],
     ["rules: [\n", { code: "yaml_syntax" }],
     ["audit:\n  sink: kafka\nrules: []", { code: "bad_value", line: 2 }],
+    ["audit:\n  maxBytes: 0\nrules: []", { code: "bad_value", line: 2, column: 13, message: expect.stringContaining("at least 4096") }],
+    ["audit:\n  maxBytes: 10MiB\nrules: []", { code: "bad_value", line: 2, column: 13 }],
+    ["audit:\n  maxBytes: 4095.5\nrules: []", { code: "bad_value", line: 2 }],
+    ["audit:\n  maxBytes: -10485760\nrules: []", { code: "bad_value", line: 2 }],
+    ["audit:\n  maxBytes: '10485760'\nrules: []", { code: "bad_value", line: 2 }],
+    ["audit:\n  maxbytes: 10485760\nrules: []", { code: "unknown_key", line: 2, help: "did you mean `maxBytes`?" }],
     ["cwd: relative\nrules: []", { code: "bad_value", line: 1 }],
   ])("%j", (text, want) => {
     expect(one(text)).toMatchObject({ file: "bad.yaml", severity: "error", ...want });

@@ -41,11 +41,23 @@ describe("runtimeConfig", () => {
     expect(runtimeConfig({}, none, { fallbackSink: "stdout" }).audit).toMatchObject({ sink: { kind: "stdout" }, format: "json", onAuditFailure: "deny" });
   });
 
+  it("maxBytes: the environment beats the policy's audit.maxBytes; absent, no rotation", async () => {
+    const p = await policy(`version: 1\naudit:\n  sink: file\n  path: /var/log/x.log\n  maxBytes: 10485760\nrules: []\n`);
+    expect(runtimeConfig({}, p).audit?.maxBytes).toBe(10485760);
+    expect(runtimeConfig({ SAFECLAW_AUDIT_MAX_BYTES: "65536" }, p).audit?.maxBytes).toBe(65536);
+    expect(runtimeConfig({ SAFECLAW_AUDIT_MAX_BYTES: "" }, p).audit?.maxBytes).toBe(10485760);
+    expect(runtimeConfig({}, await policy(`version: 1\naudit:\n  sink: file\n  path: /x.log\nrules: []\n`)).audit?.maxBytes).toBeUndefined();
+  });
+
   it.each([
     [{ SAFECLAW_AUDIT_FORMAT: "xml" }, "SAFECLAW_AUDIT_FORMAT", /is not json, ndjson or ocsf/],
     [{ SAFECLAW_ON_AUDIT_FAILURE: "maybe" }, "SAFECLAW_ON_AUDIT_FAILURE", /is not deny or allow/],
     [{ SAFECLAW_AUDIT_SINK: "s3://Bad_Bucket/x" }, "SAFECLAW_AUDIT_SINK", /not a valid S3 bucket name/],
     [{ SAFECLAW_AUDIT_SIGNING_KEY: "not-base64-key" }, "SAFECLAW_AUDIT_SIGNING_KEY", /SAFECLAW_AUDIT_SIGNING_KEY/],
+    [{ SAFECLAW_AUDIT_MAX_BYTES: "10MiB" }, "SAFECLAW_AUDIT_MAX_BYTES", /`10MiB` is not a whole number of bytes of at least 4096/],
+    [{ SAFECLAW_AUDIT_MAX_BYTES: "1024" }, "SAFECLAW_AUDIT_MAX_BYTES", /at least 4096/],
+    [{ SAFECLAW_AUDIT_MAX_BYTES: "-5000" }, "SAFECLAW_AUDIT_MAX_BYTES", /not a whole number/],
+    [{ SAFECLAW_AUDIT_MAX_BYTES: "99999999999999999999" }, "SAFECLAW_AUDIT_MAX_BYTES", /not a whole number/],
   ])("refuses %j naming the setting", async (env, setting, message) => {
     const p = await policy();
     let err: unknown;

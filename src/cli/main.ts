@@ -100,6 +100,7 @@ export async function main(argv: string[], io: Io, env: Record<string, string | 
           host: { type: "string" },
           port: { type: "string" },
           audit: { type: "string" },
+          "audit-max-bytes": { type: "string" },
           "insecure-no-auth": { type: "boolean" },
         });
         const o: Parameters<typeof serveCommand>[0] = { insecureNoAuth: values["insecure-no-auth"] === true };
@@ -108,6 +109,7 @@ export async function main(argv: string[], io: Io, env: Record<string, string | 
         if (typeof values.host === "string") o.host = values.host;
         if (typeof values.port === "string") o.port = Number(values.port);
         if (typeof values.audit === "string") o.audit = values.audit;
+        if (typeof values["audit-max-bytes"] === "string") o.auditMaxBytes = values["audit-max-bytes"];
         return await serveCommand(o, io, env);
       }
     }

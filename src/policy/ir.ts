@@ -59,7 +59,12 @@ export interface AuditSettings {
   url?: string;
   format?: "json" | "ndjson" | "ocsf";
   onAuditFailure?: "deny" | "allow";
+  /** the file sink rotates its file once it reaches this many bytes */
+  maxBytes?: number;
 }
+
+/** The smallest `maxBytes`: below it nearly every batch would start a new file. */
+export const MIN_AUDIT_MAX_BYTES = 4096;
 
 /** How paths are compared (`paths:`); absent means the Linux default, case-sensitive. */
 export interface PathSettings {

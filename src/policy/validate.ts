@@ -3,6 +3,7 @@ import { canonicalAction } from "./actions.js";
 import { parseDuration } from "./duration.js";
 import { canonicalField, conditionFieldSpellings } from "./fields.js";
 import type { AuditSettings, Condition, Effect, PathSettings, RateLimit, RuleIR, Schedule, ShellSettings } from "./ir.js";
+import { MIN_AUDIT_MAX_BYTES } from "./ir.js";
 import { DAY_NAMES, parseDay, parseHours, validTimeZone } from "./schedule.js";
 import { didYouMean } from "./suggest.js";
 import { COMPOSERS, parseConditionEntry, parseConditionMap, type ConditionContext } from "./validate-condition.js";
@@ -331,7 +332,14 @@ function validateAudit(src: YamlSource, node: Node | null): AuditSettings | unde
   }
   const a: AuditSettings = {};
   const choices: Record<string, readonly string[]> = { sink: ["stdout", "file", "s3"], format: ["json", "ndjson", "ocsf"], onAuditFailure: ["deny", "allow"] };
-  for (const [k, v] of src.entries(node, ["sink", "path", "url", "format", "onAuditFailure"], "`audit`")) {
+  for (const [k, v] of src.entries(node, ["sink", "path", "url", "format", "onAuditFailure", "maxBytes"], "`audit`")) {
+    if (k === "maxBytes") {
+      const n = src.isScalar(v) ? v.value : undefined;
+      if (typeof n !== "number" || !Number.isSafeInteger(n) || n < MIN_AUDIT_MAX_BYTES) {
+        src.add(v, "bad_value", `\`audit.maxBytes\` must be a whole number of bytes, at least ${MIN_AUDIT_MAX_BYTES} (e.g. 10485760 for 10 MiB)`);
+      } else a.maxBytes = n;
+      continue;
+    }
     const s = src.string(v, `\`audit.${k}\``);
     if (s === undefined) continue;
     const allowed = choices[k];

@@ -3,6 +3,7 @@ import type { AuditFormat } from "../audit/lines.js";
 import { parseSigningKey, type SigningKey } from "../audit/signing.js";
 import { parseSinkSpec, type SinkSpec } from "../audit/sink-spec.js";
 import type { CompiledPolicy } from "../engine/compile.js";
+import { MIN_AUDIT_MAX_BYTES } from "../policy/ir.js";
 import type { ApiToken } from "../http/bearer.js";
 import type { PolicyInfo } from "../http/create-app.js";
 
@@ -24,6 +25,8 @@ export interface AuditConfig {
   format: AuditFormat;
   onAuditFailure: OnAuditFailure;
   signingKey?: SigningKey;
+  /** the file sink's rotation size (SAFECLAW_AUDIT_MAX_BYTES, else the policy's `audit.maxBytes`); no rotation when absent */
+  maxBytes?: number;
   /** delivery bounds: sink call deadline, queue bound in records and bytes (AuditLog options of the same names) */
   delivery: AuditDelivery;
 }
@@ -129,6 +132,9 @@ function auditConfig(env: Record<string, unknown>, policy: CompiledPolicy, opts:
     throw new ConfigError("SAFECLAW_ON_AUDIT_FAILURE", `SAFECLAW_ON_AUDIT_FAILURE \`${failure}\` is not deny or allow`);
   }
   const config: AuditConfig = { sink, format: format === "ocsf" ? "ocsf" : "json", onAuditFailure: failure, delivery: auditDelivery(env) };
+  const maxBytes = text(env, "SAFECLAW_AUDIT_MAX_BYTES");
+  if (maxBytes !== undefined && maxBytes !== "") config.maxBytes = parseMaxBytes(maxBytes, "SAFECLAW_AUDIT_MAX_BYTES");
+  else if (fromPolicy?.maxBytes !== undefined) config.maxBytes = fromPolicy.maxBytes;
   const key = text(env, "SAFECLAW_AUDIT_SIGNING_KEY");
   if (key) {
     try {
@@ -138,6 +144,18 @@ function auditConfig(env: Record<string, unknown>, policy: CompiledPolicy, opts:
     }
   }
   return config;
+}
+
+/** A rotation size from the environment or a flag: decimal digits, at least MIN_AUDIT_MAX_BYTES, as the policy's `audit.maxBytes`. */
+export function parseMaxBytes(raw: string, setting: string): number {
+  const n = /^\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < MIN_AUDIT_MAX_BYTES) {
+    throw new ConfigError(
+      setting,
+      `${setting} \`${raw.slice(0, 64)}\` is not a whole number of bytes of at least ${MIN_AUDIT_MAX_BYTES} (e.g. 10485760 for 10 MiB)`,
+    );
+  }
+  return n;
 }
 
 function auditDelivery(env: Record<string, unknown>): AuditDelivery {

@@ -4,12 +4,14 @@ import { makeChainId } from "../../audit/audited-check.js";
 import type { CompiledPolicy } from "../../engine/compile.js";
 import { runtimeConfig, type AuditConfig } from "../runtime-config.js";
 import { createSink } from "./create-sink.js";
+import { recoverAuditFile } from "./audit-recovery.js";
 import { lastChainHead } from "./file-sink.js";
 
 /**
  * Builds the audit writer for a Node process from, in order of precedence, an
  * explicit sink (`--audit`), the environment (SAFECLAW_AUDIT_SINK,
- * SAFECLAW_AUDIT_FORMAT, SAFECLAW_ON_AUDIT_FAILURE, SAFECLAW_AUDIT_SIGNING_KEY)
+ * SAFECLAW_AUDIT_FORMAT, SAFECLAW_ON_AUDIT_FAILURE, SAFECLAW_AUDIT_SIGNING_KEY,
+ * SAFECLAW_AUDIT_MAX_BYTES)
  * and the policy's `audit:` block. Undefined when no sink is configured.
  */
 export interface NodeAuditOptions {
@@ -37,8 +39,18 @@ export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOpt
   const { env, policy } = opts;
   const spec = config.sink;
   const now = Date.now();
+  // Before anything appends to the file: a batch a crash or a full disk cut short is moved aside, and the new chain says so.
+  const recovered = spec.kind === "file" ? await recoverAuditFile(spec.path) : undefined;
+  if (recovered?.notice) opts.log(`safeclaw audit: ${recovered.notice.message}`);
+  if (recovered?.warning) opts.log(`safeclaw audit: ${recovered.warning}`);
   const options: ConstructorParameters<typeof AuditLog>[0] = {
-    sink: await createSink(spec, { format: config.format, env, log: opts.log, ...(opts.stdoutStream ? { stdoutStream: opts.stdoutStream } : {}) }),
+    sink: await createSink(spec, {
+      format: config.format,
+      env,
+      log: opts.log,
+      ...(config.maxBytes !== undefined ? { maxBytes: config.maxBytes } : {}),
+      ...(opts.stdoutStream ? { stdoutStream: opts.stdoutStream } : {}),
+    }),
     chainId: makeChainId([...opts.chainParts, hostname(), String(process.pid)], now),
     policy: policy.digest,
     onAuditFailure: config.onAuditFailure,
@@ -52,6 +64,7 @@ export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOpt
     options.defer = (fn) => void setImmediate(fn);
   }
   if (config.signingKey) options.signingKey = config.signingKey;
+  if (recovered?.notice) options.notices = [recovered.notice];
   if (spec.kind === "file") {
     const previous = await lastChainHead(spec.path);
     if (previous) options.previous = previous;

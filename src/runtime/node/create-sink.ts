@@ -9,7 +9,7 @@ export { parseSinkSpec, type SinkSpec };
 /** `stdoutStream: "stderr"`: where a `stdout` sink writes when stdout carries a protocol (`safeclaw check`'s decisions). */
 export async function createSink(
   spec: SinkSpec,
-  opts: { format?: AuditFormat; env?: NodeJS.ProcessEnv; stdoutStream?: "stdout" | "stderr"; log?: (message: string) => void } = {},
+  opts: { format?: AuditFormat; env?: NodeJS.ProcessEnv; stdoutStream?: "stdout" | "stderr"; maxBytes?: number; log?: (message: string) => void } = {},
 ): Promise<AuditSink> {
   switch (spec.kind) {
     case "stdout": {
@@ -17,7 +17,11 @@ export async function createSink(
       return createLineSink((lines) => writeLine(stream, lines), opts.format, { joined: true });
     }
     case "file":
-      return new FileSink(spec.path, opts.format ? { format: opts.format } : {});
+      return new FileSink(spec.path, {
+        ...(opts.format ? { format: opts.format } : {}),
+        ...(opts.maxBytes !== undefined ? { maxBytes: opts.maxBytes } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      });
     case "s3": {
       const { S3Sink } = await import("./s3-sink.js");
       return new S3Sink({
