@@ -67,7 +67,8 @@ export function serverSettings(env: Record<string, string | undefined>): ServerS
   if (spill !== undefined && spill !== "") s.spillPath = spill;
   const header = env.SAFECLAW_CLIENT_IP_HEADER;
   if (header !== undefined && header !== "") {
-    if (!HEADER_NAME.test(header)) throw new ConfigError("SAFECLAW_CLIENT_IP_HEADER", `SAFECLAW_CLIENT_IP_HEADER \`${header.slice(0, 64)}\` is not a header name`);
+    if (!HEADER_NAME.test(header))
+      throw new ConfigError("SAFECLAW_CLIENT_IP_HEADER", `SAFECLAW_CLIENT_IP_HEADER \`${header.slice(0, 64)}\` is not a header name`);
     s.clientIpHeader = header.toLowerCase();
   }
   return s;

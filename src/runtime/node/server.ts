@@ -4,7 +4,9 @@ import { isIP } from "node:net";
 import type { AuditLog } from "../../audit/audit-log.js";
 import { batchLines } from "../../audit/lines.js";
 import { createEngine } from "../../engine/engine.js";
-import { createApp } from "../../http/create-app.js";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context } from "hono";
+import { createApp, unauthorizedTally } from "../../http/create-app.js";
 import { loadBundle } from "../../engine/bundle.js";
 import type { CompiledPolicy } from "../../engine/compile.js";
 import { formatPolicyError } from "../../policy/errors.js";
@@ -116,11 +118,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       groupCommit: true,
       ...(settings.spillPath ? { spill: settings.spillPath } : {}),
     }));
+  const tally = audit && tokens.length > 0 ? unauthorizedTally(audit) : undefined;
   const app = createApp({
     engine: createEngine(policy),
     policy: policyInfo(policy, builtAt),
     ...(audit ? { audit } : {}),
     ...(tokens.length > 0 ? { tokens } : {}),
+    ...(tally ? { unauthorized: tally } : {}),
+    clientAddress: clientAddress(settings.clientIpHeader),
     log,
   });
   const server = await new Promise<ServerType>((resolve) => {
@@ -180,6 +185,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       await within(closed, until - Date.now());
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      tally?.flush(); // the 401s counted but not yet told
       if (audit) await audit.close({ waitMs: Math.max(0, until - Date.now()) });
       return spill();
     })());
@@ -193,6 +199,16 @@ export interface ShutdownReport {
   seqs?: [number, number];
   /** the spill file (when it was written) and "stderr" */
   to?: string[];
+}
+
+/**
+ * Who is asking, for the 401 tally: the socket's peer, or, when the deployment
+ * says its proxy sets one (SAFECLAW_CLIENT_IP_HEADER), that header's last
+ * entry (a proxy appends the address it saw to what the client sent).
+ */
+function clientAddress(header: string | undefined): (c: Context) => string | undefined {
+  if (header) return (c) => c.req.header(header)?.split(",").pop()?.trim();
+  return (c) => getConnInfo(c).remote.address;
 }
 
 function within(p: Promise<unknown>, ms: number): Promise<unknown> {

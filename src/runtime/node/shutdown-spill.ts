@@ -16,7 +16,7 @@ export function appendSpill(path: string, lines: readonly string[]): void {
   const fd = openSync(path, "a", 0o600);
   try {
     const text = Buffer.from(lines.join("\n") + "\n");
-    for (let off = 0; off < text.length; ) off += writeSync(fd, text, off);
+    for (let off = 0; off < text.length;) off += writeSync(fd, text, off);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
