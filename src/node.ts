@@ -4,7 +4,7 @@
  * discovery. The AWS SDK is loaded only when an S3 sink first writes.
  */
 export { createSafeClawGate, stdioGateFromFiles, type StdioGate } from "./sdk/file-gate.js";
-export { startServer, closeOnSignals, isLoopback, ServeError, type ServeOptions, type RunningServer } from "./runtime/node/server.js";
+export { startServer, closeOnSignals, isLoopback, ServeError, type ServeOptions, type RunningServer, type ShutdownReport } from "./runtime/node/server.js";
 export { FileSink, auditFiles, lastChainHead } from "./runtime/node/file-sink.js";
 export { S3Sink, s3ClientFromEnv, type S3SinkOptions } from "./runtime/node/s3-sink.js";
 export { readS3Lines, s3Lines, type S3ReadOptions } from "./runtime/node/s3-read.js";

@@ -214,6 +214,20 @@ export class AuditLog {
     return [...(this.head?.batch.records ?? []), ...this.pending];
   }
 
+  /**
+   * The undelivered records as one batch for a shutdown spill: in chain order,
+   * closed by a fresh checkpoint (signed when a key is configured) so the
+   * spilled lines verify as a segment of the chain. Undefined when all is durable.
+   */
+  undeliveredBatch(): AuditBatch | undefined {
+    const records = this.undelivered();
+    if (records.length === 0) return undefined;
+    const last = records[records.length - 1]!;
+    let checkpoint: Checkpoint = { v: 1, type: "checkpoint", chain: this.chain.id, seq: last.seq, head: last.hash, time: new Date(this.clock()).toISOString() };
+    if (this.opts.signingKey) checkpoint = signCheckpoint(checkpoint, this.opts.signingKey);
+    return { chain: this.chain.id, firstSeq: records[0]!.seq, lastSeq: last.seq, records, checkpoint };
+  }
+
   private append<T extends AuditRecord>(body: RecordBody<T>): T {
     const r = this.chain.append(body);
     this.pending.push(r);

@@ -57,6 +57,8 @@ export async function settleDecision(p: PendingDecision, log: AuditLog): Promise
     try {
       await p.durable;
     } catch (e) {
+      // The record stays queued (retried, else spilled at shutdown): the answer says it is not durable yet.
+      if (p.decision.audit) p.decision.audit = { ...p.decision.audit, durable: false };
       return unaccounted(p.decision, (e as Error).message);
     }
   }

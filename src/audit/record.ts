@@ -70,8 +70,10 @@ export interface StartRecord extends ChainLink {
  *   `bytes` [start, end) of the original file, `movedTo`)
  * - `undelivered-at-shutdown`: written by the next start when a spill file holds records
  *   an earlier process could not deliver
+ * - `unauthorized-aggregated`: `count` 401s between `since` and `until` past the number
+ *   recorded one by one (per source and in all, per minute); the message names the sources
  */
-export type NoticeKind = "audit-write-failed" | "requests-refused-unrecorded" | "torn-tail-quarantined" | "undelivered-at-shutdown";
+export type NoticeKind = "audit-write-failed" | "requests-refused-unrecorded" | "torn-tail-quarantined" | "undelivered-at-shutdown" | "unauthorized-aggregated";
 
 export interface NoticeRecord extends ChainLink {
   type: "notice";

@@ -17,8 +17,11 @@ export interface Decision {
   /** the request field the error is about, when there is one */
   field?: string;
   explain?: ExplainEntry[];
-  /** where this decision sits in the audit trail, when it is recorded */
-  audit?: { chain: string; seq: number };
+  /**
+   * where this decision sits in the audit trail, when it is recorded; `durable: false` when
+   * the answer was given while its record was not yet durable (queued for retry, else spilled at shutdown)
+   */
+  audit?: { chain: string; seq: number; durable?: false };
 }
 
 export interface ExplainEntry {
@@ -52,6 +55,8 @@ export const DECISION_ERRORS = {
   body_too_large: 413,
   batch_too_large: 413,
   unsupported_media_type: 415,
+  /** the body did not arrive whole: the client closed the connection, or the server's request timeout passed */
+  body_incomplete: 408,
   /** the body's `agent` is not the agent its bearer token names (HTTP, before the engine) */
   agent_mismatch: 403,
   /** SDK gates: no policy to decide with, or the decision service could not be reached or answered nonsense */

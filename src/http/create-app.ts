@@ -1,11 +1,12 @@
 import { Hono, type Context } from "hono";
 import { AuditOverflowError, type AuditLog } from "../audit/audit-log.js";
 import { auditedCheck, auditedCheckAll } from "../audit/audited-check.js";
-import { decisionBody } from "../audit/record.js";
+import { decisionBody, type RecordBody } from "../audit/record.js";
 import { deny, statusOf, type Decision, type DecisionErrorCode } from "../engine/decision.js";
 import type { Engine } from "../engine/engine.js";
 import { bearerCheck, type ApiToken } from "./bearer.js";
 import { readJsonBody } from "./read-body.js";
+import { UnauthorizedTally, type TallyOptions } from "./unauthorized-tally.js";
 
 /**
  * The decision API as one Hono app over Web-standard Request/Response: the
@@ -36,6 +37,26 @@ export interface AppDeps {
   maxBatch?: number;
   newId?: () => string;
   log?: (message: string) => void;
+  /**
+   * The client's address as the platform vouches for it (Node: the socket's
+   * peer; Lambda: requestContext; Workers: cf-connecting-ip), never a header a
+   * client sets unless the deployment says a proxy sets it. 401s are recorded
+   * per source; undefined: every caller is one source, "unknown".
+   */
+  clientAddress?: (c: Context) => string | undefined;
+  /** how 401s reach the trail (default: 10 per source and 100 in all per minute, the rest in a notice); shutdown flushes it */
+  unauthorized?: UnauthorizedTally;
+}
+
+/** A tally of 401s whose notices go into `audit` (a full queue is counted by the log's own notice). */
+export function unauthorizedTally(audit: AuditLog, opts: TallyOptions = {}): UnauthorizedTally {
+  return new UnauthorizedTally((notice) => {
+    try {
+      audit.record(notice);
+    } catch (e) {
+      if (!(e instanceof AuditOverflowError)) throw e;
+    }
+  }, opts);
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -49,6 +70,7 @@ export function createApp(deps: AppDeps): Hono {
   const auth = deps.tokens && deps.tokens.length > 0 ? bearerCheck(deps.tokens) : undefined;
   // Names that belong to a token: a token without a name (self-asserted agents) may not claim them.
   const owned: ReadonlySet<string> = new Set((deps.tokens ?? []).flatMap((t) => (typeof t !== "string" && t.agent !== undefined ? [t.agent] : [])));
+  const tally = deps.unauthorized ?? (deps.audit && auth ? unauthorizedTally(deps.audit) : undefined);
 
   // Headers are set before the handler builds its response: editing a finished
   // response's headers costs the Node adapter its fast path.
@@ -75,6 +97,19 @@ export function createApp(deps: AppDeps): Hono {
       const who = auth(c.req.header("authorization"));
       if (!who.ok) {
         c.header("www-authenticate", 'Bearer realm="safeclaw"');
+        const source = (deps.clientAddress?.(c) || "unknown").slice(0, 64);
+        if (tally?.admit(source)) {
+          const id = c.get("requestId" as never) as string;
+          await recordAnswer({
+            type: "decision",
+            id,
+            decision: "deny",
+            rule: null,
+            reason: `unauthorized: missing or invalid bearer token (source ${source})`,
+            policy: deps.policy.digest,
+            error: "unauthorized",
+          });
+        }
         return error(c, 401, "unauthorized", "missing or invalid bearer token");
       }
       if (who.agent !== undefined) c.set("agent" as never, who.agent as never);
@@ -93,6 +128,7 @@ export function createApp(deps: AppDeps): Hono {
     const id = c.get("requestId" as never) as string;
     const body = await readJsonBody(c.req.raw, maxBody);
     if (!body.ok) return refuse(c, body.code, body.message, id, body.field);
+    c.set("asked" as never, body.value as never);
     const agent = c.get("agent" as never) as string | undefined;
     const asked = asAgent(body.value, agent, "", owned);
     // audited under the identity the token proves; the claim is in the reason
@@ -109,6 +145,7 @@ export function createApp(deps: AppDeps): Hono {
     const id = c.get("requestId" as never) as string;
     const body = await readJsonBody(c.req.raw, maxBody * 4);
     if (!body.ok) return refuse(c, body.code, body.message, id, body.field);
+    c.set("asked" as never, body.value as never);
     const v = body.value;
     const listed = Array.isArray(v)
       ? v
@@ -147,10 +184,26 @@ export function createApp(deps: AppDeps): Hono {
   }
   app.notFound((c) => error(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
 
-  // Fail closed: an unexpected error is a deny, logged, never an allow.
-  app.onError((e, c) => {
+  // Fail closed: an unexpected error is a deny, logged, never an allow, and recorded like any answer.
+  app.onError(async (e, c) => {
     log(`safeclaw: internal error on ${c.req.method} ${c.req.path}: ${e?.stack ?? e}`);
-    return c.json(deny("internal_error", "internal error; denied", { policy: deps.policy.digest }), 500);
+    const d = deny("internal_error", "internal error; denied", { policy: deps.policy.digest });
+    const id = c.get("requestId" as never) as string;
+    const asked: unknown = c.get("asked" as never);
+    const bare: RecordBody = { type: "decision", id, decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: "internal_error" };
+    try {
+      // with what was asked when the body was read; bare if that is what broke
+      let ref: Decision["audit"];
+      try {
+        ref = await recordAnswer(asked === undefined ? bare : decisionBody(asked, d, id));
+      } catch {
+        ref = await recordAnswer(bare);
+      }
+      if (ref) d.audit = ref;
+    } catch (e2) {
+      log(`safeclaw: the internal error on ${c.req.method} ${c.req.path} could not be recorded either: ${e2}`);
+    }
+    return c.json(d, 500);
   });
 
   return app;
@@ -164,29 +217,60 @@ export function createApp(deps: AppDeps): Hono {
       policy: deps.policy.digest,
       ...(field ? { field } : {}),
     });
-    if (deps.audit) {
+    const ref = await recordAnswer(
+      request === undefined
+        ? { type: "decision", id: requestId, decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: code }
+        : decisionBody(request, d, requestId),
+    );
+    if (ref) d.audit = ref;
+    return c.json(d, statusOf(code) as RefusalStatus);
+  }
+
+  /**
+   * Records an answer that is not an engine decision (a refusal, a 401, a 500)
+   * and, like a decision under `onAuditFailure: deny`, waits until the record
+   * is durable or the sink is known to be failing; where the audit batch is
+   * flushed per request (Lambda, Workers) that flush is awaited in both modes.
+   * Returns where the record sits, `durable: false` when the answer goes out
+   * before it is durable (queued for retry, else spilled at shutdown); nothing
+   * when it could not even be queued (queue full: counted in the log's notice).
+   */
+  async function recordAnswer(body: RecordBody): Promise<Decision["audit"]> {
+    const audit = deps.audit;
+    if (!audit) return undefined;
+    let rec: ReturnType<AuditLog["record"]>;
+    try {
+      rec = audit.record(body);
+    } catch (e) {
+      if (!(e instanceof AuditOverflowError)) throw e;
+      return undefined;
+    }
+    const ref: NonNullable<Decision["audit"]> = { chain: audit.chainId, seq: rec.seq };
+    if (deps.flushEachRequest) await audit.flush();
+    if (deps.flushEachRequest || audit.onAuditFailure === "deny") {
       try {
-        const rec = deps.audit.record(
-          request === undefined
-            ? { type: "decision", id: requestId, decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: code }
-            : decisionBody(request, d, requestId),
-        );
-        d.audit = { chain: deps.audit.chainId, seq: rec.seq };
-        if (deps.flushEachRequest) await deps.audit.flush();
-      } catch (e) {
-        // queue full: the refusal is still a refusal; the trail counts it in a notice
-        if (!(e instanceof AuditOverflowError)) throw e;
+        await rec.durable;
+      } catch {
+        ref.durable = false;
       }
     }
-    return c.json(d, statusOf(code) as RefusalStatus);
+    return ref;
   }
 }
 
 type RefusalCode = Extract<
   DecisionErrorCode,
-  "bad_json" | "bad_encoding" | "bad_shape" | "invalid_request" | "agent_mismatch" | "body_too_large" | "batch_too_large" | "unsupported_media_type"
+  | "bad_json"
+  | "bad_encoding"
+  | "bad_shape"
+  | "invalid_request"
+  | "agent_mismatch"
+  | "body_too_large"
+  | "batch_too_large"
+  | "unsupported_media_type"
+  | "body_incomplete"
 >;
-type RefusalStatus = 400 | 403 | 413 | 415;
+type RefusalStatus = 400 | 403 | 408 | 413 | 415;
 
 /**
  * The request as the token's identity sends it: with `agent` set to the name

@@ -5,11 +5,17 @@ import { parseStrictJson } from "../request/strict-json.js";
  * content type (415), a size limit enforced while reading, not after (413),
  * JSON that parses (400 bad_json), and JSON with one reading only (400
  * invalid_request naming the place: a duplicate key, a number out of range,
- * a lone surrogate; see request/strict-json.ts).
+ * a lone surrogate; see request/strict-json.ts), and a body that stops
+ * arriving (408 body_incomplete: the client left, or timed out).
  */
 export type BodyResult =
   | { ok: true; value: unknown }
-  | { ok: false; code: "unsupported_media_type" | "body_too_large" | "bad_encoding" | "bad_json" | "invalid_request"; message: string; field?: string };
+  | {
+      ok: false;
+      code: "unsupported_media_type" | "body_too_large" | "bad_encoding" | "bad_json" | "invalid_request" | "body_incomplete";
+      message: string;
+      field?: string;
+    };
 
 export async function readJsonBody(req: Request, maxBytes: number): Promise<BodyResult> {
   const type = (req.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
@@ -20,14 +26,23 @@ export async function readJsonBody(req: Request, maxBytes: number): Promise<Body
   const tooLarge: BodyResult = { ok: false, code: "body_too_large", message: `body is larger than ${maxBytes} bytes` };
   if (declared > maxBytes) return tooLarge;
   let bytes: Uint8Array;
-  if (Number.isFinite(declared)) {
-    // Length known and within the limit: read it in one go (much cheaper than a stream reader on Node).
-    bytes = new Uint8Array(await req.arrayBuffer());
-    if (bytes.byteLength > maxBytes) return tooLarge;
-  } else {
-    const streamed = await readLimited(req, maxBytes);
-    if (!streamed) return tooLarge;
-    bytes = streamed;
+  try {
+    if (Number.isFinite(declared)) {
+      // Length known and within the limit: read it in one go (much cheaper than a stream reader on Node).
+      bytes = new Uint8Array(await req.arrayBuffer());
+      if (bytes.byteLength > maxBytes) return tooLarge;
+    } else {
+      const streamed = await readLimited(req, maxBytes);
+      if (!streamed) return tooLarge;
+      bytes = streamed;
+    }
+  } catch (e) {
+    // Not a bug of ours: the client went away mid-body, or dribbled it past the server's request timeout.
+    return {
+      ok: false,
+      code: "body_incomplete",
+      message: `the body did not arrive whole (${(e as Error)?.message ?? e}): the connection closed or the request timed out`,
+    };
   }
   return parseJson(bytes);
 }

@@ -88,6 +88,11 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
       ...(audit ? { audit } : {}),
       ...(config.tokens.length ? { tokens: config.tokens } : {}),
       flushEachRequest: true,
+      // API Gateway and Function URLs say who called; ALB events do not (its x-forwarded-for is not used: a client can start it)
+      clientAddress: (c) => {
+        const rc = (c.env as { requestContext?: { identity?: { sourceIp?: string }; http?: { sourceIp?: string } } } | undefined)?.requestContext;
+        return rc?.identity?.sourceIp ?? rc?.http?.sourceIp;
+      },
       log,
     });
     return { engine, audit, http: handle(app) };
@@ -113,7 +118,8 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
       const d = deny("batch_too_large", `refused: a direct invocation holds at most ${MAX_DIRECT_BATCH} requests, got ${requests.length}`, {
         policy: r.engine.policy.digest,
       });
-      await recordRefusal(r.audit, d, requestId);
+      const ref = await recordRefusal(r.audit, d, requestId);
+      if (ref) d.audit = ref;
       return requests.map(() => ({ ...d }));
     }
     const decisions: Decision[] = r.audit
@@ -123,11 +129,12 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
   };
 }
 
-/** A refusal goes into the trail like any decision; a full queue is counted by the log's own notice. */
-async function recordRefusal(audit: AuditLog | undefined, d: Decision, requestId: string | undefined): Promise<void> {
-  if (!audit) return;
+/** A refusal goes into the trail like any decision, flushed before the answer; a full queue is counted by the log's own notice. */
+async function recordRefusal(audit: AuditLog | undefined, d: Decision, requestId: string | undefined): Promise<Decision["audit"]> {
+  if (!audit) return undefined;
+  let rec: ReturnType<AuditLog["record"]>;
   try {
-    audit.record({
+    rec = audit.record({
       type: "decision",
       decision: "deny",
       rule: null,
@@ -138,8 +145,14 @@ async function recordRefusal(audit: AuditLog | undefined, d: Decision, requestId
     });
   } catch (e) {
     if (!(e instanceof AuditOverflowError)) throw e;
+    await audit.flush();
+    return undefined;
   }
   await audit.flush();
+  return rec.durable.then(
+    () => ({ chain: audit.chainId, seq: rec.seq }),
+    () => ({ chain: audit.chainId, seq: rec.seq, durable: false as const }),
+  );
 }
 
 /** Every event gets a deny in its own shape while the handler cannot start: a 500 for HTTP events. */

@@ -6,6 +6,7 @@ import { runtimeConfig, type AuditConfig } from "../runtime-config.js";
 import { createSink } from "./create-sink.js";
 import { recoverAuditFile } from "./audit-recovery.js";
 import { lastChainHead } from "./file-sink.js";
+import { spillNotices } from "./shutdown-spill.js";
 
 /**
  * Builds the audit writer for a Node process from, in order of precedence, an
@@ -24,6 +25,8 @@ export interface NodeAuditOptions {
   groupCommit?: boolean;
   /** where a `stdout` sink writes (stderr when stdout carries answers) */
   stdoutStream?: "stdout" | "stderr";
+  /** the server's shutdown spill file (SAFECLAW_AUDIT_SPILL): when not empty, the new chain names it in a notice */
+  spill?: string;
 }
 
 export async function auditLogFromConfig(opts: NodeAuditOptions & { sink?: string; fallbackSink?: string }): Promise<AuditLog | undefined> {
@@ -68,6 +71,10 @@ export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOpt
   if (spec.kind === "file") {
     const previous = await lastChainHead(spec.path);
     if (previous) options.previous = previous;
+  }
+  if (opts.spill) {
+    const spilled = await spillNotices(opts.spill);
+    if (spilled.length > 0) options.notices = [...(options.notices ?? []), ...spilled];
   }
   return new AuditLog(options);
 }

@@ -2,8 +2,11 @@ import { serve, type ServerType } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import type { AuditLog } from "../../audit/audit-log.js";
+import { batchLines } from "../../audit/lines.js";
 import { createEngine } from "../../engine/engine.js";
-import { createApp } from "../../http/create-app.js";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import type { Context } from "hono";
+import { createApp, unauthorizedTally } from "../../http/create-app.js";
 import { loadBundle } from "../../engine/bundle.js";
 import type { CompiledPolicy } from "../../engine/compile.js";
 import { formatPolicyError } from "../../policy/errors.js";
@@ -12,13 +15,16 @@ import { policyTraps } from "../../engine/policy-traps.js";
 import { ConfigError, parseTokens, policyInfo, runtimeConfig, type RuntimeConfig } from "../runtime-config.js";
 import { createNodeAuditLog } from "./audit-config.js";
 import { readPolicySources } from "./policy-files.js";
+import { serverSettings, type ServerSettings } from "./server-settings.js";
+import { appendSpill } from "./shutdown-spill.js";
 
 /**
  * The Node decision server (Fly.io machine, Kubernetes sidecar, `npm start`).
  * Loads the policy (a build-time bundle, or policy files for the ConfigMap
  * case), audits every decision (stdout unless configured otherwise), refuses
- * to listen beyond loopback without tokens, and flushes the audit trail on
- * SIGTERM/SIGINT before exiting.
+ * to listen beyond loopback without tokens, times out slow clients, and on
+ * SIGTERM/SIGINT delivers the audit queue for a bounded time and spills what
+ * it could not deliver before exiting (non-zero when anything was left).
  */
 export interface ServeOptions {
   env: Record<string, string | undefined>;
@@ -36,6 +42,11 @@ export interface ServeOptions {
 export interface RunningServer {
   url: string;
   audit: AuditLog | undefined;
+  shutdownWaitMs: number;
+  /** stop accepting, deliver the audit queue for up to the shutdown wait, then spill what is left */
+  shutdown(): Promise<ShutdownReport>;
+  /** spill what is undelivered now (synchronous; once) */
+  spill(): ShutdownReport;
   close(): Promise<void>;
 }
 
@@ -76,6 +87,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   if (tokens.length === 0 && !isLoopback(host) && !opts.insecureNoAuth) {
     throw new ServeError(`refusing to listen on ${host} without SAFECLAW_API_TOKENS; set tokens, listen on 127.0.0.1, or pass --insecure-no-auth`);
   }
+  let settings: ServerSettings;
+  try {
+    settings = serverSettings(env);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ServeError(e.message);
+    throw e;
+  }
   const { policy, builtAt, warnings } = await policyFrom(opts);
   // What `safeclaw validate` would warn about, said once at start: the server still serves the policy as written.
   for (const w of [...(warnings ?? []), ...policyTraps(policy).map(formatPolicyError)]) log(`safeclaw: policy warning: ${w}`);
@@ -98,48 +116,136 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       chainParts: [env.FLY_REGION ?? "node", env.FLY_MACHINE_ID ?? ""],
       log,
       groupCommit: true,
+      ...(settings.spillPath ? { spill: settings.spillPath } : {}),
     }));
+  const tally = audit && tokens.length > 0 ? unauthorizedTally(audit) : undefined;
   const app = createApp({
     engine: createEngine(policy),
     policy: policyInfo(policy, builtAt),
     ...(audit ? { audit } : {}),
     ...(tokens.length > 0 ? { tokens } : {}),
+    ...(tally ? { unauthorized: tally } : {}),
+    clientAddress: clientAddress(settings.clientIpHeader),
     log,
   });
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: host,
+        port,
+        serverOptions: {
+          headersTimeout: settings.headersTimeoutMs,
+          requestTimeout: settings.requestTimeoutMs,
+          keepAliveTimeout: settings.keepAliveTimeoutMs,
+          // Node enforces the two timeouts above only when it checks its connections (every 30 s by default).
+          connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(settings.headersTimeoutMs / 4))),
+        },
+      },
+      () => resolve(s),
+    );
   });
   const address = server.address();
   const actualPort = typeof address === "object" && address ? address.port : port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${actualPort}`;
   log(`safeclaw: serving ${policy.digest} (${policy.rules.length} rules) on ${url}${tokens.length ? " with bearer auth" : ""}; audit ${audit ? "on" : "off"}`);
-  let closing: Promise<void> | undefined;
-  const close = () =>
+
+  let spilled: ShutdownReport | undefined;
+  /** What is still undelivered goes to stderr (and the spill file) now, synchronously: also the last act of a forced exit. */
+  const spill = (): ShutdownReport => {
+    if (spilled) return spilled;
+    const batch = audit?.undeliveredBatch();
+    if (!audit || !batch || !config.audit) return (spilled = { undelivered: 0 });
+    const lines = batchLines(batch, config.audit.format);
+    const report: ShutdownReport = { undelivered: batch.records.length, chain: batch.chain, seqs: [batch.firstSeq, batch.lastSeq], to: [] };
+    let fileError = "";
+    if (settings.spillPath) {
+      try {
+        appendSpill(settings.spillPath, lines);
+        report.to!.push(settings.spillPath);
+      } catch (e) {
+        fileError = `; appending them to ${settings.spillPath} failed: ${(e as Error).message}`;
+      }
+    }
+    report.to!.push("stderr");
+    log(
+      `safeclaw: ${report.undelivered} audit records of chain ${batch.chain} (seq ${batch.firstSeq}-${batch.lastSeq}) could not be delivered to the ${config.audit.sink.kind} sink (${audit.failing ?? `not durable within ${settings.shutdownWaitMs} ms`}); ` +
+        `they follow on stderr as NDJSON with a checkpoint${settings.spillPath && !fileError ? ` and are appended to ${settings.spillPath} (fsynced)` : ""}${fileError}${settings.spillPath ? "" : " (SAFECLAW_AUDIT_SPILL=<file> keeps them in a file too)"}`,
+    );
+    // process.stderr is synchronous for files, pipes and terminals on Linux: the lines are out before the exit.
+    process.stderr.write(lines.join("\n") + "\n");
+    return (spilled = report);
+  };
+  let closing: Promise<ShutdownReport> | undefined;
+  const shutdown = () =>
     (closing ??= (async () => {
+      const until = Date.now() + settings.shutdownWaitMs;
+      // Stop accepting; requests already being read or decided finish (and are recorded) within the wait, then are cut.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      await closed;
-      await audit?.close();
+      await within(closed, until - Date.now());
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      tally?.flush(); // the 401s counted but not yet told
+      if (audit) await audit.close({ waitMs: Math.max(0, until - Date.now()) });
+      return spill();
     })());
-  return { url, audit, close };
+  return { url, audit, shutdownWaitMs: settings.shutdownWaitMs, shutdown, spill, close: async () => void (await shutdown()) };
 }
 
-/** SIGTERM/SIGINT: stop accepting, flush the audit trail, exit (well inside Fly's 5 s kill timeout). */
+/** What a shutdown could not deliver to the sink, and where it went instead. */
+export interface ShutdownReport {
+  undelivered: number;
+  chain?: string;
+  seqs?: [number, number];
+  /** the spill file (when it was written) and "stderr" */
+  to?: string[];
+}
+
+/**
+ * Who is asking, for the 401 tally: the socket's peer, or, when the deployment
+ * says its proxy sets one (SAFECLAW_CLIENT_IP_HEADER), that header's last
+ * entry (a proxy appends the address it saw to what the client sent).
+ */
+function clientAddress(header: string | undefined): (c: Context) => string | undefined {
+  if (header) return (c) => c.req.header(header)?.split(",").pop()?.trim();
+  return (c) => getConnInfo(c).remote.address;
+}
+
+function within(p: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))))]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting, deliver the audit queue for up to
+ * SAFECLAW_SHUTDOWN_WAIT_MS, spill what is left (stderr, SAFECLAW_AUDIT_SPILL)
+ * and exit 1 if anything was left, 0 when the trail is complete. A backstop
+ * spills and exits 1 should the orderly path itself hang.
+ */
 export function closeOnSignals(running: RunningServer, log: (m: string) => void): void {
   for (const sig of ["SIGTERM", "SIGINT"] as const) {
     process.once(sig, () => {
-      log(`safeclaw: ${sig}: flushing the audit trail and stopping`);
-      const force = setTimeout(() => process.exit(1), 4_000);
-      running.close().then(
-        () => {
+      log(`safeclaw: ${sig}: stopping; delivering the audit queue for up to ${running.shutdownWaitMs} ms`);
+      const force = setTimeout(() => {
+        log(`safeclaw: shutdown did not finish within ${running.shutdownWaitMs + BACKSTOP_MS} ms; spilling and exiting`);
+        running.spill();
+        process.exit(1);
+      }, running.shutdownWaitMs + BACKSTOP_MS);
+      running.shutdown().then(
+        (r) => {
           clearTimeout(force);
-          process.exit(0);
+          if (r.undelivered > 0) log(`safeclaw: exiting 1: ${r.undelivered} audit records were not delivered to the sink (now in ${r.to!.join(" and ")})`);
+          process.exit(r.undelivered > 0 ? 1 : 0);
         },
         (e) => {
           log(`safeclaw: shutdown failed: ${e}`);
+          running.spill();
           process.exit(1);
         },
       );
     });
   }
 }
+
+/** How long past the shutdown wait the orderly path may take (a sink call to abort, the spill) before the backstop acts. */
+const BACKSTOP_MS = 1_500;

@@ -90,6 +90,8 @@ export function createWorker(bundle: unknown) {
       audit,
       ...(config.tokens.length ? { tokens: config.tokens } : {}),
       flushEachRequest: auditConfig.onAuditFailure === "deny",
+      // Cloudflare sets it on every request, replacing whatever the client sent
+      clientAddress: (c) => c.req.header("cf-connecting-ip"),
     });
     return { fetch: (req) => app.fetch(req), audit };
   };
