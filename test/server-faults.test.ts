@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { verifyLines } from "../src/audit/verify.js";
-import { readS3Lines } from "../src/runtime/node/s3-sink.js";
+import { readS3Lines } from "../src/runtime/node/s3-read.js";
 import { asLines } from "./audit-helpers.js";
 import { deadEndpoint, MOTO_AVAILABLE, portFromOutput, useMoto } from "./moto.js";
 
