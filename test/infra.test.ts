@@ -110,7 +110,9 @@ describe("SAM template", () => {
     expect(t).toMatch(/Status: Enabled/);
     expect(t).toMatch(/RestrictPublicBuckets: true/);
     expect(t).toMatch(/Action:\n\s+- s3:PutObject\n\s+- s3:GetObject\n\s+Resource: !Sub "\$\{AuditBucket.Arn\}\/audit\/\*"/);
-    expect(t).toMatch(/Sid: DenyAuditOverwrites\n\s+Effect: Deny\n\s+Principal: "\*"\n\s+Action: s3:PutObject\n[^\n]+audit\/\*"\n\s+Condition:\n\s+"Null":\n\s+s3:if-none-match: "true"/);
+    expect(t).toMatch(
+      /Sid: DenyAuditOverwrites\n\s+Effect: Deny\n\s+Principal: "\*"\n\s+Action: s3:PutObject\n[^\n]+audit\/\*"\n\s+Condition:\n\s+"Null":\n\s+s3:if-none-match: "true"/,
+    );
     expect(t).toMatch(/LogFormat: JSON/);
     expect(t).toMatch(/Type: HttpApi/);
   });
