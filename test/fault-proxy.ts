@@ -74,11 +74,10 @@ export class FaultProxy {
   ) {}
 
   static async start(upstreamPort: number): Promise<FaultProxy> {
-    let proxy: FaultProxy | undefined;
-    const server = createServer((socket) => proxy!.accept(socket));
-    const port = await listenOnFreePort(server);
-    proxy = new FaultProxy(server, port, upstreamPort);
-    return proxy;
+    const accepted: { by?: FaultProxy } = {};
+    const server = createServer((socket) => accepted.by!.accept(socket));
+    accepted.by = new FaultProxy(server, await listenOnFreePort(server), upstreamPort);
+    return accepted.by;
   }
 
   get endpoint(): string {
@@ -155,11 +154,9 @@ export class FaultProxy {
       const bodyStart = headEnd + HEAD_END.length;
       if (buffered.length < bodyStart + length) return; // the rest of the body is still coming
       client.off("data", onData);
-      const forwarded = [
-        requestLine,
-        ...fields.filter((f) => !/^(connection|keep-alive|expect|proxy-connection)\s*:/i.test(f)),
-        "Connection: close",
-      ].join("\r\n");
+      const forwarded = [requestLine, ...fields.filter((f) => !/^(connection|keep-alive|expect|proxy-connection)\s*:/i.test(f)), "Connection: close"].join(
+        "\r\n",
+      );
       const request = Buffer.concat([Buffer.from(forwarded + HEAD_END, "latin1"), buffered.subarray(bodyStart, bodyStart + length)]);
       this.handle(client, { method, path, ...this.take(method) }, request);
     };
