@@ -15,8 +15,9 @@ import { listenOnFreePort } from "./moto.js";
  *   deadline is a lost answer too).
  *
  * A rule can be limited to some methods (`methods: ["PUT"]`, so the read-back
- * GET passes) and to the next `times` matching requests, after which the proxy
- * passes again. Without `methods`, `reset` and `black-hole` act the moment a
+ * GET passes) and to the next `times` matching requests, after which the next
+ * rule given applies (`set(a, b)`: a for its `times`, then b), and after the
+ * last one the proxy passes again. Without `methods`, `reset` and `black-hole` act the moment a
  * connection is accepted (before a byte is read); with `methods` they act once
  * the request line shows the method, and the request is never forwarded.
  *
@@ -64,7 +65,8 @@ export class FaultProxy {
   readonly requests: ProxiedRequest[] = [];
   /** what the proxy could not handle (a chunked body, an oversized head): a test asserts it stays empty */
   readonly errors: string[] = [];
-  private rule: FaultRule = { mode: "pass" };
+  /** the rule in force first; the next applies once its `times` are used up */
+  private rules: FaultRule[] = [];
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -84,17 +86,17 @@ export class FaultProxy {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** From now on, apply this rule (replacing the current one). */
-  set(rule: FaultRule): void {
-    this.rule = { ...rule };
+  /** From now on, apply these rules in turn (replacing the current ones). */
+  set(...rules: FaultRule[]): void {
+    this.rules = rules.map((r) => ({ ...r }));
   }
 
   pass(): void {
-    this.rule = { mode: "pass" };
+    this.rules = [];
   }
 
-  get mode(): FaultMode {
-    return this.rule.mode;
+  private get rule(): FaultRule {
+    return this.rules[0] ?? { mode: "pass" };
   }
 
   /** the requests of one method whose path contains `part` */
@@ -115,7 +117,7 @@ export class FaultProxy {
     if (r.times !== undefined) {
       if (r.times <= 0) return { fault: "pass" };
       r.times--;
-      if (r.times === 0) this.rule = { mode: "pass" };
+      if (r.times === 0) this.rules.shift();
     }
     return r.mode === "slow" ? { fault: "slow", delayMs: r.delayMs ?? 0 } : { fault: r.mode };
   }
