@@ -58,6 +58,8 @@ describe("runtimeConfig", () => {
     [{ SAFECLAW_AUDIT_MAX_BYTES: "1024" }, "SAFECLAW_AUDIT_MAX_BYTES", /at least 4096/],
     [{ SAFECLAW_AUDIT_MAX_BYTES: "-5000" }, "SAFECLAW_AUDIT_MAX_BYTES", /not a whole number/],
     [{ SAFECLAW_AUDIT_MAX_BYTES: "99999999999999999999" }, "SAFECLAW_AUDIT_MAX_BYTES", /not a whole number/],
+    [{ SAFECLAW_AUDIT_RETRY_MAX_MS: "0" }, "SAFECLAW_AUDIT_RETRY_MAX_MS", /is not an integer from 1 to 600000/],
+    [{ SAFECLAW_AUDIT_RETRY_MAX_MS: "5e3" }, "SAFECLAW_AUDIT_RETRY_MAX_MS", /is not an integer/],
   ])("refuses %j naming the setting", async (env, setting, message) => {
     const p = await policy();
     let err: unknown;
@@ -69,6 +71,11 @@ describe("runtimeConfig", () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).setting).toBe(setting);
     expect((err as Error).message).toMatch(message);
+  });
+
+  it("reads the delivery bounds: deadline, queue, retry backoff cap", async () => {
+    const env = { SAFECLAW_AUDIT_TIMEOUT_MS: "500", SAFECLAW_AUDIT_QUEUE_RECORDS: "10", SAFECLAW_AUDIT_RETRY_MAX_MS: "200" };
+    expect(runtimeConfig(env, await policy(), { fallbackSink: "stdout" }).audit?.delivery).toEqual({ writeTimeoutMs: 500, maxPending: 10, retryMaxMs: 200 });
   });
 
   it("ignores bindings that are not strings (a Worker's R2 bucket)", async () => {

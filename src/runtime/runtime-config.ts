@@ -27,7 +27,7 @@ export interface AuditConfig {
   signingKey?: SigningKey;
   /** the file sink's rotation size (SAFECLAW_AUDIT_MAX_BYTES, else the policy's `audit.maxBytes`); no rotation when absent */
   maxBytes?: number;
-  /** delivery bounds: sink call deadline, queue bound in records and bytes (AuditLog options of the same names) */
+  /** delivery bounds: sink call deadline, queue bound in records and bytes, retry backoff cap (AuditLog options of the same names) */
   delivery: AuditDelivery;
 }
 
@@ -35,13 +35,19 @@ export interface AuditDelivery {
   writeTimeoutMs?: number;
   maxPending?: number;
   maxPendingBytes?: number;
+  retryMaxMs?: number;
 }
 
-/** SAFECLAW_AUDIT_TIMEOUT_MS, SAFECLAW_AUDIT_QUEUE_RECORDS, SAFECLAW_AUDIT_QUEUE_BYTES: positive integers. */
+/**
+ * SAFECLAW_AUDIT_TIMEOUT_MS, SAFECLAW_AUDIT_QUEUE_RECORDS, SAFECLAW_AUDIT_QUEUE_BYTES,
+ * SAFECLAW_AUDIT_RETRY_MAX_MS (the cap of the background retry's backoff, so an outage
+ * is noticed over sooner after the sink is back): positive integers.
+ */
 const DELIVERY_SETTINGS = [
   ["SAFECLAW_AUDIT_TIMEOUT_MS", "writeTimeoutMs", 1, 600_000],
   ["SAFECLAW_AUDIT_QUEUE_RECORDS", "maxPending", 1, 10_000_000],
   ["SAFECLAW_AUDIT_QUEUE_BYTES", "maxPendingBytes", 1024, 4 * 1024 ** 3],
+  ["SAFECLAW_AUDIT_RETRY_MAX_MS", "retryMaxMs", 1, 600_000],
 ] as const;
 
 /** A setting that cannot be used: the runtime refuses to start (or answers every request with a deny). */

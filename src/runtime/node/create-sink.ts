@@ -23,11 +23,14 @@ export async function createSink(
         ...(opts.log ? { log: opts.log } : {}),
       });
     case "s3": {
-      const { S3Sink } = await import("./s3-sink.js");
+      const { S3Sink, s3ClientFromEnv } = await import("./s3-sink.js");
+      // The SDK is loaded (0.2-1 s) and its client made now, at start-up, not inside the first write's deadline.
+      const env = opts.env ?? process.env;
       return new S3Sink({
         bucket: spec.bucket,
         prefix: spec.prefix,
-        env: opts.env ?? process.env,
+        env,
+        client: await s3ClientFromEnv(env),
         ...(opts.format ? { format: opts.format } : {}),
         ...(opts.log ? { log: opts.log } : {}),
       });
