@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { AuditLog, AuditOverflowError } from "../src/audit/audit-log.js";
-import { ObjectStoreSink, type ObjectStore } from "../src/audit/object-sink.js";
+import { ObjectStoreSink, ReadDeniedError, type ObjectStore } from "../src/audit/object-sink.js";
 import type { AuditBatch, AuditSink } from "../src/audit/sink.js";
 import { verifyLines } from "../src/audit/verify.js";
 import { asLines } from "./audit-helpers.js";
@@ -38,7 +38,7 @@ class MapStore implements ObjectStore {
 
   async get(key: string): Promise<string | undefined> {
     this.gets++;
-    if (!this.readable) throw new Error("AccessDenied");
+    if (!this.readable) throw new ReadDeniedError("AccessDenied");
     return this.objects.get(key);
   }
 

@@ -20,7 +20,8 @@ import type { AuditBatch, AuditSink } from "./sink.js";
  *   call is aborted; a late success still counts) and the writer is failing.
  * - While failing, a flush does not wait: the records' requests are answered
  *   at once (denied under `onAuditFailure: deny`), the records stay queued, and
- *   a background retry with backoff delivers them, with no traffic needed.
+ *   a background retry with backoff delivers them, with no traffic needed
+ *   (where timers outlive requests: not on Workers, where the next request runs it).
  *   The outage is told in one notice when it ends.
  * - The queue is bounded in records and bytes; past the bound a request is
  *   refused at once without a record and counted in a notice.

@@ -26,6 +26,9 @@ export interface ObjectStore {
 
 export class ReadBackError extends Error {}
 
+/** What a store throws when the read is refused (401/403): a missing permission, not a passing fault. */
+export class ReadDeniedError extends Error {}
+
 /**
  * One object per batch at `<prefix>/YYYY/MM/DD/HH/<chain>/<first-seq>.jsonl`,
  * never overwritten. A batch is immutable (AuditLog hands every retry the same
@@ -104,9 +107,13 @@ export class ObjectStoreSink implements AuditSink {
         existing = await abortable(this.store.get(key, signal, utf8Length(body) + 1), signal);
       } catch (e) {
         if (signal?.aborted) throw e; // the deadline, not a missing permission
-        throw new ReadBackError(
-          `${this.store.locate(key)} exists and cannot be read back to compare (${message(e)}): the sink needs read access (s3:GetObject) on its prefix to tell a retried batch from a foreign object`,
-        );
+        if (e instanceof ReadDeniedError) {
+          throw new ReadBackError(
+            `${this.store.locate(key)} exists and cannot be read back to compare (${message(e)}): the sink needs read access (s3:GetObject) on its prefix to tell a retried batch from a foreign object`,
+          );
+        }
+        last = e; // a reset or a 5xx on the read-back: one failed attempt, like a failed put
+        continue;
       }
       if (existing === body) return true;
       if (existing !== undefined) return false;

@@ -1,6 +1,6 @@
 import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 import type { AuditFormat } from "../../audit/lines.js";
-import { ObjectStoreSink, type ObjectStore } from "../../audit/object-sink.js";
+import { ObjectStoreSink, ReadDeniedError, type ObjectStore } from "../../audit/object-sink.js";
 
 /**
  * The S3 sink (Node and Lambda, through the AWS SDK): the shared object-store
@@ -81,6 +81,7 @@ class SdkS3Store implements ObjectStore {
     } catch (e) {
       if (status(e) === 404) return undefined;
       if (status(e) === 416) return ""; // an empty object has no byte 0
+      if (status(e) === 401 || status(e) === 403) throw new ReadDeniedError(`${(e as Error).name}: ${(e as Error).message}`);
       throw e;
     }
   }

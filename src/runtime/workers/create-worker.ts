@@ -25,6 +25,7 @@ export interface WorkerEnv {
   SAFECLAW_AUDIT_TIMEOUT_MS?: string;
   SAFECLAW_AUDIT_QUEUE_RECORDS?: string;
   SAFECLAW_AUDIT_QUEUE_BYTES?: string;
+  SAFECLAW_AUDIT_RETRY_MAX_MS?: string;
   SAFECLAW_API_TOKENS?: string;
   AUDIT_BUCKET?: R2BucketLike;
   AWS_ACCESS_KEY_ID?: string;

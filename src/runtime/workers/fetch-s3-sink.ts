@@ -1,6 +1,6 @@
 import { AwsClient } from "aws4fetch";
 import type { AuditFormat } from "../../audit/lines.js";
-import { ObjectStoreSink, type ObjectStore } from "../../audit/object-sink.js";
+import { ObjectStoreSink, ReadDeniedError, type ObjectStore } from "../../audit/object-sink.js";
 
 /**
  * S3 (or any S3-compatible store) through a SigV4-signed `fetch`: the sink for
@@ -65,6 +65,7 @@ class FetchS3Store implements ObjectStore {
       return res.status === 404 ? undefined : ""; // 416: an empty object has no byte 0
     }
     const text = await res.text();
+    if (res.status === 401 || res.status === 403) throw new ReadDeniedError(`HTTP ${res.status}: ${text.slice(0, 200)}`);
     if (!res.ok) throw new Error(`HTTP ${res.status}: ${text.slice(0, 200)}`);
     return text;
   }
