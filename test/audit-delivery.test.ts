@@ -228,3 +228,34 @@ describe("a failing sink fails fast and bounded", () => {
     expect(log.undelivered().map((r) => r.seq)).toEqual([1, 2, 3, 4]);
   });
 });
+
+describe("collaborators that throw cannot wedge the writer", () => {
+  it("a log callback that throws: delivery and recovery go on", async () => {
+    const { store, log } = setup({
+      log: () => {
+        throw new Error("log drain gone");
+      },
+    });
+    store.fault = "refuse";
+    log.record(decision("a"));
+    expect(await log.flush()).toBe(false);
+    store.fault = "none";
+    await vi.waitFor(() => expect(log.failing).toBeUndefined(), { timeout: 5_000 });
+    expect(verifyLines(asLines(store.lines())).ok).toBe(true);
+  });
+
+  it("a group-commit defer that throws: the records are still flushed, and later ones too", async () => {
+    let calls = 0;
+    const { store, log } = setup({
+      groupCommit: true,
+      defer: () => {
+        calls++;
+        throw new Error("no scheduler");
+      },
+    });
+    await log.record(decision("a")).durable;
+    await log.record(decision("b")).durable;
+    expect(calls).toBe(2);
+    expect(verifyLines(asLines(store.lines())).chains[0]!.records).toBe(3);
+  });
+});

@@ -156,10 +156,18 @@ export class AuditLog {
     durable.catch(() => undefined); // callers that do not wait must not cause unhandled rejections
     if (this.opts.groupCommit && !this.groupScheduled) {
       this.groupScheduled = true;
-      (this.opts.defer ?? queueMicrotask)(() => {
-        this.groupScheduled = false;
-        void this.flush();
-      });
+      try {
+        (this.opts.defer ?? queueMicrotask)(() => {
+          this.groupScheduled = false;
+          void this.flush();
+        });
+      } catch {
+        // A defer that throws must not leave group commit off for good: flush on the next microtask instead.
+        queueMicrotask(() => {
+          this.groupScheduled = false;
+          void this.flush();
+        });
+      }
     }
     if (this.opts.autoFlushMs !== undefined && this.flushTimer === undefined) {
       this.flushTimer = setTimeout(() => {
@@ -310,7 +318,7 @@ export class AuditLog {
     if (!this.outage) {
       this.outage = new Outage(this.clock(), error);
       this.retryDelay = this.opts.retryMinMs ?? 100;
-      this.opts.log?.(
+      this.say(
         `safeclaw audit: writing records ${head.batch.firstSeq}-${head.batch.lastSeq} failed (${error}); they stay queued and are retried in the background until the sink answers`,
       );
     } else this.retryDelay = Math.min(this.retryDelay * 2, this.opts.retryMaxMs ?? 5_000);
@@ -358,7 +366,7 @@ export class AuditLog {
       this.retryAt = 0;
       if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
       this.retryTimer = undefined;
-      this.opts.log?.(`safeclaw audit: the ${this.opts.sink.name} sink is writing again after ${o.attempts} failed attempts; the trail carries a notice`);
+      this.say(`safeclaw audit: the ${this.opts.sink.name} sink is writing again after ${o.attempts} failed attempts; the trail carries a notice`);
       this.append(o.notice(this.clock(), this.onAuditFailure));
     }
     if (this.refused > 0) {
@@ -381,6 +389,15 @@ export class AuditLog {
     let i = 0;
     while (i < this.waiters.length && this.waiters[i]!.seq <= upTo) this.waiters[i++]!.resolve();
     if (i > 0) this.waiters = this.waiters.slice(i);
+  }
+
+  /** Loud reporting that cannot break delivery: a log callback that throws is ignored. */
+  private say(message: string): void {
+    try {
+      this.opts.log?.(message);
+    } catch {
+      // the trail matters more than the log line
+    }
   }
 
   private clearTimers(): void {
