@@ -64,6 +64,12 @@ export class TrailVerifier {
   private readonly report: VerifyReport = { ok: true, chains: [], notes: [], skipped: 0, unverifiedSignatures: 0 };
   private readonly trustStart: boolean;
   private readonly last: LastRecords | undefined;
+  /**
+   * The first look-back past the window, held back while reading goes on: it is not a
+   * break, so a break further on must still be found (a forger who plants one line that
+   * needs an old hash would otherwise turn any later break into "could not verify").
+   */
+  private unverifiable: VerifyProblem | undefined;
   private lastChain: string | undefined;
   private finished = false;
 
@@ -116,11 +122,17 @@ export class TrailVerifier {
     if (!this.report.problem) this.resolveWaiting();
     if (!this.report.problem) this.tornTails();
     if (!this.report.problem && this.opts.publicKey) this.requireSigned();
+    if (!this.report.problem && this.unverifiable) this.setProblem(this.unverifiable);
     this.report.chains = [...this.chains.values()].map((s) => s.summary);
     return this.report;
   }
 
   private fail(problem: VerifyProblem): void {
+    if (problem.kind === "unverifiable") this.unverifiable ??= problem;
+    else this.setProblem(problem);
+  }
+
+  private setProblem(problem: VerifyProblem): void {
     this.report.ok = false;
     this.report.problem = problem;
   }

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { Chain, recordHash } from "../src/audit/chain.js";
+import { toOcsf } from "../src/audit/ocsf.js";
+import type { Checkpoint } from "../src/audit/record.js";
+import { signCheckpoint } from "../src/audit/signing.js";
+import { verifyLines, type VerifyOptions } from "../src/audit/verify.js";
+import { asLines, TEST_KEY } from "./audit-helpers.js";
+
+/**
+ * `audit verify` attacked by a forger who can write the trail (a file, a
+ * directory, S3 objects) but does not hold the signing key. The forger wins
+ * when verify says intact (exit 0) while an acknowledged record was deleted,
+ * edited, reordered or replaced; when it says "could not verify" (exit 2, the
+ * code an auditor files with "S3 was down") for a trail the forger broke; or
+ * when it crashes. Each attack is named for what it tries; `problem.kind`
+ * `unverifiable` is exit 2, any other problem exit 1 (src/cli/audit.ts).
+ */
+
+const T0 = Date.parse("2026-12-02T13:00:00Z");
+
+/** A chain as AuditLog writes it (records, then a checkpoint per batch; signed with TEST_KEY when `signed`). */
+function chainLines(id: string, records: number, batch: number, opts: { signed?: boolean; previous?: { chain: string; seq: number; hash: string } } = {}): string[] {
+  let t = T0;
+  const chain = new Chain(id, () => (t += 1000));
+  const out: string[] = [];
+  const cp = (seq: number, head: string, time: string) => {
+    const c: Checkpoint = { v: 1, type: "checkpoint", chain: id, seq, head, time };
+    out.push(JSON.stringify(opts.signed ? signCheckpoint(c, TEST_KEY) : c));
+  };
+  const start = chain.append({ type: "chain-start", instance: { runtime: "test" }, policy: "sha256:x", ...(opts.previous ? { previous: opts.previous } : {}) });
+  out.push(JSON.stringify(start));
+  if (records === 1) cp(1, start.hash, start.time);
+  for (let i = 1; i < records; i++) {
+    const r = chain.append({ type: "decision", decision: i % 3 ? "deny" : "allow", rule: null, reason: `r${i}`, policy: "sha256:x" });
+    out.push(JSON.stringify(r));
+    if (i % batch === 0 || i === records - 1) cp(r.seq, r.hash, r.time);
+  }
+  return out;
+}
+
+const verify = (texts: string[], opts: VerifyOptions = {}) => verifyLines(asLines(texts), opts);
+const signed = { publicKey: TEST_KEY.publicKey };
+const isRecord = (l: string) => !l.includes('"checkpoint"');
+/** index of record `seq`'s line */
+const at = (lines: string[], seq: number) => lines.findIndex((l) => isRecord(l) && JSON.parse(l).seq === seq);
+const headOf = (lines: string[]) => {
+  const r = JSON.parse(lines.filter(isRecord).pop()!);
+  return { chain: r.chain as string, seq: r.seq as number, hash: r.hash as string };
+};
+
+/** Records from `fromSeq` on rewritten (a deny made an allow) and rehashed, their checkpoints dropped: what a forger without the key can do. */
+function rewriteTail(lines: string[], fromSeq: number): string[] {
+  const i = at(lines, fromSeq);
+  let prev = JSON.parse(lines[i - 1 - (isRecord(lines[i - 1]!) ? 0 : 1)]!).hash as string;
+  const out = lines.slice(0, i);
+  for (const l of lines.slice(i).filter(isRecord)) {
+    const r = JSON.parse(l);
+    if (r.decision === "deny") r.decision = "allow";
+    r.prev = prev;
+    r.hash = recordHash(r);
+    prev = r.hash;
+    out.push(JSON.stringify(r));
+  }
+  return out;
+}
+
+describe("turning a break into `could not verify` (exit 2)", () => {
+  // A signed chain of 40 records, checkpoints after seq 5, 9, ...; the forger rewrites records 30-40
+  // (unsigned, so verify must say broken) and first plants a line that makes verify look
+  // further back than it keeps. The verifier stopped at that first `unverifiable` and
+  // never reached the break: exit 2 instead of 1. Fixed: `unverifiable` is kept aside and
+  // reading goes on; a break found later is the report.
+  const trail = chainLines("a", 40, 4, { signed: true });
+  const cp5 = trail.find((l) => !isRecord(l))!; // the first checkpoint, for seq 5
+  const forged = rewriteTail(trail, 30);
+  const plant = (line: string) => [...forged.slice(0, at(forged, 30)), line, ...forged.slice(at(forged, 30))];
+
+  it.each<[string, string[]]>([
+    ["an old genuine signed checkpoint replayed after later ones (its record's hash is no longer kept)", plant(cp5)],
+    ["a bogus checkpoint for seq 0", plant(JSON.stringify({ v: 1, type: "checkpoint", chain: "a", seq: 0, head: "0".repeat(64), time: "t" }))],
+    ["a checkpoint for seq 2.5", plant(JSON.stringify({ v: 1, type: "checkpoint", chain: "a", seq: 2.5, head: "0".repeat(64), time: "t" }))],
+    ["a forged restart naming a seq of chain a far behind its head", plant(chainLines("b", 2, 5, { previous: { chain: "a", seq: 3, hash: "f".repeat(64) } })[0]!)],
+  ])("%s, then the tail rewritten: broken, not unverifiable", (_attack, lines) => {
+    expect(verify(trail, signed).ok).toBe(true);
+    const r = verify(lines, signed);
+    expect(r.problem?.kind).not.toBe("unverifiable");
+    expect(r.problem).toMatchObject({ kind: "unsigned", chain: "a" });
+  });
+
+  it("the planted line alone (nothing else broken) is still reported, as not verifiable", () => {
+    expect(verify([...trail.slice(0, at(trail, 30)), cp5, ...trail.slice(at(trail, 30))], signed).problem).toMatchObject({ kind: "unverifiable", seq: 5 });
+  });
+});
