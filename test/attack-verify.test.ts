@@ -75,19 +75,35 @@ describe("turning a break into `could not verify` (exit 2)", () => {
   const forged = rewriteTail(trail, 30);
   const plant = (line: string) => [...forged.slice(0, at(forged, 30)), line, ...forged.slice(at(forged, 30))];
 
-  it.each<[string, string[]]>([
-    ["an old genuine signed checkpoint replayed after later ones (its record's hash is no longer kept)", plant(cp5)],
-    ["a bogus checkpoint for seq 0", plant(JSON.stringify({ v: 1, type: "checkpoint", chain: "a", seq: 0, head: "0".repeat(64), time: "t" }))],
-    ["a checkpoint for seq 2.5", plant(JSON.stringify({ v: 1, type: "checkpoint", chain: "a", seq: 2.5, head: "0".repeat(64), time: "t" }))],
-    ["a forged restart naming a seq of chain a far behind its head", plant(chainLines("b", 2, 5, { previous: { chain: "a", seq: 3, hash: "f".repeat(64) } })[0]!)],
-  ])("%s, then the tail rewritten: broken, not unverifiable", (_attack, lines) => {
+  // (a seq no writer makes is itself malformed since the next fix; the rest are breaks found further on)
+  it.each<[string, string[], string]>([
+    ["an old genuine signed checkpoint replayed after later ones (its record's hash is no longer kept)", plant(cp5), "unsigned"],
+    ["a bogus checkpoint for seq 0", plant(JSON.stringify({ v: 1, type: "checkpoint", chain: "a", seq: 0, head: "0".repeat(64), time: "t" })), "malformed"],
+    ["a checkpoint for seq 2.5", plant(JSON.stringify({ v: 1, type: "checkpoint", chain: "a", seq: 2.5, head: "0".repeat(64), time: "t" })), "malformed"],
+    ["a forged restart naming a seq of chain a far behind its head", plant(chainLines("b", 2, 5, { previous: { chain: "a", seq: 3, hash: "f".repeat(64) } })[0]!), "unsigned"],
+  ])("%s, then the tail rewritten: broken, not unverifiable", (_attack, lines, kind) => {
     expect(verify(trail, signed).ok).toBe(true);
     const r = verify(lines, signed);
     expect(r.problem?.kind).not.toBe("unverifiable");
-    expect(r.problem).toMatchObject({ kind: "unsigned", chain: "a" });
+    expect(r.problem).toMatchObject({ kind });
   });
 
   it("the planted line alone (nothing else broken) is still reported, as not verifiable", () => {
     expect(verify([...trail.slice(0, at(trail, 30)), cp5, ...trail.slice(at(trail, 30))], signed).problem).toMatchObject({ kind: "unverifiable", seq: 5 });
+  });
+});
+
+describe("lines no writer makes", () => {
+  // A seq of 0, 2.5 or -1 was a look-back the window could not answer (exit 2); no writer
+  // makes one, so the line is malformed (exit 1). Fixed in audit-line.ts.
+  const trail = chainLines("a", 12, 4);
+  it.each<[string, Record<string, unknown>]>([
+    ["a checkpoint for seq 0", { v: 1, type: "checkpoint", chain: "a", seq: 0, head: "0".repeat(64), time: "t" }],
+    ["a checkpoint for seq 2.5", { v: 1, type: "checkpoint", chain: "a", seq: 2.5, head: "0".repeat(64), time: "t" }],
+    ["a checkpoint for seq -3", { v: 1, type: "checkpoint", chain: "a", seq: -3, head: "0".repeat(64), time: "t" }],
+    ["a checkpoint for seq 2^53", { v: 1, type: "checkpoint", chain: "a", seq: 2 ** 53, head: "0".repeat(64), time: "t" }],
+    ["a record with seq 0", { type: "decision", v: 1, chain: "a", seq: 0, time: "t", prev: "0".repeat(64), hash: "0".repeat(64) }],
+  ])("%s planted in the trail: malformed", (_attack, line) => {
+    expect(verify([...trail.slice(0, 8), JSON.stringify(line), ...trail.slice(8)]).problem).toMatchObject({ kind: "malformed" });
   });
 });

@@ -28,6 +28,8 @@ export function parseAuditLine(text: string): ParsedLine {
   for (let depth = 0; depth < 3 && v !== null && typeof v === "object"; depth++) {
     const o = v as Record<string, unknown>;
     if (o.v === 1 && typeof o.chain === "string") {
+      // seq counts from 1 (record.ts): any other number is no writer's, and would ask for a look-back no window answers.
+      if (typeof o.seq === "number" && !isSeq(o.seq)) return { kind: "malformed", message: `seq ${o.seq} is not a positive integer: no writer makes that line` };
       if (o.type === "checkpoint") {
         if (typeof o.seq !== "number" || typeof o.head !== "string") return { kind: "malformed", message: "checkpoint without seq/head" };
         return edited ? { kind: "checkpoint", c: o as unknown as Checkpoint, edited } : { kind: "checkpoint", c: o as unknown as Checkpoint };
@@ -59,6 +61,10 @@ export function parseAuditLine(text: string): ParsedLine {
     } else return { kind: "other" };
   }
   return { kind: "other" };
+}
+
+function isSeq(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 1;
 }
 
 const RECORD_TYPES: ReadonlySet<string> = new Set(["decision", "chain-start", "notice", "checkpoint"]);
