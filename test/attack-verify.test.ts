@@ -107,3 +107,22 @@ describe("lines no writer makes", () => {
     expect(verify([...trail.slice(0, 8), JSON.stringify(line), ...trail.slice(8)]).problem).toMatchObject({ kind: "malformed" });
   });
 });
+
+describe("--last N: what counts as a chain being there", () => {
+  // Under --last, a chain named as `previous` counts as present when it is anywhere in the
+  // input. "Anywhere" was any line naming it: a torn-looking line or a lone checkpoint was
+  // enough, so a whole deleted chain went unnoticed. Fixed: only a chain with records is
+  // present (last-records.ts), and a checkpoint of a chain with no record is a break.
+  const earlier = chainLines("earlier", 20, 4, { signed: true });
+  const later = chainLines("later", 3, 5, { signed: true, previous: headOf(earlier) });
+  const lastCp = earlier[earlier.length - 1]!;
+
+  it.each<[string, string[], string]>([
+    ["the earlier chain deleted, a torn-looking line naming it left", ['{"type":"decision","v":1,"chain":"earlier","se', ...later], "missing-chain"],
+    ["the earlier chain's records deleted, its last (genuine, signed) checkpoint left", [lastCp, ...later], "truncated"],
+  ])("%s: broken under --last as without it", (_attack, lines, kind) => {
+    expect(verify([...earlier, ...later], { last: 5, ...signed }).ok).toBe(true);
+    expect(verify(lines, signed).ok).toBe(false);
+    expect(verify(lines, { last: 5, ...signed }).problem).toMatchObject({ kind });
+  });
+});

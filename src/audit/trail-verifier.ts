@@ -163,7 +163,8 @@ export class TrailVerifier {
 
   private checkpoint(c: Checkpoint, line: Line): void {
     const s = this.chains.get(c.chain);
-    if (this.trustStart && (!s || c.seq < s.summary.firstSeq)) return; // vouches for records before the slice
+    // vouches for records before the slice; under --last, only if the chain has records in the input at all
+    if (this.trustStart && (s ? c.seq < s.summary.firstSeq : !this.replay.knownChains || this.replay.knownChains.has(c.chain))) return;
     if (!s)
       return this.fail({
         kind: "truncated",
