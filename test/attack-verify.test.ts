@@ -126,3 +126,39 @@ describe("--last N: what counts as a chain being there", () => {
     expect(verify(lines, { last: 5, ...signed }).problem).toMatchObject({ kind });
   });
 });
+
+describe("wrappers: one line, two readings", () => {
+  const trail = chainLines("a", 8, 4);
+  const deny = JSON.parse(trail[at(trail, 2)]!); // a deny
+  const event = toOcsf(deny);
+
+  // An event of this product is the record it carries; without one it was malformed
+  // already, but a `safeclaw` slot holding anything else (null, {}, a string) was skipped
+  // as other output: a forged "Allowed" event the SIEM reads, verify calls intact.
+  // Fixed in audit-line.ts: an OCSF event whose `unmapped.safeclaw` is no record is malformed.
+  it.each<[string, unknown]>([
+    ["null", null],
+    ["an empty object", {}],
+    ["a string", "x"],
+    ["a record without its chain fields", { type: "decision", decision: "allow" }],
+  ])("a forged OCSF `Allowed` event whose unmapped.safeclaw is %s: malformed, not skipped", (_what, carried) => {
+    const forged = { ...event, action: "Allowed", action_id: 1, disposition: "Allowed", disposition_id: 1, unmapped: { safeclaw: carried } };
+    const r = verify([...trail, JSON.stringify(forged)]);
+    expect(r.skipped).toBe(0);
+    expect(r.problem).toMatchObject({ kind: "malformed" });
+  });
+
+  // A log drain's wrapper is read through `message` (else `log`). One that carries a
+  // record in both, differing, verifies through `message` while a reader of `log` sees
+  // the other. Fixed in audit-line.ts: both carrying audit lines that differ is edited.
+  it("a drain wrapper whose `message` is the genuine deny and whose `log` is a forged allow: edited", () => {
+    const forged = { ...deny, decision: "allow" };
+    const wrapped = trail.map((l, i) => (i === at(trail, 2) ? JSON.stringify({ message: l, log: JSON.stringify(forged) }) : JSON.stringify({ message: l })));
+    expect(verify(trail.map((l) => JSON.stringify({ message: l }))).ok).toBe(true);
+    expect(verify(wrapped).problem).toMatchObject({ kind: "edited", seq: 2 });
+  });
+
+  it("a drain wrapper with `message` and an unrelated string `log` (a stream name) still verifies", () => {
+    expect(verify(trail.map((l) => JSON.stringify({ message: l, log: "stdout" }))).ok).toBe(true);
+  });
+});
