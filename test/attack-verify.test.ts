@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { auditCommand } from "../src/cli/audit.js";
+import { MAX_LINE_BYTES } from "../src/runtime/node/read-lines.js";
 import { Chain, recordHash } from "../src/audit/chain.js";
 import { toOcsf } from "../src/audit/ocsf.js";
 import type { Checkpoint } from "../src/audit/record.js";
@@ -161,4 +166,42 @@ describe("wrappers: one line, two readings", () => {
   it("a drain wrapper with `message` and an unrelated string `log` (a stream name) still verifies", () => {
     expect(verify(trail.map((l) => JSON.stringify({ message: l, log: "stdout" }))).ok).toBe(true);
   });
+});
+
+/** `safeclaw audit verify <file>` in process (the command, not a spawned CLI): its exit code and what it printed. */
+async function verifyCommand(text: string): Promise<{ code: number; out: string; err: string }> {
+  const path = join(mkdtempSync(join(tmpdir(), "safeclaw-attack-verify-")), "audit.jsonl");
+  writeFileSync(path, text);
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await auditCommand(["verify", path], { stdout: (l) => out.push(l), stderr: (l) => err.push(l), cwd: tmpdir() }, {});
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("the reader's limits", () => {
+  // No writer makes a line near 64 MiB (fields are capped at 2,048 characters), so one in
+  // the trail was put there. It stopped the read with "could not verify" (exit 2), before
+  // any later break could be seen: a forger's one-line way to exit 2. Fixed in
+  // src/cli/audit.ts: an over-long line is a break (malformed, exit 1) naming where it is.
+  it("a line longer than the reader's limit planted before an edited record: broken (exit 1), not could not verify", async () => {
+    const trail = chainLines("a", 8, 4);
+    const edited = trail.map((l, i) => (i === at(trail, 6) ? l.replace('"reason":"r5"', '"reason":"R5"') : l));
+    const huge = '{"message":"' + "x".repeat(MAX_LINE_BYTES + (4 << 20)) + '"}';
+    expect((await verifyCommand(edited.join("\n") + "\n")).code).toBe(1);
+    const r = await verifyCommand([...edited.slice(0, 3), huge, ...edited.slice(3)].join("\n") + "\n");
+    expect(r.err).toMatch(/BROKEN: malformed: .*audit\.jsonl:4.*longer than/);
+    expect(r.code).toBe(1);
+  }, 60_000);
+
+  // Still open: the same line put first, before any record, reads as "not an audit trail"
+  // (exit 2) and hides every break after it, because the reader throws and stops. Fix:
+  // read-lines.ts skips an over-long line to its newline and yields a marker Line (its
+  // where and length), the verifier reads on, and the marker is a break once the input
+  // turns out to hold records (exit 2 only for input with no record at all).
+  it.fails("a line longer than the reader's limit put first, before an edited trail: broken (exit 1)", async () => {
+    const trail = chainLines("a", 8, 4);
+    const edited = trail.map((l, i) => (i === at(trail, 6) ? l.replace('"reason":"r5"', '"reason":"R5"') : l));
+    const huge = '{"message":"' + "x".repeat(MAX_LINE_BYTES + (4 << 20)) + '"}';
+    expect((await verifyCommand([huge, ...edited].join("\n") + "\n")).code).toBe(1);
+  }, 60_000);
 });

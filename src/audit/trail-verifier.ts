@@ -86,6 +86,11 @@ export class TrailVerifier {
     return this.report.problem !== undefined;
   }
 
+  /** true once an audit record has been read: the input is a trail (whatever follows in it is judged as part of one) */
+  get readRecords(): boolean {
+    return this.chains.size > 0 || (this.last?.chains().length ?? 0) > 0;
+  }
+
   /** Reads one line. After a break, lines are ignored (the first break is the report). */
   push(line: Line): void {
     if (this.report.problem || this.finished) return;
