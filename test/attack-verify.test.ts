@@ -24,7 +24,12 @@ import { asLines, TEST_KEY } from "./audit-helpers.js";
 const T0 = Date.parse("2026-12-02T13:00:00Z");
 
 /** A chain as AuditLog writes it (records, then a checkpoint per batch; signed with TEST_KEY when `signed`). */
-function chainLines(id: string, records: number, batch: number, opts: { signed?: boolean; previous?: { chain: string; seq: number; hash: string } } = {}): string[] {
+function chainLines(
+  id: string,
+  records: number,
+  batch: number,
+  opts: { signed?: boolean; previous?: { chain: string; seq: number; hash: string } } = {},
+): string[] {
   let t = T0;
   const chain = new Chain(id, () => (t += 1000));
   const out: string[] = [];
@@ -85,7 +90,11 @@ describe("turning a break into `could not verify` (exit 2)", () => {
     ["an old genuine signed checkpoint replayed after later ones (its record's hash is no longer kept)", plant(cp5), "unsigned"],
     ["a bogus checkpoint for seq 0", plant(JSON.stringify({ v: 1, type: "checkpoint", chain: "a", seq: 0, head: "0".repeat(64), time: "t" })), "malformed"],
     ["a checkpoint for seq 2.5", plant(JSON.stringify({ v: 1, type: "checkpoint", chain: "a", seq: 2.5, head: "0".repeat(64), time: "t" })), "malformed"],
-    ["a forged restart naming a seq of chain a far behind its head", plant(chainLines("b", 2, 5, { previous: { chain: "a", seq: 3, hash: "f".repeat(64) } })[0]!), "unsigned"],
+    [
+      "a forged restart naming a seq of chain a far behind its head",
+      plant(chainLines("b", 2, 5, { previous: { chain: "a", seq: 3, hash: "f".repeat(64) } })[0]!),
+      "unsigned",
+    ],
   ])("%s, then the tail rewritten: broken, not unverifiable", (_attack, lines, kind) => {
     expect(verify(trail, signed).ok).toBe(true);
     const r = verify(lines, signed);
@@ -198,10 +207,42 @@ describe("the reader's limits", () => {
   // read-lines.ts skips an over-long line to its newline and yields a marker Line (its
   // where and length), the verifier reads on, and the marker is a break once the input
   // turns out to hold records (exit 2 only for input with no record at all).
-  it.fails("a line longer than the reader's limit put first, before an edited trail: broken (exit 1)", async () => {
-    const trail = chainLines("a", 8, 4);
-    const edited = trail.map((l, i) => (i === at(trail, 6) ? l.replace('"reason":"r5"', '"reason":"R5"') : l));
-    const huge = '{"message":"' + "x".repeat(MAX_LINE_BYTES + (4 << 20)) + '"}';
-    expect((await verifyCommand([huge, ...edited].join("\n") + "\n")).code).toBe(1);
-  }, 60_000);
+  it.fails(
+    "a line longer than the reader's limit put first, before an edited trail: broken (exit 1)",
+    async () => {
+      const trail = chainLines("a", 8, 4);
+      const edited = trail.map((l, i) => (i === at(trail, 6) ? l.replace('"reason":"r5"', '"reason":"R5"') : l));
+      const huge = '{"message":"' + "x".repeat(MAX_LINE_BYTES + (4 << 20)) + '"}';
+      expect((await verifyCommand([huge, ...edited].join("\n") + "\n")).code).toBe(1);
+    },
+    60_000,
+  );
+});
+
+describe("disguises that stay breaks", () => {
+  const trail = chainLines("a", 16, 5); // checkpoints after seq 6, 11, 16
+  const i8 = at(trail, 8);
+  it.each<[string, (l: string[]) => string[], string]>([
+    ["two records glued on one line (record 8 hidden as the torn part of 9)", (l) => [...l.slice(0, i8), l[i8]! + l[i8 + 1]!, ...l.slice(i8 + 2)], "missing"],
+    ["record 8 made other output by a byte-order mark", (l) => l.map((x, i) => (i === i8 ? "\uFEFF" + x : x)), "missing"],
+    ["record 8 cut with a NUL byte", (l) => l.map((x, i) => (i === i8 ? x.slice(0, 60) + "\0" + x.slice(60) : x)), "missing"],
+    [
+      "record 8 wrapped four drains deep (past the unwrapping)",
+      (l) => l.map((x, i) => (i === i8 ? [1, 2, 3, 4].reduce((t) => JSON.stringify({ message: t }), x) : x)),
+      "missing",
+    ],
+  ])("%s: broken", (_attack, edit, kind) => {
+    expect(verify(trail).ok).toBe(true);
+    expect(verify(edit(trail)).problem).toMatchObject({ kind });
+  });
+
+  it("the documented limit, and only it: the last batches, checkpoints too, deleted with a torn stub left verify; an edit before the signed head does not", () => {
+    const s = chainLines("a", 16, 5, { signed: true });
+    expect(verify([...s.slice(0, at(s, 12)), s[s.length - 1]!.slice(0, 30)], signed).ok).toBe(true); // 1-11, signed through 11
+    expect(verify([...s.slice(0, at(s, 12)), JSON.stringify({ ...JSON.parse(s[at(s, 12)]!), reason: "x" })], signed).problem).toMatchObject({ kind: "edited" });
+  });
+
+  it("CRLF line ends: intact as with LF (the reader drops the \\r)", async () => {
+    expect((await verifyCommand(trail.join("\r\n") + "\r\n")).code).toBe(0);
+  });
 });
