@@ -28,12 +28,15 @@ export function parseAuditLine(text: string): ParsedLine {
   // Inside an OCSF event of ours: whatever it carries must be a record or checkpoint, never other output.
   let carried = false;
   const other = (): ParsedLine =>
-    carried ? { kind: "malformed", message: "an OCSF event whose unmapped.safeclaw is not a record or checkpoint: a forged or damaged line" } : { kind: "other" };
+    carried
+      ? { kind: "malformed", message: "an OCSF event whose unmapped.safeclaw is not a record or checkpoint: a forged or damaged line" }
+      : { kind: "other" };
   for (let depth = 0; depth < 3 && v !== null && typeof v === "object"; depth++) {
     const o = v as Record<string, unknown>;
     if (o.v === 1 && typeof o.chain === "string") {
       // seq counts from 1 (record.ts): any other number is no writer's, and would ask for a look-back no window answers.
-      if (typeof o.seq === "number" && !isSeq(o.seq)) return { kind: "malformed", message: `seq ${o.seq} is not a positive integer: no writer makes that line` };
+      if (typeof o.seq === "number" && !isSeq(o.seq))
+        return { kind: "malformed", message: `seq ${o.seq} is not a positive integer: no writer makes that line` };
       if (o.type === "checkpoint") {
         if (typeof o.seq !== "number" || typeof o.head !== "string") return { kind: "malformed", message: "checkpoint without seq/head" };
         return edited ? { kind: "checkpoint", c: o as unknown as Checkpoint, edited } : { kind: "checkpoint", c: o as unknown as Checkpoint };
