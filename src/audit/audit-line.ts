@@ -25,9 +25,18 @@ export function parseAuditLine(text: string): ParsedLine {
     v = JSON.parse(text);
     edited = `the line is JSON with more than one reading (${strict.message}): it was edited`;
   }
+  // Inside an OCSF event of ours: whatever it carries must be a record or checkpoint, never other output.
+  let carried = false;
+  const other = (): ParsedLine =>
+    carried
+      ? { kind: "malformed", message: "an OCSF event whose unmapped.safeclaw is not a record or checkpoint: a forged or damaged line" }
+      : { kind: "other" };
   for (let depth = 0; depth < 3 && v !== null && typeof v === "object"; depth++) {
     const o = v as Record<string, unknown>;
     if (o.v === 1 && typeof o.chain === "string") {
+      // seq counts from 1 (record.ts): any other number is no writer's, and would ask for a look-back no window answers.
+      if (typeof o.seq === "number" && !isSeq(o.seq))
+        return { kind: "malformed", message: `seq ${o.seq} is not a positive integer: no writer makes that line` };
       if (o.type === "checkpoint") {
         if (typeof o.seq !== "number" || typeof o.head !== "string") return { kind: "malformed", message: "checkpoint without seq/head" };
         return edited ? { kind: "checkpoint", c: o as unknown as Checkpoint, edited } : { kind: "checkpoint", c: o as unknown as Checkpoint };
@@ -42,6 +51,7 @@ export function parseAuditLine(text: string): ParsedLine {
       // event whose fields no longer say what its record says was edited.
       if (!ocsfAgreesWithRecord(o)) edited = "the OCSF event's fields do not match the record it carries: the event was edited";
       v = unmapped;
+      carried = true;
     } else if (typeof o.type === "string" && RECORD_TYPES.has(o.type)) {
       // Shaped like a record, without what makes one (chain, seq, prev, hash): a forgery, not other output.
       return { kind: "malformed", message: `a \`${o.type}\` line without v/chain/seq/hash: not a record of any chain (a forged or damaged line)` };
@@ -49,16 +59,30 @@ export function parseAuditLine(text: string): ParsedLine {
       return { kind: "malformed", message: "an OCSF event of this product without the record it must carry (unmapped.safeclaw): a forged or damaged line" };
     } else if (typeof o.message === "string" || typeof o.log === "string") {
       // A log drain's wrapper: the original line is inside, read as strictly.
+      if (typeof o.message === "string" && typeof o.log === "string" && twoAuditLines(o.message, o.log))
+        edited ??= "the log drain's wrapper carries two different audit lines (in `message` and `log`): it was edited";
       const inner = parseStrictJson((typeof o.message === "string" ? o.message : o.log) as string);
       if (inner.ok) v = inner.value;
-      else if (inner.problem === "syntax") return { kind: "other" };
+      else if (inner.problem === "syntax") return other();
       else {
         v = JSON.parse((typeof o.message === "string" ? o.message : o.log) as string);
         edited ??= `the line is JSON with more than one reading (${inner.message}): it was edited`;
       }
-    } else return { kind: "other" };
+    } else return other();
   }
-  return { kind: "other" };
+  return other();
+}
+
+/** Whether both texts are audit lines (records or checkpoints) and not the same one: a wrapper read one way by us and another by a reader of the other field. */
+function twoAuditLines(a: string, b: string): boolean {
+  const [x, y] = [parseAuditLine(a), parseAuditLine(b)];
+  const link = (p: ParsedLine) => (p.kind === "record" ? p.r : p.kind === "checkpoint" ? p.c : undefined);
+  const [lx, ly] = [link(x), link(y)];
+  return lx !== undefined && ly !== undefined && JSON.stringify(lx) !== JSON.stringify(ly);
+}
+
+function isSeq(n: number): boolean {
+  return Number.isSafeInteger(n) && n >= 1;
 }
 
 const RECORD_TYPES: ReadonlySet<string> = new Set(["decision", "chain-start", "notice", "checkpoint"]);

@@ -18,8 +18,9 @@ export class LastRecords {
     t.add(line, isRecord, this.n);
   }
 
+  /** the chains with at least one record: a torn line or a checkpoint naming a chain does not make it present */
   chains(): string[] {
-    return [...this.byChain.keys()];
+    return [...this.byChain].filter(([, t]) => t.hasRecords).map(([chain]) => chain);
   }
 
   *lines(): Generator<Line> {
@@ -31,6 +32,10 @@ class Tail {
   private entries: Array<{ line: Line; isRecord: boolean }> = [];
   private start = 0;
   private records = 0;
+
+  get hasRecords(): boolean {
+    return this.records > 0;
+  }
 
   add(line: Line, isRecord: boolean, n: number): void {
     this.entries.push({ line, isRecord });

@@ -64,6 +64,12 @@ export class TrailVerifier {
   private readonly report: VerifyReport = { ok: true, chains: [], notes: [], skipped: 0, unverifiedSignatures: 0 };
   private readonly trustStart: boolean;
   private readonly last: LastRecords | undefined;
+  /**
+   * The first look-back past the window, held back while reading goes on: it is not a
+   * break, so a break further on must still be found (a forger who plants one line that
+   * needs an old hash would otherwise turn any later break into "could not verify").
+   */
+  private unverifiable: VerifyProblem | undefined;
   private lastChain: string | undefined;
   private finished = false;
 
@@ -78,6 +84,11 @@ export class TrailVerifier {
   /** true once a break is found: the rest of the input need not be read */
   get stopped(): boolean {
     return this.report.problem !== undefined;
+  }
+
+  /** true once an audit record has been read: the input is a trail (whatever follows in it is judged as part of one) */
+  get readRecords(): boolean {
+    return this.chains.size > 0 || (this.last?.chains().length ?? 0) > 0;
   }
 
   /** Reads one line. After a break, lines are ignored (the first break is the report). */
@@ -116,11 +127,17 @@ export class TrailVerifier {
     if (!this.report.problem) this.resolveWaiting();
     if (!this.report.problem) this.tornTails();
     if (!this.report.problem && this.opts.publicKey) this.requireSigned();
+    if (!this.report.problem && this.unverifiable) this.setProblem(this.unverifiable);
     this.report.chains = [...this.chains.values()].map((s) => s.summary);
     return this.report;
   }
 
   private fail(problem: VerifyProblem): void {
+    if (problem.kind === "unverifiable") this.unverifiable ??= problem;
+    else this.setProblem(problem);
+  }
+
+  private setProblem(problem: VerifyProblem): void {
     this.report.ok = false;
     this.report.problem = problem;
   }
@@ -151,7 +168,8 @@ export class TrailVerifier {
 
   private checkpoint(c: Checkpoint, line: Line): void {
     const s = this.chains.get(c.chain);
-    if (this.trustStart && (!s || c.seq < s.summary.firstSeq)) return; // vouches for records before the slice
+    // vouches for records before the slice; under --last, only if the chain has records in the input at all
+    if (this.trustStart && (s ? c.seq < s.summary.firstSeq : !this.replay.knownChains || this.replay.knownChains.has(c.chain))) return;
     if (!s)
       return this.fail({
         kind: "truncated",

@@ -15,7 +15,8 @@ export { TrailVerifier } from "./trail-verifier.js";
  * and says where and what.
  *
  * `unverifiable` is the one problem that is not a break: the trail asks for a
- * look further back than the window keeps (exit 2, "could not verify").
+ * look further back than the window keeps (exit 2, "could not verify"). Reading
+ * goes on past it, so a break anywhere in the trail is still the report (exit 1).
  */
 export type ProblemKind =
   "edited" | "missing" | "missing-chain" | "reordered" | "duplicated" | "truncated" | "bad-signature" | "unsigned" | "malformed" | "unverifiable";

@@ -5,6 +5,7 @@ import type { AuditRecord } from "../audit/record.js";
 import { tornLine } from "../audit/torn-line.js";
 import { parseAuditLine, TrailVerifier, type Line, type VerifyOptions, type VerifyReport } from "../audit/verify.js";
 import { auditSourceFromConfig, openAuditSource } from "../runtime/node/audit-source.js";
+import { LineTooLongError } from "../runtime/node/read-lines.js";
 import type { Io } from "./io.js";
 import { CliExit, EXIT } from "./load-or-exit.js";
 
@@ -30,6 +31,8 @@ export const AUDIT_HELP = `usage: safeclaw audit <verify|export|keygen> [options
              missing signature (prints chain, seq, line and what is wrong)
       exit 2 could not verify: no such file, unreadable source, S3 error, no audit
              records at all, or a trail that needs a look further back than kept
+             (and nothing broken anywhere in it); a line over 64 MiB after audit
+             records is a break
 
   audit export [source] [--filter key=value]... [--since 24h|ISO] [--until ISO]
                [--format json|ndjson|csv|ocsf] [--policy <p>]
@@ -129,9 +132,9 @@ async function verify(args: string[], io: Io, env: Record<string, string | undef
   opts.sourceName = time !== undefined ? `${source} (hour ${time})` : source;
   let report: VerifyReport;
   let notes: string[];
+  const verifier = new TrailVerifier(opts);
   try {
     const src = await openAuditSource(source, io.stdin, env, time !== undefined ? { time } : {});
-    const verifier = new TrailVerifier(opts);
     for await (const line of src.lines) {
       verifier.push(line);
       if (verifier.stopped) break;
@@ -139,7 +142,13 @@ async function verify(args: string[], io: Io, env: Record<string, string | undef
     report = verifier.finish();
     notes = src.notes;
   } catch (e) {
-    // Whatever went wrong while reading (a missing file, an S3 error, a line too long), it is not a verdict.
+    // No writer makes a line near the reader's limit (fields are capped): one in a trail was put there, a break.
+    // Before any record it may be a file that is no trail at all: that stays "could not verify".
+    if (e instanceof LineTooLongError && verifier.readRecords) {
+      io.stderr(`BROKEN: malformed: ${e.message} (no audit writer makes such a line)`);
+      return VERIFY_EXIT.broken;
+    }
+    // Whatever else went wrong while reading (a missing file, an S3 error), it is not a verdict.
     const message = (e as Error)?.message ?? String(e);
     io.stderr(`safeclaw audit verify: could not verify ${message.startsWith(source) ? message : `${opts.sourceName}: ${message}`}`);
     return VERIFY_EXIT.unverifiable;
