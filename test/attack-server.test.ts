@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -135,5 +136,35 @@ describe("the audit file under a running server", () => {
     s.child.kill("SIGTERM");
     expect(await exitWithin(s, 15_000)).toEqual({ code: 0, signal: null });
     expect(s.err()).toContain(`${file} was moved or deleted while it was being written`);
+  });
+});
+
+describe("a slow client during the shutdown wait", () => {
+  /*
+   * Breaks: a client that is still sending its body when SIGTERM comes holds its
+   * connection for the whole SAFECLAW_SHUTDOWN_WAIT_MS; server.ts then calls
+   * audit.close({ waitMs: 0 }), which gives up without a single write to a
+   * healthy sink: what was queued (here the chain-start of an idle server) is
+   * spilled and the server exits 1, and the cut request's body_incomplete
+   * refusal is chained after the spill, so it is in neither. Fix: reserve part
+   * of the wait for the trail (cut connections at wait minus the write
+   * deadline, let the handlers record their refusals, then close the log with
+   * what is left, at least one write attempt).
+   */
+  it.fails("one dribbling client makes a clean shutdown of a healthy file sink exit 0 with its refusal in the trail", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "safeclaw-atk-slow-"));
+    const file = join(dir, "audit.jsonl");
+    const s = await serve(["--audit", file], { SAFECLAW_SHUTDOWN_WAIT_MS: "800" });
+    const port = Number(new URL(s.url).port);
+    const sock = connect(port, "127.0.0.1");
+    sock.on("error", () => undefined);
+    sock.write("POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{");
+    await new Promise((r) => setTimeout(r, 300));
+    s.child.kill("SIGTERM");
+    const exit = await exitWithin(s, 15_000);
+    sock.destroy();
+    expect(exit).toEqual({ code: 0, signal: null }); // today: 1, the chain-start spilled to stderr
+    expect(existsSync(file)).toBe(true); // today: never written
+    expect(records(readFileSync(file, "utf8"))).toMatchObject([{ type: "chain-start" }, { type: "decision", error: "body_incomplete" }]);
   });
 });
