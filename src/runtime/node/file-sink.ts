@@ -52,6 +52,7 @@ const SYSTEM_IO: FileIo = {
   size: async (fd) => (await promisify(fstat)(fd)).size,
 };
 const openAsync = promisify(open);
+const fstatAsync = promisify(fstat);
 const closeAsync = promisify(close);
 
 /** How many landed batches a retry is recognized against (a retry comes right after its first attempt; a few suffice). */
@@ -191,12 +192,38 @@ export class FileSink implements AuditSink {
   }
 
   private async handle(): Promise<number> {
-    if (this.fd !== undefined) return this.fd;
+    if (this.fd !== undefined) {
+      if (await this.stillAtPath(this.fd)) return this.fd;
+      this.reopenMoved(this.fd);
+    }
     const fd = await openAsync(this.path, "a", 0o640);
     // A new file's name must be durable too, not only its bytes.
     if ((await this.io.size(fd).catch(() => 0)) === 0) await syncDir(dirname(this.path)).catch(() => undefined);
     this.fd = fd;
     return fd;
+  }
+
+  /**
+   * Whether `path` still names the open file. Deleted (by hand, by an agent
+   * allowed to delete files there) or renamed (logrotate without
+   * copytruncate), the descriptor would take every later batch, fsynced and
+   * acknowledged, into an inode nobody can find: checked before each batch.
+   */
+  private async stillAtPath(fd: number): Promise<boolean> {
+    const [named, open] = await Promise.all([stat(this.path).catch(() => undefined), fstatAsync(fd).catch(() => undefined)]);
+    return named !== undefined && open !== undefined && named.ino === open.ino && named.dev === open.dev;
+  }
+
+  /** The file moved away: let it go, say so loudly, and go on in a new file at the path (where verify reports the records before as missing). */
+  private reopenMoved(fd: number): void {
+    this.fd = undefined;
+    // A cut still owed belongs to the old file: applied to the new one it would extend it with zeros.
+    this.cutAt = undefined;
+    void closeAsync(fd).catch(() => undefined);
+    const upTo = this.landed ? `records up to seq ${this.landed.lastSeq} of chain ${this.landed.chain}` : "the records written so far";
+    this.opts.log?.(
+      `safeclaw audit: ${this.path} was moved or deleted while it was being written; ${upTo} are in the file as it was (gone, if deleted); the trail goes on in a new ${this.path}, where verify reports them missing (rotate with maxBytes, or logrotate's copytruncate)`,
+    );
   }
 
   private async rotateIfFull(size: number): Promise<void> {

@@ -172,7 +172,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       `safeclaw: ${report.undelivered} audit records of chain ${batch.chain} (seq ${batch.firstSeq}-${batch.lastSeq}) could not be delivered to the ${config.audit.sink.kind} sink (${audit.failing ?? `not durable within ${settings.shutdownWaitMs} ms`}); ` +
         `they follow on stderr as NDJSON with a checkpoint${settings.spillPath && !fileError ? ` and are appended to ${settings.spillPath} (fsynced)` : ""}${fileError}${settings.spillPath ? "" : " (SAFECLAW_AUDIT_SPILL=<file> keeps them in a file too)"}`,
     );
-    // process.stderr is synchronous for files, pipes and terminals on Linux: the lines are out before the exit.
+    // Synchronous for files and terminals; a pipe takes them asynchronously, so the exit waits for it (exitAfterStderr).
     process.stderr.write(lines.join("\n") + "\n");
     return (spilled = report);
   };
@@ -220,31 +220,50 @@ function within(p: Promise<unknown>, ms: number): Promise<unknown> {
  * SIGTERM/SIGINT: stop accepting, deliver the audit queue for up to
  * SAFECLAW_SHUTDOWN_WAIT_MS, spill what is left (stderr, SAFECLAW_AUDIT_SPILL)
  * and exit 1 if anything was left, 0 when the trail is complete. A backstop
- * spills and exits 1 should the orderly path itself hang.
+ * spills and exits 1 should the orderly path itself hang. A second signal
+ * (Ctrl-C twice, a supervisor that repeats SIGTERM) spills at once and exits
+ * 1: with no listener left it would kill the process before the spill.
  */
 export function closeOnSignals(running: RunningServer, log: (m: string) => void): void {
-  for (const sig of ["SIGTERM", "SIGINT"] as const) {
-    process.once(sig, () => {
-      log(`safeclaw: ${sig}: stopping; delivering the audit queue for up to ${running.shutdownWaitMs} ms`);
-      const force = setTimeout(() => {
-        log(`safeclaw: shutdown did not finish within ${running.shutdownWaitMs + BACKSTOP_MS} ms; spilling and exiting`);
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopping) {
+      log(`safeclaw: ${sig} again: spilling the undelivered audit records now and exiting 1`);
+      running.spill();
+      exitAfterStderr(1);
+      return;
+    }
+    stopping = true;
+    log(`safeclaw: ${sig}: stopping; delivering the audit queue for up to ${running.shutdownWaitMs} ms`);
+    // Stays armed until the exit: it also bounds the wait for stderr to take the spill.
+    setTimeout(() => {
+      log(`safeclaw: shutdown did not finish within ${running.shutdownWaitMs + BACKSTOP_MS} ms; spilling and exiting`);
+      running.spill();
+      process.exit(1);
+    }, running.shutdownWaitMs + BACKSTOP_MS);
+    running.shutdown().then(
+      (r) => {
+        if (r.undelivered > 0) log(`safeclaw: exiting 1: ${r.undelivered} audit records were not delivered to the sink (now in ${r.to!.join(" and ")})`);
+        exitAfterStderr(r.undelivered > 0 ? 1 : 0);
+      },
+      (e) => {
+        log(`safeclaw: shutdown failed: ${e}`);
         running.spill();
-        process.exit(1);
-      }, running.shutdownWaitMs + BACKSTOP_MS);
-      running.shutdown().then(
-        (r) => {
-          clearTimeout(force);
-          if (r.undelivered > 0) log(`safeclaw: exiting 1: ${r.undelivered} audit records were not delivered to the sink (now in ${r.to!.join(" and ")})`);
-          process.exit(r.undelivered > 0 ? 1 : 0);
-        },
-        (e) => {
-          log(`safeclaw: shutdown failed: ${e}`);
-          running.spill();
-          process.exit(1);
-        },
-      );
-    });
-  }
+        exitAfterStderr(1);
+      },
+    );
+  };
+  for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, onSignal);
+}
+
+/**
+ * Exits once stderr has taken everything written to it. A pipe (Kubernetes,
+ * systemd, docker) is asynchronous on Linux: what it has not taken yet when
+ * process.exit() runs is lost, and a spill is far larger than a pipe's 64 KiB.
+ * Writes are done in order, so an empty write's callback comes after them all.
+ */
+function exitAfterStderr(code: number): void {
+  process.stderr.write("", () => process.exit(code));
 }
 
 /** How long past the shutdown wait the orderly path may take (a sink call to abort, the spill) before the backstop acts. */

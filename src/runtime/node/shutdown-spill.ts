@@ -1,4 +1,4 @@
-import { closeSync, createReadStream, fsyncSync, openSync, statSync, writeSync } from "node:fs";
+import { closeSync, constants, createReadStream, fstatSync, fsyncSync, openSync, statSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 import type { NoticeRecord, RecordBody } from "../../audit/record.js";
 import { parseAuditLine } from "../../audit/verify.js";
@@ -10,11 +10,14 @@ import { parseAuditLine } from "../../audit/verify.js";
  * the sink is in the trail by name even when its lines are not.
  *
  * Written synchronously: a signal handler about to exit has no event loop to
- * come back to, and the exit must not overtake the write.
+ * come back to, and the exit must not overtake the write. Only to a regular
+ * file, which the write cannot block on (a hung network mount still can).
  */
 export function appendSpill(path: string, lines: readonly string[]): void {
-  const fd = openSync(path, "a", 0o600);
+  // Non-blocking open: a FIFO with no reader would block this thread, and with it the backstop timer, forever.
+  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NONBLOCK, 0o600);
   try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${path} is not a regular file (a FIFO or device can block the exit); set SAFECLAW_AUDIT_SPILL to a file`);
     const text = Buffer.from(lines.join("\n") + "\n");
     for (let off = 0; off < text.length;) off += writeSync(fd, text, off);
     fsyncSync(fd);
