@@ -180,11 +180,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const shutdown = () =>
     (closing ??= (async () => {
       const until = Date.now() + settings.shutdownWaitMs;
-      // Stop accepting; requests already being read or decided finish (and are recorded) within the wait, then are cut.
+      // Stop accepting; requests already being read or decided get the first half of the wait, then are cut, so
+      // a client dribbling its body cannot use up the time the audit queue needs (its refusal is recorded too).
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-      await within(closed, until - Date.now());
+      await within(closed, Math.floor(settings.shutdownWaitMs / 2));
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the cut requests' handlers record their refusals
       tally?.flush(); // the 401s counted but not yet told
       if (audit) await audit.close({ waitMs: Math.max(0, until - Date.now()) });
       return spill();
