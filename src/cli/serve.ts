@@ -43,12 +43,21 @@ export async function serveCommand(opts: ServeCommandOptions, io: Io, env: Recor
   } else if (opts.policyPath && env.SAFECLAW_POLICY_BUNDLE) {
     io.stderr(`safeclaw serve: SAFECLAW_POLICY_BUNDLE is set but --policy ${opts.policyPath} was given; serving --policy`);
   }
+  // A signal that comes between "serving on <url>" and the shutdown handlers (a supervisor that stops a
+  // server right after it starts) is held, then handled like any other: with no listener it would kill
+  // the process before its audit trail is flushed.
+  const held: NodeJS.Signals[] = [];
+  const hold = (sig: NodeJS.Signals) => void held.push(sig);
+  process.on("SIGTERM", hold).on("SIGINT", hold);
   try {
     const running = await startServer(o);
     closeOnSignals(running, io.stderr);
+    process.off("SIGTERM", hold).off("SIGINT", hold);
+    if (held[0]) process.emit(held[0], held[0]);
     await new Promise(() => undefined); // until a signal ends the process
     return EXIT.ok;
   } catch (e) {
+    process.off("SIGTERM", hold).off("SIGINT", hold);
     if (e instanceof ServeError || e instanceof PolicyFilesError || e instanceof RecoveryError) throw new CliExit(EXIT.invalid, `safeclaw serve: ${e.message}`);
     throw e;
   }
