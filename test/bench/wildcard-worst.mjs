@@ -10,7 +10,8 @@ import { createEngine, loadPolicy } from "../../dist/index.js";
 const RULES = 100;
 const N = 60 * 1024;
 const q = (s) => JSON.stringify(s);
-const rules = (make, field, action) => Array.from({ length: RULES }, (_, i) => `  - {id: r${i}, action: ${action}, ${field}: ${q(make(i))}, effect: allow}`).join("\n");
+const rules = (make, field, action) =>
+  Array.from({ length: RULES }, (_, i) => `  - {id: r${i}, action: ${action}, ${field}: ${q(make(i))}, effect: allow}`).join("\n");
 const shell = (make) => ({ rules: rules(make, "command", "shell.execute"), action: "shell.execute", field: "command" });
 const path = (make) => ({ rules: rules(make, "path", "file.read"), action: "file.read", field: "path" });
 
@@ -22,6 +23,8 @@ const CASES = [
   { name: "*?*?*?*?*?*?*?*?b<i>*", ...shell((i) => "*?".repeat(8) + "*b" + i + "*"), value: "echo " + A },
   { name: "*[ab]*[ab]*…*[ab]c<i>*", ...shell((i) => "*[ab]".repeat(8) + "*c" + i + "*"), value: "echo " + "ab".repeat(N / 2) },
   { name: "*a?a?…(x100)b<i>* (mixed segment)", ...shell((i) => "*" + "a?".repeat(100) + "b" + i + "*"), value: "echo " + A },
+  { name: "*a?a?…(x100)[b<i>]* (anchor everywhere)", ...shell((i) => "*" + "a?".repeat(100) + "[b" + i + "]*"), value: "echo " + A },
+  { name: "*?a?a…(x16)[b<i>]* (one-word scan)", ...shell((i) => "*" + "?a".repeat(16) + "[b" + i + "]*"), value: "echo " + A },
   { name: "*aaa…(x200)b<i>* (near-miss literal)", ...shell((i) => "*" + "a".repeat(200) + "b" + i + "*"), value: "echo " + A },
   { name: "echo *aaa…(x200)b<i>", ...shell((i) => "echo *" + "a".repeat(200) + "b" + i), value: "echo " + A },
   { name: "*😀?😀?…b<i>* (astral)", ...shell((i) => "*" + "😀?".repeat(20) + "b" + i + "*"), value: "echo " + "😀".repeat(N / 2) },
@@ -58,7 +61,8 @@ for (const c of CASES) {
 
 const pad = (s, n) => String(s).padEnd(n);
 console.log(pad("case", 40), pad("bytes", 7), pad("n", 4), pad("median ms", 10), pad("p90 ms", 9), "decision");
-for (const r of results) console.log(pad(r.name, 40), pad(r.bytes, 7), pad(r.samples, 4), pad(r.medianMs.toFixed(3), 10), pad(r.p90Ms.toFixed(3), 9), `${r.decision}: ${r.reason}`);
+for (const r of results)
+  console.log(pad(r.name, 40), pad(r.bytes, 7), pad(r.samples, 4), pad(r.medianMs.toFixed(3), 10), pad(r.p90Ms.toFixed(3), 9), `${r.decision}: ${r.reason}`);
 const worst = results.reduce((a, b) => (b.medianMs > a.medianMs ? b : a));
 console.log(`worst median ${worst.medianMs.toFixed(3)} ms (${worst.name})`);
 mkdirSync("build", { recursive: true });
