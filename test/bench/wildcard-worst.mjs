@@ -29,6 +29,7 @@ const CASES = [
   { name: "echo *aaa…(x200)b<i>", ...shell((i) => "echo *" + "a".repeat(200) + "b" + i), value: "echo " + A },
   { name: "*😀?😀?…b<i>* (astral)", ...shell((i) => "*" + "😀?".repeat(20) + "b" + i + "*"), value: "echo " + "😀".repeat(N / 2) },
   { name: "path /**/a*a*a*a*b<i>/**", ...path((i) => "/**/" + "a*".repeat(4) + "b" + i + "/**"), value: "/" + "a/".repeat(2000) + "x" },
+  { name: "path /d/*a?a?…(x100)b<i>* (DFA cap)", ...path((i) => "/d/*" + "a?".repeat(100) + "b" + i + "*"), value: "/d/" + "a".repeat(4000) },
   { name: "path /d/*a*a*a*a*b<i>* (one segment)", ...path((i) => "/d/*" + "a*".repeat(4) + "b" + i + "*"), value: "/d/" + "a".repeat(4000) },
 ];
 
