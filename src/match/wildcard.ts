@@ -1,13 +1,15 @@
 import { NfaBuilder, union, type Nfa } from "./automaton.js";
 import { expandBraces } from "./brace-expand.js";
-import { addTokens, classHas, tokenize, type Token } from "./glob-tokens.js";
+import { addTokens, tokenize, type Token } from "./glob-tokens.js";
+import { starSegmentsMatcher } from "./star-segments.js";
 
 /**
  * Glob for strings that are not file paths (commands, env keys, agent ids, URLs):
  * `*` spans any run of characters including spaces and slashes, `?` one character
  * (code point), `[a-z]` / `[!a-z]` a class, `{a,b}` alternatives, `\` escapes.
- * Matching is the classic star-backtracking walk: O(pattern x input) in the worst
- * case, never exponential, so a policy cannot be turned into a denial of service.
+ * Each brace alternative is matched without backtracking (star-segments.ts:
+ * O(input x ceil(longest segment / 32)) per alternative, no pattern x input
+ * product), so neither a policy nor a request can be turned into a denial of service.
  * The same tokens build the automaton that answers for run-time values.
  */
 export interface StringMatcher {
@@ -72,46 +74,5 @@ function compileAlternative(tokens: Token[]): (s: string) => boolean {
   if (tokens.length === 2 && a!.t === "lit" && b!.t === "star") return (s) => s.startsWith(a!.s);
   if (tokens.length === 2 && a!.t === "star" && b!.t === "lit") return (s) => s.endsWith(b!.s);
   if (tokens.length === 3 && a!.t === "star" && b!.t === "lit" && c!.t === "star") return (s) => s.includes(b!.s);
-  return (s) => matchTokens(tokens, s);
-}
-
-/** Star-backtracking over code points: a star retries one code point further each time the rest fails. */
-function matchTokens(tokens: readonly Token[], s: string): boolean {
-  let ti = 0;
-  let si = 0;
-  let starTi = -1;
-  let starSi = 0;
-  while (ti < tokens.length || si < s.length) {
-    if (ti < tokens.length) {
-      const tok = tokens[ti]!;
-      if (tok.t === "star") {
-        starTi = ti++;
-        starSi = si;
-        continue;
-      }
-      if (tok.t === "lit") {
-        if (s.startsWith(tok.s, si)) {
-          si += tok.s.length;
-          ti++;
-          continue;
-        }
-      } else if (si < s.length) {
-        const c = s.codePointAt(si)!;
-        if (tok.t === "one" || classHas(tok, c)) {
-          si += c > 0xffff ? 2 : 1;
-          ti++;
-          continue;
-        }
-      }
-    }
-    if (starTi >= 0 && starSi < s.length) {
-      const c = s.codePointAt(starSi)!;
-      starSi += c > 0xffff ? 2 : 1;
-      si = starSi;
-      ti = starTi + 1;
-      continue;
-    }
-    return false;
-  }
-  return true;
+  return starSegmentsMatcher(tokens);
 }
