@@ -168,6 +168,7 @@ describe("the file sink when the disk fills up (the server as a real process)", 
 
 describe("a torn tail on a disk that is still full (tmpfs only: the files are gone with the namespace, so the shell inside reports them)", () => {
   const tmpfs = fullDisk().mode.startsWith("tmpfs");
+  // Runs only where a tmpfs can be mounted (unshare -rm): the RLIMIT_FSIZE fallback cannot make a full disk that also holds a torn tail; the fallback run says which mode ran in the other tests' titles.
   it.runIf(tmpfs)("the server refuses to start, says why, and leaves the file as it was", () => {
     const dir = mkdtempSync(join(tmpdir(), "safeclaw-full-torn-"));
     const seed = join(mkdtempSync(join(tmpdir(), "safeclaw-seed-")), "audit.jsonl");

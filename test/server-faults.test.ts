@@ -177,6 +177,7 @@ describe("a signal right after start", () => {
   });
 });
 
+// Skipped only when moto_server is absent outside CI (test/moto.ts warns loudly; under CI=true it fails instead).
 describe.skipIf(!MOTO_AVAILABLE)("SIGTERM with a real S3 sink (moto_server)", () => {
   const moto = useMoto(["audit-trail"]);
 
