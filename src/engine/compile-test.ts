@@ -3,6 +3,7 @@ import { compilePattern, type IndexKey, type PatternOptions } from "../match/com
 import { foldCase } from "../match/fold.js";
 import { pathTemplateNfa } from "../match/path-template.js";
 import { compileRegex } from "../match/regex.js";
+import { requiredRegexLiterals } from "../match/regex-literals.js";
 import type { Template } from "../match/template.js";
 import { mayMatch, mustMatch, templateNfa } from "../match/template-nfa.js";
 import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
@@ -49,6 +50,11 @@ export interface FieldMatcher {
   domain?: "path" | "mixed" | undefined;
   /** every value passing lies under one of these (for the index); undefined when no literal key bounds them */
   keys?: readonly IndexKey[] | undefined;
+  /**
+   * every value passing `test` is a string, or a number, whose text contains
+   * one of these (for the index's factor lists); undefined when none is known
+   */
+  factors?: readonly string[] | undefined;
   /** the values passing, as an automaton, when known */
   nfa?: Nfa | undefined;
 }
@@ -59,6 +65,8 @@ export interface ConditionMatcher {
   must: SubjectTest;
   /** the field this condition bounds, and the keys it bounds it by */
   index?: { field: string; keys: readonly IndexKey[] } | undefined;
+  /** the field this condition bounds, and literal text one of which every passing value contains (see FieldMatcher.factors) */
+  factors?: { field: string; factors: readonly string[] } | undefined;
 }
 
 export function templateOf(s: Subject, field: string): Template | undefined {
@@ -115,6 +123,7 @@ export function compileCondition(c: Condition, opts: PatternOptions): ConditionM
           return t ? m.must(t) : mustValue(get(s));
         },
         index: m.keys ? { field, keys: m.keys } : undefined,
+        factors: m.factors ? { field, factors: m.factors } : undefined,
       };
     }
     case "all":
@@ -263,6 +272,7 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
         may: p.may,
         must: p.must,
         keys: p.keys,
+        factors: p.factors,
         get nfa() {
           return p.nfa; // built on first use: only templates need it
         },
@@ -271,13 +281,16 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     case "eq": {
       const want = normalizeOperand(field, t.value, opts);
       const test: ValueTest = (v) => v === want;
-      return typeof want === "string" ? bySet(field, test, literals([want]), opts, exactKeys(field, [want])) : { test, may: () => false, must: () => false };
+      return typeof want === "string"
+        ? { ...bySet(field, test, literals([want]), opts, exactKeys(field, [want])), factors: textFactors([want]) }
+        : { test, may: () => false, must: () => false };
     }
     case "in": {
       const values = t.values.map((x) => normalizeOperand(field, x, opts));
       const set = new Set(values);
       const strings = values.filter(isStr);
-      return bySet(field, (v) => set.has(v as Scalar), literals(strings), opts, exactKeys(field, values));
+      const m = bySet(field, (v) => set.has(v as Scalar), literals(strings), opts, exactKeys(field, values));
+      return strings.length === values.length ? { ...m, factors: textFactors(strings) } : m;
     }
     case "neq":
     case "notIn": {
@@ -286,24 +299,27 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     }
     case "startsWith": {
       const x = caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.startsWith(x), affix(x, "any", ""), opts);
+      return { ...bySet(field, (v) => isStr(v) && v.startsWith(x), affix(x, "any", ""), opts), factors: textFactors([x]) };
     }
     case "endsWith": {
       // `.internal.` ends the same hosts as `.internal`: request hosts have no trailing dot.
       const x = field === "host" ? caseFold(field, t.value, opts).replace(/\.+$/, "") : caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.endsWith(x), affix("", "any", x), opts);
+      return { ...bySet(field, (v) => isStr(v) && v.endsWith(x), affix("", "any", x), opts), factors: textFactors([x]) };
     }
     case "contains": {
       const x = caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.includes(x), containing(x), opts);
+      return { ...bySet(field, (v) => isStr(v) && v.includes(x), containing(x), opts), factors: textFactors([x]) };
     }
     case "matches": {
       // Hosts are lower-case, methods upper-case and folded paths lower-case by the time a
       // regex sees them: `^METADATA\.` or `^post$` must still match what they name.
-      const r = compileRegex(t.regex, { caseInsensitive: CASELESS_FIELDS.has(field) || (field === "path" && opts.caseInsensitive === true) });
+      const caseInsensitive = CASELESS_FIELDS.has(field) || (field === "path" && opts.caseInsensitive === true);
+      const r = compileRegex(t.regex, { caseInsensitive });
       if (!r.ok) throw new Error(r.reason);
       // RE2 has no automaton we can intersect here: a template may match, and need not.
-      return { test: (v) => (isStr(v) || typeof v === "number") && r.test(String(v)), may: () => true, must: () => false };
+      // A case-insensitive regex's literals match other text (`a` matches `A`): no factors.
+      const factors = caseInsensitive ? undefined : requiredRegexLiterals(t.regex);
+      return { test: (v) => (isStr(v) || typeof v === "number") && r.test(String(v)), may: () => true, must: () => false, factors };
     }
     case "exists":
       // A `url` template is a host-form request's (it sent no URL; see request/host-form-url.ts): `exists` says what was sent.
@@ -318,17 +334,22 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
       const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
       let keys: readonly IndexKey[] | undefined;
       for (const p of parts) if (p.keys && !keys) keys = p.keys;
+      // Every part holds, so any part's factors are required; the most selective one (its shortest factor longest) is kept.
+      let factors: readonly string[] | undefined;
+      for (const p of parts) if (p.factors && (!factors || shortest(p.factors) > shortest(factors))) factors = p.factors;
       return {
         test: (v) => parts.every((p) => p.test(v)),
         may: (x) => parts.every((p) => p.may(x)),
         must: (x) => parts.every((p) => p.must(x)),
         keys,
+        factors,
         ...combinedValues(parts, "every"),
       };
     }
     case "any": {
       const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
       const keys = parts.every((p) => p.keys) ? parts.flatMap((p) => p.keys!) : undefined;
+      const factors = parts.every((p) => p.factors) ? parts.flatMap((p) => p.factors!) : undefined;
       // A list of patterns is one set: every value of a template may be covered
       // by the union without any one pattern covering them all.
       let whole: Nfa | null | undefined;
@@ -348,6 +369,7 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
           return u ? mustMatch(lang(x), u) : parts.some((p) => p.must(x));
         },
         keys,
+        factors,
         ...combinedValues(parts, "some"),
         get nfa() {
           return unionOf() ?? undefined;
@@ -402,6 +424,13 @@ function pathTestOnFreeForm(t: FieldTest, field: string, opts: PatternOptions): 
       return undefined;
   }
 }
+
+/** Operands as factors; none when one is empty (the empty string is in every value). */
+function textFactors(values: readonly string[]): string[] | undefined {
+  return values.length > 0 && values.every((v) => v !== "") ? [...values] : undefined;
+}
+
+const shortest = (xs: readonly string[]) => Math.min(...xs.map((x) => x.length));
 
 const mayOf = (m: FieldMatcher): ValueTest => m.mayValue ?? m.test;
 const mustOf = (m: FieldMatcher): ValueTest => m.mustValue ?? m.test;

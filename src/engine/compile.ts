@@ -48,12 +48,19 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
   const opts: PatternOptions = { cwd: ir.cwd, caseInsensitive: ir.paths?.caseInsensitive === true };
   const rules: CompiledRule[] = ir.rules.map((r, index) => compileRule(r, index, opts));
   const buckets = new Map<string, RuleBucket>();
-  const build = (action: string) =>
-    new RuleBucket(
-      rules,
-      rules.filter((r) => r.actions.some((p) => actionPatternMatches(p, action))).map((r) => r.index),
-      opts,
-    );
+  // Action names with the same rules share one bucket (and its automata): custom names a caller invents
+  // mostly select the same `*` rules, and must not each build their own.
+  const byMembers = new Map<string, RuleBucket>();
+  const build = (action: string) => {
+    const members = rules.filter((r) => r.actions.some((p) => actionPatternMatches(p, action))).map((r) => r.index);
+    const key = members.join(",");
+    let b = byMembers.get(key);
+    if (!b) {
+      b = new RuleBucket(rules, members, opts);
+      if (byMembers.size < MAX_CACHED_BUCKETS) byMembers.set(key, b);
+    }
+    return b;
+  };
   return {
     ir,
     digest,

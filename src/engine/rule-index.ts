@@ -2,15 +2,18 @@ import type { IndexKey, PatternOptions } from "../match/compiled-pattern.js";
 import { foldTemplate, templateDirectory } from "../match/path-template.js";
 import type { Subject } from "../request/subject.js";
 import type { ConditionMatcher } from "./compile-test.js";
+import { FactorLists } from "./factor-lists.js";
+import { chooseFilings } from "./rule-filing.js";
 
 /**
  * First-match semantics without a linear scan. Each rule is filed under the
  * literal keys of its most selective condition (an env key, a host, a host
- * suffix, a command's first word, a path's literal directory), as the
- * condition's compiled pattern states them; rules without one go to `always`.
- * A subject gathers the few lists its own values select, and the answer is the
- * lowest-numbered rule that matches in any of them, which is exactly the rule
- * a top-to-bottom scan would have found.
+ * suffix, a command's first word, a path's literal directory), or under the
+ * literal text that condition requires (factor-lists.ts), as rule-filing.ts
+ * chooses; rules with neither go to `always`. A subject gathers the few lists
+ * its own values select, and the answer is the lowest-numbered rule that
+ * matches in any of them, which is exactly the rule a top-to-bottom scan
+ * would have found (test/factor-index.test.ts checks it against that scan).
  *
  * A subject with run-time values (templates) gathers every list a value of
  * its templates could select (`candidates`): for a command, the words its
@@ -26,13 +29,12 @@ export interface IndexedRule {
 }
 
 type Lists = Map<string, number[]>;
+type Filed = { rule: number; field: string; factors: readonly string[] };
 
 interface TrieNode {
   rules: number[];
   children: Map<string, TrieNode>;
 }
-
-const INDEXED_FIELDS = ["key", "host", "command", "path"] as const;
 
 export class RuleBucket {
   private readonly always: number[] = [];
@@ -42,6 +44,7 @@ export class RuleBucket {
   private readonly hostLabels: Lists = new Map();
   private readonly words: Lists = new Map();
   private readonly paths: TrieNode = { rules: [], children: new Map() };
+  private readonly factors: FactorLists;
   /** the bucket's own rules, in order, for explanations and the linear reference */
   readonly members: number[] = [];
 
@@ -50,10 +53,22 @@ export class RuleBucket {
     memberIndexes: readonly number[],
     private readonly opts: PatternOptions = {},
   ) {
-    for (const i of memberIndexes) {
+    const filings = chooseFilings(rules, memberIndexes);
+    const filed: Filed[] = [];
+    memberIndexes.forEach((i, k) => {
       this.members.push(i);
-      if (!this.file(this.rules[i]!)) this.always.push(i);
-    }
+      const f = filings[k];
+      if (!f) this.always.push(i);
+      else if ("keys" in f) for (const key of f.keys) this.add(key, i);
+      else filed.push({ rule: i, field: f.field, factors: f.factors });
+    });
+    this.factors = new FactorLists(filed, rules.length);
+  }
+
+  /** How the bucket's rules are filed: scanned for every request, under keys, under factors (for tests and benchmarks). */
+  stats(): { always: number; keyed: number; factored: number } {
+    const factored = this.factors.ruleCount;
+    return { always: this.always.length, keyed: this.members.length - this.always.length - factored, factored };
   }
 
   /** Index of the first matching rule, or -1. */
@@ -90,6 +105,7 @@ export class RuleBucket {
         start = end + 1;
       }
     }
+    if (this.factors.size > 0 && best > 0) best = scan(this.factors.gather(s, best), this.rules, s, nowMs, best);
     return best === Infinity ? -1 : best;
   }
 
@@ -138,20 +154,9 @@ export class RuleBucket {
       // Below the fixed directory, a template's value can reach any deeper rule.
       if (node && tp) for (const child of node.children.values()) collect(child, lists);
     }
+    if (this.factors.size > 0) this.factors.candidates(s, lists);
     const out = lists.flat().sort((a, b) => a - b);
     return out.filter((x, k) => k === 0 || out[k - 1] !== x);
-  }
-
-  /** Files a rule under the keys of its first indexable condition; false when none gives keys. */
-  private file(rule: IndexedRule): boolean {
-    for (const field of INDEXED_FIELDS) {
-      for (const c of rule.conditions) {
-        if (c.index?.field !== field) continue;
-        for (const k of c.index.keys) this.add(k, rule.index);
-        return true;
-      }
-    }
-    return false;
   }
 
   private add(k: IndexKey, index: number): void {

@@ -30,6 +30,8 @@ export interface CompiledPattern extends TemplateTest {
   test(v: unknown): boolean;
   /** every matching value is found under one of these keys; undefined when no literal key bounds them */
   readonly keys: readonly IndexKey[] | undefined;
+  /** every matching value is a string containing one of these (for the index when no key bounds the pattern); undefined when none is known */
+  readonly factors: readonly string[] | undefined;
   /** the values the pattern matches, as an automaton (paths and strings; hosts have none) */
   readonly nfa: Nfa | undefined;
   /** a relative path pattern with no `cwd` to anchor it */
@@ -88,6 +90,7 @@ function pathPattern(pattern: string, opts: PatternOptions): CompilePatternResul
     pattern: {
       test: (v) => isStr(v) && m.test(v),
       keys: m.bases?.map((value) => ({ kind: "path", value })),
+      factors: m.factors,
       get nfa() {
         return m.nfa;
       },
@@ -121,7 +124,7 @@ function hostPattern(pattern: string): CompilePatternResult {
           ? [{ kind: "label", value: k.label }]
           : undefined;
   const test = (v: unknown) => isStr(v) && m.test(v);
-  return { ok: true, pattern: { test, keys, nfa: undefined, floating: false, warnings: [], ...unknownTemplates(test) } };
+  return { ok: true, pattern: { test, keys, factors: m.factors, nfa: undefined, floating: false, warnings: [], ...unknownTemplates(test) } };
 }
 
 /** Fields no template ever reaches (hosts, ports, methods): exact on a concrete template, the strict reading otherwise. */
@@ -153,10 +156,11 @@ function stringPattern(field: string, pattern: string): CompilePatternResult {
   }
   if (field === "port") {
     const test = (v: unknown) => typeof v === "number" && m.test(String(v));
-    return { ok: true, pattern: { test, keys, nfa: undefined, floating: false, warnings: [], ...unknownTemplates(test) } };
+    return { ok: true, pattern: { test, keys, factors: undefined, nfa: undefined, floating: false, warnings: [], ...unknownTemplates(test) } };
   }
   const test = (v: unknown) => isStr(v) && m.test(v);
-  if (ci) return { ok: true, pattern: { test, keys, nfa: undefined, floating: false, warnings: [], ...unknownTemplates(test) } };
+  // Case-insensitive fields (methods, schemes) compare lower-cased text: their factors are not text of the value as sent.
+  if (ci) return { ok: true, pattern: { test, keys, factors: undefined, nfa: undefined, floating: false, warnings: [], ...unknownTemplates(test) } };
   const prefixes = m.alternatives.map((a) => a.prefix);
   const open = m.alternatives.filter((a) => a.open).map((a) => a.prefix);
   // A template whose leading text no alternative's leading text agrees with cannot match: skip the automata.
@@ -169,6 +173,7 @@ function stringPattern(field: string, pattern: string): CompilePatternResult {
     pattern: {
       test,
       keys,
+      factors: m.factors,
       get nfa() {
         return m.nfa;
       },

@@ -23,6 +23,8 @@ export type HostPatternKey =
 export interface HostMatcher {
   test(host: string): boolean;
   key: HostPatternKey;
+  /** text every matching (canonical, lower-case) host contains, for the index when `key` gives none */
+  factors?: readonly string[] | undefined;
 }
 
 export type HostPatternResult = { ok: true; matcher: HostMatcher } | { ok: false; reason: string };
@@ -108,7 +110,8 @@ function nameGlob(pattern: string): HostPatternResult {
     out.push(n.host);
   }
   const m = compileWildcard(out.join("."), { caseInsensitive: true });
-  return ok((h) => m.test(h), { kind: "none" });
+  // The factors are lower case, as canonical hosts are (net/host-name.ts), so they are text of the host itself.
+  return ok((h) => m.test(h), { kind: "none" }, m.factors);
 }
 
 const GLOB_TOKEN = /[*?]|\[[^\]]*\]|\{[^}]*\}/g;
@@ -137,11 +140,11 @@ function ipv4Glob(pattern: string): HostPatternResult {
     }
   }
   const m = compileWildcard(text);
-  return ok((h) => IPV4_HOST.test(h) && m.test(h), { kind: "none" });
+  return ok((h) => IPV4_HOST.test(h) && m.test(h), { kind: "none" }, m.factors);
 }
 
 const IPV4_HOST = /^\d+\.\d+\.\d+\.\d+$/;
 
-function ok(test: (h: string) => boolean, key: HostPatternKey): HostPatternResult {
-  return { ok: true, matcher: { test, key } };
+function ok(test: (h: string) => boolean, key: HostPatternKey, factors?: readonly string[]): HostPatternResult {
+  return { ok: true, matcher: { test, key, factors } };
 }

@@ -3,6 +3,7 @@ import { product } from "./automaton-products.js";
 import { foldCase } from "./fold.js";
 import { addTokens } from "./glob-tokens.js";
 import { lazyDfa } from "./lazy-dfa.js";
+import { allFactors, pathFactor } from "./literal-factors.js";
 import { NORMAL_NONROOT } from "./path-domain.js";
 import { describeClass, extglob, foldClasses, nameLikeClasses, parse, type Segment } from "./path-parse.js";
 
@@ -43,6 +44,8 @@ export interface PathMatcher {
   floating: boolean;
   /** the normalized absolute paths the pattern matches */
   readonly nfa: Nfa;
+  /** text every matching path contains, one per alternative (literal-factors.ts); undefined when some alternative has none */
+  factors: string[] | undefined;
   /** directories (segments) whose whole subtree some alternative matches (`/app/**`): a shortcut for must-match */
   subtrees: string[][];
   /** advice about patterns that probably do not mean what they say */
@@ -138,6 +141,7 @@ function matcher(alts: Segment[][], floating: boolean, warnings: string[]): Path
     test,
     subtrees,
     bases: bases.length === alts.length ? bases : undefined,
+    factors: allFactors(alts, pathFactor),
     floating,
     warnings,
     get nfa() {

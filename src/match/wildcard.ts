@@ -1,6 +1,7 @@
 import { NfaBuilder, union, type Nfa } from "./automaton.js";
 import { expandBraces } from "./brace-expand.js";
 import { addTokens, tokenize, type Token } from "./glob-tokens.js";
+import { allFactors, tokenFactor } from "./literal-factors.js";
 import { starSegmentsMatcher } from "./star-segments.js";
 
 /**
@@ -16,6 +17,8 @@ export interface StringMatcher {
   test(s: string): boolean;
   /** per brace alternative: its leading literal text, whether it is all literal (for indexing), and whether it is that text then `*` */
   readonly alternatives: ReadonlyArray<{ prefix: string; exact: boolean; open: boolean }>;
+  /** text every match contains, one per alternative (literal-factors.ts); undefined when some alternative has none. Lower-cased when case-insensitive. */
+  readonly factors: readonly string[] | undefined;
   /** the strings the pattern matches (lower-cased text when case-insensitive) */
   readonly nfa: Nfa;
 }
@@ -51,6 +54,7 @@ export function compileWildcard(pattern: string, opts: { caseInsensitive?: boole
   return {
     test: testFn,
     alternatives,
+    factors: allFactors(alts, tokenFactor),
     // Built on first use: only run-time values and policy analysis need it.
     get nfa() {
       return (nfa ??= union(alts.map(alternativeNfa)));

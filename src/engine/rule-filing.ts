@@ -1,0 +1,69 @@
+import type { IndexKey } from "../match/compiled-pattern.js";
+import type { ConditionMatcher } from "./compile-test.js";
+
+/**
+ * Where the rule index files each rule: under the literal keys of one of its
+ * conditions (an env key, a host, a command's first word, a path's literal
+ * directory), under the literal text one of its conditions requires (a
+ * factor: `.log` of `**\/*.log`, `--force` of `*--force*`, a regex's literal
+ * run), or nowhere (`always`, scanned for every request).
+ *
+ * Any condition the rule cannot match without would do; the choice only
+ * decides how many rules a request has to try. The condition chosen is the one
+ * whose keys the fewest other rules of the bucket share, so 1,000 rules on one
+ * host are told apart by their paths, and `git <w> *` rules by `git <w> `
+ * rather than by `git`. A short factor (one or two characters) appears in
+ * most values and counts as shared by many rules; a key is preferred to a
+ * factor of equal cost because its lookup is cheaper.
+ */
+export type Filing = { keys: readonly IndexKey[] } | { field: string; factors: readonly string[] };
+
+export const KEYED_FIELDS: ReadonlySet<string> = new Set(["key", "host", "command", "path"]);
+
+interface Rule {
+  index: number;
+  conditions: readonly ConditionMatcher[];
+}
+
+export function chooseFilings(rules: readonly Rule[], members: readonly number[]): Array<Filing | undefined> {
+  const options = members.map((i) => optionsOf(rules[i]!));
+  const shared = new Map<string, number>();
+  for (const opts of options) for (const o of opts) for (const n of namesOf(o)) shared.set(n, (shared.get(n) ?? 0) + 1);
+  const weak = members.length;
+  const cost = (o: Filing): number => {
+    let c = 0;
+    if ("keys" in o) {
+      for (const k of o.keys) c += shared.get(keyName(k))! + (k.kind === "path" && k.value === "/" ? weak : 0);
+      return c;
+    }
+    for (const f of o.factors) c += shared.get(factorName(o.field, f))! + (f.length === 1 ? weak / 4 : f.length === 2 ? weak / 16 : 0);
+    return c + 0.5;
+  };
+  return options.map((opts) => {
+    let best: Filing | undefined;
+    let bestCost = Infinity;
+    for (const o of opts) {
+      const c = cost(o);
+      if (c < bestCost) {
+        best = o;
+        bestCost = c;
+      }
+    }
+    return best;
+  });
+}
+
+/** Every filing a rule's conditions allow, keys first in field order (key, host, command, path: the order ties are settled in). */
+function optionsOf(rule: Rule): Filing[] {
+  const out: Filing[] = [];
+  for (const field of KEYED_FIELDS) for (const c of rule.conditions) if (c.index?.field === field && c.index.keys.length > 0) out.push({ keys: c.index.keys });
+  for (const c of rule.conditions) if (c.factors && c.factors.factors.length > 0) out.push({ field: c.factors.field, factors: c.factors.factors });
+  return out;
+}
+
+function namesOf(o: Filing): string[] {
+  return "keys" in o ? o.keys.map(keyName) : o.factors.map((f) => factorName(o.field, f));
+}
+
+const keyName = (k: IndexKey) => `k\u0000${k.kind}\u0000${k.value}`;
+const factorName = (field: string, f: string) => `f\u0000${field}\u0000${f}`;
