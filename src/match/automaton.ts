@@ -6,7 +6,8 @@
  * - `accepts(a, s)` is the pattern's answer for one string,
  * - `intersects(t, a)` says whether some string of a set `t` matches (may),
  * - `includes(t, a)` says whether every string of `t` matches (must)
- *   (both in automaton-products.ts; lazy-dfa.ts runs one fast).
+ *   (both in automaton-products.ts). Concrete path matching runs without
+ *   an automaton (path-segments.ts); the automaton is the reference it is tested against.
  *
  * Automata are epsilon-free; an edge covers a closed range of code points.
  * The products are bounded by a work budget: past it the answer is

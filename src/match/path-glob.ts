@@ -2,8 +2,8 @@ import { EMPTY, literals, NfaBuilder, NOT_SLASH, union, type Nfa } from "./autom
 import { product } from "./automaton-products.js";
 import { foldCase } from "./fold.js";
 import { addTokens } from "./glob-tokens.js";
-import { lazyDfa } from "./lazy-dfa.js";
 import { allFactors, pathFactor } from "./literal-factors.js";
+import { segmentsMatcher } from "./path-segments.js";
 import { NORMAL_NONROOT } from "./path-domain.js";
 import { describeClass, extglob, foldClasses, nameLikeClasses, parse, type Segment } from "./path-parse.js";
 
@@ -33,8 +33,9 @@ export { escapeGlob } from "./path-parse.js";
  *
  * Matching runs on normalized absolute paths (no `.`, `..` or empty segment;
  * `/` is the path with no segment). Common shapes (`/dir/**`, `**\/name`,
- * `**\/*.ext`) have direct tests; the rest runs the pattern's automaton as a
- * lazily built DFA, linear in the path whatever the pattern (no backtracking).
+ * `**\/*.ext`) have direct tests; the rest are matched segment by segment
+ * (path-segments.ts), linear in the path whatever the pattern (no backtracking,
+ * no automaton to outgrow).
  */
 export interface PathMatcher {
   test(path: string): boolean;
@@ -127,11 +128,7 @@ function matcher(alts: Segment[][], floating: boolean, warnings: string[]): Path
     if (t) tests.push(t);
     else rest.push(a);
   }
-  if (rest.length > 0) {
-    const run = lazyDfa(union(rest.map(regexLike)));
-    const root = rest.some((a) => a.every((s) => s.kind === "globstar"));
-    tests.push((p) => (p === "/" ? root : run(p)));
-  }
+  for (const a of rest) tests.push(segmentsMatcher(a));
   const test = tests.length === 1 ? tests[0]! : (p: string) => tests.some((t) => t(p));
   let nfa: Nfa | undefined;
   const subtrees = alts

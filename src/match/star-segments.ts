@@ -125,7 +125,10 @@ function scanner(seg: readonly Position[]): (s: string, from: number) => number 
   const topBit = 1 << ((m - 1) & 31);
   const state = new Int32Array(W);
   return (s, from) => {
-    state.fill(0);
+    // locals, not closure slots, in the hot loop
+    const st = state;
+    const mk = masks;
+    st.fill(0);
     let d0 = 0;
     let alive = false;
     let i = from;
@@ -155,7 +158,7 @@ function scanner(seg: readonly Position[]): (s: string, from: number) => number 
       }
       if (W === 1) {
         // the common case, kept in one register
-        d0 = ((d0 << 1) | 1) & masks[at]!;
+        d0 = ((d0 << 1) | 1) & mk[at]!;
         if ((d0 & topBit) !== 0) return i;
         alive = d0 !== 0;
         continue;
@@ -163,13 +166,13 @@ function scanner(seg: readonly Position[]): (s: string, from: number) => number 
       let carry = 1;
       let any = 0;
       for (let w = 0; w < W; w++) {
-        const old = state[w]!;
-        const moved = ((old << 1) | carry) & masks[at + w]!;
+        const old = st[w]!;
+        const moved = ((old << 1) | carry) & mk[at + w]!;
         carry = old >>> 31;
-        state[w] = moved;
+        st[w] = moved;
         any |= moved;
       }
-      if ((state[topWord]! & topBit) !== 0) return i;
+      if ((st[topWord]! & topBit) !== 0) return i;
       alive = any !== 0;
     }
     return -1;

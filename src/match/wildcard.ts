@@ -32,7 +32,7 @@ export function compileWildcard(pattern: string, opts: { caseInsensitive?: boole
     if (!r.ok) throw new Error(r.reason); // non-strict tokenizing never fails
     return r.tokens;
   });
-  const tests = alts.map(compileAlternative);
+  const tests = alts.map(tokensMatcher);
   const alternatives = alts.map((tokens) => {
     const first = tokens[0];
     const prefix = first?.t === "lit" ? first.s : "";
@@ -69,7 +69,8 @@ function alternativeNfa(tokens: readonly Token[]): Nfa {
   return b.build(s);
 }
 
-function compileAlternative(tokens: Token[]): (s: string) => boolean {
+/** One alternative's tokens as a test of a whole string (path-segments.ts tests path segments with it). */
+export function tokensMatcher(tokens: readonly Token[]): (s: string) => boolean {
   // Fast paths for the shapes policies are made of.
   if (tokens.length === 0) return (s) => s.length === 0;
   const [a, b, c] = tokens;
