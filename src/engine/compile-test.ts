@@ -430,7 +430,11 @@ function textFactors(values: readonly string[]): string[] | undefined {
   return values.length > 0 && values.every((v) => v !== "") ? [...values] : undefined;
 }
 
-const shortest = (xs: readonly string[]) => Math.min(...xs.map((x) => x.length));
+function shortest(xs: readonly string[]): number {
+  let n = Infinity;
+  for (const x of xs) if (x.length < n) n = x.length;
+  return n;
+}
 
 const mayOf = (m: FieldMatcher): ValueTest => m.mayValue ?? m.test;
 const mustOf = (m: FieldMatcher): ValueTest => m.mustValue ?? m.test;

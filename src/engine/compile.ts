@@ -3,7 +3,7 @@ import type { PatternOptions } from "../match/compiled-pattern.js";
 import type { Effect, PolicyIR, RateLimit, RuleIR } from "../policy/ir.js";
 import { scheduleOpen } from "./schedule-open.js";
 import { allOf, compileCondition, type ConditionMatcher, type SubjectTest } from "./compile-test.js";
-import { RuleBucket, type IndexedRule } from "./rule-index.js";
+import { RuleBucket, sharedIndex, type IndexedRule, type SharedIndex } from "./rule-index.js";
 import type { Subject } from "../request/subject.js";
 import type { RequestOptions } from "../request/normalize-request.js";
 import { requestOptionsOf } from "./request-options.js";
@@ -51,12 +51,14 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
   // Action names with the same rules share one bucket (and its automata): custom names a caller invents
   // mostly select the same `*` rules, and must not each build their own.
   const byMembers = new Map<string, RuleBucket>();
+  // Built with the first bucket: where every rule is filed, and the factor automata, for the whole policy.
+  let shared: SharedIndex | undefined;
   const build = (action: string) => {
     const members = rules.filter((r) => r.actions.some((p) => actionPatternMatches(p, action))).map((r) => r.index);
     const key = members.join(",");
     let b = byMembers.get(key);
     if (!b) {
-      b = new RuleBucket(rules, members, opts);
+      b = new RuleBucket(rules, members, (shared ??= sharedIndex(rules)), opts);
       if (byMembers.size < MAX_CACHED_BUCKETS) byMembers.set(key, b);
     }
     return b;

@@ -26,24 +26,30 @@ interface Rule {
 }
 
 export function chooseFilings(rules: readonly Rule[], members: readonly number[]): Array<Filing | undefined> {
-  const options = members.map((i) => optionsOf(rules[i]!));
+  // Each option with the names of its keys (computed once), and how many options name each.
+  const options = members.map((i) => optionsOf(rules[i]!).map((o) => ({ o, names: namesOf(o) })));
   const shared = new Map<string, number>();
-  for (const opts of options) for (const o of opts) for (const n of namesOf(o)) shared.set(n, (shared.get(n) ?? 0) + 1);
+  for (const opts of options) for (const { names } of opts) for (const n of names) shared.set(n, (shared.get(n) ?? 0) + 1);
   const weak = members.length;
-  const cost = (o: Filing): number => {
+  const cost = (o: Filing, names: readonly string[]): number => {
     let c = 0;
-    if ("keys" in o) {
-      for (const k of o.keys) c += shared.get(keyName(k))! + (k.kind === "path" && k.value === "/" ? weak : 0);
-      return c;
-    }
-    for (const f of o.factors) c += shared.get(factorName(o.field, f))! + (f.length === 1 ? weak / 4 : f.length === 2 ? weak / 16 : 0);
-    return c + 0.5;
+    names.forEach((n, k) => {
+      c += shared.get(n)!;
+      if ("keys" in o) {
+        const key = o.keys[k]!;
+        if (key.kind === "path" && key.value === "/") c += weak;
+      } else {
+        const f = o.factors[k]!;
+        c += f.length === 1 ? weak / 4 : f.length === 2 ? weak / 16 : 0;
+      }
+    });
+    return "keys" in o ? c : c + 0.5;
   };
   return options.map((opts) => {
     let best: Filing | undefined;
     let bestCost = Infinity;
-    for (const o of opts) {
-      const c = cost(o);
+    for (const { o, names } of opts) {
+      const c = opts.length === 1 ? 0 : cost(o, names);
       if (c < bestCost) {
         best = o;
         bestCost = c;
@@ -62,8 +68,5 @@ function optionsOf(rule: Rule): Filing[] {
 }
 
 function namesOf(o: Filing): string[] {
-  return "keys" in o ? o.keys.map(keyName) : o.factors.map((f) => factorName(o.field, f));
+  return "keys" in o ? o.keys.map((k) => `k\u0000${k.kind}\u0000${k.value}`) : o.factors.map((f) => `f\u0000${o.field}\u0000${f}`);
 }
-
-const keyName = (k: IndexKey) => `k\u0000${k.kind}\u0000${k.value}`;
-const factorName = (field: string, f: string) => `f\u0000${field}\u0000${f}`;

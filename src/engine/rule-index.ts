@@ -3,7 +3,7 @@ import { foldTemplate, templateDirectory } from "../match/path-template.js";
 import type { Subject } from "../request/subject.js";
 import type { ConditionMatcher } from "./compile-test.js";
 import { FactorLists } from "./factor-lists.js";
-import { chooseFilings } from "./rule-filing.js";
+import { chooseFilings, type Filing } from "./rule-filing.js";
 
 /**
  * First-match semantics without a linear scan. Each rule is filed under the
@@ -29,7 +29,24 @@ export interface IndexedRule {
 }
 
 type Lists = Map<string, number[]>;
-type Filed = { rule: number; field: string; factors: readonly string[] };
+/** What the buckets of one policy share: where each rule is filed (rule-filing.ts), and the factor lists. */
+export interface SharedIndex {
+  filings: ReadonlyArray<Filing | undefined>;
+  factors: FactorLists;
+}
+
+/** Chooses every rule's filing and builds the factor lists, once per policy. */
+export function sharedIndex(rules: readonly IndexedRule[]): SharedIndex {
+  const filings = chooseFilings(
+    rules,
+    rules.map((r) => r.index),
+  );
+  const filed: Array<{ rule: number; field: string; factors: readonly string[] }> = [];
+  filings.forEach((f, i) => {
+    if (f && "field" in f) filed.push({ rule: i, field: f.field, factors: f.factors });
+  });
+  return { filings, factors: new FactorLists(filed, rules.length) };
+}
 
 interface TrieNode {
   rules: number[];
@@ -44,31 +61,35 @@ export class RuleBucket {
   private readonly hostLabels: Lists = new Map();
   private readonly words: Lists = new Map();
   private readonly paths: TrieNode = { rules: [], children: new Map() };
-  private readonly factors: FactorLists;
+  /** membership of this bucket, for the policy's factor lists (undefined when no member is filed there) */
+  private readonly factorMembers: Uint8Array | undefined;
+  private readonly factored: number = 0;
   /** the bucket's own rules, in order, for explanations and the linear reference */
   readonly members: number[] = [];
 
   constructor(
     private readonly rules: readonly IndexedRule[],
     memberIndexes: readonly number[],
+    private readonly shared: SharedIndex,
     private readonly opts: PatternOptions = {},
   ) {
-    const filings = chooseFilings(rules, memberIndexes);
-    const filed: Filed[] = [];
-    memberIndexes.forEach((i, k) => {
+    let factorMembers: Uint8Array | undefined;
+    for (const i of memberIndexes) {
       this.members.push(i);
-      const f = filings[k];
+      const f = shared.filings[i];
       if (!f) this.always.push(i);
       else if ("keys" in f) for (const key of f.keys) this.add(key, i);
-      else filed.push({ rule: i, field: f.field, factors: f.factors });
-    });
-    this.factors = new FactorLists(filed, rules.length);
+      else {
+        (factorMembers ??= new Uint8Array(rules.length))[i] = 1;
+        this.factored++;
+      }
+    }
+    this.factorMembers = factorMembers;
   }
 
   /** How the bucket's rules are filed: scanned for every request, under keys, under factors (for tests and benchmarks). */
   stats(): { always: number; keyed: number; factored: number } {
-    const factored = this.factors.ruleCount;
-    return { always: this.always.length, keyed: this.members.length - this.always.length - factored, factored };
+    return { always: this.always.length, keyed: this.members.length - this.always.length - this.factored, factored: this.factored };
   }
 
   /** Index of the first matching rule, or -1. */
@@ -105,7 +126,7 @@ export class RuleBucket {
         start = end + 1;
       }
     }
-    if (this.factors.size > 0 && best > 0) best = scan(this.factors.gather(s, best), this.rules, s, nowMs, best);
+    if (this.factorMembers && best > 0) best = scan(this.shared.factors.gather(s, best, this.factorMembers), this.rules, s, nowMs, best);
     return best === Infinity ? -1 : best;
   }
 
@@ -154,7 +175,7 @@ export class RuleBucket {
       // Below the fixed directory, a template's value can reach any deeper rule.
       if (node && tp) for (const child of node.children.values()) collect(child, lists);
     }
-    if (this.factors.size > 0) this.factors.candidates(s, lists);
+    if (this.factorMembers) this.shared.factors.candidates(s, this.factorMembers, lists);
     const out = lists.flat().sort((a, b) => a - b);
     return out.filter((x, k) => k === 0 || out[k - 1] !== x);
   }

@@ -9,6 +9,8 @@
  * direct table for ASCII at the root, where most of a text's characters are read), so
  * a 10,000-string set is a few megabytes and builds in milliseconds.
  */
+const FEW = 4;
+
 export class LiteralSet {
   /** the root's children for ASCII units, read directly (most of a text's characters are read at the root) */
   private readonly rootAscii = new Int32Array(128);
@@ -24,56 +26,52 @@ export class LiteralSet {
   private readonly sameEnd: Int32Array;
   private readonly seen: Uint32Array;
   private epoch = 0;
+  private readonly words: readonly string[];
 
   constructor(words: readonly string[]) {
-    // Trie, children as [unit, node] lists while building.
-    const kids: Array<Array<number>> = [[]];
+    this.words = words;
+    // Trie while building: one map from (node, unit) to child, so no node's fan-out makes insertion slow.
+    const child = new Map<number, number>();
     const endsAt: number[] = [-1];
+    const parentOf: number[] = [-1];
+    const unitOf: number[] = [0];
     const sameEnd = new Int32Array(words.length).fill(-1);
     words.forEach((w, id) => {
       if (w.length === 0) throw new RangeError("LiteralSet: an empty string occurs in every text");
       let n = 0;
       for (let i = 0; i < w.length; i++) {
         const u = w.charCodeAt(i);
-        const list = kids[n]!;
-        let next = -1;
-        for (let k = 0; k < list.length; k += 2)
-          if (list[k] === u) {
-            next = list[k + 1]!;
-            break;
-          }
-        if (next < 0) {
-          next = kids.length;
-          kids.push([]);
+        const key = n * 0x10000 + u;
+        let next = child.get(key);
+        if (next === undefined) {
+          next = endsAt.length;
+          child.set(key, next);
           endsAt.push(-1);
-          list.push(u, next);
+          parentOf.push(n);
+          unitOf.push(u);
         }
         n = next;
       }
       sameEnd[id] = endsAt[n]!;
       endsAt[n] = id;
     });
-    const nodes = kids.length;
+    const nodes = endsAt.length;
+    // Flat children: grouped by parent, sorted by unit (a counting pass, then one sort of the edges).
     this.first = new Int32Array(nodes);
     this.count = new Int32Array(nodes);
-    let edges = 0;
-    for (const l of kids) edges += l.length / 2;
-    this.edgeUnit = new Uint16Array(edges);
-    this.edgeTo = new Int32Array(edges);
-    let e = 0;
-    for (let n = 0; n < nodes; n++) {
-      const l = kids[n]!;
-      const pairs: Array<[number, number]> = [];
-      for (let k = 0; k < l.length; k += 2) pairs.push([l[k]!, l[k + 1]!]);
-      pairs.sort((a, b) => a[0] - b[0]);
-      this.first[n] = e;
-      this.count[n] = pairs.length;
-      for (const [u, to] of pairs) {
-        this.edgeUnit[e] = u;
-        this.edgeTo[e++] = to;
-        if (n === 0 && u < 128) this.rootAscii[u] = to;
-      }
+    for (let n = 1; n < nodes; n++) this.count[parentOf[n]!]!++;
+    for (let n = 0, at = 0; n < nodes; n++) {
+      this.first[n] = at;
+      at += this.count[n]!;
     }
+    const order = Array.from({ length: nodes - 1 }, (_, k) => k + 1).sort((a, b) => parentOf[a]! - parentOf[b]! || unitOf[a]! - unitOf[b]!);
+    this.edgeUnit = new Uint16Array(nodes - 1);
+    this.edgeTo = new Int32Array(nodes - 1);
+    order.forEach((n, e) => {
+      this.edgeUnit[e] = unitOf[n]!;
+      this.edgeTo[e] = n;
+      if (parentOf[n] === 0 && unitOf[n]! < 128) this.rootAscii[unitOf[n]!] = n;
+    });
     this.ends = Int32Array.from(endsAt);
     this.sameEnd = sameEnd;
     this.fail = new Int32Array(nodes);
@@ -106,6 +104,11 @@ export class LiteralSet {
       this.epoch = 1;
     }
     const epoch = this.epoch;
+    // A few strings: the built-in search is faster than any automaton written in JavaScript.
+    if (this.words.length <= FEW) {
+      this.words.forEach((w, id) => text.includes(w) && found(id));
+      return;
+    }
     const { report, seen, ends, sameEnd } = this;
     let n = 0;
     for (let i = 0; i < text.length; i++) {
