@@ -31,7 +31,11 @@ const CASES = [
   { name: "path /**/a*a*a*a*b<i>/**", ...path((i) => "/**/" + "a*".repeat(4) + "b" + i + "/**"), value: "/" + "a/".repeat(2000) + "x" },
   { name: "path /d/*a?a?…(x100)b<i>* (DFA cap)", ...path((i) => "/d/*" + "a?".repeat(100) + "b" + i + "*"), value: "/d/" + "a".repeat(4000) },
   { name: "path /d/*?[ab]?[ab]…(x50)[c<i>]* (no literal)", ...path((i) => "/d/*" + "?[ab]".repeat(50) + "[c" + i + "]*"), value: "/d/" + "ab".repeat(2000) },
-  { name: "path /**/[ab]/[ab]/…(x30)[c<i>]/** (segments)", ...path((i) => "/**/" + "[ab]/".repeat(30) + "[c" + i + "]/**"), value: "/" + "a/b/".repeat(1000) + "x" },
+  {
+    name: "path /**/[ab]/[ab]/…(x30)[c<i>]/** (segments)",
+    ...path((i) => "/**/" + "[ab]/".repeat(30) + "[c" + i + "]/**"),
+    value: "/" + "a/b/".repeat(1000) + "x",
+  },
   { name: "path /d/*a*a*a*a*b<i>* (one segment)", ...path((i) => "/d/*" + "a*".repeat(4) + "b" + i + "*"), value: "/d/" + "a".repeat(4000) },
 ];
 
