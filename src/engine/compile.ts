@@ -48,18 +48,18 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
   const opts: PatternOptions = { cwd: ir.cwd, caseInsensitive: ir.paths?.caseInsensitive === true };
   const rules: CompiledRule[] = ir.rules.map((r, index) => compileRule(r, index, opts));
   const buckets = new Map<string, RuleBucket>();
-  // Action names with the same rules share one bucket (and its automata): custom names a caller invents
-  // mostly select the same `*` rules, and must not each build their own.
-  const byMembers = new Map<string, RuleBucket>();
+  const patterns = actionPatterns(rules);
+  // Action names the same patterns cover share one bucket (and its lists): custom names a caller
+  // invents mostly select the same `*` rules, and must not each build their own.
+  const bySignature = new Map<string, RuleBucket>();
   // Built with the first bucket: where every rule is filed, and the factor automata, for the whole policy.
   let shared: SharedIndex | undefined;
   const build = (action: string) => {
-    const members = rules.filter((r) => r.actions.some((p) => actionPatternMatches(p, action))).map((r) => r.index);
-    const key = members.join(",");
-    let b = byMembers.get(key);
+    const { signature, members } = patterns.select(action);
+    let b = bySignature.get(signature);
     if (!b) {
-      b = new RuleBucket(rules, members, (shared ??= sharedIndex(rules)), opts);
-      if (byMembers.size < MAX_CACHED_BUCKETS) byMembers.set(key, b);
+      b = new RuleBucket(rules, members(), (shared ??= sharedIndex(rules)), opts);
+      if (bySignature.size < MAX_CACHED_BUCKETS) bySignature.set(signature, b);
     }
     return b;
   };
@@ -77,6 +77,46 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
         if (buckets.size < MAX_CACHED_BUCKETS) buckets.set(action, b);
       }
       return b;
+    },
+  };
+}
+
+/**
+ * The policy's action patterns, and which rules name each. Exact names are a
+ * map lookup and only the wildcard patterns (`*`, `file.*`) are tested, so an
+ * action name no cache holds (past MAX_CACHED_BUCKETS invented names) costs
+ * the number of wildcard patterns, not the number of rules.
+ */
+function actionPatterns(rules: readonly CompiledRule[]) {
+  const ids = new Map<string, number>();
+  const lists: number[][] = [];
+  for (const r of rules)
+    for (const p of r.actions) {
+      let id = ids.get(p);
+      if (id === undefined) {
+        ids.set(p, (id = lists.length));
+        lists.push([]);
+      }
+      const list = lists[id]!;
+      if (list[list.length - 1] !== r.index) list.push(r.index);
+    }
+  const wild = [...ids].filter(([p]) => p === "*" || p.endsWith(".*"));
+  return {
+    /** which patterns cover `action` (as text, the bucket's cache key), and its rules in order */
+    select(action: string): { signature: string; members: () => number[] } {
+      const hit: number[] = [];
+      const exact = ids.get(action);
+      if (exact !== undefined && !(action === "*" || action.endsWith(".*"))) hit.push(exact);
+      for (const [p, id] of wild) if (actionPatternMatches(p, action)) hit.push(id);
+      hit.sort((a, b) => a - b);
+      return {
+        signature: hit.join(","),
+        members: () => {
+          if (hit.length === 1) return [...lists[hit[0]!]!];
+          const all = hit.flatMap((id) => lists[id]!).sort((a, b) => a - b);
+          return all.filter((x, k) => k === 0 || all[k - 1] !== x);
+        },
+      };
     },
   };
 }

@@ -3,88 +3,133 @@ import { fieldGetter, type Subject } from "../request/subject.js";
 import { templateOf } from "./compile-test.js";
 
 /**
- * The rules filed under required literal text (rule-filing.ts), one
- * Aho–Corasick set per field for the whole policy: a request value is read
- * once, and the rules whose text it contains are its candidates, whatever
- * their number. A rule filed here cannot match a value without its text
- * (FieldMatcher.factors), so the candidates hold every rule that can match:
- * the first match among them, with the other lists, is the first match of a
- * top-to-bottom scan.
+ * The rules filed under required literal text (rule-filing.ts). A rule filed
+ * here cannot match a value without its text (FieldMatcher.factors), so the
+ * rules whose text a request value contains hold every such rule that can
+ * match: the first match among them, with the other lists, is the first match
+ * of a top-to-bottom scan.
  *
- * One set per policy, not per action bucket: action names (custom ones
- * included) select different rules, and each building its own automaton over
- * the same `*` rules would cost memory per name. A bucket passes its members
- * as a filter instead. A field's last text and what it contained are kept, so
- * the parts of one shell line, which share the request's `context`, read it
- * once.
+ * Two levels. `FactorSets` is per policy: one Aho–Corasick set per field over
+ * every factor of the policy, so a value is read once whatever the number of
+ * rules, and action names (custom ones included) do not each build an
+ * automaton over the same `*` rules. Each field remembers its last text and
+ * the factors found in it, so the parts of one shell line, which share the
+ * request's `context`, read it once. `FactorLists` is per action bucket: from
+ * a factor found to the bucket's own rules filed under it, so a decision
+ * walks only rules of its action, however many other actions share the text.
  */
-interface Group {
-  field: string;
+interface FieldSet {
   get: (s: Subject) => unknown;
   set: LiteralSet;
-  /** rules per factor id, ascending */
-  lists: number[][];
-  /** every rule of the group, ascending (a templated value may hold any text) */
-  all: number[];
+  ids: Map<string, number>;
   lastText: string | undefined;
-  /** the rules whose text `lastText` contains, ascending, each once */
-  lastHits: number[];
+  /** the factor ids found in `lastText` */
+  lastFound: readonly number[];
 }
 
-export class FactorLists {
-  private readonly groups: Group[] = [];
-  private readonly seen: Uint32Array;
+export class FactorSets {
+  private readonly fields = new Map<string, FieldSet>();
+  /** marks for de-duplicating rules within one gather (shared: gathering is never reentrant) */
+  readonly seen: Uint32Array;
   private epoch = 0;
 
-  constructor(filed: ReadonlyArray<{ rule: number; field: string; factors: readonly string[] }>, ruleCount: number) {
-    const byField = new Map<string, { ids: Map<string, number>; lists: number[][]; all: number[] }>();
+  constructor(filed: ReadonlyArray<{ field: string; factors: readonly string[] }>, ruleCount: number) {
+    const words = new Map<string, Map<string, number>>();
     for (const f of filed) {
-      let g = byField.get(f.field);
-      if (!g) byField.set(f.field, (g = { ids: new Map(), lists: [], all: [] }));
-      if (g.all[g.all.length - 1] !== f.rule) g.all.push(f.rule);
-      for (const text of f.factors) {
-        let id = g.ids.get(text);
-        if (id === undefined) {
-          g.ids.set(text, (id = g.lists.length));
-          g.lists.push([]);
-        }
-        const list = g.lists[id]!;
-        if (list[list.length - 1] !== f.rule) list.push(f.rule);
-      }
+      let ids = words.get(f.field);
+      if (!ids) words.set(f.field, (ids = new Map()));
+      for (const text of f.factors) if (!ids.has(text)) ids.set(text, ids.size);
     }
-    for (const [field, g] of byField)
-      this.groups.push({
-        field,
-        get: fieldGetter(field),
-        set: new LiteralSet([...g.ids.keys()]),
-        lists: g.lists,
-        all: g.all,
-        lastText: undefined,
-        lastHits: [],
-      });
+    for (const [field, ids] of words)
+      this.fields.set(field, { get: fieldGetter(field), set: new LiteralSet([...ids.keys()]), ids, lastText: undefined, lastFound: [] });
     this.seen = new Uint32Array(ruleCount);
   }
 
-  /**
-   * The rules below `cap` that are `members` of the asking bucket and whose text
-   * the subject's values contain, ascending, each once; fields in `skip` are not read.
-   */
-  gather(s: Subject, cap: number, members: Uint8Array, skip?: (field: string) => boolean): number[] {
+  /** The id of a factor of a field (it must be one the sets were built with). */
+  idOf(field: string, factor: string): number {
+    return this.fields.get(field)!.ids.get(factor)!;
+  }
+
+  /** The field's value read as text: strings and numbers only, since factors bound nothing else (FieldMatcher.factors). */
+  textOf(field: string, s: Subject): string | undefined {
+    const v = this.fields.get(field)!.get(s);
+    return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+  }
+
+  /** The ids of the field's factors that occur in `text`. */
+  found(field: string, text: string): readonly number[] {
+    const f = this.fields.get(field)!;
+    if (text === f.lastText) return f.lastFound;
+    const ids: number[] = [];
+    f.set.scan(text, (id) => ids.push(id));
+    f.lastText = text;
+    f.lastFound = ids;
+    return ids;
+  }
+
+  nextEpoch(): number {
+    if (++this.epoch === 0xffffffff) {
+      this.seen.fill(0);
+      this.epoch = 1;
+    }
+    return this.epoch;
+  }
+}
+
+interface BucketField {
+  field: string;
+  /** the bucket's rules per factor id, ascending */
+  lists: Map<number, number[]>;
+  /** every rule of the bucket filed under this field, ascending (a templated value may hold any text) */
+  all: number[];
+}
+
+export class FactorLists {
+  private readonly fields: BucketField[] = [];
+
+  constructor(
+    private readonly sets: FactorSets,
+    filed: ReadonlyArray<{ rule: number; field: string; factors: readonly string[] }>,
+  ) {
+    const byField = new Map<string, BucketField>();
+    for (const f of filed) {
+      let g = byField.get(f.field);
+      if (!g) byField.set(f.field, (g = { field: f.field, lists: new Map(), all: [] }));
+      if (g.all[g.all.length - 1] !== f.rule) g.all.push(f.rule);
+      for (const text of f.factors) {
+        const id = sets.idOf(f.field, text);
+        let list = g.lists.get(id);
+        if (!list) g.lists.set(id, (list = []));
+        if (list[list.length - 1] !== f.rule) list.push(f.rule);
+      }
+    }
+    this.fields = [...byField.values()];
+  }
+
+  get size(): number {
+    return this.fields.length;
+  }
+
+  /** The bucket's rules below `cap` whose text the subject's values contain, ascending, each once; fields in `skip` are not read. */
+  gather(s: Subject, cap: number, skip?: (field: string) => boolean): number[] {
     const out: number[] = [];
-    const epoch = this.nextEpoch();
-    const seen = this.seen;
-    for (const g of this.groups) {
+    const sets = this.sets;
+    const epoch = sets.nextEpoch();
+    const seen = sets.seen;
+    for (const g of this.fields) {
       // Nothing in this field can come before the rule already found: do not read it.
       if (g.all[0]! >= cap || skip?.(g.field)) continue;
-      const v = g.get(s);
-      // Factors bound strings and numbers only (FieldMatcher.factors): any other value passes none of these rules.
-      const text = typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+      const text = sets.textOf(g.field, s);
       if (text === undefined) continue;
-      for (const i of this.hitsOf(g, text)) {
-        if (i >= cap) break;
-        if (members[i] === 1 && seen[i] !== epoch) {
-          seen[i] = epoch;
-          out.push(i);
+      for (const id of sets.found(g.field, text)) {
+        const list = g.lists.get(id);
+        if (!list) continue;
+        for (const i of list) {
+          if (i >= cap) break;
+          if (seen[i] !== epoch) {
+            seen[i] = epoch;
+            out.push(i);
+          }
         }
       }
     }
@@ -92,32 +137,9 @@ export class FactorLists {
   }
 
   /** For a subject with run-time values: a field it holds a template of may contain any text, so all its rules are candidates. */
-  candidates(s: Subject, members: Uint8Array, into: Array<readonly number[]>): void {
+  candidates(s: Subject, into: Array<readonly number[]>): void {
     const templated = (field: string) => templateOf(s, field) !== undefined;
-    for (const g of this.groups) if (templated(g.field)) into.push(g.all.filter((i) => members[i] === 1));
-    into.push(this.gather(s, Infinity, members, templated));
-  }
-
-  /** Every rule of a field whose text occurs in `text`, ascending. */
-  private hitsOf(g: Group, text: string): readonly number[] {
-    if (text === g.lastText) return g.lastHits;
-    const found: number[] = [];
-    g.set.scan(text, (id) => {
-      for (const i of g.lists[id]!) found.push(i);
-    });
-    // A rule with several factors (alternatives) can be found more than once.
-    found.sort((a, b) => a - b);
-    const hits = found.filter((x, k) => k === 0 || found[k - 1] !== x);
-    g.lastText = text;
-    g.lastHits = hits;
-    return hits;
-  }
-
-  private nextEpoch(): number {
-    if (++this.epoch === 0xffffffff) {
-      this.seen.fill(0);
-      this.epoch = 1;
-    }
-    return this.epoch;
+    for (const g of this.fields) if (templated(g.field)) into.push(g.all);
+    into.push(this.gather(s, Infinity, templated));
   }
 }

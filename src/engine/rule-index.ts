@@ -2,7 +2,7 @@ import type { IndexKey, PatternOptions } from "../match/compiled-pattern.js";
 import { foldTemplate, templateDirectory } from "../match/path-template.js";
 import type { Subject } from "../request/subject.js";
 import type { ConditionMatcher } from "./compile-test.js";
-import { FactorLists } from "./factor-lists.js";
+import { FactorLists, FactorSets } from "./factor-lists.js";
 import { chooseFilings, type Filing } from "./rule-filing.js";
 
 /**
@@ -32,7 +32,7 @@ type Lists = Map<string, number[]>;
 /** What the buckets of one policy share: where each rule is filed (rule-filing.ts), and the factor lists. */
 export interface SharedIndex {
   filings: ReadonlyArray<Filing | undefined>;
-  factors: FactorLists;
+  factors: FactorSets;
 }
 
 /** Chooses every rule's filing and builds the factor lists, once per policy. */
@@ -45,7 +45,7 @@ export function sharedIndex(rules: readonly IndexedRule[]): SharedIndex {
   filings.forEach((f, i) => {
     if (f && "field" in f) filed.push({ rule: i, field: f.field, factors: f.factors });
   });
-  return { filings, factors: new FactorLists(filed, rules.length) };
+  return { filings, factors: new FactorSets(filed, rules.length) };
 }
 
 interface TrieNode {
@@ -61,30 +61,28 @@ export class RuleBucket {
   private readonly hostLabels: Lists = new Map();
   private readonly words: Lists = new Map();
   private readonly paths: TrieNode = { rules: [], children: new Map() };
-  /** membership of this bucket, for the policy's factor lists (undefined when no member is filed there) */
-  private readonly factorMembers: Uint8Array | undefined;
-  private readonly factored: number = 0;
+  /** the bucket's rules filed under factors (undefined when there are none) */
+  private readonly factors: FactorLists | undefined;
+  private readonly factored: number;
   /** the bucket's own rules, in order, for explanations and the linear reference */
   readonly members: number[] = [];
 
   constructor(
     private readonly rules: readonly IndexedRule[],
     memberIndexes: readonly number[],
-    private readonly shared: SharedIndex,
+    shared: SharedIndex,
     private readonly opts: PatternOptions = {},
   ) {
-    let factorMembers: Uint8Array | undefined;
+    const filed: Array<{ rule: number; field: string; factors: readonly string[] }> = [];
     for (const i of memberIndexes) {
       this.members.push(i);
       const f = shared.filings[i];
       if (!f) this.always.push(i);
       else if ("keys" in f) for (const key of f.keys) this.add(key, i);
-      else {
-        (factorMembers ??= new Uint8Array(rules.length))[i] = 1;
-        this.factored++;
-      }
+      else filed.push({ rule: i, field: f.field, factors: f.factors });
     }
-    this.factorMembers = factorMembers;
+    this.factors = filed.length > 0 ? new FactorLists(shared.factors, filed) : undefined;
+    this.factored = filed.length;
   }
 
   /** How the bucket's rules are filed: scanned for every request, under keys, under factors (for tests and benchmarks). */
@@ -126,7 +124,7 @@ export class RuleBucket {
         start = end + 1;
       }
     }
-    if (this.factorMembers && best > 0) best = scan(this.shared.factors.gather(s, best, this.factorMembers), this.rules, s, nowMs, best);
+    if (this.factors && best > 0) best = scan(this.factors.gather(s, best), this.rules, s, nowMs, best);
     return best === Infinity ? -1 : best;
   }
 
@@ -175,7 +173,7 @@ export class RuleBucket {
       // Below the fixed directory, a template's value can reach any deeper rule.
       if (node && tp) for (const child of node.children.values()) collect(child, lists);
     }
-    if (this.factorMembers) this.shared.factors.candidates(s, this.factorMembers, lists);
+    if (this.factors) this.factors.candidates(s, lists);
     const out = lists.flat().sort((a, b) => a - b);
     return out.filter((x, k) => k === 0 || out[k - 1] !== x);
   }
