@@ -15,7 +15,9 @@
 // the two do not compete for one core; the output says when it could not pin.
 //
 // Knobs: BENCH_HTTP_SECONDS (timed seconds per measurement, default 3),
-// BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_MODES (comma list, default all).
+// BENCH_HTTP_ROUNDS (default 5), BENCH_HTTP_MODES (comma list, default all),
+// BENCH_HTTP_COMPARE=<an older build's dist/ directory>: every decision mode also
+// runs on that build, as `<mode>@before`, in the same rounds (before and after, one run).
 // Writes build/bench-http.json (shape at the bottom of this file).
 import autocannon from "autocannon";
 import { fork, spawnSync } from "node:child_process";
@@ -29,8 +31,10 @@ const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
 const WARMUP = 1;
 const CONNECTIONS = 32;
 const ALL_MODES = ["hello", "hello-json", "off", "stdout", "file", "s3-down"];
-const MODES = process.env.BENCH_HTTP_MODES ? process.env.BENCH_HTTP_MODES.split(",") : ALL_MODES;
-for (const m of MODES) if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m} (known: ${ALL_MODES.join(", ")})`);
+const COMPARE = process.env.BENCH_HTTP_COMPARE;
+const SELECTED = process.env.BENCH_HTTP_MODES ? process.env.BENCH_HTTP_MODES.split(",") : ALL_MODES;
+for (const m of SELECTED) if (!ALL_MODES.includes(m)) throw new Error(`unknown mode ${m} (known: ${ALL_MODES.join(", ")})`);
+const MODES = COMPARE ? SELECTED.flatMap((m) => (m.startsWith("hello") ? [m] : [m, `${m}@before`])) : SELECTED;
 if (!(DURATION > 0) || !(ROUNDS >= 1)) throw new Error("BENCH_HTTP_SECONDS and BENCH_HTTP_ROUNDS must be positive");
 
 const target = new URL("./http-target.mjs", import.meta.url).pathname;
@@ -76,7 +80,9 @@ async function measure(mode, pin) {
   const dir = mkdtempSync(join(tmpdir(), "safeclaw-bench-"));
   // Under taskset the child is `taskset -c <cpu> node http-target.mjs ...`: taskset execs node, which keeps the IPC channel.
   const launch = pin.pinned ? { execPath: "taskset", execArgv: ["-c", pin.server, process.execPath] } : {};
-  const child = fork(target, [mode, String(port), join(dir, "audit.log")], { stdio: ["ignore", "ignore", "inherit", "ipc"], ...launch });
+  const [serverMode, build] = mode.split("@");
+  const args = [serverMode, String(port), join(dir, "audit.log"), ...(build === "before" ? [COMPARE] : [])];
+  const child = fork(target, args, { stdio: ["ignore", "ignore", "inherit", "ipc"], ...launch });
   try {
     await new Promise((r, j) => {
       child.once("message", r);
@@ -130,10 +136,13 @@ for (let i = 0; i < ROUNDS; i++) {
   const order = MODES.map((_, k) => MODES[(k + i) % MODES.length]);
   const results = [];
   for (const mode of order) results.push(await measure(mode, pin));
-  const base = (m) => results.find((r) => r.mode === m)?.rps;
+  const base = (m) => results.find((r) => r.mode === m);
   for (const r of results) {
-    if (base("hello")) r.vsHello = +(r.rps / base("hello")).toFixed(3);
-    if (base("hello-json")) r.vsHelloJson = +(r.rps / base("hello-json")).toFixed(3);
+    if (base("hello")) r.vsHello = +(r.rps / base("hello").rps).toFixed(3);
+    if (base("hello-json")) r.vsHelloJson = +(r.rps / base("hello-json").rps).toFixed(3);
+    // The same comparison by server CPU per request (hello-json's CPU-ms per 1k over this mode's): what the req/s ratio
+    // would be if both servers were held back by their own core only, which a shared machine does not always allow.
+    if (base("hello-json")?.serverCpuMsPer1k && r.serverCpuMsPer1k) r.cpuVsHelloJson = +(base("hello-json").serverCpuMsPer1k / r.serverCpuMsPer1k).toFixed(3);
   }
   rounds.push({ round: i + 1, order, loadavg1: +loadavg()[0].toFixed(2), results });
   console.error(`round ${i + 1}/${ROUNDS}: ${results.map((r) => `${r.mode} ${Math.round(r.rps)}`).join(", ")}`);
@@ -153,6 +162,7 @@ const summary = MODES.map((mode) => {
     rps: pick("rps", 0),
     vsHello: pick("vsHello", 3),
     vsHelloJson: pick("vsHelloJson", 3),
+    cpuVsHelloJson: pick("cpuVsHelloJson", 3),
     p50: pick("p50", 2),
     p99: pick("p99", 2),
     serverCpuMsPer1k: pick("serverCpuMsPer1k", 3),
@@ -170,12 +180,12 @@ const sp = (s, f = (x) => x.toFixed(2)) => (s ? `${f(s.median)} (${f(s.min)}-${f
 console.log(`\nHTTP, loopback, autocannon, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${DURATION} s per mode; ${pin.note}.`);
 console.log("Median over rounds (min-max); ratios per round against the baselines of the same round.\n");
 console.log(
-  "| server | req/s | vs hello-json | vs hello | p50 / p99 (ms) | server CPU-ms per 1k req | server CPU (% of a core) | load generator CPU (%) | errors + non-2xx | RSS at end (MiB) | queued at end |",
+  "| server | req/s | vs hello-json | vs hello | p50 / p99 (ms) | server CPU-ms per 1k req | CPU per req: hello-json / this | server CPU (% of a core) | load generator CPU (%) | errors + non-2xx | RSS at end (MiB) | queued at end |",
 );
-console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
 for (const s of summary) {
   console.log(
-    `| ${s.mode} | ${sp(s.rps, f0)} | ${sp(s.vsHelloJson)} | ${sp(s.vsHello)} | ${s.p50.median} / ${s.p99.median} | ${sp(s.serverCpuMsPer1k, (x) => x.toFixed(1))} | ${sp(s.serverCpuPct, (x) => x.toFixed(0))} | ${sp(s.loadCpuPct, (x) => x.toFixed(0))} | ${s.errors + s.non2xx} | ${s.rssMiB} | ${s.queued} |`,
+    `| ${s.mode} | ${sp(s.rps, f0)} | ${sp(s.vsHelloJson)} | ${sp(s.vsHello)} | ${s.p50.median} / ${s.p99.median} | ${sp(s.serverCpuMsPer1k, (x) => x.toFixed(1))} | ${sp(s.cpuVsHelloJson)} | ${sp(s.serverCpuPct, (x) => x.toFixed(0))} | ${sp(s.loadCpuPct, (x) => x.toFixed(0))} | ${s.errors + s.non2xx} | ${s.rssMiB} | ${s.queued} |`,
   );
 }
 
@@ -190,6 +200,7 @@ writeFileSync(
       seconds: DURATION,
       warmupSeconds: WARMUP,
       roundCount: ROUNDS,
+      ...(COMPARE ? { compare: COMPARE } : {}),
       pinning: pin,
       loadavg1: { start: +load0.toFixed(2), end: +loadavg()[0].toFixed(2) },
       rounds,
@@ -214,13 +225,13 @@ writeFileSync(
 
 /*
  * build/bench-http.json:
- * { date, node, connections, seconds, warmupSeconds, roundCount,
+ * { date, node, connections, seconds, warmupSeconds, roundCount, compare? (the older dist/ of the `@before` modes),
  *   pinning: { pinned, cpus, server?, load?, note },
  *   loadavg1: { start, end },
  *   rounds: [ { round, order: [mode...], loadavg1,
  *               results: [ { mode, rps, requests, p50, p99, errors, non2xx, serverCpuMsPer1k,
- *                            serverCpuPct, loadCpuPct, rssMiB, queued, vsHello, vsHelloJson } ] } ],
- *   summary: [ { mode, rps, vsHello, vsHelloJson, p50, p99, serverCpuMsPer1k, serverCpuPct, loadCpuPct
+ *                            serverCpuPct, loadCpuPct, rssMiB, queued, vsHello, vsHelloJson, cpuVsHelloJson } ] } ],
+ *   summary: [ { mode, rps, vsHello, vsHelloJson, cpuVsHelloJson, p50, p99, serverCpuMsPer1k, serverCpuPct, loadCpuPct
  *                (each { median, min, max } over the rounds, or null), errors, non2xx, rssMiB, queued } ],
  *   rows: [ { mode, rps, p50, p99, ratio, ratioJson, errors, rssMiB, queued } ]  (medians) }
  */

@@ -8,11 +8,14 @@
 // memory and the audit queue at the end.
 import { serve } from "@hono/node-server";
 import { Hono } from "hono";
-import { createApp, createEngine, loadBundle } from "../../dist/index.js";
-import { auditLogFromConfig } from "../../dist/node.js";
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 
-const [mode, port, auditFile] = process.argv.slice(2);
+// The 4th argument: another build of the project to serve (a before/after comparison in one run); default this one's dist/.
+const [mode, port, auditFile, distDir] = process.argv.slice(2);
+const dist = distDir ? pathToFileURL(distDir.replace(/\/?$/, "/")).href : new URL("../../dist/", import.meta.url).href;
+const { createApp, createEngine, loadBundle } = await import(dist + "index.js");
+const { auditLogFromConfig } = await import(dist + "node.js");
 let app;
 let audit;
 if (mode === "hello") {
