@@ -1,5 +1,4 @@
 import fc from "fast-check";
-import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { AuditLog } from "../src/audit/audit-log.js";
 import { Chain } from "../src/audit/chain.js";
@@ -8,6 +7,7 @@ import { decisionBody } from "../src/audit/record.js";
 import { recordText } from "../src/audit/record-text.js";
 import { verifyLines } from "../src/audit/verify.js";
 import { canonicalJson } from "../src/crypto/canonical-json.js";
+import { nodeSha256 } from "../src/runtime/node/audit-config.js";
 import { sha256HexSync } from "../src/crypto/sha256.js";
 import { asLines } from "./audit-helpers.js";
 
@@ -16,7 +16,6 @@ import { asLines } from "./audit-helpers.js";
  * on Node, node:crypto's SHA-256; the verifier uses the reference
  * canonicalJson and the pure-JS SHA-256. They must agree on every input.
  */
-const nodeSha256 = (t: string) => createHash("sha256").update(t, "utf8").digest("hex");
 
 // Keys and strings from the whole UTF-16 range: lone surrogates, control characters, digits-only keys (which V8 orders first), __proto__.
 const text = fc.oneof(fc.string({ unit: "binary" }), fc.string(), fc.constantFrom("", "__proto__", "0", "10", "9", "1e3", "é", "\u2028", "\ud800", "\udc00x"));
