@@ -1,6 +1,6 @@
 // Profiles one server mode of the HTTP benchmark under load: the server
 // (test/bench/http-target.mjs) runs with --cpu-prof on CPU 1, autocannon here;
-// the .cpuprofile lands in <outdir> when the server exits.
+// the .cpuprofile lands in <outdir> when the server exits (read it with test/bench/cpuprofile-top.mjs).
 //   node test/bench/http-profile.mjs <hello|hello-json|off|stdout|file|s3-down> <seconds> <outdir>
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
