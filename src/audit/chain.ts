@@ -1,8 +1,12 @@
 import { canonicalJson } from "../crypto/canonical-json.js";
 import { sha256HexSync } from "../crypto/sha256.js";
 import { GENESIS_PREV, type AuditRecord, type ChainLink, type RecordBody } from "./record.js";
+import { recordText } from "./record-text.js";
 
-/** hash = SHA-256 of the canonical JSON of the record without its own `hash`. */
+/** A synchronous SHA-256 of a string's UTF-8 bytes, in lowercase hex. */
+export type Sha256Hex = (text: string) => string;
+
+/** hash = SHA-256 of the canonical JSON of the record without its own `hash` (the reference implementations: the verifier's). */
 export function recordHash(r: Omit<ChainLink, "hash"> & Record<string, unknown>): string {
   if (!("hash" in r)) return sha256HexSync(canonicalJson(r));
   const { hash: _ignored, ...rest } = r as Record<string, unknown>;
@@ -10,9 +14,11 @@ export function recordHash(r: Omit<ChainLink, "hash"> & Record<string, unknown>)
 }
 
 /**
- * One instance's chain. Appending is synchronous (pure-JS SHA-256), so a
+ * One instance's chain. Appending is synchronous (pure-JS SHA-256 by default;
+ * Node passes its native one, the same function several times faster), so a
  * record's place in the chain is fixed the moment the decision is made, in the
- * order decisions were made.
+ * order decisions were made. The text hashed is the record's canonical JSON
+ * (record-text.ts: the reference algorithm, written for speed).
  */
 export class Chain {
   private seq = 0;
@@ -23,6 +29,7 @@ export class Chain {
   constructor(
     readonly id: string,
     private readonly clock: () => number,
+    private readonly sha256: Sha256Hex = sha256HexSync,
   ) {}
 
   append<T extends AuditRecord>(body: RecordBody<T>): T {
@@ -33,8 +40,8 @@ export class Chain {
     draft.time = this.isoNow();
     draft.prev = this.head;
     // The body is taken over (not copied): it is built for this call and hashed without `hash`.
-    const text = canonicalJson(draft);
-    const hash = sha256HexSync(text);
+    const text = recordText(draft);
+    const hash = this.sha256(text);
     draft.hash = hash;
     this.lastBytes = text.length + 80; // the line as written: canonical text plus `"hash":"<64 hex>"`
     this.seq = draft.seq as number;

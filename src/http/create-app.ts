@@ -60,6 +60,8 @@ export function unauthorizedTally(audit: AuditLog, opts: TallyOptions = {}): Una
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Who a caller is when no tokens are configured: nobody in particular (the body's `agent` stands). */
+const ANYONE: { agent: string | undefined } = Object.freeze({ agent: undefined });
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
@@ -72,52 +74,73 @@ export function createApp(deps: AppDeps): Hono {
   const owned: ReadonlySet<string> = new Set((deps.tokens ?? []).flatMap((t) => (typeof t !== "string" && t.agent !== undefined ? [t.agent] : [])));
   const tally = deps.unauthorized ?? (deps.audit && auth ? unauthorizedTally(deps.audit) : undefined);
 
-  // Headers are set before the handler builds its response: editing a finished
-  // response's headers costs the Node adapter its fast path.
-  app.use("*", async (c, next) => {
+  /*
+   * One handler per route and no middleware: Hono runs a route that matches a
+   * single handler directly, without composing middleware (a promise per
+   * layer), and the hot route /v1/check answers with plain-object headers the
+   * Node adapter writes without building a Headers object. Every answer still
+   * carries the request id, the policy digest and no-store, and everything
+   * under /v1 (known path or not) is behind the bearer check: `begin` and
+   * `stamp` below, `bearer` for /v1, the not-found handler for the rest.
+   */
+  /** The caller's request id when well-formed, else a fresh one; kept on the context for the error handler. */
+  const begin = (c: Context): string => {
     const given = c.req.header("x-request-id");
     const id = given && REQUEST_ID.test(given) ? given : newId();
     c.set("requestId" as never, id as never);
+    return id;
+  };
+  /** The common headers of an answer built with c.json (set before it is built: editing a finished response costs the adapter its fast path). */
+  const stamp = (c: Context, id: string): void => {
     c.header("x-request-id", id);
     c.header("x-safeclaw-policy", deps.policy.digest);
     c.header("cache-control", "no-store");
-    await next();
+  };
+
+  /**
+   * The bearer check of /v1: `{ agent }` (the identity the token names, if
+   * any) when the caller may go on, else the 401 answer, recorded per source.
+   */
+  const bearer = async (c: Context, id: string): Promise<{ agent: string | undefined } | Response> => {
+    if (!auth) return { agent: undefined };
+    const who = auth(c.req.header("authorization"));
+    if (who.ok) return { agent: who.agent };
+    stamp(c, id);
+    c.header("www-authenticate", 'Bearer realm="safeclaw"');
+    const source = (deps.clientAddress?.(c) || "unknown").slice(0, 64);
+    if (tally?.admit(source)) {
+      await recordAnswer({
+        type: "decision",
+        id,
+        decision: "deny",
+        rule: null,
+        reason: `unauthorized: missing or invalid bearer token (source ${source})`,
+        policy: deps.policy.digest,
+        error: "unauthorized",
+      });
+    }
+    return error(c, 401, "unauthorized", "missing or invalid bearer token");
+  };
+
+  app.get("/health", (c) => {
+    stamp(c, begin(c));
+    return c.json({ status: "ok" });
   });
 
-  app.get("/health", (c) => c.json({ status: "ok" }));
-
   app.get("/ready", (c) => {
+    stamp(c, begin(c));
     const failing = deps.audit?.failing;
     if (failing) return c.json({ status: "not ready", policy: deps.policy.digest, audit: `failing: ${failing}` }, 503);
     return c.json({ status: "ready", policy: deps.policy.digest, audit: deps.audit ? "ok" : "off" });
   });
 
-  app.use("/v1/*", async (c, next) => {
-    if (auth) {
-      const who = auth(c.req.header("authorization"));
-      if (!who.ok) {
-        c.header("www-authenticate", 'Bearer realm="safeclaw"');
-        const source = (deps.clientAddress?.(c) || "unknown").slice(0, 64);
-        if (tally?.admit(source)) {
-          const id = c.get("requestId" as never) as string;
-          await recordAnswer({
-            type: "decision",
-            id,
-            decision: "deny",
-            rule: null,
-            reason: `unauthorized: missing or invalid bearer token (source ${source})`,
-            policy: deps.policy.digest,
-            error: "unauthorized",
-          });
-        }
-        return error(c, 401, "unauthorized", "missing or invalid bearer token");
-      }
-      if (who.agent !== undefined) c.set("agent" as never, who.agent as never);
-    }
-    await next();
+  app.get("/v1/policy", async (c) => {
+    const id = begin(c);
+    const who = await bearer(c, id);
+    if (who instanceof Response) return who;
+    stamp(c, id);
+    return c.json(deps.policy);
   });
-
-  app.get("/v1/policy", (c) => c.json(deps.policy));
 
   const decide = async (request: unknown, requestId: string, explain: boolean): Promise<Decision> => {
     if (!deps.audit) return deps.engine.check(request, { explain });
@@ -125,16 +148,17 @@ export function createApp(deps: AppDeps): Hono {
   };
 
   app.post("/v1/check", async (c) => {
-    const id = c.get("requestId" as never) as string;
+    const id = begin(c);
+    const who = auth ? await bearer(c, id) : ANYONE; // no await (no extra turn) when there is no bearer check
+    if (who instanceof Response) return who;
     const body = await readJsonBody(c.req.raw, maxBody);
     if (!body.ok) return refuse(c, body.code, body.message, id, body.field);
     c.set("asked" as never, body.value as never);
-    const agent = c.get("agent" as never) as string | undefined;
+    const agent = who.agent;
     const asked = asAgent(body.value, agent, "", owned);
     // audited under the identity the token proves; the claim is in the reason
     if (!asked.ok) return refuse(c, "agent_mismatch", asked.message, id, "agent", { ...(body.value as object), agent });
     const d = await decide(asked.request, id, c.req.query("explain") === "true");
-    // The hot route answers with plain-object headers: the Node adapter writes those without building a Headers object.
     return new Response(JSON.stringify(d), {
       status: statusOf(d.error), // 200 for what a policy (or an uncertainty) decided, else the error's own
       headers: { "content-type": "application/json", "x-request-id": id, "x-safeclaw-policy": deps.policy.digest, "cache-control": "no-store" },
@@ -142,7 +166,10 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.post("/v1/check/batch", async (c) => {
-    const id = c.get("requestId" as never) as string;
+    const id = begin(c);
+    const who = await bearer(c, id);
+    if (who instanceof Response) return who;
+    stamp(c, id);
     const body = await readJsonBody(c.req.raw, maxBody * 4);
     if (!body.ok) return refuse(c, body.code, body.message, id, body.field);
     c.set("asked" as never, body.value as never);
@@ -155,7 +182,7 @@ export function createApp(deps: AppDeps): Hono {
     if (!Array.isArray(listed)) return refuse(c, "bad_shape", 'body must be a JSON array of requests (or {"requests": [...]})', id, "body");
     if (listed.length > maxBatch) return refuse(c, "batch_too_large", `a batch holds at most ${maxBatch} requests, got ${listed.length}`, id, "body");
     // One token, one identity: a batch in which any item claims another agent is refused whole.
-    const agent = c.get("agent" as never) as string | undefined;
+    const agent = who.agent;
     const items: unknown[] = [];
     for (let i = 0; i < listed.length; i++) {
       const a = asAgent(listed[i], agent, `[${i}].`, owned);
@@ -169,26 +196,34 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ decisions });
   });
 
-  // Known paths answer 405 for other methods; everything else is a JSON 404.
-  for (const [path, allow] of [
+  // Known paths answer 405 for other methods (after the bearer check, under /v1); everything else is a JSON 404.
+  const allowed: ReadonlyMap<string, string> = new Map([
     ["/health", "GET"],
     ["/ready", "GET"],
     ["/v1/policy", "GET"],
     ["/v1/check", "POST"],
     ["/v1/check/batch", "POST"],
-  ] as const) {
-    app.all(path, (c) => {
-      c.header("allow", allow);
-      return error(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}`);
-    });
-  }
-  app.notFound((c) => error(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+  ]);
+  app.notFound(async (c) => {
+    const id = begin(c);
+    const path = c.req.path;
+    if (path === "/v1" || path.startsWith("/v1/")) {
+      const who = await bearer(c, id);
+      if (who instanceof Response) return who;
+    }
+    stamp(c, id);
+    const allow = allowed.get(path);
+    if (allow === undefined) return error(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
+    c.header("allow", allow);
+    return error(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}`);
+  });
 
   // Fail closed: an unexpected error is a deny, logged, never an allow, and recorded like any answer.
   app.onError(async (e, c) => {
     log(`safeclaw: internal error on ${c.req.method} ${c.req.path}: ${e?.stack ?? e}`);
     const d = deny("internal_error", "internal error; denied", { policy: deps.policy.digest });
-    const id = c.get("requestId" as never) as string;
+    const id = (c.get("requestId" as never) as string | undefined) ?? begin(c);
+    stamp(c, id);
     const asked: unknown = c.get("asked" as never);
     const bare: RecordBody = { type: "decision", id, decision: "deny", rule: null, reason: d.reason, policy: d.policy, error: "internal_error" };
     try {
@@ -213,6 +248,7 @@ export function createApp(deps: AppDeps): Hono {
    * the audit trail (with what was asked, when the body could be read).
    */
   async function refuse(c: Context, code: RefusalCode, message: string, requestId: string, field?: string, request?: unknown) {
+    stamp(c, requestId);
     const d = deny(code, `${code === "invalid_request" ? "invalid request" : "refused"}: ${message}`, {
       policy: deps.policy.digest,
       ...(field ? { field } : {}),

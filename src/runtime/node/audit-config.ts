@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import { hostname } from "node:os";
 import { AuditLog } from "../../audit/audit-log.js";
 import { makeChainId } from "../../audit/audited-check.js";
@@ -59,6 +60,7 @@ export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOpt
     onAuditFailure: config.onAuditFailure,
     log: opts.log,
     instance: opts.instance,
+    sha256: nodeSha256,
     ...config.delivery,
   };
   if (opts.autoFlushMs !== undefined) options.autoFlushMs = opts.autoFlushMs;
@@ -77,4 +79,13 @@ export async function createNodeAuditLog(config: AuditConfig, opts: NodeAuditOpt
     if (spilled.length > 0) options.notices = [...(options.notices ?? []), ...spilled];
   }
   return new AuditLog(options);
+}
+
+/**
+ * node:crypto's SHA-256 of the string's UTF-8 bytes (lone surrogates as U+FFFD,
+ * as TextEncoder writes them): the chain's hash, native. The one-shot
+ * `crypto.hash` costs about half of a createHash object.
+ */
+export function nodeSha256(text: string): string {
+  return hash("sha256", text, "hex");
 }
