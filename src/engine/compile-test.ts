@@ -3,14 +3,12 @@ import { compilePattern, type IndexKey, type PatternOptions } from "../match/com
 import { foldCase } from "../match/fold.js";
 import { pathTemplateNfa } from "../match/path-template.js";
 import { compileRegex } from "../match/regex.js";
-import { requiredRegexLiterals } from "../match/regex-literals.js";
+import { conditionFactors } from "./condition-factors.js";
+import { CASELESS_FIELDS, caseFold, normalizeOperand } from "./operands.js";
 import type { Template } from "../match/template.js";
 import { mayMatch, mustMatch, templateNfa } from "../match/template-nfa.js";
 import type { Condition, FieldTest, Scalar } from "../policy/ir.js";
-import { normalizeHost } from "../net/host-name.js";
 import { normalizePath } from "../request/normalize-path.js";
-import { normalizeUrl } from "../request/normalize-url.js";
-import { normalizeUrlPattern } from "../match/url-pattern.js";
 import { globShape, isFreeFormField, isPathOperand } from "../match/path-shaped.js";
 import { fieldGetter, type Subject } from "../request/subject.js";
 import { readAsPath } from "./argument-paths.js";
@@ -50,11 +48,6 @@ export interface FieldMatcher {
   domain?: "path" | "mixed" | undefined;
   /** every value passing lies under one of these (for the index); undefined when no literal key bounds them */
   keys?: readonly IndexKey[] | undefined;
-  /**
-   * every value passing `test` is a string, or a number, whose text contains
-   * one of these (for the index's factor lists); undefined when none is known
-   */
-  factors?: readonly string[] | undefined;
   /** the values passing, as an automaton, when known */
   nfa?: Nfa | undefined;
 }
@@ -65,7 +58,7 @@ export interface ConditionMatcher {
   must: SubjectTest;
   /** the field this condition bounds, and the keys it bounds it by */
   index?: { field: string; keys: readonly IndexKey[] } | undefined;
-  /** the field this condition bounds, and literal text one of which every passing value contains (see FieldMatcher.factors) */
+  /** the field this condition bounds, and literal text one of which every passing value contains (condition-factors.ts) */
   factors?: { field: string; factors: readonly string[] } | undefined;
 }
 
@@ -123,7 +116,7 @@ export function compileCondition(c: Condition, opts: PatternOptions): ConditionM
           return t ? m.must(t) : mustValue(get(s));
         },
         index: m.keys ? { field, keys: m.keys } : undefined,
-        factors: m.factors ? { field, factors: m.factors } : undefined,
+        factors: conditionFactors(c, opts),
       };
     }
     case "all":
@@ -176,43 +169,7 @@ function withSample(field: string, m: FieldMatcher, opts: PatternOptions): Field
   };
 }
 
-/** How operands of a field are brought to the request's normal form. */
-export function normalizeOperand(field: string, value: Scalar, opts: PatternOptions): Scalar {
-  let v = value;
-  if (typeof v === "number" && field === "port") return v;
-  // YAML reads `0xa9fea9fe`, `2852039166` or a tool named `42` as numbers; every built-in
-  // field but `port` holds text, so the number is the text it stands for.
-  if (typeof v === "number" && !field.includes(".")) v = String(v);
-  if (typeof v !== "string") return v;
-  switch (field) {
-    case "host": {
-      const h = normalizeHost(v);
-      return h.ok ? h.host : v.toLowerCase();
-    }
-    case "path": {
-      const p = normalizePath(v, opts.cwd);
-      const path = p.ok ? p.path : v;
-      return opts.caseInsensitive ? foldCase(path) : path;
-    }
-    case "url": {
-      const u = normalizeUrl(v);
-      return u.ok && u.target.url !== undefined ? u.target.url : v;
-    }
-    case "method":
-      return v.toUpperCase();
-    case "scheme":
-      return v.toLowerCase();
-    case "port":
-      return /^\d+$/.test(v) ? Number(v) : v;
-    default:
-      return v;
-  }
-}
-
 const isStr = (v: unknown): v is string => typeof v === "string";
-
-/** Fields whose request values have one case (see caseFold). */
-const CASELESS_FIELDS: ReadonlySet<string> = new Set(["host", "method", "scheme"]);
 
 /** The key of one exact value, for the index. */
 function exactKey(field: string, v: Scalar): IndexKey | undefined {
@@ -272,7 +229,6 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
         may: p.may,
         must: p.must,
         keys: p.keys,
-        factors: p.factors,
         get nfa() {
           return p.nfa; // built on first use: only templates need it
         },
@@ -281,16 +237,13 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     case "eq": {
       const want = normalizeOperand(field, t.value, opts);
       const test: ValueTest = (v) => v === want;
-      return typeof want === "string"
-        ? { ...bySet(field, test, literals([want]), opts, exactKeys(field, [want])), factors: textFactors([want]) }
-        : { test, may: () => false, must: () => false };
+      return typeof want === "string" ? bySet(field, test, literals([want]), opts, exactKeys(field, [want])) : { test, may: () => false, must: () => false };
     }
     case "in": {
       const values = t.values.map((x) => normalizeOperand(field, x, opts));
       const set = new Set(values);
       const strings = values.filter(isStr);
-      const m = bySet(field, (v) => set.has(v as Scalar), literals(strings), opts, exactKeys(field, values));
-      return strings.length === values.length ? { ...m, factors: textFactors(strings) } : m;
+      return bySet(field, (v) => set.has(v as Scalar), literals(strings), opts, exactKeys(field, values));
     }
     case "neq":
     case "notIn": {
@@ -299,27 +252,24 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     }
     case "startsWith": {
       const x = caseFold(field, t.value, opts);
-      return { ...bySet(field, (v) => isStr(v) && v.startsWith(x), affix(x, "any", ""), opts), factors: textFactors([x]) };
+      return bySet(field, (v) => isStr(v) && v.startsWith(x), affix(x, "any", ""), opts);
     }
     case "endsWith": {
       // `.internal.` ends the same hosts as `.internal`: request hosts have no trailing dot.
       const x = field === "host" ? caseFold(field, t.value, opts).replace(/\.+$/, "") : caseFold(field, t.value, opts);
-      return { ...bySet(field, (v) => isStr(v) && v.endsWith(x), affix("", "any", x), opts), factors: textFactors([x]) };
+      return bySet(field, (v) => isStr(v) && v.endsWith(x), affix("", "any", x), opts);
     }
     case "contains": {
       const x = caseFold(field, t.value, opts);
-      return { ...bySet(field, (v) => isStr(v) && v.includes(x), containing(x), opts), factors: textFactors([x]) };
+      return bySet(field, (v) => isStr(v) && v.includes(x), containing(x), opts);
     }
     case "matches": {
       // Hosts are lower-case, methods upper-case and folded paths lower-case by the time a
       // regex sees them: `^METADATA\.` or `^post$` must still match what they name.
-      const caseInsensitive = CASELESS_FIELDS.has(field) || (field === "path" && opts.caseInsensitive === true);
-      const r = compileRegex(t.regex, { caseInsensitive });
+      const r = compileRegex(t.regex, { caseInsensitive: CASELESS_FIELDS.has(field) || (field === "path" && opts.caseInsensitive === true) });
       if (!r.ok) throw new Error(r.reason);
       // RE2 has no automaton we can intersect here: a template may match, and need not.
-      // A case-insensitive regex's literals match other text (`a` matches `A`): no factors.
-      const factors = caseInsensitive ? undefined : requiredRegexLiterals(t.regex);
-      return { test: (v) => (isStr(v) || typeof v === "number") && r.test(String(v)), may: () => true, must: () => false, factors };
+      return { test: (v) => (isStr(v) || typeof v === "number") && r.test(String(v)), may: () => true, must: () => false };
     }
     case "exists":
       // A `url` template is a host-form request's (it sent no URL; see request/host-form-url.ts): `exists` says what was sent.
@@ -334,22 +284,17 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
       const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
       let keys: readonly IndexKey[] | undefined;
       for (const p of parts) if (p.keys && !keys) keys = p.keys;
-      // Every part holds, so any part's factors are required; the most selective one (its shortest factor longest) is kept.
-      let factors: readonly string[] | undefined;
-      for (const p of parts) if (p.factors && (!factors || shortest(p.factors) > shortest(factors))) factors = p.factors;
       return {
         test: (v) => parts.every((p) => p.test(v)),
         may: (x) => parts.every((p) => p.may(x)),
         must: (x) => parts.every((p) => p.must(x)),
         keys,
-        factors,
         ...combinedValues(parts, "every"),
       };
     }
     case "any": {
       const parts = t.tests.map((x) => compileFieldTest(x, field, opts));
       const keys = parts.every((p) => p.keys) ? parts.flatMap((p) => p.keys!) : undefined;
-      const factors = parts.every((p) => p.factors) ? parts.flatMap((p) => p.factors!) : undefined;
       // A list of patterns is one set: every value of a template may be covered
       // by the union without any one pattern covering them all.
       let whole: Nfa | null | undefined;
@@ -369,7 +314,6 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
           return u ? mustMatch(lang(x), u) : parts.some((p) => p.must(x));
         },
         keys,
-        factors,
         ...combinedValues(parts, "some"),
         get nfa() {
           return unionOf() ?? undefined;
@@ -425,17 +369,6 @@ function pathTestOnFreeForm(t: FieldTest, field: string, opts: PatternOptions): 
   }
 }
 
-/** Operands as factors; none when one is empty (the empty string is in every value). */
-function textFactors(values: readonly string[]): string[] | undefined {
-  return values.length > 0 && values.every((v) => v !== "") ? [...values] : undefined;
-}
-
-function shortest(xs: readonly string[]): number {
-  let n = Infinity;
-  for (const x of xs) if (x.length < n) n = x.length;
-  return n;
-}
-
 const mayOf = (m: FieldMatcher): ValueTest => m.mayValue ?? m.test;
 const mustOf = (m: FieldMatcher): ValueTest => m.mustValue ?? m.test;
 
@@ -457,13 +390,4 @@ function combinedValues(parts: readonly FieldMatcher[], how: "every" | "some"): 
   return how === "every"
     ? { mayValue: (v) => mays.every((f) => f(v)), mustValue: (v) => musts.every((f) => f(v)), domain }
     : { mayValue: (v) => mays.some((f) => f(v)), mustValue: (v) => musts.some((f) => f(v)), domain };
-}
-
-/** Request hosts are lower-case and methods upper-case, so string operators are too; paths fold in a case-insensitive policy. */
-function caseFold(field: string, s: string, opts: PatternOptions): string {
-  if (field === "host" || field === "scheme") return s.toLowerCase();
-  if (field === "url") return normalizeUrlPattern(s, { prefix: true });
-  if (field === "method") return s.toUpperCase();
-  if (field === "path" && opts.caseInsensitive) return foldCase(s);
-  return s;
 }
