@@ -131,6 +131,53 @@ export function compileCondition(c: Condition, opts: PatternOptions): ConditionM
 }
 
 /**
+ * A condition compiled on first use, so loading a policy compiles nothing but
+ * what its first decisions touch. The first call of `test`, `may` or `must`
+ * compiles the whole condition (every pattern and regex in it) and puts the
+ * compiled functions in place of the forwarding ones. An operand that cannot
+ * compile (validation refuses it; only a bundle edited by hand and re-digested
+ * can carry one) throws there, inside evaluation, which denies: never a match
+ * read as no match.
+ *
+ * `index` is what the rule index files the rule by: it compiles the condition
+ * only on the fields whose matchers can give keys (see `exactKeys`, the
+ * `keys` of compiled patterns and free-form fields read as paths); every
+ * other condition has none, so the answer is known without compiling.
+ */
+export interface LazyCondition extends ConditionMatcher {
+  /** the condition compiled now (once) */
+  compiled(): ConditionMatcher;
+}
+
+export function lazyCondition(c: Condition, opts: PatternOptions): LazyCondition {
+  let m: ConditionMatcher | undefined;
+  const compiled = (): ConditionMatcher => {
+    if (m === undefined) {
+      m = compileCondition(c, opts);
+      self.test = m.test;
+      self.may = m.may;
+      self.must = m.must;
+    }
+    return m;
+  };
+  const self: LazyCondition = {
+    test: (s) => compiled().test(s),
+    may: (s) => compiled().may(s),
+    must: (s) => compiled().must(s),
+    get index() {
+      return c.kind === "field" && mayHaveKeys(c.field) ? compiled().index : undefined;
+    },
+    compiled,
+  };
+  return self;
+}
+
+/** The fields a compiled field test can give index keys for (compileFieldTest: `keys`). */
+export function mayHaveKeys(field: string): boolean {
+  return field === "path" || field === "host" || field === "key" || field === "command" || isFreeFormField(field);
+}
+
+/**
  * One value of a template, its holes left empty, tried with the plain test
  * before any automaton: it is one of the values, so if it passes the test
  * may-matches, and if it fails the test cannot must-match. Most templates are
@@ -154,8 +201,16 @@ function withSample(field: string, m: FieldMatcher, opts: PatternOptions): Field
     }
     return v ?? undefined;
   };
+  // Not `{ ...m }`: spreading would read `m.nfa`, a getter that builds the automaton, for every pattern at load.
   return {
-    ...m,
+    test: m.test,
+    mayValue: m.mayValue,
+    mustValue: m.mustValue,
+    domain: m.domain,
+    keys: m.keys,
+    get nfa() {
+      return m.nfa;
+    },
     may: (t) => {
       const v = sample(t);
       return (v !== undefined && m.test(v)) || m.may(t);
@@ -232,10 +287,20 @@ function exactKeys(field: string, values: readonly Scalar[]): IndexKey[] | undef
   return out;
 }
 
-/** A field test that is a set of strings (an automaton), for templates. */
-function bySet(field: string, test: ValueTest, nfa: Nfa, opts: PatternOptions, keys?: IndexKey[]): FieldMatcher {
+/** A field test that is a set of strings (an automaton, built on first use: only templates and analyses need it). */
+function bySet(field: string, test: ValueTest, build: () => Nfa, opts: PatternOptions, keys?: IndexKey[]): FieldMatcher {
   const lang = languageOf(field, opts);
-  return { test, nfa, keys, may: (t) => mayMatch(lang(t), nfa), must: (t) => mustMatch(lang(t), nfa) };
+  let nfa: Nfa | undefined;
+  const set = () => (nfa ??= build());
+  return {
+    test,
+    keys,
+    get nfa() {
+      return set();
+    },
+    may: (t) => mayMatch(lang(t), set()),
+    must: (t) => mustMatch(lang(t), set()),
+  };
 }
 
 /** The strings a template of `field` stands for. */
@@ -271,13 +336,13 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     case "eq": {
       const want = normalizeOperand(field, t.value, opts);
       const test: ValueTest = (v) => v === want;
-      return typeof want === "string" ? bySet(field, test, literals([want]), opts, exactKeys(field, [want])) : { test, may: () => false, must: () => false };
+      return typeof want === "string" ? bySet(field, test, () => literals([want]), opts, exactKeys(field, [want])) : { test, may: () => false, must: () => false };
     }
     case "in": {
       const values = t.values.map((x) => normalizeOperand(field, x, opts));
       const set = new Set(values);
       const strings = values.filter(isStr);
-      return bySet(field, (v) => set.has(v as Scalar), literals(strings), opts, exactKeys(field, values));
+      return bySet(field, (v) => set.has(v as Scalar), () => literals(strings), opts, exactKeys(field, values));
     }
     case "neq":
     case "notIn": {
@@ -286,24 +351,34 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     }
     case "startsWith": {
       const x = caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.startsWith(x), affix(x, "any", ""), opts);
+      return bySet(field, (v) => isStr(v) && v.startsWith(x), () => affix(x, "any", ""), opts);
     }
     case "endsWith": {
       // `.internal.` ends the same hosts as `.internal`: request hosts have no trailing dot.
       const x = field === "host" ? caseFold(field, t.value, opts).replace(/\.+$/, "") : caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.endsWith(x), affix("", "any", x), opts);
+      return bySet(field, (v) => isStr(v) && v.endsWith(x), () => affix("", "any", x), opts);
     }
     case "contains": {
       const x = caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.includes(x), containing(x), opts);
+      return bySet(field, (v) => isStr(v) && v.includes(x), () => containing(x), opts);
     }
     case "matches": {
       // Hosts are lower-case, methods upper-case and folded paths lower-case by the time a
       // regex sees them: `^METADATA\.` or `^post$` must still match what they name.
-      const r = compileRegex(t.regex, { caseInsensitive: CASELESS_FIELDS.has(field) || (field === "path" && opts.caseInsensitive === true) });
-      if (!r.ok) throw new Error(r.reason);
+      const ci = CASELESS_FIELDS.has(field) || (field === "path" && opts.caseInsensitive === true);
+      // Compiled on the first value it tests (RE2 compiles cost ~0.1 ms each): a value that is
+      // absent fails the test whatever the regex says. One that cannot compile throws there.
+      let test: ((s: string) => boolean) | undefined;
+      const regex = () => {
+        if (test === undefined) {
+          const r = compileRegex(t.regex, { caseInsensitive: ci });
+          if (!r.ok) throw new Error(r.reason);
+          test = r.test;
+        }
+        return test;
+      };
       // RE2 has no automaton we can intersect here: a template may match, and need not.
-      return { test: (v) => (isStr(v) || typeof v === "number") && r.test(String(v)), may: () => true, must: () => false };
+      return { test: (v) => (isStr(v) || typeof v === "number") && regex()(String(v)), may: () => true, must: () => false };
     }
     case "exists":
       // A `url` template is a host-form request's (it sent no URL; see request/host-form-url.ts): `exists` says what was sent.

@@ -2,14 +2,19 @@ import { actionPatternMatches } from "./action-pattern.js";
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import type { Effect, PolicyIR, RateLimit, RuleIR } from "../policy/ir.js";
 import { scheduleOpen } from "./schedule-open.js";
-import { allOf, compileCondition, type ConditionMatcher, type SubjectTest } from "./compile-test.js";
+import { allOf, lazyCondition, type SubjectTest } from "./compile-test.js";
 import { RuleBucket, type IndexedRule } from "./rule-index.js";
 import type { Subject } from "../request/subject.js";
 import type { RequestOptions } from "../request/normalize-request.js";
 import { requestOptionsOf } from "./request-options.js";
 import { argumentPathFields, argumentPathGetters, type ArgumentPathField } from "./argument-paths.js";
 
-/** A policy compiled once at load and evaluated many times. */
+/**
+ * A policy compiled once and evaluated many times. Loading only reads the
+ * rules; each rule's conditions compile on first use (compile-test.ts:
+ * `lazyCondition`), and each action's rule bucket on its first request, so a
+ * cold start pays for what its first decisions touch, not for the whole table.
+ */
 export interface CompiledRule extends IndexedRule {
   id: string;
   effect: Effect;
@@ -47,13 +52,9 @@ const MAX_CACHED_BUCKETS = 4096;
 export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
   const opts: PatternOptions = { cwd: ir.cwd, caseInsensitive: ir.paths?.caseInsensitive === true };
   const rules: CompiledRule[] = ir.rules.map((r, index) => compileRule(r, index, opts));
+  const byPattern = rulesByActionPattern(rules);
   const buckets = new Map<string, RuleBucket>();
-  const build = (action: string) =>
-    new RuleBucket(
-      rules,
-      rules.filter((r) => r.actions.some((p) => actionPatternMatches(p, action))).map((r) => r.index),
-      opts,
-    );
+  const build = (action: string) => new RuleBucket(rules, membersOf(byPattern, action), opts);
   return {
     ir,
     digest,
@@ -72,14 +73,52 @@ export function compilePolicy(ir: PolicyIR, digest: string): CompiledPolicy {
   };
 }
 
+/** Each distinct action pattern of the policy and the rules naming it, in order. */
+function rulesByActionPattern(rules: readonly CompiledRule[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const r of rules) {
+    for (const p of r.actions) {
+      let list = out.get(p);
+      if (!list) out.set(p, (list = []));
+      if (list[list.length - 1] !== r.index) list.push(r.index);
+    }
+  }
+  return out;
+}
+
+/** The rules, in order, whose action patterns cover `action`: a merge of the lists of the patterns that do. */
+function membersOf(byPattern: ReadonlyMap<string, readonly number[]>, action: string): readonly number[] {
+  const lists: Array<readonly number[]> = [];
+  for (const [p, list] of byPattern) if (actionPatternMatches(p, action)) lists.push(list);
+  if (lists.length === 1) return lists[0]!;
+  const all = lists.flat().sort((a, b) => a - b);
+  return all.filter((x, k) => k === 0 || all[k - 1] !== x);
+}
+
+/**
+ * A rule whose matching functions compile on first call: each forwarding
+ * function compiles the rule's conditions and replaces itself, and the
+ * others, with the compiled ones.
+ */
 function compileRule(r: RuleIR, index: number, opts: PatternOptions): CompiledRule {
-  const conditions: ConditionMatcher[] = r.when.map((c) => compileCondition(c, opts));
-  const all = allOf(conditions);
-  const test = all.test;
+  const conditions = r.when.map((c) => lazyCondition(c, opts));
   const expires = r.expiresAt === undefined ? Infinity : Date.parse(r.expiresAt);
   const schedule = r.schedule;
   const timed = schedule !== undefined || expires !== Infinity;
   const activeAt = timed ? (now: number) => now < expires && (schedule === undefined || scheduleOpen(schedule, now)) : () => true;
+  let parts: CompiledRule["parts"] | undefined;
+  let done = false;
+  const compiled = (): CompiledRule => {
+    if (done) return rule; // a forwarding function someone kept
+    done = true;
+    const all = allOf(conditions.map((c) => c.compiled()));
+    const test = all.test;
+    rule.test = test;
+    rule.may = (s, now) => activeAt(now) && all.may(s);
+    rule.must = (s, now) => activeAt(now) && all.must(s);
+    rule.matches = timed ? (s: Subject, now: number) => test(s) && activeAt(now) : test;
+    return rule;
+  };
   const rule: CompiledRule = {
     index,
     id: r.id,
@@ -87,12 +126,14 @@ function compileRule(r: RuleIR, index: number, opts: PatternOptions): CompiledRu
     actions: r.actions,
     conditions,
     ir: r,
-    test,
-    may: (s, now) => activeAt(now) && all.may(s),
-    must: (s, now) => activeAt(now) && all.must(s),
-    parts: r.when.map((c, k) => ({ label: c.kind === "field" ? c.field : c.kind, test: conditions[k]!.test })),
+    test: (s) => compiled().test(s),
+    may: (s, now) => compiled().may(s, now),
+    must: (s, now) => compiled().must(s, now),
+    get parts() {
+      return (parts ??= r.when.map((c, k) => ({ label: c.kind === "field" ? c.field : c.kind, test: conditions[k]!.compiled().test })));
+    },
     activeAt,
-    matches: timed ? (s: Subject, now: number) => test(s) && activeAt(now) : test,
+    matches: (s, now) => compiled().matches(s, now),
   };
   if (r.reason !== undefined) rule.reason = r.reason;
   if (r.rateLimit !== undefined) rule.rateLimit = r.rateLimit;
