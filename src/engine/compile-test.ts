@@ -150,26 +150,57 @@ export interface LazyCondition extends ConditionMatcher {
 }
 
 export function lazyCondition(c: Condition, opts: PatternOptions): LazyCondition {
-  let m: ConditionMatcher | undefined;
-  const compiled = (): ConditionMatcher => {
-    if (m === undefined) {
-      m = compileCondition(c, opts);
-      self.test = m.test;
-      self.may = m.may;
-      self.must = m.must;
+  return new Lazy(c, opts);
+}
+
+// A class, not an object literal with a getter: V8 keeps such literals as dictionaries (~450 bytes more each).
+class Lazy implements LazyCondition {
+  test: SubjectTest = (s) => this.compiled().test(s);
+  may: SubjectTest = (s) => this.compiled().may(s);
+  must: SubjectTest = (s) => this.compiled().must(s);
+  private m: ConditionMatcher | undefined;
+
+  constructor(
+    private readonly c: Condition,
+    private readonly opts: PatternOptions,
+  ) {}
+
+  get index(): ConditionMatcher["index"] {
+    return this.c.kind === "field" && mayHaveKeys(this.c.field) ? this.compiled().index : undefined;
+  }
+
+  compiled(): ConditionMatcher {
+    if (this.m === undefined) {
+      const m = compileCondition(this.c, this.opts);
+      this.m = m;
+      this.test = m.test;
+      this.may = m.may;
+      this.must = m.must;
     }
-    return m;
-  };
-  const self: LazyCondition = {
-    test: (s) => compiled().test(s),
-    may: (s) => compiled().may(s),
-    must: (s) => compiled().must(s),
-    get index() {
-      return c.kind === "field" && mayHaveKeys(c.field) ? compiled().index : undefined;
-    },
-    compiled,
-  };
-  return self;
+    return this.m;
+  }
+}
+
+/**
+ * A field matcher whose automaton is read through `automaton` (built on first
+ * use by whoever owns it). A class for the same reason as `Lazy`: one per
+ * pattern in the policy.
+ */
+class WithNfa implements FieldMatcher {
+  constructor(
+    readonly test: ValueTest,
+    readonly may: (t: Template) => boolean,
+    readonly must: (t: Template) => boolean,
+    readonly keys: readonly IndexKey[] | undefined,
+    private readonly automaton: () => Nfa | undefined,
+    readonly mayValue: ValueTest | undefined = undefined,
+    readonly mustValue: ValueTest | undefined = undefined,
+    readonly domain: FieldMatcher["domain"] = undefined,
+  ) {}
+
+  get nfa(): Nfa | undefined {
+    return this.automaton();
+  }
 }
 
 /** The fields a compiled field test can give index keys for (compileFieldTest: `keys`). */
@@ -201,25 +232,23 @@ function withSample(field: string, m: FieldMatcher, opts: PatternOptions): Field
     }
     return v ?? undefined;
   };
-  // Not `{ ...m }`: spreading would read `m.nfa`, a getter that builds the automaton, for every pattern at load.
-  return {
-    test: m.test,
-    mayValue: m.mayValue,
-    mustValue: m.mustValue,
-    domain: m.domain,
-    keys: m.keys,
-    get nfa() {
-      return m.nfa;
-    },
-    may: (t) => {
+  // Not `{ ...m }`: spreading would read `m.nfa`, which builds the automaton, for every pattern.
+  return new WithNfa(
+    m.test,
+    (t) => {
       const v = sample(t);
       return (v !== undefined && m.test(v)) || m.may(t);
     },
-    must: (t) => {
+    (t) => {
       const v = sample(t);
       return (v === undefined || m.test(v)) && m.must(t);
     },
-  };
+    m.keys,
+    () => m.nfa,
+    m.mayValue,
+    m.mustValue,
+    m.domain,
+  );
 }
 
 /** How operands of a field are brought to the request's normal form. */
@@ -292,15 +321,13 @@ function bySet(field: string, test: ValueTest, build: () => Nfa, opts: PatternOp
   const lang = languageOf(field, opts);
   let nfa: Nfa | undefined;
   const set = () => (nfa ??= build());
-  return {
+  return new WithNfa(
     test,
+    (t) => mayMatch(lang(t), set()),
+    (t) => mustMatch(lang(t), set()),
     keys,
-    get nfa() {
-      return set();
-    },
-    may: (t) => mayMatch(lang(t), set()),
-    must: (t) => mustMatch(lang(t), set()),
-  };
+    set,
+  );
 }
 
 /** The strings a template of `field` stands for. */
@@ -322,16 +349,7 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
       const r = compilePattern(field, t.pattern, opts);
       // Validation reports bad patterns; a policy that skipped it (a hand-edited bundle) is refused, never read as "no match".
       if (!r.ok) throw new Error(`invalid pattern \`${t.pattern}\` for \`${field}\`: ${r.reason}`);
-      const p = r.pattern;
-      return {
-        test: p.test,
-        may: p.may,
-        must: p.must,
-        keys: p.keys,
-        get nfa() {
-          return p.nfa; // built on first use: only templates need it
-        },
-      };
+      return r.pattern; // its automaton is built on first use: only templates and analyses need it
     }
     case "eq": {
       const want = normalizeOperand(field, t.value, opts);
@@ -415,19 +433,20 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
         return whole;
       };
       const lang = languageOf(field, opts);
-      return {
-        test: (v) => parts.some((p) => p.test(v)),
-        may: (x) => parts.some((p) => p.may(x)),
-        must: (x) => {
+      const values = combinedValues(parts, "some");
+      return new WithNfa(
+        (v) => parts.some((p) => p.test(v)),
+        (x) => parts.some((p) => p.may(x)),
+        (x) => {
           const u = unionOf();
           return u ? mustMatch(lang(x), u) : parts.some((p) => p.must(x));
         },
         keys,
-        ...combinedValues(parts, "some"),
-        get nfa() {
-          return unionOf() ?? undefined;
-        },
-      };
+        () => unionOf() ?? undefined,
+        values.mayValue,
+        values.mustValue,
+        values.domain,
+      );
     }
     case "not": {
       const p = compileFieldTest(t.test, field, opts);

@@ -2,7 +2,7 @@ import { actionPatternMatches } from "./action-pattern.js";
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import type { Effect, PolicyIR, RateLimit, RuleIR } from "../policy/ir.js";
 import { scheduleOpen } from "./schedule-open.js";
-import { allOf, lazyCondition, type SubjectTest } from "./compile-test.js";
+import { allOf, lazyCondition, type LazyCondition, type SubjectTest } from "./compile-test.js";
 import { RuleBucket, type IndexedRule } from "./rule-index.js";
 import type { Subject } from "../request/subject.js";
 import type { RequestOptions } from "../request/normalize-request.js";
@@ -97,45 +97,64 @@ function membersOf(byPattern: ReadonlyMap<string, readonly number[]>, action: st
 
 /**
  * A rule whose matching functions compile on first call: each forwarding
- * function compiles the rule's conditions and replaces itself, and the
- * others, with the compiled ones.
+ * function compiles the rule's conditions and puts the compiled functions in
+ * place of all of them. A class, so `parts` is a getter on the prototype (an
+ * object literal with a getter is a dictionary-mode object in V8, ~450 bytes
+ * more per rule).
  */
-function compileRule(r: RuleIR, index: number, opts: PatternOptions): CompiledRule {
-  const conditions = r.when.map((c) => lazyCondition(c, opts));
-  const expires = r.expiresAt === undefined ? Infinity : Date.parse(r.expiresAt);
-  const schedule = r.schedule;
-  const timed = schedule !== undefined || expires !== Infinity;
-  const activeAt = timed ? (now: number) => now < expires && (schedule === undefined || scheduleOpen(schedule, now)) : () => true;
-  let parts: CompiledRule["parts"] | undefined;
-  let done = false;
-  const compiled = (): CompiledRule => {
-    if (done) return rule; // a forwarding function someone kept
-    done = true;
-    const all = allOf(conditions.map((c) => c.compiled()));
+class LazyRule implements CompiledRule {
+  readonly id: string;
+  readonly effect: Effect;
+  readonly actions: readonly string[];
+  readonly activeAt: (nowMs: number) => boolean;
+  reason?: string;
+  rateLimit?: RateLimit;
+  test: SubjectTest = (s) => this.compiled().test(s);
+  may = (s: Subject, now: number): boolean => this.compiled().may(s, now);
+  must = (s: Subject, now: number): boolean => this.compiled().must(s, now);
+  matches = (s: Subject, now: number): boolean => this.compiled().matches(s, now);
+  private done = false;
+  private timed: boolean;
+  private ownParts: CompiledRule["parts"] | undefined;
+
+  constructor(
+    readonly ir: RuleIR,
+    readonly index: number,
+    readonly conditions: readonly LazyCondition[],
+  ) {
+    this.id = ir.id;
+    this.effect = ir.effect;
+    this.actions = ir.actions;
+    const expires = ir.expiresAt === undefined ? Infinity : Date.parse(ir.expiresAt);
+    const schedule = ir.schedule;
+    this.timed = schedule !== undefined || expires !== Infinity;
+    this.activeAt = this.timed ? (now: number) => now < expires && (schedule === undefined || scheduleOpen(schedule, now)) : () => true;
+    if (ir.reason !== undefined) this.reason = ir.reason;
+    if (ir.rateLimit !== undefined) this.rateLimit = ir.rateLimit;
+  }
+
+  get parts(): CompiledRule["parts"] {
+    return (this.ownParts ??= this.ir.when.map((c, k) => ({ label: c.kind === "field" ? c.field : c.kind, test: this.conditions[k]!.compiled().test })));
+  }
+
+  private compiled(): this {
+    if (this.done) return this; // a forwarding function someone kept
+    this.done = true;
+    const all = allOf(this.conditions.map((c) => c.compiled()));
     const test = all.test;
-    rule.test = test;
-    rule.may = (s, now) => activeAt(now) && all.may(s);
-    rule.must = (s, now) => activeAt(now) && all.must(s);
-    rule.matches = timed ? (s: Subject, now: number) => test(s) && activeAt(now) : test;
-    return rule;
-  };
-  const rule: CompiledRule = {
+    const activeAt = this.activeAt;
+    this.test = test;
+    this.may = (s, now) => activeAt(now) && all.may(s);
+    this.must = (s, now) => activeAt(now) && all.must(s);
+    this.matches = this.timed ? (s, now) => test(s) && activeAt(now) : test;
+    return this;
+  }
+}
+
+function compileRule(r: RuleIR, index: number, opts: PatternOptions): CompiledRule {
+  return new LazyRule(
+    r,
     index,
-    id: r.id,
-    effect: r.effect,
-    actions: r.actions,
-    conditions,
-    ir: r,
-    test: (s) => compiled().test(s),
-    may: (s, now) => compiled().may(s, now),
-    must: (s, now) => compiled().must(s, now),
-    get parts() {
-      return (parts ??= r.when.map((c, k) => ({ label: c.kind === "field" ? c.field : c.kind, test: conditions[k]!.compiled().test })));
-    },
-    activeAt,
-    matches: (s, now) => compiled().matches(s, now),
-  };
-  if (r.reason !== undefined) rule.reason = r.reason;
-  if (r.rateLimit !== undefined) rule.rateLimit = r.rateLimit;
-  return rule;
+    r.when.map((c) => lazyCondition(c, opts)),
+  );
 }
