@@ -354,13 +354,21 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     case "eq": {
       const want = normalizeOperand(field, t.value, opts);
       const test: ValueTest = (v) => v === want;
-      return typeof want === "string" ? bySet(field, test, () => literals([want]), opts, exactKeys(field, [want])) : { test, may: () => false, must: () => false };
+      return typeof want === "string"
+        ? bySet(field, test, () => literals([want]), opts, exactKeys(field, [want]))
+        : { test, may: () => false, must: () => false };
     }
     case "in": {
       const values = t.values.map((x) => normalizeOperand(field, x, opts));
       const set = new Set(values);
       const strings = values.filter(isStr);
-      return bySet(field, (v) => set.has(v as Scalar), () => literals(strings), opts, exactKeys(field, values));
+      return bySet(
+        field,
+        (v) => set.has(v as Scalar),
+        () => literals(strings),
+        opts,
+        exactKeys(field, values),
+      );
     }
     case "neq":
     case "notIn": {
@@ -369,16 +377,31 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     }
     case "startsWith": {
       const x = caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.startsWith(x), () => affix(x, "any", ""), opts);
+      return bySet(
+        field,
+        (v) => isStr(v) && v.startsWith(x),
+        () => affix(x, "any", ""),
+        opts,
+      );
     }
     case "endsWith": {
       // `.internal.` ends the same hosts as `.internal`: request hosts have no trailing dot.
       const x = field === "host" ? caseFold(field, t.value, opts).replace(/\.+$/, "") : caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.endsWith(x), () => affix("", "any", x), opts);
+      return bySet(
+        field,
+        (v) => isStr(v) && v.endsWith(x),
+        () => affix("", "any", x),
+        opts,
+      );
     }
     case "contains": {
       const x = caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.includes(x), () => containing(x), opts);
+      return bySet(
+        field,
+        (v) => isStr(v) && v.includes(x),
+        () => containing(x),
+        opts,
+      );
     }
     case "matches": {
       // Hosts are lower-case, methods upper-case and folded paths lower-case by the time a
