@@ -166,7 +166,7 @@ class Lazy implements LazyCondition {
   ) {}
 
   get index(): ConditionMatcher["index"] {
-    return this.c.kind === "field" && mayHaveKeys(this.c.field) ? this.compiled().index : undefined;
+    return keyable(this.c) ? this.compiled().index : undefined;
   }
 
   compiled(): ConditionMatcher {
@@ -201,6 +201,12 @@ class WithNfa implements FieldMatcher {
   get nfa(): Nfa | undefined {
     return this.automaton();
   }
+}
+
+/** Can the compiled condition have an `index`? A field one on a keyable field, or an `all:` of one such (allOf returns its only part). */
+function keyable(c: Condition): boolean {
+  if (c.kind === "field") return mayHaveKeys(c.field);
+  return c.kind === "all" && c.conditions.length === 1 && keyable(c.conditions[0]!);
 }
 
 /** The fields a compiled field test can give index keys for (compileFieldTest: `keys`). */
