@@ -98,21 +98,24 @@ export function allOf(parts: readonly ConditionMatcher[]): ConditionMatcher {
 export function compileCondition(c: Condition, opts: PatternOptions): ConditionMatcher {
   switch (c.kind) {
     case "field": {
-      const get = fieldGetter(c.field);
-      const m = withSample(c.field, compileFieldTest(c.test, c.field, opts), opts);
+      const get = getterOf(c.field);
       const field = c.field;
+      const m = compileFieldTest(c.test, field, opts);
       const test = m.test;
       const mayValue = m.mayValue ?? test;
       const mustValue = m.mustValue ?? test;
+      // The sampling wrapper answers templates only: made when the first one comes.
+      let sampled: FieldMatcher | undefined;
+      const forTemplates = () => (sampled ??= withSample(field, m, opts));
       return {
         test: (s) => test(get(s)),
         may: (s) => {
           const t = templateOf(s, field);
-          return t ? m.may(t) : mayValue(get(s));
+          return t ? forTemplates().may(t) : mayValue(get(s));
         },
         must: (s) => {
           const t = templateOf(s, field);
-          return t ? m.must(t) : mustValue(get(s));
+          return t ? forTemplates().must(t) : mustValue(get(s));
         },
         index: m.keys ? { field, keys: m.keys } : undefined,
       };
@@ -128,6 +131,18 @@ export function compileCondition(c: Condition, opts: PatternOptions): ConditionM
       return { test: (s) => !p.test(s), may: (s) => !p.must(s), must: (s) => !p.may(s) };
     }
   }
+}
+
+// One getter per field name, shared by every condition on it (a policy has few field names and many rules).
+const getters = new Map<string, (s: Subject) => unknown>();
+const MAX_GETTERS = 1024;
+function getterOf(field: string): (s: Subject) => unknown {
+  let g = getters.get(field);
+  if (!g) {
+    g = fieldGetter(field);
+    if (getters.size < MAX_GETTERS) getters.set(field, g);
+  }
+  return g;
 }
 
 /**
