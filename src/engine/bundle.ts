@@ -70,7 +70,7 @@ export async function loadBundle(bundle: unknown): Promise<{ policy: CompiledPol
   ir.sources = Array.isArray(b.sources) ? b.sources : [];
   const positions = Array.isArray(b.positions) ? b.positions : [];
   const files = Array.isArray(b.files) ? b.files : [];
-  ir.rules.forEach((r, k) => ((r).source = positionOf(positions[k], files)));
+  ir.rules.forEach((r, k) => (r.source = positionOf(positions[k], files)));
   return { policy: compilePolicy(ir, digest), builtAt: b.builtAt ?? "" };
 }
 
