@@ -169,16 +169,26 @@ export function lazyCondition(c: Condition, opts: PatternOptions): LazyCondition
 }
 
 // A class, not an object literal with a getter: V8 keeps such literals as dictionaries (~450 bytes more each).
+// Forwarding methods on the prototype, compiled functions as own properties once compiled (as LazyRule, compile.ts).
 class Lazy implements LazyCondition {
-  test: SubjectTest = (s) => this.compiled().test(s);
-  may: SubjectTest = (s) => this.compiled().may(s);
-  must: SubjectTest = (s) => this.compiled().must(s);
   private m: ConditionMatcher | undefined;
 
   constructor(
     private readonly c: Condition,
     private readonly opts: PatternOptions,
   ) {}
+
+  test(s: Subject): boolean {
+    return this.compiled().test(s);
+  }
+
+  may(s: Subject): boolean {
+    return this.compiled().may(s);
+  }
+
+  must(s: Subject): boolean {
+    return this.compiled().must(s);
+  }
 
   get index(): ConditionMatcher["index"] {
     return keyable(this.c) ? this.compiled().index : undefined;

@@ -96,11 +96,12 @@ function membersOf(byPattern: ReadonlyMap<string, readonly number[]>, action: st
 }
 
 /**
- * A rule whose matching functions compile on first call: each forwarding
- * function compiles the rule's conditions and puts the compiled functions in
- * place of all of them. A class, so `parts` is a getter on the prototype (an
- * object literal with a getter is a dictionary-mode object in V8, ~450 bytes
- * more per rule).
+ * A rule whose matching functions compile on first call: the prototype's
+ * forwarding methods compile the rule's conditions and give the instance the
+ * compiled functions as its own, so later calls go straight to them. Nothing
+ * per rule but the object until then (a class, not an object literal: V8
+ * keeps a literal with a getter as a dictionary, ~450 bytes more per rule).
+ * Callers call these as methods (`rule.matches(s, now)`), as they always did.
  */
 class LazyRule implements CompiledRule {
   readonly id: string;
@@ -109,10 +110,6 @@ class LazyRule implements CompiledRule {
   readonly activeAt: (nowMs: number) => boolean;
   reason?: string;
   rateLimit?: RateLimit;
-  test: SubjectTest = (s) => this.compiled().test(s);
-  may = (s: Subject, now: number): boolean => this.compiled().may(s, now);
-  must = (s: Subject, now: number): boolean => this.compiled().must(s, now);
-  matches = (s: Subject, now: number): boolean => this.compiled().matches(s, now);
   private done = false;
   private timed: boolean;
   private ownParts: CompiledRule["parts"] | undefined;
@@ -133,12 +130,28 @@ class LazyRule implements CompiledRule {
     if (ir.rateLimit !== undefined) this.rateLimit = ir.rateLimit;
   }
 
+  test(s: Subject): boolean {
+    return this.compiled().test(s);
+  }
+
+  may(s: Subject, now: number): boolean {
+    return this.compiled().may(s, now);
+  }
+
+  must(s: Subject, now: number): boolean {
+    return this.compiled().must(s, now);
+  }
+
+  matches(s: Subject, now: number): boolean {
+    return this.compiled().matches(s, now);
+  }
+
   get parts(): CompiledRule["parts"] {
     return (this.ownParts ??= this.ir.when.map((c, k) => ({ label: c.kind === "field" ? c.field : c.kind, test: this.conditions[k]!.compiled().test })));
   }
 
   private compiled(): this {
-    if (this.done) return this; // a forwarding function someone kept
+    if (this.done) return this;
     this.done = true;
     const all = allOf(this.conditions.map((c) => c.compiled()));
     const test = all.test;
