@@ -170,6 +170,8 @@ export function lazyCondition(c: Condition, opts: PatternOptions): LazyCondition
 
 // A class, not an object literal with a getter: V8 keeps such literals as dictionaries (~450 bytes more each).
 // Forwarding methods on the prototype, compiled functions as own properties once compiled (as LazyRule, compile.ts).
+// A field added to ConditionMatcher for the rule index must be forwarded here too (and `keyable` widened
+// if it can exist on more fields), or the index sees it missing on every rule that has not compiled yet.
 class Lazy implements LazyCondition {
   private m: ConditionMatcher | undefined;
 
