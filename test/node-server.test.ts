@@ -107,7 +107,10 @@ describe("the Node server as a real process", () => {
     const s = await startServer(["--bundle", join(dir, "a/policy-bundle.json")]);
     const info = await (await fetch(`${s.url}/v1/policy`)).json();
     expect(info).toMatchObject({ digest: a.digest, rules: 9, builtAt: a.builtAt });
-    a.ir.rules[0].effect = "deny";
+    // The policy decoded, edited and written back (format 3 carries it as its canonical JSON text).
+    const edited = JSON.parse(a.policy);
+    edited.rules[0].effect = "deny";
+    a.policy = JSON.stringify(edited);
     writeFileSync(join(dir, "tampered.json"), JSON.stringify(a));
     const r = spawnSync(process.execPath, [BIN, "serve", "--bundle", join(dir, "tampered.json"), "--port", "0"], { encoding: "utf8", timeout: 20_000 });
     expect(r.status).toBe(1);

@@ -200,7 +200,10 @@ describe("pattern relations, for shadowing analysis", async () => {
 
 describe("a policy whose IR skipped validation is refused, never read as no-match", async () => {
   const { compilePolicy } = await import("../src/engine/compile.js");
-  it("an invalid path pattern in a hand-made IR throws at compile", () => {
+  // Rules compile on first use (engine/compile.ts): the error comes with the first decision that
+  // reaches the rule, as a deny, even where the policy's default would allow.
+  it("an invalid path pattern in a hand-made IR denies every request that reaches it", async () => {
+    const { createEngine } = await import("../src/engine/engine.js");
     const ir = {
       defaultAction: "allow" as const,
       sources: [],
@@ -214,6 +217,13 @@ describe("a policy whose IR skipped validation is refused, never read as no-matc
         },
       ],
     };
-    expect(() => compilePolicy(ir, "sha256:x")).toThrow(/extglob/);
+    const engine = createEngine(compilePolicy(ir, "sha256:x"));
+    for (const path of ["/app/a/x", "/app/c/x", "/elsewhere"]) {
+      const d = engine.check({ action: "file.read", path });
+      expect(d).toMatchObject({ decision: "deny", error: "internal_error" });
+      expect(d.reason).toMatch(/extglob/);
+    }
+    // A request the rule's action does not cover is the default's, as before.
+    expect(engine.check({ action: "env.read", key: "HOME" })).toMatchObject({ decision: "allow", rule: null });
   });
 });

@@ -99,21 +99,24 @@ export function allOf(parts: readonly ConditionMatcher[]): ConditionMatcher {
 export function compileCondition(c: Condition, opts: PatternOptions): ConditionMatcher {
   switch (c.kind) {
     case "field": {
-      const get = fieldGetter(c.field);
-      const m = withSample(c.field, compileFieldTest(c.test, c.field, opts), opts);
+      const get = getterOf(c.field);
       const field = c.field;
+      const m = compileFieldTest(c.test, field, opts);
       const test = m.test;
       const mayValue = m.mayValue ?? test;
       const mustValue = m.mustValue ?? test;
+      // The sampling wrapper answers templates only: made when the first one comes.
+      let sampled: FieldMatcher | undefined;
+      const forTemplates = () => (sampled ??= withSample(field, m, opts));
       return {
         test: (s) => test(get(s)),
         may: (s) => {
           const t = templateOf(s, field);
-          return t ? m.may(t) : mayValue(get(s));
+          return t ? forTemplates().may(t) : mayValue(get(s));
         },
         must: (s) => {
           const t = templateOf(s, field);
-          return t ? m.must(t) : mustValue(get(s));
+          return t ? forTemplates().must(t) : mustValue(get(s));
         },
         index: m.keys ? { field, keys: m.keys } : undefined,
         factors: conditionFactors(c, opts),
@@ -130,6 +133,119 @@ export function compileCondition(c: Condition, opts: PatternOptions): ConditionM
       return { test: (s) => !p.test(s), may: (s) => !p.must(s), must: (s) => !p.may(s) };
     }
   }
+}
+
+// One getter per field name, shared by every condition on it (a policy has few field names and many rules).
+const getters = new Map<string, (s: Subject) => unknown>();
+const MAX_GETTERS = 1024;
+function getterOf(field: string): (s: Subject) => unknown {
+  let g = getters.get(field);
+  if (!g) {
+    g = fieldGetter(field);
+    if (getters.size < MAX_GETTERS) getters.set(field, g);
+  }
+  return g;
+}
+
+/**
+ * A condition compiled on first use, so loading a policy compiles nothing but
+ * what its first decisions touch. The first call of `test`, `may` or `must`
+ * compiles the whole condition (every pattern and regex in it) and puts the
+ * compiled functions in place of the forwarding ones. An operand that cannot
+ * compile (validation refuses it; only a bundle edited by hand and re-digested
+ * can carry one) throws there, inside evaluation, which denies: never a match
+ * read as no match.
+ *
+ * `index` is what the rule index files the rule by: it compiles the condition
+ * only on the fields whose matchers can give keys (see `exactKeys`, the
+ * `keys` of compiled patterns and free-form fields read as paths); every
+ * other condition has none, so the answer is known without compiling.
+ */
+export interface LazyCondition extends ConditionMatcher {
+  /** the condition compiled now (once) */
+  compiled(): ConditionMatcher;
+}
+
+export function lazyCondition(c: Condition, opts: PatternOptions): LazyCondition {
+  return new Lazy(c, opts);
+}
+
+// A class, not an object literal with a getter: V8 keeps such literals as dictionaries (~450 bytes more each).
+// Forwarding methods on the prototype, compiled functions as own properties once compiled (as LazyRule, compile.ts).
+// A field added to ConditionMatcher for the rule index must be forwarded here too (and `keyable` widened
+// if it can exist on more fields), or the index sees it missing on every rule that has not compiled yet.
+class Lazy implements LazyCondition {
+  private m: ConditionMatcher | undefined;
+
+  constructor(
+    private readonly c: Condition,
+    private readonly opts: PatternOptions,
+  ) {}
+
+  test(s: Subject): boolean {
+    return this.compiled().test(s);
+  }
+
+  may(s: Subject): boolean {
+    return this.compiled().may(s);
+  }
+
+  must(s: Subject): boolean {
+    return this.compiled().must(s);
+  }
+
+  get index(): ConditionMatcher["index"] {
+    return keyable(this.c) ? this.compiled().index : undefined;
+  }
+
+  /** Read off the IR (condition-factors.ts), so indexing compiles nothing the keys do not need. */
+  get factors(): ConditionMatcher["factors"] {
+    return conditionFactors(this.c, this.opts);
+  }
+
+  compiled(): ConditionMatcher {
+    if (this.m === undefined) {
+      const m = compileCondition(this.c, this.opts);
+      this.m = m;
+      this.test = m.test;
+      this.may = m.may;
+      this.must = m.must;
+    }
+    return this.m;
+  }
+}
+
+/**
+ * A field matcher whose automaton is read through `automaton` (built on first
+ * use by whoever owns it). A class for the same reason as `Lazy`: one per
+ * pattern in the policy.
+ */
+class WithNfa implements FieldMatcher {
+  constructor(
+    readonly test: ValueTest,
+    readonly may: (t: Template) => boolean,
+    readonly must: (t: Template) => boolean,
+    readonly keys: readonly IndexKey[] | undefined,
+    private readonly automaton: () => Nfa | undefined,
+    readonly mayValue: ValueTest | undefined = undefined,
+    readonly mustValue: ValueTest | undefined = undefined,
+    readonly domain: FieldMatcher["domain"] = undefined,
+  ) {}
+
+  get nfa(): Nfa | undefined {
+    return this.automaton();
+  }
+}
+
+/** Can the compiled condition have an `index`? A field one on a keyable field, or an `all:` of one such (allOf returns its only part). */
+function keyable(c: Condition): boolean {
+  if (c.kind === "field") return mayHaveKeys(c.field);
+  return c.kind === "all" && c.conditions.length === 1 && keyable(c.conditions[0]!);
+}
+
+/** The fields a compiled field test can give index keys for (compileFieldTest: `keys`). */
+export function mayHaveKeys(field: string): boolean {
+  return field === "path" || field === "host" || field === "key" || field === "command" || isFreeFormField(field);
 }
 
 /**
@@ -156,17 +272,23 @@ function withSample(field: string, m: FieldMatcher, opts: PatternOptions): Field
     }
     return v ?? undefined;
   };
-  return {
-    ...m,
-    may: (t) => {
+  // Not `{ ...m }`: spreading would read `m.nfa`, which builds the automaton, for every pattern.
+  return new WithNfa(
+    m.test,
+    (t) => {
       const v = sample(t);
       return (v !== undefined && m.test(v)) || m.may(t);
     },
-    must: (t) => {
+    (t) => {
       const v = sample(t);
       return (v === undefined || m.test(v)) && m.must(t);
     },
-  };
+    m.keys,
+    () => m.nfa,
+    m.mayValue,
+    m.mustValue,
+    m.domain,
+  );
 }
 
 const isStr = (v: unknown): v is string => typeof v === "string";
@@ -198,10 +320,18 @@ function exactKeys(field: string, values: readonly Scalar[]): IndexKey[] | undef
   return out;
 }
 
-/** A field test that is a set of strings (an automaton), for templates. */
-function bySet(field: string, test: ValueTest, nfa: Nfa, opts: PatternOptions, keys?: IndexKey[]): FieldMatcher {
+/** A field test that is a set of strings (an automaton, built on first use: only templates and analyses need it). */
+function bySet(field: string, test: ValueTest, build: () => Nfa, opts: PatternOptions, keys?: IndexKey[]): FieldMatcher {
   const lang = languageOf(field, opts);
-  return { test, nfa, keys, may: (t) => mayMatch(lang(t), nfa), must: (t) => mustMatch(lang(t), nfa) };
+  let nfa: Nfa | undefined;
+  const set = () => (nfa ??= build());
+  return new WithNfa(
+    test,
+    (t) => mayMatch(lang(t), set()),
+    (t) => mustMatch(lang(t), set()),
+    keys,
+    set,
+  );
 }
 
 /** The strings a template of `field` stands for. */
@@ -223,27 +353,26 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
       const r = compilePattern(field, t.pattern, opts);
       // Validation reports bad patterns; a policy that skipped it (a hand-edited bundle) is refused, never read as "no match".
       if (!r.ok) throw new Error(`invalid pattern \`${t.pattern}\` for \`${field}\`: ${r.reason}`);
-      const p = r.pattern;
-      return {
-        test: p.test,
-        may: p.may,
-        must: p.must,
-        keys: p.keys,
-        get nfa() {
-          return p.nfa; // built on first use: only templates need it
-        },
-      };
+      return r.pattern; // its automaton is built on first use: only templates and analyses need it
     }
     case "eq": {
       const want = normalizeOperand(field, t.value, opts);
       const test: ValueTest = (v) => v === want;
-      return typeof want === "string" ? bySet(field, test, literals([want]), opts, exactKeys(field, [want])) : { test, may: () => false, must: () => false };
+      return typeof want === "string"
+        ? bySet(field, test, () => literals([want]), opts, exactKeys(field, [want]))
+        : { test, may: () => false, must: () => false };
     }
     case "in": {
       const values = t.values.map((x) => normalizeOperand(field, x, opts));
       const set = new Set(values);
       const strings = values.filter(isStr);
-      return bySet(field, (v) => set.has(v as Scalar), literals(strings), opts, exactKeys(field, values));
+      return bySet(
+        field,
+        (v) => set.has(v as Scalar),
+        () => literals(strings),
+        opts,
+        exactKeys(field, values),
+      );
     }
     case "neq":
     case "notIn": {
@@ -252,24 +381,49 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
     }
     case "startsWith": {
       const x = caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.startsWith(x), affix(x, "any", ""), opts);
+      return bySet(
+        field,
+        (v) => isStr(v) && v.startsWith(x),
+        () => affix(x, "any", ""),
+        opts,
+      );
     }
     case "endsWith": {
       // `.internal.` ends the same hosts as `.internal`: request hosts have no trailing dot.
       const x = field === "host" ? caseFold(field, t.value, opts).replace(/\.+$/, "") : caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.endsWith(x), affix("", "any", x), opts);
+      return bySet(
+        field,
+        (v) => isStr(v) && v.endsWith(x),
+        () => affix("", "any", x),
+        opts,
+      );
     }
     case "contains": {
       const x = caseFold(field, t.value, opts);
-      return bySet(field, (v) => isStr(v) && v.includes(x), containing(x), opts);
+      return bySet(
+        field,
+        (v) => isStr(v) && v.includes(x),
+        () => containing(x),
+        opts,
+      );
     }
     case "matches": {
       // Hosts are lower-case, methods upper-case and folded paths lower-case by the time a
       // regex sees them: `^METADATA\.` or `^post$` must still match what they name.
-      const r = compileRegex(t.regex, { caseInsensitive: CASELESS_FIELDS.has(field) || (field === "path" && opts.caseInsensitive === true) });
-      if (!r.ok) throw new Error(r.reason);
+      const ci = CASELESS_FIELDS.has(field) || (field === "path" && opts.caseInsensitive === true);
+      // Compiled on the first value it tests (RE2 compiles cost ~0.1 ms each): a value that is
+      // absent fails the test whatever the regex says. One that cannot compile throws there.
+      let test: ((s: string) => boolean) | undefined;
+      const regex = () => {
+        if (test === undefined) {
+          const r = compileRegex(t.regex, { caseInsensitive: ci });
+          if (!r.ok) throw new Error(r.reason);
+          test = r.test;
+        }
+        return test;
+      };
       // RE2 has no automaton we can intersect here: a template may match, and need not.
-      return { test: (v) => (isStr(v) || typeof v === "number") && r.test(String(v)), may: () => true, must: () => false };
+      return { test: (v) => (isStr(v) || typeof v === "number") && regex()(String(v)), may: () => true, must: () => false };
     }
     case "exists":
       // A `url` template is a host-form request's (it sent no URL; see request/host-form-url.ts): `exists` says what was sent.
@@ -306,19 +460,20 @@ export function compileFieldTest(t: FieldTest, field: string, opts: PatternOptio
         return whole;
       };
       const lang = languageOf(field, opts);
-      return {
-        test: (v) => parts.some((p) => p.test(v)),
-        may: (x) => parts.some((p) => p.may(x)),
-        must: (x) => {
+      const values = combinedValues(parts, "some");
+      return new WithNfa(
+        (v) => parts.some((p) => p.test(v)),
+        (x) => parts.some((p) => p.may(x)),
+        (x) => {
           const u = unionOf();
           return u ? mustMatch(lang(x), u) : parts.some((p) => p.must(x));
         },
         keys,
-        ...combinedValues(parts, "some"),
-        get nfa() {
-          return unionOf() ?? undefined;
-        },
-      };
+        () => unionOf() ?? undefined,
+        values.mayValue,
+        values.mustValue,
+        values.domain,
+      );
     }
     case "not": {
       const p = compileFieldTest(t.test, field, opts);

@@ -2,14 +2,19 @@ import { actionPatternMatches } from "./action-pattern.js";
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import type { Effect, PolicyIR, RateLimit, RuleIR } from "../policy/ir.js";
 import { scheduleOpen } from "./schedule-open.js";
-import { allOf, compileCondition, type ConditionMatcher, type SubjectTest } from "./compile-test.js";
+import { allOf, lazyCondition, type LazyCondition, type SubjectTest } from "./compile-test.js";
 import { RuleBucket, sharedIndex, type IndexedRule, type SharedIndex } from "./rule-index.js";
 import type { Subject } from "../request/subject.js";
 import type { RequestOptions } from "../request/normalize-request.js";
 import { requestOptionsOf } from "./request-options.js";
 import { argumentPathFields, argumentPathGetters, type ArgumentPathField } from "./argument-paths.js";
 
-/** A policy compiled once at load and evaluated many times. */
+/**
+ * A policy compiled once and evaluated many times. Loading only reads the
+ * rules; each rule's conditions compile on first use (compile-test.ts:
+ * `lazyCondition`), and each action's rule bucket on its first request, so a
+ * cold start pays for what its first decisions touch, not for the whole table.
+ */
 export interface CompiledRule extends IndexedRule {
   id: string;
   effect: Effect;
@@ -121,29 +126,80 @@ function actionPatterns(rules: readonly CompiledRule[]) {
   };
 }
 
+/**
+ * A rule whose matching functions compile on first call: the prototype's
+ * forwarding methods compile the rule's conditions and give the instance the
+ * compiled functions as its own, so later calls go straight to them. Nothing
+ * per rule but the object until then (a class, not an object literal: V8
+ * keeps a literal with a getter as a dictionary, ~450 bytes more per rule).
+ * Callers call these as methods (`rule.matches(s, now)`), as they always did.
+ */
+class LazyRule implements CompiledRule {
+  readonly id: string;
+  readonly effect: Effect;
+  readonly actions: readonly string[];
+  readonly activeAt: (nowMs: number) => boolean;
+  reason?: string;
+  rateLimit?: RateLimit;
+  private done = false;
+  private timed: boolean;
+  private ownParts: CompiledRule["parts"] | undefined;
+
+  constructor(
+    readonly ir: RuleIR,
+    readonly index: number,
+    readonly conditions: readonly LazyCondition[],
+  ) {
+    this.id = ir.id;
+    this.effect = ir.effect;
+    this.actions = ir.actions;
+    const expires = ir.expiresAt === undefined ? Infinity : Date.parse(ir.expiresAt);
+    const schedule = ir.schedule;
+    this.timed = schedule !== undefined || expires !== Infinity;
+    this.activeAt = this.timed ? (now: number) => now < expires && (schedule === undefined || scheduleOpen(schedule, now)) : () => true;
+    if (ir.reason !== undefined) this.reason = ir.reason;
+    if (ir.rateLimit !== undefined) this.rateLimit = ir.rateLimit;
+  }
+
+  test(s: Subject): boolean {
+    return this.compiled().test(s);
+  }
+
+  may(s: Subject, now: number): boolean {
+    return this.compiled().may(s, now);
+  }
+
+  must(s: Subject, now: number): boolean {
+    return this.compiled().must(s, now);
+  }
+
+  matches(s: Subject, now: number): boolean {
+    return this.compiled().matches(s, now);
+  }
+
+  get parts(): CompiledRule["parts"] {
+    return (this.ownParts ??= this.ir.when.map((c, k) => ({ label: c.kind === "field" ? c.field : c.kind, test: this.conditions[k]!.compiled().test })));
+  }
+
+  private compiled(): this {
+    if (this.done) return this;
+    // Compiled before `done` is set: a condition that cannot compile throws on every call (a deny), not once.
+    const all = allOf(this.conditions.map((c) => c.compiled()));
+    this.done = true;
+    const test = all.test;
+    const activeAt = this.activeAt;
+    this.test = test;
+    this.may = (s, now) => activeAt(now) && all.may(s);
+    this.must = (s, now) => activeAt(now) && all.must(s);
+    this.matches = this.timed ? (s, now) => test(s) && activeAt(now) : test;
+    return this;
+  }
+}
+
 function compileRule(r: RuleIR, index: number, opts: PatternOptions): CompiledRule {
-  const conditions: ConditionMatcher[] = r.when.map((c) => compileCondition(c, opts));
-  const all = allOf(conditions);
-  const test = all.test;
-  const expires = r.expiresAt === undefined ? Infinity : Date.parse(r.expiresAt);
-  const schedule = r.schedule;
-  const timed = schedule !== undefined || expires !== Infinity;
-  const activeAt = timed ? (now: number) => now < expires && (schedule === undefined || scheduleOpen(schedule, now)) : () => true;
-  const rule: CompiledRule = {
+  return new LazyRule(
+    r,
     index,
-    id: r.id,
-    effect: r.effect,
-    actions: r.actions,
-    conditions,
-    ir: r,
-    test,
-    may: (s, now) => activeAt(now) && all.may(s),
-    must: (s, now) => activeAt(now) && all.must(s),
-    parts: r.when.map((c, k) => ({ label: c.kind === "field" ? c.field : c.kind, test: conditions[k]!.test })),
-    activeAt,
-    matches: timed ? (s: Subject, now: number) => test(s) && activeAt(now) : test,
-  };
-  if (r.reason !== undefined) rule.reason = r.reason;
-  if (r.rateLimit !== undefined) rule.rateLimit = r.rateLimit;
-  return rule;
+    r.when.map((c) => lazyCondition(c, opts)),
+  );
 }

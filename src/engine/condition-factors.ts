@@ -15,6 +15,8 @@ import { CASELESS_FIELDS, caseFold, normalizeOperand } from "./operands.js";
  * test/factor-index.test.ts checks the claim against a top-to-bottom scan.
  */
 export function conditionFactors(c: Condition, opts: PatternOptions): { field: string; factors: readonly string[] } | undefined {
+  // `all:` of one condition is that condition (compile-test.ts allOf returns its only part).
+  if (c.kind === "all" && c.conditions.length === 1) return conditionFactors(c.conditions[0]!, opts);
   if (c.kind !== "field") return undefined;
   const factors = fieldFactors(c.test, c.field, opts);
   return factors ? { field: c.field, factors } : undefined;

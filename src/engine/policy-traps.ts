@@ -2,6 +2,7 @@ import { affix, NfaBuilder } from "../match/automaton.js";
 import { includes, intersects } from "../match/automaton-products.js";
 import type { PatternOptions } from "../match/compiled-pattern.js";
 import { NORMAL_NONROOT } from "../match/path-glob.js";
+import { GLOB_META } from "../match/wildcard.js";
 import { isBuiltinAction } from "../policy/action-schema.js";
 import type { PolicyError } from "../policy/errors.js";
 import type { Condition, RuleIR } from "../policy/ir.js";
@@ -142,6 +143,8 @@ function impossibleKeys(r: RuleIR, opts: PatternOptions): PolicyError[] {
   const visit = (c: Condition) => {
     if (c.kind === "all") return c.conditions.forEach(visit);
     if (c.kind !== "field" || c.field !== "key") return;
+    // A literal name (most key conditions) is a name or not, without building its automaton.
+    if (c.test.op === "glob" && !GLOB_META.test(c.test.pattern) && ENV_NAME.test(c.test.pattern)) return;
     const m = compileFieldTest(c.test, c.field, opts);
     if (m.nfa && intersects(m.nfa, ENV_NAMES) === false) {
       out.push(
@@ -158,9 +161,17 @@ function impossibleKeys(r: RuleIR, opts: PatternOptions): PolicyError[] {
   return out;
 }
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+// Values of the sets `matchesEverything` compares with: a test that refuses one does not match everything.
+const SOME_PATHS = ["/zq", "/zq/.zq/zq"];
+const SOME_STRINGS = ["", "zq"];
+
 /** Does a field condition accept every value the field can have? */
 function matchesEverything(c: Extract<Condition, { kind: "field" }>, opts: PatternOptions): boolean {
   const m = compileFieldTest(c.test, c.field, opts);
+  // Most conditions refuse a plain value: settled without building their automata (m.test is exact on values).
+  if (c.field !== "host" && (c.field === "path" ? SOME_PATHS : SOME_STRINGS).some((v) => !m.test(v))) return false;
   if (m.nfa) return includes(c.field === "path" ? NORMAL_NONROOT : ANY_STRING, m.nfa) === true; // every path but `/` is every file: `**/*` counts
   const probes = EVERYTHING_PROBES[c.field];
   return probes !== undefined && c.test.op === "glob" && probes.every((p) => m.test(p));

@@ -27,7 +27,7 @@ interface Rule {
 
 export function chooseFilings(rules: readonly Rule[], members: readonly number[]): Array<Filing | undefined> {
   // Each option with the names of its keys (computed once), and how many options name each.
-  const options = members.map((i) => optionsOf(rules[i]!).map((o) => ({ o, names: namesOf(o) })));
+  const options = members.map((i) => safeOptionsOf(rules[i]!).map((o) => ({ o, names: namesOf(o) })));
   const shared = new Map<string, number>();
   for (const opts of options) for (const { names } of opts) for (const n of names) shared.set(n, (shared.get(n) ?? 0) + 1);
   const weak = members.length;
@@ -57,6 +57,21 @@ export function chooseFilings(rules: readonly Rule[], members: readonly number[]
     }
     return best;
   });
+}
+
+/**
+ * A rule whose condition cannot compile (only a bundle edited by hand and
+ * re-digested carries one; conditions compile on first use) is filed nowhere:
+ * scanned for every request of its actions, where its test throws and the
+ * decision is a deny, while other actions' buckets, built from the same
+ * filings, are not affected.
+ */
+function safeOptionsOf(rule: Rule): Filing[] {
+  try {
+    return optionsOf(rule);
+  } catch {
+    return [];
+  }
 }
 
 /** Every filing a rule's conditions allow, keys first in field order (key, host, command, path: the order ties are settled in). */

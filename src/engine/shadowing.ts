@@ -10,6 +10,7 @@ import type { CompiledPolicy, CompiledRule } from "./compile.js";
 import type { FieldMatcher } from "./compile-test.js";
 import { SEVERITY } from "./decision.js";
 import { conjunction, covers, disjointByKeys, finiteValues, ruleView, type RuleView } from "./rule-sets.js";
+import { KeyedCandidates } from "./shadow-candidates.js";
 
 /**
  * Shadowing: first match decides, so a deny (or require_approval) placed after
@@ -51,7 +52,8 @@ export interface Shadowing {
 export const MAX_PAIRS = 20_000;
 export const MAX_LOOKS = 5_000_000;
 
-export function findShadowing(policy: CompiledPolicy): { found: Shadowing[]; stoppedAfter?: number } {
+/** `scan: true` looks at every earlier rule sharing an action, as the key lookup must be equivalent to (for tests). */
+export function findShadowing(policy: CompiledPolicy, o: { scan?: boolean } = {}): { found: Shadowing[]; stoppedAfter?: number } {
   const opts: PatternOptions = { cwd: policy.ir.cwd, caseInsensitive: policy.caseInsensitivePaths };
   const views = policy.rules.map((r) => ruleView(r, opts));
   // Concrete actions once per rule: built-ins, named custom actions, a stand-in per wildcard.
@@ -62,11 +64,20 @@ export function findShadowing(policy: CompiledPolicy): { found: Shadowing[]; sto
   const found: Shadowing[] = [];
   let pairs = 0;
   let looks = 0;
+  // Per action, the earlier rules whose keys can meet a later rule's (shadow-candidates.ts): the rest are disjoint by keys.
+  const keyed = new Map<string, KeyedCandidates>();
+  const candidatesFor = (a: string, later: RuleView): number[] => {
+    const members = byAction.get(a)!;
+    if (o.scan) return members;
+    let k = keyed.get(a);
+    if (!k) keyed.set(a, (k = new KeyedCandidates(views, members)));
+    return k.of(later) ?? members;
+  };
   for (let j = 0; j < views.length; j++) {
     const later = views[j]!;
     if (later.rule.effect === "allow") continue;
-    // only earlier rules that share an action, in policy order
-    const lists = [...acts[j]!].map((a) => byAction.get(a)!);
+    // only earlier rules that share an action (and may meet it by keys), in policy order
+    const lists = [...acts[j]!].map((a) => candidatesFor(a, later));
     const earlierOnes = lists.length === 1 ? lists[0]! : [...new Set(lists.flat())].sort((x, y) => x - y);
     for (const i of earlierOnes) {
       if (i >= j) break;

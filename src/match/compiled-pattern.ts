@@ -58,6 +58,7 @@ export function compilePattern(field: string, pattern: string, opts: PatternOpti
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const isStr = (v: unknown): v is string => typeof v === "string";
+const NO_WARNINGS: readonly string[] = [];
 
 function compile(field: string, pattern: string, opts: PatternOptions): CompilePatternResult {
   if (LONE_SURROGATE.test(pattern)) return { ok: false, reason: "the pattern contains a lone UTF-16 surrogate, which no request value can match as written" };
@@ -87,22 +88,43 @@ function pathPattern(pattern: string, opts: PatternOptions): CompilePatternResul
   const m = r.matcher;
   return {
     ok: true,
-    pattern: {
-      test: (v) => isStr(v) && m.test(v),
-      keys: m.bases?.map((value) => ({ kind: "path", value })),
-      factors: m.factors,
-      get nfa() {
-        return m.nfa;
-      },
-      floating: m.floating,
-      warnings: m.warnings,
-      may: (t) => mayMatch(pathTemplateNfa(t, { caseInsensitive: ci }), m.nfa),
+    pattern: new Pattern(
+      (v) => isStr(v) && m.test(v),
+      m.bases?.map((value) => ({ kind: "path", value })),
+      m.factors,
+      m,
+      m.floating,
+      m.warnings,
+      (t) => mayMatch(pathTemplateNfa(t, { caseInsensitive: ci }), m.nfa),
       // Every value lies under the template's fixed directory: inside a subtree the pattern covers, it must match.
-      must: (t) =>
+      (t) =>
         (m.subtrees.length > 0 && within(templateDirectory(ci ? foldTemplate(t) : t), m.subtrees)) ||
         mustMatch(pathTemplateNfa(t, { caseInsensitive: ci }), m.nfa),
-    },
+    ),
   };
+}
+
+/**
+ * A compiled pattern whose automaton is its matcher's, built on first read of
+ * `nfa` (only run-time values and policy analysis need it). A class, so the
+ * getter lives on the prototype: V8 keeps an object literal with a getter as a
+ * dictionary (~450 bytes more), and there is one of these per pattern.
+ */
+class Pattern implements CompiledPattern {
+  constructor(
+    readonly test: (v: unknown) => boolean,
+    readonly keys: readonly IndexKey[] | undefined,
+    readonly factors: readonly string[] | undefined,
+    private readonly source: { readonly nfa: Nfa },
+    readonly floating: boolean,
+    readonly warnings: readonly string[],
+    readonly may: (t: Template) => boolean,
+    readonly must: (t: Template) => boolean,
+  ) {}
+
+  get nfa(): Nfa {
+    return this.source.nfa;
+  }
 }
 
 /** Is `dir` inside (or equal to) one of `subtrees`? */
@@ -170,18 +192,16 @@ function stringPattern(field: string, pattern: string): CompilePatternResult {
   };
   return {
     ok: true,
-    pattern: {
+    pattern: new Pattern(
       test,
       keys,
-      factors: m.factors,
-      get nfa() {
-        return m.nfa;
-      },
-      floating: false,
-      warnings: [],
-      may: (t) => compatible(t) && mayMatch(templateNfa(t), m.nfa),
+      m.factors,
+      m,
+      false,
+      NO_WARNINGS,
+      (t) => compatible(t) && mayMatch(templateNfa(t), m.nfa),
       // `git *` covers every value of a template whose leading text starts with `git `.
-      must: (t) => compatible(t) && (open.some((p) => typeof t[0] === "string" && t[0].startsWith(p)) || mustMatch(templateNfa(t), m.nfa)),
-    },
+      (t) => compatible(t) && (open.some((p) => typeof t[0] === "string" && t[0].startsWith(p)) || mustMatch(templateNfa(t), m.nfa)),
+    ),
   };
 }
