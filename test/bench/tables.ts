@@ -73,7 +73,6 @@ export function word(i: number): string {
   }
   return out.join("");
 }
-const WORD_LEN = 5;
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 const q = (s: string) => JSON.stringify(s);
