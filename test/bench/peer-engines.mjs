@@ -7,6 +7,46 @@ import { createRequire } from "node:module";
 const require = createRequire(import.meta.url);
 
 /**
+ * What a peer is given for a request: its subjects as safeclaw normalizes them
+ * (host out of the URL, one subject per command of a command line), each with the
+ * table's field for its action. A request no peer can be given the same meaning is
+ * left out for the peers, with the reason counted: refused by normalization
+ * (safeclaw denies it as invalid or uncertain), a subject whose field holds a
+ * run-time template, a `possible` subject (no default applies), a subject lacking
+ * the table's field (a host-form request where the rules test `url`).
+ */
+export function peerView(table, normalizeRequest, req) {
+  const n = normalizeRequest(req);
+  if (!n.ok) return { skip: `refused by normalization (${n.code ?? "invalid"})` };
+  const subjects = [];
+  for (const s of n.request.subjects) {
+    const field = table.fields[s.action];
+    if (s.possible) return { skip: "a possible subject" };
+    if (field === undefined) {
+      subjects.push({ action: s.action, value: "", ctx: {} }); // no rule for this action: every engine denies
+      continue;
+    }
+    if (s.templates?.[field] !== undefined) return { skip: `a run-time template in ${field}` };
+    const value = s[field];
+    if (typeof value !== "string") return { skip: `no ${field} in a ${s.action} subject` };
+    const ctx = { [field]: value };
+    if (field === "path") {
+      const slash = value.lastIndexOf("/");
+      ctx.dir = slash === 0 ? "/" : value.slice(0, slash);
+      ctx.base = value.slice(slash + 1);
+    }
+    subjects.push({ action: s.action, value, ctx });
+  }
+  if (subjects.length === 0) return { skip: "no subject" };
+  return { subjects };
+}
+/** A peer's answer for a request: every subject allowed (the engine's own rule for command lines). */
+export const allSubjects = (f) => (subjects) => {
+  for (const s of subjects) if (!f(s)) return false;
+  return true;
+};
+
+/**
  * Cedar (wasm), stateful API: the policy set is parsed once (preparsePolicySet) and
  * each call names it, the fastest mode the package offers; the request still
  * crosses into wasm as JSON on every call. Cedar is deny-overrides; a first-match

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createEngine, loadPolicy, normalizeRequest } from "../../dist/index.js";
 import { makeTable, keyedFloor } from "../../build/bench-lib/tables.js"; // built from tables.ts by run.sh
-import { casbinEngine, cedarEngine } from "./peer-engines.mjs";
+import { casbinEngine, cedarEngine, peerView, allSubjects as all } from "./peer-engines.mjs";
 
 const [tableName, rulesArg, engineName, out] = process.argv.slice(2);
 if (!out) throw new Error("usage: table-run.mjs <table> <rules> <engine> <out.json>");
@@ -27,45 +27,6 @@ const table = makeTable(tableName, N, tableName === "worst" ? Number(process.env
 const requests = table.requests;
 const WARMUP = Math.min(Number(process.env.BENCH_WARMUP ?? 500), Math.floor(requests.length / 10));
 const refFile = join(dirname(out), `${tableName}-${N}.ref.json`);
-
-/**
- * What a peer is given for a request: its subjects as safeclaw normalizes them
- * (host out of the URL, one subject per command of a command line), each with the
- * table's field for its action. A request no peer can be given the same meaning is
- * left out for the peers, with the reason counted: refused by normalization
- * (safeclaw denies it as invalid or uncertain), a subject whose field holds a
- * run-time template, a `possible` subject (no default applies), a subject lacking
- * the table's field (a host-form request where the rules test `url`).
- */
-function peerView(req) {
-  const n = normalizeRequest(req);
-  if (!n.ok) return { skip: `refused by normalization (${n.code ?? "invalid"})` };
-  const subjects = [];
-  for (const s of n.request.subjects) {
-    const field = table.fields[s.action];
-    if (s.possible) return { skip: "a possible subject" };
-    if (field === undefined) {
-      subjects.push({ action: s.action, value: "", ctx: {} }); // no rule for this action: every engine denies
-      continue;
-    }
-    if (s.templates?.[field] !== undefined) return { skip: `a run-time template in ${field}` };
-    const value = s[field];
-    if (typeof value !== "string") return { skip: `no ${field} in a ${s.action} subject` };
-    const ctx = { [field]: value };
-    if (field === "path") {
-      const slash = value.lastIndexOf("/");
-      ctx.dir = slash === 0 ? "/" : value.slice(0, slash);
-      ctx.base = value.slice(slash + 1);
-    }
-    subjects.push({ action: s.action, value, ctx });
-  }
-  if (subjects.length === 0) return { skip: "no subject" };
-  return { subjects };
-}
-const all = (f) => (subjects) => {
-  for (const s of subjects) if (!f(s)) return false;
-  return true;
-};
 
 async function build(name) {
   if (name === "safeclaw") {
@@ -130,7 +91,7 @@ for (let i = 0; i < requests.length; i++) {
     keep.push(i);
     continue;
   }
-  const v = peerView(requests[i]);
+  const v = peerView(table, normalizeRequest, requests[i]);
   if (v.skip) {
     skipped[v.skip] = (skipped[v.skip] ?? 0) + 1;
     continue;
