@@ -47,7 +47,7 @@ if (tables) {
   const timer = runs.find((r) => r.timerOverheadUs)?.timerOverheadUs;
   lines.push("### Decisions side by side, per table", "");
   lines.push(
-    `Command: \`node test/bench/tables.mjs\` (in \`npm run bench\`; knobs in its header). Each table gets ${fmt(runs.find((r) => r.requests)?.requests ?? 0)} distinct requests (the worst-case table fewer), random hits and near misses plus edge cases (the directory itself, compound commands, IP and case forms of hosts, case variants). Each engine runs in its own process: a warm-up on the first requests, then every remaining request timed alone (per call: \`performance.now()\` around one call; the timer's own cost, two back-to-back calls, is ${timer ? `${timer.p50} µs median, ${timer.mean} µs mean` : "not measured"}, included in the figures), then the same requests in one loop (batch: elapsed / count). Slow engines stop at a budget of ${tables.budgetS} s per pass (the batch pass half of it): "decided" says how many they reached. Every answer of a peer is compared with safeclaw's and the run stops at the first difference, so "agree" equals "decided". Peers receive requests as safeclaw normalizes them (one subject per command of a command line; a request is allowed when every subject is), and their time excludes that normalization while safeclaw's includes it; requests no peer can be given the same meaning are left out for the peers and counted.`,
+    `Command: \`node test/bench/tables.mjs\` (in \`npm run bench\`; knobs in its header). Each table gets ${fmt(runs.find((r) => r.requests)?.requests ?? 0)} distinct requests (the worst-case table fewer), random hits and near misses plus edge cases (the directory itself, compound commands, IP and case forms of hosts, case variants). Each engine runs in its own process: a warm-up on the first requests, then every remaining request timed alone (per call: \`performance.now()\` around one call; the timer's own cost, two back-to-back calls, is ${timer ? `${timer.p50} µs median, ${timer.mean} µs mean` : "not measured"}, included in the figures), then the same requests in one loop (batch: elapsed / count). Slow engines stop timing at a budget of ${tables.budgetS} s (the batch pass half of it; "samples" says how many were timed), then decide the rest of the stream untimed, for agreement only, within ${tables.agreeS ?? "?"} s more: "decided" says how many they reached. Every answer of a peer is compared with safeclaw's and the run stops at the first difference, so "agree" equals "decided". Peers receive requests as safeclaw normalizes them (one subject per command of a command line; a request is allowed when every subject is), and their time excludes that normalization while safeclaw's includes it; requests no peer can be given the same meaning are left out for the peers and counted.`,
     "",
   );
   const groups = [...new Set(runs.map((r) => `${r.table}|${r.rules}`))];
@@ -56,15 +56,18 @@ if (tables) {
     const n = Number(nStr);
     const rs = runs.filter((r) => r.table === t && r.rules === n && r.engine !== "cedar-1");
     const s = rs.find((r) => r.engine === "safeclaw");
-    lines.push(
-      `**${TITLE[t] ?? t}, ${fmt(s?.tableRules ?? n)} rules**${s && base && s !== base ? `: safeclaw p50 ${ratio(s.perCall.p50, base.perCall.p50)} the 10-rule keyed table's` : ""}`,
-      "",
-    );
-    lines.push("| engine | decided (agree) / given | left out for peers | p50 | p99 | p99.9 | max | mean | batch mean | p50 vs safeclaw |");
-    lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    const load = rs.flatMap((r) => (r.loadavg1 ? [r.loadavg1.start, r.loadavg1.end] : []));
+    const facts = [
+      s && base && s !== base ? `safeclaw p50 ${ratio(s.perCall.p50, base.perCall.p50)} the 10-rule keyed table's` : "",
+      s ? `safeclaw p99 ${ratio(s.perCall.p99, s.perCall.p50)} its p50` : "",
+      load.length ? `load average ${Math.min(...load)}-${Math.max(...load)} during these runs` : "",
+    ].filter(Boolean);
+    lines.push(`**${TITLE[t] ?? t}, ${fmt(s?.tableRules ?? n)} rules**${facts.length ? `: ${facts.join("; ")}` : ""}`, "");
+    lines.push("| engine | decided (agree) / given | left out for peers | samples | p50 | p99 | p99.9 | max | mean | batch mean (n) | p50 vs safeclaw |");
+    lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const r of rs) {
       if (r.timedOut) {
-        lines.push(`| ${LABEL[r.engine] ?? r.engine} | no answer: process killed after ${r.afterS} s | | | | | | | | |`);
+        lines.push(`| ${LABEL[r.engine] ?? r.engine} | no answer: process killed after ${r.afterS} s | | | | | | | | | |`);
         continue;
       }
       const left = Object.entries(r.skipped ?? {})
@@ -72,7 +75,7 @@ if (tables) {
         .join("; ");
       const p = r.perCall;
       lines.push(
-        `| ${LABEL[r.engine] ?? r.engine} | ${fmt(r.decided)}${r.agree !== null ? ` (${fmt(r.agree)})` : ""} / ${fmt(r.given)} | ${left || "-"} | ${us(p.p50)} | ${us(p.p99)} | ${us(p.p999)} | ${us(p.max)} | ${us(p.mean)} | ${us(r.batch.meanUs)} | ${r.engine === "safeclaw" ? "1" : r.engine === "floor" ? `${ratio(s?.perCall.p50, p.p50)} faster` : ratio(p.p50, s?.perCall.p50)} |`,
+        `| ${LABEL[r.engine] ?? r.engine} | ${fmt(r.decided)}${r.agree !== null ? ` (${fmt(r.agree)})` : ""} / ${fmt(r.given)} | ${left || "-"} | ${fmt(p.count)} | ${us(p.p50)} | ${us(p.p99)} | ${us(p.p999)} | ${us(p.max)} | ${us(p.mean)} | ${us(r.batch.meanUs)} (${fmt(r.batch.count)}) | ${r.engine === "safeclaw" ? "1" : r.engine === "floor" ? `${ratio(s?.perCall.p50, p.p50)} faster` : ratio(p.p50, s?.perCall.p50)} |`,
       );
     }
     lines.push("");
@@ -100,7 +103,7 @@ if (tables) {
     .map(([e, c]) => `${e.table} ${fmt(e.tableRules)}: ${ratio(e.perCall.p50, c.perCall.p50)}`);
   if (cas.length) lines.push(`Casbin's ESM entry against its CJS entry, p50: ${cas.join("; ")}.`, "");
   lines.push(
-    "How the peers are given each table: Casbin `regexMatch` on one anchored regex per rule (deny-overrides model; for the first-match table a `priority` column holding the rule's position and `e = priority(p.eft) || deny`). Cedar `like` conditions; path globs that stop at `/` get the path's directory and last segment as two more context strings (`**/<w>/*.log` is `context.dir like \"*/<w>\" && context.base like \"*.log\"`); the `matches` rules are alternations, given to Cedar as the equivalent `==`/`like` disjunction. Cedar has no first match: in the overlap table each deny is `forbid ... when { it } unless { any earlier allow that can match the same request }` and allows stay permits, which gives the first matching rule's answer (if it is an allow, every later forbid is cancelled by it; if a deny, no earlier allow matched, so its forbid fires). The floor exists for the keyed table only (its map keys are that table's literal keys). OPA is not included: the registry's `@open-policy-agent/opa-wasm` evaluates a policy compiled to wasm by the `opa` binary, which no registry package ships.",
+    "How the peers are given each table: Casbin `regexMatch` on one anchored regex per rule (deny-overrides model; for the first-match table a `priority` column holding the rule's position and `e = priority(p.eft) || deny`). Cedar `like` conditions; path globs that stop at `/` get the path's directory and last segment as two more context strings (`**/<w>/*.log` is `context.dir like \"*/<w>\" && context.base like \"*.log\"`); the `matches` rules are alternations, given to Cedar as the equivalent `==`/`like` disjunction. Cedar has no first match: in the overlap table each deny is `forbid ... when { it } unless { any earlier allow that can match the same request }` and allows stay permits, which gives the first matching rule's answer (if it is an allow, every later forbid is cancelled by it; if a deny, no earlier allow matched, so its forbid fires). The floor exists for the keyed table only (its map keys are that table's literal keys). OPA is not included: no npm package ships its evaluator. `@open-policy-agent/opa-wasm` runs a policy already compiled to wasm by the `opa` binary (not in the registry), and `@open-policy-agent/opa` and `@styra/opa` are clients of an OPA server's REST API.",
     "",
   );
 } else missing.push("build/bench-tables.json (node test/bench/tables.mjs)");

@@ -5,7 +5,8 @@
 //
 // Knobs: BENCH_TABLES="keyed:10,1000,10000;unkeyed:1000,10000;..." (table:sizes),
 // BENCH_REQUESTS (distinct requests per table, default 10000), BENCH_BUDGET_S (time
-// budget of one engine's per-call pass, default 30; the batch pass gets half),
+// budget of one engine's per-call pass, default 30; the batch pass gets half;
+// BENCH_AGREE_S, default 60, for deciding the rest of the stream untimed),
 // BENCH_WORST_REQUESTS (default 200), BENCH_ENGINES (default all), BENCH_TIMEOUT_S (kill
 // an engine's process after this long; default 60 s for the worst-case table).
 import { spawnSync } from "node:child_process";
@@ -29,7 +30,9 @@ for (const part of spec.split(";").filter(Boolean)) {
       const out = join(dir, `${table}-${n}-${engine}.json`);
       rmSync(out, { force: true });
       // a hung peer (a backtracking regex on a 64 KB line) is killed: budget, batch, build and load
-      const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? (table === "worst" ? 60 : Math.round(BUDGET_S * 1.5 + 120)));
+      const timeoutS = Number(
+        process.env.BENCH_TIMEOUT_S ?? (table === "worst" ? 60 : Math.round(BUDGET_S * 1.5 + Number(process.env.BENCH_AGREE_S ?? 60) + 120)),
+      );
       const t0 = Date.now();
       const r = spawnSync(process.execPath, ["--expose-gc", join(root, "test/bench/table-run.mjs"), table, String(n), engine, out], {
         stdio: ["ignore", "inherit", "pipe"],
@@ -53,6 +56,6 @@ for (const part of spec.split(";").filter(Boolean)) {
 }
 writeFileSync(
   join(root, "build/bench-tables.json"),
-  JSON.stringify({ date: new Date().toISOString(), node: process.version, budgetS: BUDGET_S, runs }, null, 1),
+  JSON.stringify({ date: new Date().toISOString(), node: process.version, budgetS: BUDGET_S, agreeS: Number(process.env.BENCH_AGREE_S ?? 60), runs }, null, 1),
 );
 console.log(`\nbuild/bench-tables.json: ${runs.length} runs`);
