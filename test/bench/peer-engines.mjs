@@ -55,13 +55,23 @@ export const allSubjects = (f) => (subjects) => {
  * allows stay plain permits (proof in the report: the first matching rule decides
  * either way).
  */
+/**
+ * `a || b || ...` as a balanced tree: Cedar's evaluator recurses on the left-nested
+ * chain a flat `||` of ~125 terms parses to, and overflows the wasm stack.
+ */
+function anyOf(conds) {
+  if (conds.length === 1) return `(${conds[0]})`;
+  const mid = conds.length >> 1;
+  return `(${anyOf(conds.slice(0, mid))} || ${anyOf(conds.slice(mid))})`;
+}
+
 export function cedarEngine(table, id = `t-${process.pid}`, only) {
   const cedar = require("@cedar-policy/cedar-wasm/nodejs");
   const rules = only === undefined ? table.rules : table.rules.slice(0, only);
   const text = rules
     .map((r) => {
       const head = `${r.allow ? "permit" : "forbid"}(principal, action == Action::"${r.action}", resource)`;
-      const unless = !r.allow && table.firstMatch && r.yieldsTo?.length ? ` unless { ${r.yieldsTo.map((j) => `(${table.rules[j].cedar})`).join(" || ")} }` : "";
+      const unless = !r.allow && table.firstMatch && r.yieldsTo?.length ? ` unless { ${anyOf(r.yieldsTo.map((j) => table.rules[j].cedar))} }` : "";
       return `${head} when { ${r.cedar} }${unless};`;
     })
     .join("\n");

@@ -48,7 +48,9 @@ for (const part of spec.split(";").filter(Boolean)) {
       }
       if (r.status !== 0 || !existsSync(out)) {
         process.stderr.write(r.stderr ?? "");
-        throw new Error(`${table}-${n} ${engine} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ""}); a disagreement stops the benchmark`);
+        throw new Error(
+          `${table}-${n} ${engine} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ""}): its output is above (a disagreement with safeclaw ends a run so)`,
+        );
       }
       runs.push({ ...JSON.parse(readFileSync(out, "utf8")), rules: n });
     }
