@@ -67,7 +67,9 @@ if (tables) {
     lines.push("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (const r of rs) {
       if (r.timedOut) {
-        lines.push(`| ${LABEL[r.engine] ?? r.engine} | no answer: process killed after ${r.afterS} s | | | | | | | | | |`);
+        lines.push(
+          `| ${LABEL[r.engine] ?? r.engine} | no answer in ${r.afterS} s, process killed${r.table === "worst" && r.engine.startsWith("casbin") ? " (regexMatch backtracks: `^.*a.*a…b<i>$` on a 64 KB line)" : ""} | | | | | | | | | |`,
+        );
         continue;
       }
       const left = Object.entries(r.skipped ?? {})
