@@ -21,8 +21,8 @@ const [tableName, rulesArg, engineName, out] = process.argv.slice(2);
 if (!out) throw new Error("usage: table-run.mjs <table> <rules> <engine> <out.json>");
 const N = Number(rulesArg);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 10_000);
-const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 20) * 1000;
-const AGREE_MS = Number(process.env.BENCH_AGREE_S ?? 20) * 1000;
+const BUDGET_MS = Number(process.env.BENCH_BUDGET_S ?? 15) * 1000;
+const AGREE_MS = Number(process.env.BENCH_AGREE_S ?? 10) * 1000;
 // Not for Cedar: a forced gc() with the wasm module loaded aborts V8 (Node 20, "unreachable code" in the deoptimizer).
 const gc = (process.argv[4] ?? "").startsWith("cedar") ? () => {} : (globalThis.gc ?? (() => {}));
 

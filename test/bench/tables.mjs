@@ -5,11 +5,11 @@
 //
 // Knobs: BENCH_TABLES="keyed:10,1000,10000;unkeyed:1000,10000;..." (table:sizes),
 // BENCH_REQUESTS (distinct requests per table, default 10000), BENCH_BUDGET_S (time
-// budget of one engine's per-call pass, default 20; the batch pass gets half;
-// BENCH_AGREE_S, default 20, for deciding the rest of the stream untimed),
+// budget of one engine's per-call pass, default 15; the batch pass gets half;
+// BENCH_AGREE_S, default 10, for deciding the rest of the stream untimed),
 // BENCH_LARGE_ENGINES (the engines run at 10,000 rules and more),
 // BENCH_WORST_REQUESTS (default 200), BENCH_ENGINES (default all), BENCH_TIMEOUT_S (kill
-// an engine's process after this long; default 30 s for the worst-case table).
+// an engine's process after this long; default 20 s for the worst-case table).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -17,8 +17,8 @@ import { join } from "node:path";
 const root = new URL("../../", import.meta.url).pathname;
 const dir = join(root, "build/bench-tables");
 mkdirSync(dir, { recursive: true });
-const BUDGET_S = Number(process.env.BENCH_BUDGET_S ?? 20);
-const AGREE_S = Number(process.env.BENCH_AGREE_S ?? 20);
+const BUDGET_S = Number(process.env.BENCH_BUDGET_S ?? 15);
+const AGREE_S = Number(process.env.BENCH_AGREE_S ?? 10);
 const spec = process.env.BENCH_TABLES ?? "keyed:10,1000,10000;keyed-regex:1000;unkeyed:1000,10000;shared-key:1000;overlap:1000;worst:100";
 const engines = (process.env.BENCH_ENGINES ?? "safeclaw,floor,cedar,cedar-1,casbin-cjs,casbin-esm").split(",");
 // at 10,000 rules and more, to keep the default run near 15 minutes: Casbin's ESM entry
@@ -35,7 +35,7 @@ for (const part of spec.split(";").filter(Boolean)) {
       const out = join(dir, `${table}-${n}-${engine}.json`);
       rmSync(out, { force: true });
       // a hung peer (a backtracking regex on a 64 KB line) is killed: budget, batch, build and load
-      const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? (table === "worst" ? 30 : Math.round(BUDGET_S * 1.5 + AGREE_S + 120)));
+      const timeoutS = Number(process.env.BENCH_TIMEOUT_S ?? (table === "worst" ? 20 : Math.round(BUDGET_S * 1.5 + AGREE_S + 120)));
       const t0 = Date.now();
       const r = spawnSync(process.execPath, ["--expose-gc", join(root, "test/bench/table-run.mjs"), table, String(n), engine, out], {
         stdio: ["ignore", "inherit", "pipe"],
