@@ -1,7 +1,7 @@
 // Heap used by a compiled 10,000-rule policy (run with --expose-gc).
 import { writeFileSync } from "node:fs";
 import { createEngine, loadPolicy } from "../../dist/index.js";
-import { generatePolicy, generateRequests } from "./policy-gen.mjs"; // built from policy-gen.ts by run.sh
+import { generatePolicy, generateRequests } from "../../build/bench-lib/policy-gen.js"; // built from policy-gen.ts by run.sh
 
 const settle = () => {
   for (let i = 0; i < 3; i++) globalThis.gc();
