@@ -13,7 +13,7 @@
 // measures several checkouts (each with its own dist/ and build/) in interleaved runs, so a
 // before/after comparison sees the same machine load; the default is this checkout.
 import { execFileSync, spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -24,31 +24,12 @@ const arg = (name, dflt) => {
   return i < 0 ? dflt : process.argv[i + 1];
 };
 
-// ---- tables (generatePolicy copied from policy-gen.ts, which another change edits; `mixed` adds the other shapes) ----
+// ---- tables (`gen` is policy-gen.ts's table, built to build/bench-lib as run.sh does; `mixed` adds the other shapes) ----
 
-function generatePolicy(n) {
-  const rules = [];
-  for (let i = 0; i < n; i++) {
-    switch (i % 5) {
-      case 0:
-        rules.push(`- {id: r${i}, action: file.read, path: '/srv/app${i}/**', effect: allow}`);
-        break;
-      case 1:
-        rules.push(`- {id: r${i}, action: network.request, host: 'api${i}.example.com', effect: allow}`);
-        break;
-      case 2:
-        rules.push(`- {id: r${i}, action: network.request, host: '*.bad${i}.example', effect: deny}`);
-        break;
-      case 3:
-        rules.push(`- {id: r${i}, action: shell.execute, command: 'tool${i} plan*', effect: allow}`);
-        break;
-      case 4:
-        rules.push(`- {id: r${i}, action: env.read, key: 'SECRET_${i}', effect: deny}`);
-        break;
-    }
-  }
-  return `version: 1\ndefaultAction: deny\nrules:\n${rules.join("\n")}\n`;
-}
+const genLib = join(root, "build/bench-lib/policy-gen.js");
+if (!existsSync(genLib))
+  execFileSync(join(root, "node_modules/.bin/esbuild"), [join(root, "test/bench/policy-gen.ts"), "--format=esm", `--outfile=${genLib}`, "--log-level=warning"]);
+const { generatePolicy } = await import(genLib);
 
 /** Every action, unkeyed globs, regexes, lists, url globs, composed conditions, MCP arguments read as paths. */
 function generateMixed(n) {
