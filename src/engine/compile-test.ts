@@ -48,6 +48,8 @@ export interface FieldMatcher {
   domain?: "path" | "mixed" | undefined;
   /** every value passing lies under one of these (for the index); undefined when no literal key bounds them */
   keys?: readonly IndexKey[] | undefined;
+  /** a glob's factors, as its compiled pattern states them (the index reads conditions' factors: condition-factors.ts) */
+  factors?: readonly string[] | undefined;
   /** the values passing, as an automaton, when known */
   nfa?: Nfa | undefined;
 }
@@ -119,7 +121,8 @@ export function compileCondition(c: Condition, opts: PatternOptions): ConditionM
           return t ? forTemplates().must(t) : mustValue(get(s));
         },
         index: m.keys ? { field, keys: m.keys } : undefined,
-        factors: conditionFactors(c, opts),
+        // A glob's compiled pattern has its factors already; anything else is read off the IR.
+        factors: c.test.op === "glob" && m.factors ? { field, factors: m.factors } : conditionFactors(c, opts),
       };
     }
     case "all":
@@ -176,6 +179,7 @@ export function lazyCondition(c: Condition, opts: PatternOptions): LazyCondition
 // if it can exist on more fields), or the index sees it missing on every rule that has not compiled yet.
 class Lazy implements LazyCondition {
   private m: ConditionMatcher | undefined;
+  private f: ConditionMatcher["factors"] | null = undefined;
 
   constructor(
     private readonly c: Condition,
@@ -198,9 +202,13 @@ class Lazy implements LazyCondition {
     return keyable(this.c) ? this.compiled().index : undefined;
   }
 
-  /** Read off the IR (condition-factors.ts), so indexing compiles nothing the keys do not need. */
+  /**
+   * Where the keys need the condition compiled, from the compiled condition; otherwise read
+   * off the IR (condition-factors.ts), so indexing compiles nothing the keys do not need.
+   */
   get factors(): ConditionMatcher["factors"] {
-    return conditionFactors(this.c, this.opts);
+    if (this.f === undefined) this.f = (keyable(this.c) ? this.compiled().factors : conditionFactors(this.c, this.opts)) ?? null;
+    return this.f ?? undefined;
   }
 
   compiled(): ConditionMatcher {

@@ -77,8 +77,10 @@ function safeOptionsOf(rule: Rule): Filing[] {
 /** Every filing a rule's conditions allow, keys first in field order (key, host, command, path: the order ties are settled in). */
 function optionsOf(rule: Rule): Filing[] {
   const out: Filing[] = [];
-  for (const field of KEYED_FIELDS) for (const c of rule.conditions) if (c.index?.field === field && c.index.keys.length > 0) out.push({ keys: c.index.keys });
-  for (const c of rule.conditions) if (c.factors && c.factors.factors.length > 0) out.push({ field: c.factors.field, factors: c.factors.factors });
+  // Each condition's index and factors read once (on a rule not compiled yet, reading them may compile it).
+  const read = rule.conditions.map((c) => ({ index: c.index, factors: c.factors }));
+  for (const field of KEYED_FIELDS) for (const c of read) if (c.index?.field === field && c.index.keys.length > 0) out.push({ keys: c.index.keys });
+  for (const c of read) if (c.factors && c.factors.factors.length > 0) out.push({ field: c.factors.field, factors: c.factors.factors });
   return out;
 }
 
