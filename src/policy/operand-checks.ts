@@ -83,6 +83,13 @@ export function affixOperandProblem(field: string, op: "startsWith" | "endsWith"
       help: "list the ports (`port: [8000, 8080]`) or use `matches` on the port's digits",
     };
   if (field === "url") return urlProblem(op, v, true);
+  // Request hosts are canonical: lower case, punycode. Non-ASCII text in a fragment can never be part of one.
+  if (field === "host" && /[^\x00-\x7f]/.test(v))
+    return {
+      code: "bad_value",
+      message: `\`${op}\` on \`host\`: \`${v}\` has non-ASCII text, and request hosts are compared in punycode, so it never matches`,
+      help: "write the name in punycode (`xn--bcher-kva.example` for `bücher.example`), or use a host glob (`*.bücher.example`), which is converted",
+    };
   // A free-form value tested with an absolute operand is read as a path (match/path-shaped.ts), resolved like a request path.
   if (field !== "path" && !(isFreeFormField(field) && isPathOperand(v))) return undefined;
   // Request paths are resolved: no empty, `.` or `..` segment, no trailing slash.
