@@ -18,7 +18,7 @@ import { templateOf } from "./compile-test.js";
  * a factor found to the bucket's own rules filed under it, so a decision
  * walks only rules of its action, however many other actions share the text.
  */
-interface FieldSet {
+export interface FieldSet {
   get: (s: Subject) => unknown;
   set: LiteralSet;
   ids: Map<string, number>;
@@ -45,20 +45,19 @@ export class FactorSets {
     this.seen = new Uint32Array(ruleCount);
   }
 
-  /** The id of a factor of a field (it must be one the sets were built with). */
-  idOf(field: string, factor: string): number {
-    return this.fields.get(field)!.ids.get(factor)!;
+  /** A field's set (it must be one the sets were built with). */
+  fieldSet(field: string): FieldSet {
+    return this.fields.get(field)!;
   }
 
-  /** The field's value read as text: strings and numbers only, since factors bound nothing else (FieldMatcher.factors). */
-  textOf(field: string, s: Subject): string | undefined {
-    const v = this.fields.get(field)!.get(s);
+  /** The field's value read as text: strings and numbers only, since factors bound nothing else (condition-factors.ts). */
+  textOf(f: FieldSet, s: Subject): string | undefined {
+    const v = f.get(s);
     return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
   }
 
   /** The ids of the field's factors that occur in `text`. */
-  found(field: string, text: string): readonly number[] {
-    const f = this.fields.get(field)!;
+  found(f: FieldSet, text: string): readonly number[] {
     if (text === f.lastText) return f.lastFound;
     const ids: number[] = [];
     f.set.scan(text, (id) => ids.push(id));
@@ -78,6 +77,7 @@ export class FactorSets {
 
 interface BucketField {
   field: string;
+  set: FieldSet;
   /** the bucket's rules per factor id, ascending */
   lists: Map<number, number[]>;
   /** every rule of the bucket filed under this field, ascending (a templated value may hold any text) */
@@ -94,20 +94,16 @@ export class FactorLists {
     const byField = new Map<string, BucketField>();
     for (const f of filed) {
       let g = byField.get(f.field);
-      if (!g) byField.set(f.field, (g = { field: f.field, lists: new Map(), all: [] }));
+      if (!g) byField.set(f.field, (g = { field: f.field, set: sets.fieldSet(f.field), lists: new Map(), all: [] }));
       if (g.all[g.all.length - 1] !== f.rule) g.all.push(f.rule);
       for (const text of f.factors) {
-        const id = sets.idOf(f.field, text);
+        const id = g.set.ids.get(text)!;
         let list = g.lists.get(id);
         if (!list) g.lists.set(id, (list = []));
         if (list[list.length - 1] !== f.rule) list.push(f.rule);
       }
     }
     this.fields = [...byField.values()];
-  }
-
-  get size(): number {
-    return this.fields.length;
   }
 
   /** The bucket's rules below `cap` whose text the subject's values contain, ascending, each once; fields in `skip` are not read. */
@@ -119,9 +115,9 @@ export class FactorLists {
     for (const g of this.fields) {
       // Nothing in this field can come before the rule already found: do not read it.
       if (g.all[0]! >= cap || skip?.(g.field)) continue;
-      const text = sets.textOf(g.field, s);
+      const text = sets.textOf(g.set, s);
       if (text === undefined) continue;
-      for (const id of sets.found(g.field, text)) {
+      for (const id of sets.found(g.set, text)) {
         const list = g.lists.get(id);
         if (!list) continue;
         for (const i of list) {

@@ -25,6 +25,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { requests } from "./http-requests.mjs";
 
 const DURATION = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
@@ -38,13 +39,6 @@ const MODES = COMPARE ? SELECTED.flatMap((m) => (m.startsWith("hello") ? [m] : [
 if (!(DURATION > 0) || !(ROUNDS >= 1)) throw new Error("BENCH_HTTP_SECONDS and BENCH_HTTP_ROUNDS must be positive");
 
 const target = new URL("./http-target.mjs", import.meta.url).pathname;
-const bodies = [
-  { action: "file.read", path: "/app/src/index.js" },
-  { action: "network.request", url: "http://0xa9fea9fe/latest/" },
-  { action: "env.read", key: "FLY_API_TOKEN" },
-  { action: "file.write", path: "/tmp/out.json" },
-].map((b) => JSON.stringify(b));
-const requests = bodies.map((body) => ({ method: "POST", path: "/v1/check", headers: { "content-type": "application/json" }, body }));
 
 /** Server on the last CPU, load generator on the rest; undefined CPUs and a note when that is not possible. */
 function pinning() {

@@ -4,6 +4,7 @@
 //   node test/bench/http-profile.mjs <hello|hello-json|off|stdout|file|s3-down> <seconds> <outdir>
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
+import { requests } from "./http-requests.mjs";
 const [mode, secs, out] = process.argv.slice(2);
 const port = 19000 + Math.floor(Math.random() * 1000);
 const target = new URL("./http-target.mjs", import.meta.url).pathname;
@@ -11,13 +12,6 @@ const child = spawn("taskset", ["-c", "1", process.execPath, "--cpu-prof", "--cp
   stdio: ["ignore", "ignore", "inherit", "ipc"],
 });
 await new Promise((r) => child.once("message", r));
-const bodies = [
-  { action: "file.read", path: "/app/src/index.js" },
-  { action: "network.request", url: "http://0xa9fea9fe/latest/" },
-  { action: "env.read", key: "FLY_API_TOKEN" },
-  { action: "file.write", path: "/tmp/out.json" },
-].map((b) => JSON.stringify(b));
-const requests = bodies.map((body) => ({ method: "POST", path: "/v1/check", headers: { "content-type": "application/json" }, body }));
 const r = await autocannon({ url: `http://127.0.0.1:${port}`, connections: 32, duration: Number(secs), requests });
 console.log(mode, Math.round(r.requests.average), "req/s", r.non2xx, "non2xx");
 child.kill("SIGINT");
