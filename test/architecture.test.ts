@@ -20,6 +20,7 @@ const LAYERS: Record<string, number> = {
   request: 3, // requests -> normalized subjects
   engine: 4, // compile, index, evaluate, bundles
   audit: 5, // records, chain, sinks, verify
+  approval: 5.5, // approvals, grants and the state store they share with rate limits
   http: 6, // the Hono app
   runtime: 7, // configuration shared by every runtime
   "runtime/workers": 8,
