@@ -22,6 +22,21 @@ export interface Decision {
    * the answer was given while its record was not yet durable (queued for retry, else spilled at shutdown)
    */
   audit?: { chain: string; seq: number; durable?: false };
+  /**
+   * the human approval this decision is about: the one a `require_approval`
+   * created (or found pending for the same request), or the one a retry named
+   */
+  approval?: ApprovalRef;
+}
+
+/** An approval as a decision names it; the approvals API has the rest (`GET /v1/approvals/{id}`). */
+export interface ApprovalRef {
+  id: string;
+  status: "pending" | "approved" | "rejected" | "expired" | "used";
+  /** ISO 8601 */
+  expiresAt: string;
+  /** who approved or rejected it */
+  decidedBy?: string;
 }
 
 export interface ExplainEntry {
@@ -59,6 +74,12 @@ export const DECISION_ERRORS = {
   body_incomplete: 408,
   /** the body's `agent` is not the agent its bearer token names (HTTP, before the engine) */
   agent_mismatch: 403,
+  /** a rule needs shared state (a store-backed rate limit, an approval) and the store could not answer: denied (fail closed) */
+  state_unavailable: 200,
+  /** the request names an approval that cannot allow it: unknown, for another request or agent, expired, already used */
+  approval_invalid: 200,
+  /** the request carries a grant that cannot allow it: bad signature or key, expired, for another request, already used */
+  grant_invalid: 200,
   /** SDK gates: no policy to decide with, or the decision service could not be reached or answered nonsense */
   gate_unavailable: 503,
   no_endpoint: 503,
