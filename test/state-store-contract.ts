@@ -68,9 +68,16 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
     it("a transition happens only from the status it names; the loser sees the winner's result", async () => {
       const s = await makeStore();
       const a = (await s.createApproval(approval({ requestHash: "5".repeat(64) }), T0)).approval;
-      const ok = await s.transition(a.id, "pending", { status: "approved", decidedBy: "alice", decidedAt: T0 + 5, decisionReason: "looks fine" });
+      const ok = await s.transition(a.id, "pending", {
+        status: "approved",
+        decidedBy: "alice",
+        decidedAt: T0 + 5,
+        decisionReason: "looks fine",
+        expiresAt: T0 + 600_005,
+      });
       expect(ok.ok).toBe(true);
-      expect(ok.approval).toMatchObject({ status: "approved", decidedBy: "alice", decidedAt: T0 + 5, decisionReason: "looks fine" });
+      expect(ok.approval).toMatchObject({ status: "approved", decidedBy: "alice", decidedAt: T0 + 5, decisionReason: "looks fine", expiresAt: T0 + 600_005 });
+      expect(await s.getApproval(a.id)).toEqual(ok.approval);
       const late = await s.transition(a.id, "pending", { status: "rejected", decidedBy: "bob", decidedAt: T0 + 6 });
       expect(late.ok).toBe(false);
       expect(late.approval).toMatchObject({ status: "approved", decidedBy: "alice" });
@@ -106,6 +113,8 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       expect(p2.approvals.map((a) => a.id)).toEqual([made[2]!.id, made[0]!.id]);
       expect(p2.next).toBeUndefined();
       expect((await s.listApprovals({ status: "expired", limit: 10 }, now)).approvals.map((a) => a.id)).toEqual([expiring.id]);
+      // an approved one not used in time reads as expired too
+      expect((await s.listApprovals({ status: "expired", limit: 10 }, T0 + 20_000)).approvals).toHaveLength(6);
       expect((await s.listApprovals({ status: "approved", limit: 10 }, now)).approvals.map((a) => a.id)).toEqual([made[1]!.id]);
       const all = await s.listApprovals({ limit: 100 }, now);
       expect(all.approvals.map((a) => a.id)).toEqual([expiring.id, ...made.map((a) => a.id).reverse()]);

@@ -44,8 +44,9 @@ export interface StoredApproval {
   usedAt?: number;
 }
 
-/** What a transition changes; `status` always. */
-export type ApprovalChange = Pick<StoredApproval, "status"> & Partial<Pick<StoredApproval, "decidedBy" | "decidedAt" | "decisionReason" | "usedAt">>;
+/** What a transition changes; `status` always (an approval's `expiresAt` is moved when it is approved: the time it may be used in). */
+export type ApprovalChange = Pick<StoredApproval, "status"> &
+  Partial<Pick<StoredApproval, "decidedBy" | "decidedAt" | "decisionReason" | "usedAt" | "expiresAt">>;
 
 export interface ApprovalQuery {
   /** by effective status (an expired pending one is `expired`) */
@@ -94,9 +95,13 @@ export class StateUnavailableError extends Error {
   }
 }
 
-/** The status a reader sees: a pending approval past its expiry is expired, whether or not that was written yet. */
+/**
+ * The status a reader sees: a pending approval past its expiry (nobody
+ * decided in time), or an approved one past it (not used in time), is
+ * expired, whether or not that was written yet.
+ */
 export function effectiveStatus(a: Pick<StoredApproval, "status" | "expiresAt">, nowMs: number): ApprovalStatus {
-  return a.status === "pending" && a.expiresAt <= nowMs ? "expired" : a.status;
+  return (a.status === "pending" || a.status === "approved") && a.expiresAt <= nowMs ? "expired" : a.status;
 }
 
 /** Approval ids: a prefix and 26 characters of Crockford base32 (130 random bits, no ambiguous letters). */
