@@ -1,7 +1,11 @@
 import type { Decision } from "../engine/decision.js";
-import type { Engine } from "../engine/engine.js";
 import { AuditOverflowError, type AuditLog } from "./audit-log.js";
 import { decisionBody } from "./record.js";
+
+/** What decides: the engine (synchronous), or a Gatekeeper (asynchronous where a decision needs the state store). */
+export interface Checker {
+  check(request: unknown, opts?: { explain?: boolean }): Decision | Promise<Decision>;
+}
 
 /**
  * Decide and record. With `onAuditFailure: deny` (the default) a decision whose
@@ -10,24 +14,31 @@ import { decisionBody } from "./record.js";
  * the record stays queued for retry. A full queue always denies.
  */
 export async function auditedCheck(
-  engine: Engine,
+  engine: Checker,
   log: AuditLog,
   request: unknown,
   opts: { explain?: boolean; requestId?: string; flush?: boolean } = {},
 ): Promise<Decision> {
-  const pending = recordDecision(engine, log, request, opts);
+  const d0 = engine.check(request, { explain: opts.explain === true });
+  const pending = recordDecided(d0 instanceof Promise ? await d0 : d0, log, request, opts);
   if (opts.flush) await log.flush();
   return settleDecision(pending, log);
 }
 
 /** Decides many requests, writes them as one batch, then settles each (one object per Lambda invocation). */
 export async function auditedCheckAll(
-  engine: Engine,
+  engine: Checker,
   log: AuditLog,
   requests: readonly unknown[],
   opts: { explain?: boolean; requestId?: string } = {},
 ): Promise<Decision[]> {
-  const pending = requests.map((r, i) => recordDecision(engine, log, r, { ...opts, ...(opts.requestId ? { requestId: `${opts.requestId}#${i}` } : {}) }));
+  // Decided one after another (an approval asked twice in one batch is the same approval), then recorded in order.
+  const decided: Decision[] = [];
+  for (const r of requests) {
+    const d = engine.check(r, { explain: opts.explain === true });
+    decided.push(d instanceof Promise ? await d : d);
+  }
+  const pending = requests.map((r, i) => recordDecided(decided[i]!, log, r, { ...opts, ...(opts.requestId ? { requestId: `${opts.requestId}#${i}` } : {}) }));
   await log.flush();
   return Promise.all(pending.map((p) => settleDecision(p, log)));
 }
@@ -39,8 +50,8 @@ export interface PendingDecision {
   refusal?: string;
 }
 
-export function recordDecision(engine: Engine, log: AuditLog, request: unknown, opts: { explain?: boolean; requestId?: string } = {}): PendingDecision {
-  const d = engine.check(request, { explain: opts.explain === true });
+/** Puts a decision in the trail (queued; `durable` says when it is written). */
+export function recordDecided(d: Decision, log: AuditLog, request: unknown, opts: { requestId?: string } = {}): PendingDecision {
   try {
     const rec = log.record(decisionBody(request, d, opts.requestId));
     d.audit = { chain: log.chainId, seq: rec.seq };

@@ -39,16 +39,18 @@ export function toOcsf(r: AuditRecord | Checkpoint): Record<string, unknown> {
   const message =
     r.type === "notice"
       ? r.message
-      : r.type === "chain-start"
-        ? `audit chain ${r.chain} started`
-        : `checkpoint of chain ${r.chain} at seq ${r.seq}${r.sig !== undefined ? ", signed" : ""}`;
+      : r.type === "approval"
+        ? `approval ${r.approval} ${r.event}${r.by !== undefined ? ` by ${r.by}` : ""}: ${r.reason}`
+        : r.type === "chain-start"
+          ? `audit chain ${r.chain} started`
+          : `checkpoint of chain ${r.chain} at seq ${r.seq}${r.sig !== undefined ? ", signed" : ""}`;
   return {
     ...classification(engineActivity),
     ...common(r, r.type === "checkpoint" ? `${r.chain}:checkpoint:${r.seq}` : `${r.chain}:${r.seq}`),
     severity_id: r.type === "notice" ? 4 : 1,
     status_id: 1,
     message,
-    api: { operation: r.type === "notice" ? `notice.${r.notice}` : r.type },
+    api: { operation: r.type === "notice" ? `notice.${r.notice}` : r.type === "approval" ? `approval.${r.event}` : r.type },
     actor: { app_name: ENGINE, app_uid: r.chain },
     src_endpoint: { name: ENGINE, uid: r.chain },
     unmapped: { safeclaw: r },

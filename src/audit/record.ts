@@ -89,7 +89,35 @@ export interface NoticeRecord extends ChainLink {
   movedTo?: string;
 }
 
-export type AuditRecord = DecisionRecord | StartRecord | NoticeRecord;
+/**
+ * A step of a human approval, in the same chain as the decisions around it:
+ * `created` (a require_approval decision asked for one), `approved` or
+ * `rejected` (by whom, why), `used` (the retry it allowed, through the
+ * approval or a grant), `expired` (nobody decided, or nobody used it, in
+ * time), and `refused` (an approvals API call that was turned down: unknown
+ * or malformed id, a second decision, a caller who may not decide).
+ */
+export type ApprovalEvent = "created" | "approved" | "rejected" | "used" | "expired" | "refused";
+
+export interface ApprovalRecord extends ChainLink {
+  type: "approval";
+  event: ApprovalEvent;
+  /** the approval id (as given, capped, for `refused`) */
+  approval: string;
+  agent?: string;
+  action?: string;
+  rule?: string | null;
+  /** sha256 of the request's identity (approval/request-hash.ts): which request it is about */
+  requestHash?: string;
+  /** the approver (approved, rejected, and the approval behind a used grant) */
+  by?: string;
+  reason: string;
+  /** how a `used` approval arrived: by id against the store, or as a signed grant */
+  via?: "approval" | "grant";
+  policy: string;
+}
+
+export type AuditRecord = DecisionRecord | StartRecord | NoticeRecord | ApprovalRecord;
 
 export interface Checkpoint {
   v: 1;

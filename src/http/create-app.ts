@@ -4,6 +4,8 @@ import { auditedCheck, auditedCheckAll } from "../audit/audited-check.js";
 import { decisionBody, type RecordBody } from "../audit/record.js";
 import { deny, statusOf, type Decision, type DecisionErrorCode } from "../engine/decision.js";
 import type { Engine } from "../engine/engine.js";
+import { Gatekeeper } from "../approval/gatekeeper.js";
+import { approvalRoutes } from "./approval-routes.js";
 import { bearerCheck, type ApiToken } from "./bearer.js";
 import { readJsonBody } from "./read-body.js";
 import { UnauthorizedTally, type TallyOptions } from "./unauthorized-tally.js";
@@ -22,7 +24,8 @@ export interface PolicyInfo {
 }
 
 export interface AppDeps {
-  engine: Engine;
+  /** a Gatekeeper adds store-backed rate limits and the approval round trip (and the /v1/approvals API) */
+  engine: Engine | Gatekeeper;
   policy: PolicyInfo;
   audit?: AuditLog;
   /**
@@ -31,6 +34,8 @@ export interface AppDeps {
    * request it sends (a body claiming another agent is refused with 403).
    */
   tokens?: readonly (string | ApiToken)[];
+  /** approver tokens (SAFECLAW_APPROVER_TOKENS): the only callers who may list and decide approvals */
+  approvers?: readonly ApiToken[];
   /** flush the audit batch before answering (Lambda, Workers); the Node server batches instead */
   flushEachRequest?: boolean;
   maxBodyBytes?: number;
@@ -147,6 +152,20 @@ export function createApp(deps: AppDeps): Hono {
     return auditedCheck(deps.engine, deps.audit, request, { explain, requestId, flush: deps.flushEachRequest === true });
   };
 
+  if (deps.engine instanceof Gatekeeper) {
+    approvalRoutes(app, {
+      approvals: deps.engine.approvals,
+      approverAuth: deps.approvers && deps.approvers.length > 0 ? bearerCheck(deps.approvers) : undefined,
+      policy: deps.policy.digest,
+      begin,
+      stamp,
+      bearer,
+      settle: async () => {
+        if (deps.audit && deps.flushEachRequest) await deps.audit.flush();
+      },
+    });
+  }
+
   app.post("/v1/check", async (c) => {
     const id = begin(c);
     const who = auth ? await bearer(c, id) : ANYONE; // no await (no extra turn) when there is no bearer check
@@ -192,7 +211,7 @@ export function createApp(deps: AppDeps): Hono {
     const explain = c.req.query("explain") === "true";
     const decisions = deps.audit
       ? await auditedCheckAll(deps.engine, deps.audit, items, { explain, requestId: id })
-      : items.map((r) => deps.engine.check(r, { explain }));
+      : await checkEach(deps.engine, items, explain);
     return c.json({ decisions });
   });
 
@@ -203,6 +222,7 @@ export function createApp(deps: AppDeps): Hono {
     ["/v1/policy", "GET"],
     ["/v1/check", "POST"],
     ["/v1/check/batch", "POST"],
+    ["/v1/approvals", "GET"],
   ]);
   app.notFound(async (c) => {
     const id = begin(c);
@@ -212,7 +232,7 @@ export function createApp(deps: AppDeps): Hono {
       if (who instanceof Response) return who;
     }
     stamp(c, id);
-    const allow = allowed.get(path);
+    const allow = allowed.get(path) ?? (/^\/v1\/approvals\/[^/]+$/.test(path) ? "GET, POST" : undefined);
     if (allow === undefined) return error(c, 404, "not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
     c.header("allow", allow);
     return error(c, 405, "method_not_allowed", `${c.req.method} is not allowed on ${path}; use ${allow}`);
@@ -338,6 +358,13 @@ function asAgent(
   if (claimed === agent) return { ok: true, request };
   const shown = typeof claimed === "string" ? `\`${JSON.stringify(claimed.slice(0, 128)).slice(1, -1)}\`` : `a ${claimed === null ? "null" : typeof claimed}`;
   return { ok: false, message: `${at}agent is ${shown} but the bearer token is agent \`${agent}\`; omit \`agent\` or send \`${agent}\`` };
+}
+
+/** Unaudited batch: each request decided in order (an approval asked twice in one batch is one approval). */
+async function checkEach(engine: Engine | Gatekeeper, items: readonly unknown[], explain: boolean): Promise<Decision[]> {
+  const out: Decision[] = [];
+  for (const r of items) out.push(await engine.check(r, { explain }));
+  return out;
 }
 
 function error(c: Context, status: 401 | 404 | 405, code: string, message: string) {

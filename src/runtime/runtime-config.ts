@@ -79,25 +79,22 @@ export function runtimeConfig(env: Record<string, unknown>, policy: CompiledPoli
  * at the first `:`, so a token containing `:` must be given with a name. A
  * malformed entry is a ConfigError that never shows the token itself.
  */
-export function parseTokens(raw: string | undefined): ApiToken[] {
+export function parseTokens(raw: string | undefined, setting = "SAFECLAW_API_TOKENS"): ApiToken[] {
   const out: ApiToken[] = [];
   const seen = new Set<string>();
   const entries = (raw ?? "").split(",").map((t) => t.trim());
   entries.forEach((entry, i) => {
     if (entry === "") return;
-    const where = `SAFECLAW_API_TOKENS entry ${i + 1}`;
+    const where = `${setting} entry ${i + 1}`;
     const colon = entry.indexOf(":");
     const t: ApiToken = colon < 0 ? { token: entry } : { agent: entry.slice(0, colon), token: entry.slice(colon + 1) };
     if (t.agent !== undefined && !AGENT_NAME.test(t.agent)) {
-      throw new ConfigError(
-        "SAFECLAW_API_TOKENS",
-        `${where}: agent name \`${t.agent.slice(0, 64)}\` must be 1-128 letters, digits or \`._@/-\` (the form is name:token)`,
-      );
+      throw new ConfigError(setting, `${where}: agent name \`${t.agent.slice(0, 64)}\` must be 1-128 letters, digits or \`._@/-\` (the form is name:token)`);
     }
-    if (t.token === "") throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: the token after \`${t.agent}:\` is empty`);
-    if (/[\s\u0000-\u001f\u007f]/.test(t.token)) throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: the token contains whitespace or control characters`);
+    if (t.token === "") throw new ConfigError(setting, `${where}: the token after \`${t.agent}:\` is empty`);
+    if (/[\s\u0000-\u001f\u007f]/.test(t.token)) throw new ConfigError(setting, `${where}: the token contains whitespace or control characters`);
     // One token, two identities would make the caller's identity depend on list order.
-    if (seen.has(t.token)) throw new ConfigError("SAFECLAW_API_TOKENS", `${where}: the same token is listed twice`);
+    if (seen.has(t.token)) throw new ConfigError(setting, `${where}: the same token is listed twice`);
     seen.add(t.token);
     out.push(t);
   });

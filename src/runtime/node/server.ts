@@ -3,7 +3,10 @@ import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import type { AuditLog } from "../../audit/audit-log.js";
 import { batchLines } from "../../audit/lines.js";
-import { createEngine } from "../../engine/engine.js";
+import { Gatekeeper } from "../../approval/gatekeeper.js";
+import type { MemoryStateStore } from "../../approval/memory-state-store.js";
+import { approvalConfig, type ApprovalConfig } from "../approval-settings.js";
+import { nodeStateStore } from "./file-state.js";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
 import { createApp, unauthorizedTally } from "../../http/create-app.js";
@@ -119,8 +122,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       ...(settings.spillPath ? { spill: settings.spillPath } : {}),
     }));
   const tally = audit && tokens.length > 0 ? unauthorizedTally(audit) : undefined;
+  let approvals: ApprovalConfig;
+  let state: MemoryStateStore;
+  try {
+    approvals = approvalConfig(env, tokens);
+    state = nodeStateStore(env);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ServeError(e.message);
+    throw e;
+  }
   const app = createApp({
-    engine: createEngine(policy),
+    engine: new Gatekeeper(policy, { state, settings: approvals.settings, ...(audit ? { audit } : {}) }),
+    ...(approvals.approvers.length > 0 ? { approvers: approvals.approvers } : {}),
     policy: policyInfo(policy, builtAt),
     ...(audit ? { audit } : {}),
     ...(tokens.length > 0 ? { tokens } : {}),

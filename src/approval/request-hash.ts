@@ -1,0 +1,34 @@
+import { canonicalJson } from "../crypto/canonical-json.js";
+import { sha256HexSync } from "../crypto/sha256.js";
+
+/**
+ * What makes two requests "the same request" for an approval: every field the
+ * policy can see, as sent (with `agent` as the bearer token proves it), except
+ * the ones that only say which call this is. `id` is the caller's correlation
+ * id, `approval`/`grant` are how the retry names the approval, and a Claude
+ * Code session and tool-use id change on every attempt by design. Everything
+ * else counts, spelling included: `rm -rf build` and `rm -rf ./build` are
+ * different requests to approve, so an approver sees exactly what will run.
+ */
+const NOT_IDENTITY = new Set(["id", "approval", "grant"]);
+const CONTEXT_NOT_IDENTITY = new Set(["session_id", "tool_use_id"]);
+
+export function requestIdentity(request: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(request)) {
+    if (NOT_IDENTITY.has(k)) continue;
+    if (k === "context" && v !== null && typeof v === "object" && !Array.isArray(v)) {
+      const ctx: Record<string, unknown> = {};
+      for (const [ck, cv] of Object.entries(v)) if (!CONTEXT_NOT_IDENTITY.has(ck)) ctx[ck] = cv;
+      if (Object.keys(ctx).length > 0) out[k] = ctx;
+      continue;
+    }
+    out[k] = v;
+  }
+  return out;
+}
+
+/** sha256 hex of the canonical JSON (RFC 8785) of the request's identity. */
+export function requestHash(request: Readonly<Record<string, unknown>>): string {
+  return sha256HexSync(canonicalJson(requestIdentity(request)));
+}
