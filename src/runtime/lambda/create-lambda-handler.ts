@@ -4,7 +4,10 @@ import { AuditOverflowError, type AuditLog } from "../../audit/audit-log.js";
 import { auditedCheckAll } from "../../audit/audited-check.js";
 import { loadBundle } from "../../engine/bundle.js";
 import { deny, type Decision } from "../../engine/decision.js";
-import { createEngine, type Engine } from "../../engine/engine.js";
+import { Gatekeeper } from "../../approval/gatekeeper.js";
+import type { StateStore } from "../../approval/state-store.js";
+import { MemoryStateStore } from "../../approval/memory-state-store.js";
+import { approvalConfig } from "../approval-settings.js";
 import { createApp } from "../../http/create-app.js";
 import { createNodeAuditLog } from "../node/audit-config.js";
 import { policyInfo, runtimeConfig } from "../runtime-config.js";
@@ -26,12 +29,14 @@ export interface LambdaHandlerOptions {
   bundle: unknown;
   env: Record<string, string | undefined>;
   log?: (m: string) => void;
+  /** where approvals and rate limits are kept; default: per execution environment (memory) */
+  state?: StateStore;
 }
 
 type HttpHandler = (event: never, ctx?: never) => Promise<unknown>;
 
 interface Ready {
-  engine: Engine;
+  engine: Gatekeeper;
   audit: AuditLog | undefined;
   http: HttpHandler;
 }
@@ -81,9 +86,11 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
         chainParts: [env.AWS_REGION ?? "lambda", env.AWS_LAMBDA_FUNCTION_NAME ?? "", (env.AWS_LAMBDA_LOG_STREAM_NAME ?? "").slice(-32)],
         log,
       }));
-    const engine = createEngine(policy);
+    const approvals = approvalConfig(env, config.tokens);
+    const engine = new Gatekeeper(policy, { state: opts.state ?? new MemoryStateStore(), settings: approvals.settings, ...(audit ? { audit } : {}) });
     const app = createApp({
       engine,
+      ...(approvals.approvers.length > 0 ? { approvers: approvals.approvers } : {}),
       policy: policyInfo(policy, builtAt),
       ...(audit ? { audit } : {}),
       ...(config.tokens.length ? { tokens: config.tokens } : {}),
@@ -124,9 +131,16 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
     }
     const decisions: Decision[] = r.audit
       ? await auditedCheckAll(r.engine, r.audit, requests, requestId ? { requestId } : {})
-      : requests.map((q) => r.engine.check(q));
+      : await checkEach(r.engine, requests);
     return many ? decisions : decisions[0];
   };
+}
+
+/** Unaudited: each request decided in order (a Gatekeeper may answer asynchronously). */
+async function checkEach(engine: Gatekeeper, requests: readonly unknown[]): Promise<Decision[]> {
+  const out: Decision[] = [];
+  for (const q of requests) out.push(await engine.check(q));
+  return out;
 }
 
 /** A refusal goes into the trail like any decision, flushed before the answer; a full queue is counted by the log's own notice. */

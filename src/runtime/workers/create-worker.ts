@@ -4,7 +4,10 @@ import { FetchS3Sink } from "./fetch-s3-sink.js";
 import { createLineSink } from "../../audit/line-sink.js";
 import type { AuditSink } from "../../audit/sink.js";
 import { deny } from "../../engine/decision.js";
-import { createEngine } from "../../engine/engine.js";
+import { Gatekeeper } from "../../approval/gatekeeper.js";
+import { MemoryStateStore } from "../../approval/memory-state-store.js";
+import type { StateStore } from "../../approval/state-store.js";
+import { approvalConfig } from "../approval-settings.js";
 import { createApp } from "../../http/create-app.js";
 import { loadBundle } from "../../engine/bundle.js";
 import { ConfigError, policyInfo, runtimeConfig, type AuditConfig } from "../runtime-config.js";
@@ -27,6 +30,11 @@ export interface WorkerEnv {
   SAFECLAW_AUDIT_QUEUE_BYTES?: string;
   SAFECLAW_AUDIT_RETRY_MAX_MS?: string;
   SAFECLAW_API_TOKENS?: string;
+  SAFECLAW_APPROVER_TOKENS?: string;
+  SAFECLAW_APPROVAL_TTL?: string;
+  SAFECLAW_APPROVAL_USE_TTL?: string;
+  SAFECLAW_APPROVAL_SIGNING_KEY?: string;
+  SAFECLAW_APPROVAL_PUBLIC_KEYS?: string;
   AUDIT_BUCKET?: R2BucketLike;
   AWS_ACCESS_KEY_ID?: string;
   AWS_SECRET_ACCESS_KEY?: string;
@@ -69,7 +77,8 @@ function sinkFor(env: WorkerEnv, config: AuditConfig): AuditSink {
   }
 }
 
-export function createWorker(bundle: unknown) {
+/** `state`: where approvals and rate limits are kept, from the Worker's bindings; default: per isolate (memory). */
+export function createWorker(bundle: unknown, opts: { state?: (env: WorkerEnv) => StateStore } = {}) {
   let ready: Promise<Ready> | undefined;
   const init = async (env: WorkerEnv, colo: string | undefined): Promise<Ready> => {
     const { policy, builtAt } = await loadBundle(bundle);
@@ -85,8 +94,11 @@ export function createWorker(bundle: unknown) {
       ...auditConfig.delivery,
       ...(auditConfig.signingKey ? { signingKey: auditConfig.signingKey } : {}),
     });
+    const approvals = approvalConfig(env as Record<string, unknown>, config.tokens);
+    const state = opts.state?.(env) ?? new MemoryStateStore();
     const app = createApp({
-      engine: createEngine(policy),
+      engine: new Gatekeeper(policy, { state, settings: approvals.settings, audit }),
+      ...(approvals.approvers.length > 0 ? { approvers: approvals.approvers } : {}),
       policy: policyInfo(policy, builtAt),
       audit,
       ...(config.tokens.length ? { tokens: config.tokens } : {}),
