@@ -4,7 +4,7 @@ import { MemoryStateStore } from "../src/approval/memory-state-store.js";
 import { StateUnavailableError, type StateStore } from "../src/approval/state-store.js";
 import { AuditLog } from "../src/audit/audit-log.js";
 import { createLineSink } from "../src/audit/line-sink.js";
-import { parseSigningKey } from "../src/audit/signing.js";
+import { parseSigningKey, type SigningKey } from "../src/audit/signing.js";
 import { verifyLines } from "../src/audit/verify.js";
 import { createApp } from "../src/http/create-app.js";
 import { loadPolicy } from "../src/engine/load-policy.js";
@@ -39,7 +39,7 @@ const KEY = parseSigningKey("nWGxne/9WmC6hEr0kuwsxERJxWl7MV+0pChs2pMSh9o=");
 const APPLY = { action: "shell.execute", command: "terraform apply", agent: "ci-bot" };
 
 async function deployment(
-  opts: { state?: StateStore; settings?: Partial<ApprovalSettings>; clock?: { now: number }; onCreated?: (v: ApprovalView) => void } = {},
+  opts: { state?: StateStore; settings?: Partial<Omit<ApprovalSettings, "signingKey">> & { signingKey?: SigningKey | undefined }; clock?: { now: number }; onCreated?: (v: ApprovalView) => void } = {},
 ) {
   const r = await loadPolicy([{ name: "p.yaml", text: POLICY }]);
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
@@ -55,7 +55,7 @@ async function deployment(
   const state = opts.state ?? new MemoryStateStore();
   const gate = new Gatekeeper(r.policy, {
     state,
-    settings: { pendingTtlMs: 3_600_000, useTtlMs: 600_000, publicKeys: [], signingKey: KEY, ...opts.settings },
+    settings: settingsOf(opts.settings),
     audit,
     clock: () => clock.now,
     ...(opts.onCreated ? { onCreated: opts.onCreated } : {}),
@@ -80,6 +80,13 @@ async function deployment(
   const decide = (id: string, decision: string, reason?: string) => call("POST", `/v1/approvals/${id}`, { decision, ...(reason ? { reason } : {}) }, "appr");
   const records = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((x) => x.type === "approval");
   return { check, decide, call, clock, lines, records, state, gate };
+}
+
+function settingsOf(over: Partial<Omit<ApprovalSettings, "signingKey">> & { signingKey?: SigningKey | undefined } = {}): ApprovalSettings {
+  const s: ApprovalSettings = { pendingTtlMs: 3_600_000, useTtlMs: 600_000, publicKeys: over.publicKeys ?? [] };
+  const key = "signingKey" in over ? over.signingKey : KEY;
+  if (key) s.signingKey = key;
+  return s;
 }
 
 describe("expiry", () => {
