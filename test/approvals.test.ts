@@ -39,7 +39,12 @@ const KEY = parseSigningKey("nWGxne/9WmC6hEr0kuwsxERJxWl7MV+0pChs2pMSh9o=");
 const APPLY = { action: "shell.execute", command: "terraform apply", agent: "ci-bot" };
 
 async function deployment(
-  opts: { state?: StateStore; settings?: Partial<Omit<ApprovalSettings, "signingKey">> & { signingKey?: SigningKey | undefined }; clock?: { now: number }; onCreated?: (v: ApprovalView) => void } = {},
+  opts: {
+    state?: StateStore;
+    settings?: Partial<Omit<ApprovalSettings, "signingKey">> & { signingKey?: SigningKey | undefined };
+    clock?: { now: number };
+    onCreated?: (v: ApprovalView) => void;
+  } = {},
 ) {
   const r = await loadPolicy([{ name: "p.yaml", text: POLICY }]);
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
@@ -74,7 +79,7 @@ async function deployment(
       headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const check = (req: object) => call("POST", "/v1/check", req).then((a) => a.body);
   const decide = (id: string, decision: string, reason?: string) => call("POST", `/v1/approvals/${id}`, { decision, ...(reason ? { reason } : {}) }, "appr");

@@ -153,7 +153,7 @@ function decisionInput(v: unknown, name: string | undefined): DecisionInput {
   }
   const out: { decision: "approve" | "reject"; by: string; reason?: string } = {
     decision: o.decision,
-    by: name ?? (o.by) ?? "unnamed approver",
+    by: name ?? o.by ?? "unnamed approver",
   };
   if (typeof o.reason === "string") out.reason = o.reason;
   return out;
