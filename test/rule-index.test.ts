@@ -45,3 +45,23 @@ rules:
     expect(ids("shell.execute", b.candidates({ action: "shell.execute", templates: { command: template([any, " x"]) } }))).toEqual(["r4", "r5", "r6"]);
   });
 });
+
+describe("host patterns filed under leading labels", async () => {
+  // Found by the factor-index property test (seed 2093726672): `ab.b.*` is filed under `ab.b`, and the index looked up only the first label.
+  const e = await engineFromText(`
+rules:
+  - {id: two, action: network.request, host: "ab.b.*", effect: deny}
+  - {id: one, action: network.request, host: "ab.*", effect: require_approval}
+  - {id: three, action: network.request, host: "x.y.z.*", effect: deny}
+`);
+  it.each([
+    ["http://ab.b.a/", "two"],
+    ["http://ab.b.a:8080/x", "two"],
+    ["http://ab.c/", "one"],
+    ["http://x.y.z.w.v/", "three"],
+    ["http://x.y.q/", null],
+  ])("%s -> %s, through the index (first match, and the candidate walk explain takes)", (url, rule) => {
+    expect(e.check({ action: "network.request", url }).rule).toBe(rule);
+    expect(e.check({ action: "network.request", url }, { explain: true }).rule).toBe(rule);
+  });
+});

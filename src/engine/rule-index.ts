@@ -103,8 +103,8 @@ export class RuleBucket {
         }
       }
       if (this.hostLabels.size > 0) {
-        const dot = h.indexOf(".");
-        if (dot > 0) best = scanKey(this.hostLabels, h.slice(0, dot), this.rules, s, nowMs, best);
+        // `smtp.*` is filed under `smtp`, `ab.b.*` under `ab.b`: every run of leading labels is a key
+        for (let dot = h.indexOf("."); dot > 0; dot = h.indexOf(".", dot + 1)) best = scanKey(this.hostLabels, h.slice(0, dot), this.rules, s, nowMs, best);
       }
     }
     if (s.command !== undefined && this.words.size > 0) {
@@ -143,8 +143,7 @@ export class RuleBucket {
       const h = s.host;
       add(this.hosts.get(h));
       for (let dot = h.indexOf("."); dot >= 0; dot = h.indexOf(".", dot + 1)) add(this.hostSuffixes.get(h.slice(dot + 1)));
-      const dot = h.indexOf(".");
-      if (dot > 0) add(this.hostLabels.get(h.slice(0, dot)));
+      for (let dot = h.indexOf("."); dot > 0; dot = h.indexOf(".", dot + 1)) add(this.hostLabels.get(h.slice(0, dot)));
     }
     const tc = s.templates?.command;
     if (tc) {
