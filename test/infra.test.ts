@@ -117,6 +117,20 @@ describe("SAM template", () => {
     expect(t).toMatch(/Type: HttpApi/);
   });
 
+  it("shares state in one DynamoDB table: key pk, TTL on ttl, the function told its name and allowed only the calls the store makes, on it only", () => {
+    const t = read("infra/aws/template.yaml");
+    expect(t).toMatch(/StateTable:\n\s+Type: AWS::DynamoDB::Table\n\s+Properties:\n\s+BillingMode: PAY_PER_REQUEST/);
+    expect(t).toMatch(/KeySchema:\n\s+- AttributeName: pk\n\s+KeyType: HASH/);
+    expect(t).toMatch(/TimeToLiveSpecification:\n\s+AttributeName: ttl\n\s+Enabled: true/);
+    expect(t).toMatch(/SAFECLAW_STATE_TABLE: !Ref StateTable/);
+    const actions = [...t.matchAll(/- (dynamodb:\w+)/g)].map((m) => m[1]);
+    expect(actions).toEqual(["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"]);
+    expect(t).toMatch(/- dynamodb:Scan\n\s+Resource: !GetAtt StateTable.Arn\n/);
+    // the calls in the store's source are exactly those the role allows
+    const used = [...read("src/runtime/lambda/dynamodb-state-store.ts").matchAll(/new s\.(\w+)Command\(/g)].map((m) => `dynamodb:${m[1]}`);
+    expect([...new Set(used)].sort()).toEqual([...actions].sort());
+  });
+
   it("asks Node for source maps only if the Lambda bundle has one", () => {
     const flag = /^\s*NODE_OPTIONS:.*--enable-source-maps/m.test(read("infra/aws/template.yaml"));
     const map = /^\s*sourcemap:\s*(\S+?),?$/m.exec(read("adapters/lambda/build.mjs"))?.[1] !== "false";
