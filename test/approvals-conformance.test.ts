@@ -1,12 +1,16 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe } from "vitest";
+import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import { build } from "esbuild";
+import { Miniflare } from "miniflare";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeBundle } from "../src/engine/bundle.js";
 import { loadPolicy } from "../src/engine/load-policy.js";
 import { createLambdaHandler } from "../src/runtime/lambda/create-lambda-handler.js";
-import { APPROVAL_ENV, approvalConformance, type Send } from "./approval-conformance.js";
-import { portFromOutput } from "./moto.js";
+import { dynamoDbConfig } from "../src/runtime/lambda/lambda-state.js";
+import { AGENT, APPROVAL_ENV, approvalConformance, type Send } from "./approval-conformance.js";
+import { MOTO_AVAILABLE, portFromOutput, useMoto } from "./moto.js";
 
 /**
  * The approval round trip, one table (test/approval-conformance.ts), on each
@@ -35,12 +39,101 @@ describe("approvals on the Node server (a real process)", () => {
   approvalConformance(() => overFetch((path, init) => fetch(base + path, init)));
 });
 
-describe("approvals on the Lambda handler (API Gateway HTTP API events), state in memory", () => {
-  let handler: ReturnType<typeof createLambdaHandler>;
+/** 61 calls to the rate-limited host, alternating between two instances: the 61st in the window is denied. */
+async function sixtyFirstDenied(instances: readonly Send[]): Promise<void> {
+  const answers: string[] = [];
+  for (let i = 0; i < 61; i++) {
+    const a = await instances[i % instances.length]!("POST", "/v1/check", AGENT, { action: "network:request", url: "https://api.anthropic.com/v1/messages" });
+    answers.push(`${a.body.decision}:${a.body.rule}`);
+  }
+  expect(answers.slice(0, 60)).toEqual(Array(60).fill("allow:anthropic-api"));
+  expect(answers[60]).toBe("deny:anthropic-api");
+}
+
+// Skipped only when moto_server is absent outside CI (test/moto.ts warns loudly; under CI=true it fails instead).
+describe.skipIf(!MOTO_AVAILABLE)("approvals on the Lambda handler (API Gateway HTTP API events), state in DynamoDB (moto_server)", () => {
+  const moto = useMoto([]);
+  let bundle: unknown;
+  let env: Record<string, string>;
+  const handlers: Array<ReturnType<typeof createLambdaHandler>> = [];
   beforeAll(async () => {
-    handler = createLambdaHandler({ bundle: await approvalsBundle(), env: { ...APPROVAL_ENV, SAFECLAW_AUDIT_SINK: "stdout" }, log: () => undefined });
+    bundle = await approvalsBundle();
+    const TableName = `safeclaw-conformance-${process.pid}`;
+    const admin = new DynamoDBClient(dynamoDbConfig(moto.env()));
+    await admin.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      }),
+    );
+    await admin.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true } }));
+    env = { ...moto.env(), ...APPROVAL_ENV, SAFECLAW_STATE_TABLE: TableName, SAFECLAW_AUDIT_SINK: "" };
+    // Two handlers = two execution environments of one function: they share only the table.
+    for (let i = 0; i < 2; i++)
+      handlers.push(createLambdaHandler({ bundle, env: { ...env, AWS_LAMBDA_LOG_STREAM_NAME: `stream-${i}` }, log: () => undefined }));
+  }, 60_000);
+  approvalConformance(() => overLambda((e) => handlers[0]!(e)));
+
+  it("an approval made through one environment is used through the other, once", async () => {
+    const [a, b] = handlers.map((h) => overLambda((e) => h(e)));
+    const req = { action: "shell:execute", command: "terraform apply -target=cross" };
+    const id = (await a!("POST", "/v1/check", AGENT, req)).body.approval.id;
+    expect((await b!("POST", "/v1/check", AGENT, req)).body.approval.id).toBe(id);
+    await b!("POST", `/v1/approvals/${id}`, "approver-token-1", { decision: "approve" });
+    const uses = await Promise.all([a!("POST", "/v1/check", AGENT, { ...req, approval: id }), b!("POST", "/v1/check", AGENT, { ...req, approval: id })]);
+    expect(uses.map((u) => u.body.decision).sort()).toEqual(["allow", "deny"]);
   });
-  approvalConformance(() => overLambda((e) => handler(e)));
+
+  it("a rate limit holds across both environments: the 61st request in the window is denied", async () => {
+    await sixtyFirstDenied(handlers.map((h) => overLambda((e) => h(e))));
+  });
+});
+
+describe("approvals on the Worker in workerd (Miniflare), state in Durable Objects", () => {
+  let mf: Miniflare | undefined;
+  const workers: Send[] = [];
+  beforeAll(async () => {
+    const out = await build({
+      entryPoints: [join(ROOT, "test/fixtures/approvals-worker.ts")],
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      mainFields: ["module", "main"],
+      conditions: ["workerd", "worker", "browser"],
+      define: { __APPROVALS_BUNDLE__: JSON.stringify(await approvalsBundle()) },
+      write: false,
+      logLevel: "silent",
+    });
+    const script = out.outputFiles[0]!.text;
+    const bindings = { ...APPROVAL_ENV, SAFECLAW_AUDIT_SINK: "stdout" };
+    // Two Worker scripts = two isolates; the objects live in the first and are shared with the second.
+    mf = new Miniflare({
+      workers: [
+        { name: "a", modules: true, script, compatibilityDate: "2024-09-23", bindings, durableObjects: { SAFECLAW_STATE: "SafeClawState" } },
+        {
+          name: "b",
+          modules: true,
+          script,
+          compatibilityDate: "2024-09-23",
+          bindings,
+          durableObjects: { SAFECLAW_STATE: { className: "SafeClawState", scriptName: "a" } },
+        },
+      ],
+      log: undefined,
+    });
+    for (const name of ["a", "b"]) {
+      const w = (await mf.getWorker(name)) as unknown as { fetch: (u: string, i: RequestInit) => Promise<Response> };
+      workers.push(overFetch((path, init) => w.fetch(`http://safeclaw.test${path}`, init)));
+    }
+  }, 120_000);
+  afterAll(async () => mf?.dispose());
+  approvalConformance(() => workers[0]!);
+
+  it("a rate limit holds across both isolates: the 61st request in the window is denied", async () => {
+    await sixtyFirstDenied(workers);
+  });
 });
 
 /** A Send over anything that takes a fetch-style call. */

@@ -6,7 +6,7 @@ import { loadBundle } from "../../engine/bundle.js";
 import { deny, type Decision } from "../../engine/decision.js";
 import { Gatekeeper } from "../../approval/gatekeeper.js";
 import type { StateStore } from "../../approval/state-store.js";
-import { MemoryStateStore } from "../../approval/memory-state-store.js";
+import { stateStoreFor } from "./lambda-state.js";
 import { approvalConfig } from "../approval-settings.js";
 import { createApp } from "../../http/create-app.js";
 import { createNodeAuditLog } from "../node/audit-config.js";
@@ -29,7 +29,7 @@ export interface LambdaHandlerOptions {
   bundle: unknown;
   env: Record<string, string | undefined>;
   log?: (m: string) => void;
-  /** where approvals and rate limits are kept; default: per execution environment (memory) */
+  /** where approvals and rate limits are kept; default: the DynamoDB table SAFECLAW_STATE_TABLE names, else memory (per execution environment) */
   state?: StateStore;
 }
 
@@ -87,7 +87,7 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
         log,
       }));
     const approvals = approvalConfig(env, config.tokens);
-    const engine = new Gatekeeper(policy, { state: opts.state ?? new MemoryStateStore(), settings: approvals.settings, ...(audit ? { audit } : {}) });
+    const engine = new Gatekeeper(policy, { state: opts.state ?? stateStoreFor(env), settings: approvals.settings, ...(audit ? { audit } : {}) });
     const app = createApp({
       engine,
       ...(approvals.approvers.length > 0 ? { approvers: approvals.approvers } : {}),

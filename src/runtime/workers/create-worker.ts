@@ -5,7 +5,8 @@ import { createLineSink } from "../../audit/line-sink.js";
 import type { AuditSink } from "../../audit/sink.js";
 import { deny } from "../../engine/decision.js";
 import { Gatekeeper } from "../../approval/gatekeeper.js";
-import { MemoryStateStore } from "../../approval/memory-state-store.js";
+import type { DurableObjectNamespaceLike } from "./durable-rpc.js";
+import { stateStoreForWorker } from "./state-store-for-worker.js";
 import type { StateStore } from "../../approval/state-store.js";
 import { approvalConfig } from "../approval-settings.js";
 import { createApp } from "../../http/create-app.js";
@@ -36,6 +37,8 @@ export interface WorkerEnv {
   SAFECLAW_APPROVAL_SIGNING_KEY?: string;
   SAFECLAW_APPROVAL_PUBLIC_KEYS?: string;
   AUDIT_BUCKET?: R2BucketLike;
+  /** the SafeClawState Durable Object namespace: approvals and rate limits shared by every isolate (else per isolate) */
+  SAFECLAW_STATE?: DurableObjectNamespaceLike;
   AWS_ACCESS_KEY_ID?: string;
   AWS_SECRET_ACCESS_KEY?: string;
   AWS_REGION?: string;
@@ -77,7 +80,7 @@ function sinkFor(env: WorkerEnv, config: AuditConfig): AuditSink {
   }
 }
 
-/** `state`: where approvals and rate limits are kept, from the Worker's bindings; default: per isolate (memory). */
+/** `state`: where approvals and rate limits are kept, from the Worker's bindings; default: the SAFECLAW_STATE Durable Objects, else memory (per isolate). */
 export function createWorker(bundle: unknown, opts: { state?: (env: WorkerEnv) => StateStore } = {}) {
   let ready: Promise<Ready> | undefined;
   const init = async (env: WorkerEnv, colo: string | undefined): Promise<Ready> => {
@@ -95,7 +98,7 @@ export function createWorker(bundle: unknown, opts: { state?: (env: WorkerEnv) =
       ...(auditConfig.signingKey ? { signingKey: auditConfig.signingKey } : {}),
     });
     const approvals = approvalConfig(env as Record<string, unknown>, config.tokens);
-    const state = opts.state?.(env) ?? new MemoryStateStore();
+    const state = (opts.state ?? stateStoreForWorker)(env);
     const app = createApp({
       engine: new Gatekeeper(policy, { state, settings: approvals.settings, audit }),
       ...(approvals.approvers.length > 0 ? { approvers: approvals.approvers } : {}),
