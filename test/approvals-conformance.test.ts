@@ -52,7 +52,7 @@ async function sixtyFirstDenied(instances: readonly Send[]): Promise<void> {
 
 // Skipped only when moto_server is absent outside CI (test/moto.ts warns loudly; under CI=true it fails instead).
 describe.skipIf(!MOTO_AVAILABLE)("approvals on the Lambda handler (API Gateway HTTP API events), state in DynamoDB (moto_server)", () => {
-  const moto = useMoto([]);
+  const moto = useMoto(["approvals-trail"]);
   let bundle: unknown;
   let env: Record<string, string>;
   const handlers: Array<ReturnType<typeof createLambdaHandler>> = [];
@@ -69,10 +69,15 @@ describe.skipIf(!MOTO_AVAILABLE)("approvals on the Lambda handler (API Gateway H
       }),
     );
     await admin.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true } }));
-    env = { ...moto.env(), ...APPROVAL_ENV, SAFECLAW_STATE_TABLE: TableName, SAFECLAW_AUDIT_SINK: "" };
+    env = {
+      ...moto.env(),
+      ...APPROVAL_ENV,
+      SAFECLAW_STATE_TABLE: TableName,
+      SAFECLAW_AUDIT_SINK: "s3://approvals-trail/lambda",
+    };
     // Two handlers = two execution environments of one function: they share only the table.
     for (let i = 0; i < 2; i++)
-      handlers.push(createLambdaHandler({ bundle, env: { ...env, AWS_LAMBDA_LOG_STREAM_NAME: `stream-${i}` }, log: () => undefined }));
+      handlers.push(createLambdaHandler({ bundle, env: { ...env, AWS_LAMBDA_LOG_STREAM_NAME: `stream-${i}` }, log: (m) => console.error(m) }));
   }, 60_000);
   approvalConformance(() => overLambda((e) => handlers[0]!(e)));
 
@@ -107,17 +112,26 @@ describe("approvals on the Worker in workerd (Miniflare), state in Durable Objec
       logLevel: "silent",
     });
     const script = out.outputFiles[0]!.text;
-    const bindings = { ...APPROVAL_ENV, SAFECLAW_AUDIT_SINK: "stdout" };
+    const bindings = { ...APPROVAL_ENV, SAFECLAW_AUDIT_SINK: "r2://trail" };
     // Two Worker scripts = two isolates; the objects live in the first and are shared with the second.
     mf = new Miniflare({
       workers: [
-        { name: "a", modules: true, script, compatibilityDate: "2024-09-23", bindings, durableObjects: { SAFECLAW_STATE: "SafeClawState" } },
+        {
+          name: "a",
+          modules: true,
+          script,
+          compatibilityDate: "2024-09-23",
+          bindings,
+          r2Buckets: ["AUDIT_BUCKET"],
+          durableObjects: { SAFECLAW_STATE: "SafeClawState" },
+        },
         {
           name: "b",
           modules: true,
           script,
           compatibilityDate: "2024-09-23",
           bindings,
+          r2Buckets: ["AUDIT_BUCKET"],
           durableObjects: { SAFECLAW_STATE: { className: "SafeClawState", scriptName: "a" } },
         },
       ],
