@@ -1,4 +1,5 @@
-import { isApprovalView, type ApprovalView } from "../approval/approval-view.js";
+import type { ApprovalView } from "../approval/approval-view.js";
+import { isApprovalView } from "../approval/is-approval-view.js";
 import type { ApprovalStatus } from "../approval/state-store.js";
 
 /**
