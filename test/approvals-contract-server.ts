@@ -7,7 +7,7 @@ import { APPROVAL_ID } from "../src/approval/state-store.js";
  * The approvals API as docs/the issue-15 contract describes it, for client
  * tests that must not depend on the server's implementation (the CLI's
  * messages, paging, exit codes). Tests against the real server live in
- * test/approvals-cli-e2e.test.ts. Tokens: `alice-token` (approver alice),
+ * test/approvals-e2e.test.ts. Tokens: `alice-token` (approver alice),
  * `anon-token` (unnamed approver), `agent-token` (agent ci-bot).
  */
 export interface ContractServer {
