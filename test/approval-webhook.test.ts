@@ -3,6 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ApprovalView } from "../src/approval/approval-view.js";
+import { Gatekeeper } from "../src/approval/gatekeeper.js";
+import { MemoryStateStore } from "../src/approval/memory-state-store.js";
+import { createApp } from "../src/http/create-app.js";
+import { loadPolicy } from "../src/engine/load-policy.js";
 import { ApprovalWebhook, approvalText, parseWebhookSettings, WebhookSettingsError } from "../src/approval/webhook.js";
 
 const SECRET = "whsec-0123456789abcdef";
@@ -214,5 +218,58 @@ describe("parseWebhookSettings", () => {
     } catch (e) {
       expect((e as Error).message).not.toContain("short-s3cret");
     }
+  });
+});
+
+describe("the webhook on the real approval service", () => {
+  const POLICY = `
+version: 1
+defaultAction: deny
+rules:
+- {id: approve-infra, action: shell.execute, command: "terraform apply*", effect: require_approval, reason: needs a human}
+`;
+  async function app(onCreated: (v: ApprovalView) => void) {
+    const r = await loadPolicy([{ name: "p.yaml", text: POLICY }]);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const gate = new Gatekeeper(r.policy, { state: new MemoryStateStore(), onCreated });
+    const a = createApp({
+      engine: gate,
+      policy: { digest: r.policy.digest, rules: r.policy.rules.length, defaultAction: "deny", sources: ["p.yaml"] },
+      log: () => undefined,
+    });
+    return (body: object) =>
+      Promise.resolve(a.request("/v1/check", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })).then((x) =>
+        x.json(),
+      );
+  }
+  const APPLY = { action: "shell.execute", command: "terraform apply", agent: "ci-bot" };
+
+  it("a new approval is delivered signed, once per pending request, as the API shows it", async () => {
+    const r = await receiver(status(200));
+    const hook = new ApprovalWebhook({ url: r.url, secret: SECRET, log: () => undefined });
+    const check = await app((v) => void hook.notify(v));
+    const d = await check(APPLY);
+    await check(APPLY); // the same request while pending: the same approval, no second notification
+    await hook.idle();
+    expect(r.got).toHaveLength(1);
+    expect(r.got[0]!.signatureOk).toBe(true);
+    const body = JSON.parse(r.got[0]!.body);
+    expect(body.approval).toMatchObject({ id: d.approval.id, status: "pending", agent: "ci-bot", rule: "approve-infra", expiresAt: d.approval.expiresAt });
+    expect(body.text).toContain(`safeclaw approvals approve ${d.approval.id}`);
+    expect(body.text).toContain("`terraform apply`");
+  });
+
+  it("a webhook that never answers does not hold the decision up", async () => {
+    const r = await receiver(() => undefined);
+    const hook = new ApprovalWebhook({ url: r.url, log: () => undefined, timeoutMs: 60_000, maxAttempts: 1 });
+    const check = await app((v) => void hook.notify(v));
+    const d = await check(APPLY);
+    expect(d).toMatchObject({ decision: "require_approval", approval: { status: "pending" } });
+    while (r.got.length === 0) await new Promise((ok) => setTimeout(ok, 5));
+    // the decision is answered while its notification is still waiting for the receiver
+    let settled = false;
+    void hook.idle().then(() => (settled = true));
+    await new Promise((ok) => setTimeout(ok, 50));
+    expect(settled).toBe(false);
   });
 });
