@@ -107,7 +107,8 @@ async function list(client: ApprovalsClient, values: Values, io: Io): Promise<nu
     if (!r.ok) fail(r, "list");
     all.push(...r.value.approvals);
     cursor = r.value.next;
-    more = cursor !== undefined;
+    // An empty page with a `next` would loop forever: a server that does that has nothing more to show.
+    more = cursor !== undefined && r.value.approvals.length > 0;
   } while (more && all.length < limit);
   if (values.json) {
     io.stdout(JSON.stringify({ approvals: all.slice(0, limit) }, null, 2));
