@@ -41,7 +41,10 @@ export { selectRecords, renderRecords, parseFilter, parseSince } from "./audit/e
 export { createApp, type AppDeps, type PolicyInfo } from "./http/create-app.js";
 export { runtimeConfig, parseTokens, policyInfo, ConfigError, type RuntimeConfig, type AuditConfig } from "./runtime/runtime-config.js";
 export { createSafeClawGate, withGuards, denialMessage, type SafeClawGate, type GuardResult, type LocalGateOptions } from "./sdk/gate.js";
-export { Gate, type RemoteGateOptions } from "./sdk/remote-gate.js";
+export { Gate, ApprovalLookupError, type RemoteGateOptions, type WaitForApprovalOptions } from "./sdk/remote-gate.js";
+export type { ApprovalView } from "./approval/approval-view.js";
+export type { ApprovalRef } from "./engine/decision.js";
+export { ApprovalsClient, type ApprovalsClientOptions, type ApiResult, type ApprovalPage } from "./sdk/approvals-client.js";
 export { mapToolCall, mcpRequests, CLAUDE_CODE_TOOLS, type ToolMapping, type ActionRequest, type MappingContext } from "./sdk/tool-mapping.js";
 export { anthropicToolCalls, openAIToolCalls, decideToolCall, type ToolCall } from "./sdk/llm-tool-calls.js";
 export {

@@ -13,6 +13,7 @@ import { ConfigError, parseAgentName } from "../runtime/runtime-config.js";
 import { parseStrictJson } from "../request/strict-json.js";
 import { hookGuardSource } from "../runtime/node/hook-guard.js";
 import { withEventContext } from "../sdk/claude-code-context.js";
+import { approvalNote } from "../sdk/approval-message.js";
 import { loadPolicy } from "../engine/load-policy.js";
 import { createEngine } from "../engine/engine.js";
 import { formatPolicyError } from "../policy/errors.js";
@@ -52,8 +53,13 @@ export async function hookCommand(args: string[], io: Io, env: Record<string, st
   const [kind, ...rest] = args;
   // Exit 2, not the usage code: a hook that exits 64 lets Claude Code run the tool.
   if (kind !== "claude-code") throw new CliExit(EXIT.denied, `safeclaw hook: unknown hook \`${kind ?? ""}\` (supported: claude-code)\n\n${HOOK_HELP}`);
-  const answer = (d: Pick<Decision, "decision" | "reason"> & { rule?: string | null }) => {
-    const reason = d.decision === "allow" ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}` : `SafeClaw${d.rule ? ` (${d.rule})` : ""}: ${d.reason}`;
+  const answer = (d: Pick<Decision, "decision" | "reason"> & Partial<Pick<Decision, "approval">> & { rule?: string | null }) => {
+    // "ask" shows the reason to the user, "deny" to the model: the approval a server created is named to each in its words.
+    const note = approvalNote(d, d.decision === "require_approval" ? "user" : "agent");
+    const reason =
+      d.decision === "allow"
+        ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}`
+        : `SafeClaw${d.rule ? ` (${d.rule})` : ""}: ${d.reason}${note && `.${note}`}`;
     io.stdout(
       JSON.stringify({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } }),
     );

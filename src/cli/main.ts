@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { approvalsCommand, APPROVALS_HELP } from "./approvals.js";
 import { auditCommand, AUDIT_HELP } from "./audit.js";
 import { buildCommand, BUILD_HELP } from "./build.js";
 import { hookCommand, HOOK_HELP } from "./hook.js";
@@ -25,6 +26,7 @@ commands:
   build --policy <p> --out <dir>  compile the policy into a bundle for deployment
   hook claude-code --policy <p>   gate Claude Code's tool calls (PreToolUse hook)
   mcp-proxy --policy <p> --server <name> -- <cmd>  gate an MCP server's tools/call over stdio
+  approvals list|show|approve|reject  read and decide pending approvals on a server
 
 Run \`safeclaw <command> --help\` for a command's options.
 exit codes: 0 ok/allowed, 1 invalid policy or error, 2 denied, 3 require_approval, 64 usage`;
@@ -38,6 +40,7 @@ const HELPS: Record<string, string> = {
   build: BUILD_HELP,
   hook: HOOK_HELP,
   "mcp-proxy": MCP_PROXY_HELP,
+  approvals: APPROVALS_HELP,
 };
 
 /** The installed package's version (dist/cli/ and src/cli/ both sit two levels below package.json). */
@@ -85,6 +88,8 @@ export async function main(argv: string[], io: Io, env: Record<string, string | 
       }
       case "audit":
         return await auditCommand(rest, io, env);
+      case "approvals":
+        return await approvalsCommand(rest, io, env);
       case "hook":
         return await hookCommand(rest, io, env);
       case "mcp-proxy":

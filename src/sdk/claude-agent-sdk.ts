@@ -2,6 +2,7 @@ import { deny, type Decision } from "../engine/decision.js";
 import { decideRequests } from "./decide-requests.js";
 import { denialMessage, type SafeClawGate } from "./gate.js";
 import { withEventContext } from "./claude-code-context.js";
+import { approvalNote } from "./approval-message.js";
 import { CLAUDE_CODE_TOOLS, mapToolCall, type MappingContext, type ToolMapping } from "./tool-mapping.js";
 
 /**
@@ -69,7 +70,7 @@ export function claudeAgentCanUseTool(gate: SafeClawGate, opts: ClaudeAgentGateO
       if (approved) return { behavior: "allow", updatedInput: input };
       return {
         behavior: "deny",
-        message: `SafeClaw: approval for this action was not given${d.rule ? ` (rule ${d.rule})` : ""}: ${d.reason}. It was not run.`,
+        message: `SafeClaw: approval for this action was not given${d.rule ? ` (rule ${d.rule})` : ""}: ${d.reason}. It was not run.${approvalNote(d, "agent")}`,
       };
     }
     return { behavior: "deny", message: denialMessage(d) };
@@ -113,7 +114,7 @@ export function claudeAgentPreToolUseHook(gate: SafeClawGate, opts: Omit<ClaudeA
       d.decision === "allow"
         ? `SafeClaw: allowed${d.rule ? ` by ${d.rule}` : ""}`
         : d.decision === "require_approval"
-          ? `SafeClaw asks for approval${rule}: ${d.reason}`
+          ? `SafeClaw asks for approval${rule}: ${d.reason}${approvalNote(d, "user") && `.${approvalNote(d, "user")}`}`
           : denialMessage(d);
     return { hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: TO_CLAUDE[d.decision], permissionDecisionReason: reason } };
   };

@@ -1,4 +1,5 @@
 import { deny, strictest, type Decision } from "../engine/decision.js";
+import { APPROVAL_ID, APPROVAL_STATUSES } from "../approval/state-store.js";
 import type { SafeClawGate } from "./gate.js";
 
 /**
@@ -16,7 +17,36 @@ const EFFECTS = new Set(["allow", "deny", "require_approval"]);
 export function isDecision(v: unknown): v is Decision {
   if (v === null || typeof v !== "object") return false;
   const d = v as Record<string, unknown>;
-  return typeof d.decision === "string" && EFFECTS.has(d.decision) && d.allowed === (d.decision === "allow") && typeof d.reason === "string";
+  return (
+    typeof d.decision === "string" &&
+    EFFECTS.has(d.decision) &&
+    d.allowed === (d.decision === "allow") &&
+    typeof d.reason === "string" &&
+    (d.approval === undefined || isApprovalRef(d.approval))
+  );
+}
+
+const STATUSES = new Set<string>(APPROVAL_STATUSES);
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+/**
+ * A decision's `approval` is passed on (the messages the model and the
+ * approver read quote its id and expiry), so it must be what the API sends:
+ * an approval id, a known status, an ISO time, a short approver name. A
+ * decision with anything else there is not one we trust.
+ */
+function isApprovalRef(v: unknown): boolean {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return false;
+  const a = v as Record<string, unknown>;
+  return (
+    typeof a.id === "string" &&
+    APPROVAL_ID.test(a.id) &&
+    typeof a.status === "string" &&
+    STATUSES.has(a.status) &&
+    typeof a.expiresAt === "string" &&
+    ISO_TIME.test(a.expiresAt) &&
+    (a.decidedBy === undefined || (typeof a.decidedBy === "string" && a.decidedBy.length <= 256))
+  );
 }
 
 export function combineDecisions(requests: readonly object[], decisions: unknown): Decision {

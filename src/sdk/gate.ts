@@ -2,6 +2,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import { auditedCheckAll } from "../audit/audited-check.js";
 import { deny, type Decision } from "../engine/decision.js";
 import { combineDecisions } from "./decide-requests.js";
+import { approvalNote } from "./approval-message.js";
 import { createEngine, type Engine } from "../engine/engine.js";
 import type { CompiledPolicy } from "../engine/compile.js";
 import { loadBundle } from "../engine/bundle.js";
@@ -31,16 +32,20 @@ export interface SafeClawGate {
 export type GuardResult<T> =
   { allowed: true; value: T; decisions: Decision[] } | { allowed: false; decision: Decision; decisions: Decision[]; message: string };
 
-/** What the model reads when a tool call is refused: the reason, and not to try the same again. */
+/**
+ * What the model reads when a tool call is refused: the reason, and not to try the same again.
+ * A require_approval that names a server-side approval says how it is approved and retried (approval-message.ts).
+ */
 export function denialMessage(d: Decision): string {
   const rule = d.rule ? ` (rule ${d.rule})` : "";
   if (d.error === "malformed_tool_call") {
     return `SafeClaw refused this tool call: ${d.reason}. It was not run. Send the call again with valid JSON arguments.`;
   }
   if (d.decision === "require_approval") {
+    if (d.approval) return `SafeClaw: this action needs human approval${rule}: ${d.reason}. It was not run.${approvalNote(d, "agent")}`;
     return `SafeClaw: this action needs human approval${rule}: ${d.reason}. It was not run. Ask the user to approve it; do not retry it on your own.`;
   }
-  return `SafeClaw denied this action${rule}: ${d.reason}. It was not run. Do not retry the same action or a rephrasing of it; choose another approach or ask the user.`;
+  return `SafeClaw denied this action${rule}: ${d.reason}. It was not run.${approvalNote(d, "agent")} Do not retry the same action or a rephrasing of it; choose another approach or ask the user.`;
 }
 
 /** Adds guard/wrapTool on top of check/checkBatch. */

@@ -37,7 +37,14 @@ export const MCP_DECISION_META = "safeclaw/decision";
 
 type Answer = Record<string, unknown>;
 
-const decisionData = (d: Decision) => ({ decision: d.decision, rule: d.rule, reason: d.reason, ...(d.error !== undefined ? { error: d.error } : {}) });
+const decisionData = (d: Decision) => ({
+  decision: d.decision,
+  rule: d.rule,
+  reason: d.reason,
+  ...(d.error !== undefined ? { error: d.error } : {}),
+  // the approval a require_approval created, for a client that shows approvers or waits for one (the text says it to the model)
+  ...(d.approval !== undefined ? { approval: d.approval } : {}),
+});
 
 /**
  * The answer to a refused request `m` (an object with a `method`, or not).

@@ -1,6 +1,9 @@
 import { deny, type Decision, type DecisionErrorCode } from "../engine/decision.js";
 import { withGuards, type SafeClawGate } from "./gate.js";
 import { isDecision } from "./decide-requests.js";
+import type { ApprovalView } from "../approval/approval-view.js";
+import { APPROVAL_ID } from "../approval/state-store.js";
+import { ApprovalsClient } from "./approvals-client.js";
 
 /**
  * The remote gate: a sidecar or decision service over HTTP. It fails closed:
@@ -22,6 +25,25 @@ function denied(reason: string, code: DecisionErrorCode): Decision {
 
 class Retryable extends Error {}
 
+export interface WaitForApprovalOptions {
+  /** how long to wait in all */
+  timeoutMs: number;
+  /** between two looks (default 2000, at least 100) */
+  intervalMs?: number;
+}
+
+/** A `GET /v1/approvals/{id}` the token can never read (bad token, another agent's approval, no such id): waiting longer will not help. */
+export class ApprovalLookupError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code?: string,
+  ) {
+    super(message);
+    this.name = "ApprovalLookupError";
+  }
+}
+
 export class Gate implements SafeClawGate {
   private readonly impl: SafeClawGate;
   readonly guard: SafeClawGate["guard"];
@@ -31,6 +53,47 @@ export class Gate implements SafeClawGate {
     this.impl = withGuards({ check: (r) => this.check(r), checkBatch: (r) => this.checkBatch(r) });
     this.guard = this.impl.guard;
     this.wrapTool = this.impl.wrapTool;
+  }
+
+  /**
+   * Waits for a human to decide the approval a require_approval named
+   * (`decision.approval.id`), looking it up with the gate's token every
+   * `intervalMs`. Resolves with the approval once it is no longer pending
+   * (then, if approved, send the same request again with `approval: id`),
+   * or when `timeoutMs` passes with the last view read (status pending).
+   * Network errors, timeouts, 429 and 5xx answers are waited through.
+   * Rejects on a malformed id (TypeError), on an answer no wait can change
+   * (401, 403, 404: ApprovalLookupError), and when no view could be read at
+   * all before the timeout (an Error saying why): it never makes one up.
+   */
+  async waitForApproval(id: string, opts: WaitForApprovalOptions): Promise<ApprovalView> {
+    if (typeof id !== "string" || !APPROVAL_ID.test(id)) throw new TypeError("waitForApproval: not an approval id (apr_ and 26 base32 characters)");
+    if (!this.opts.endpoint) throw new Error("waitForApproval: no endpoint configured");
+    const client = new ApprovalsClient({
+      endpoint: this.opts.endpoint,
+      ...(this.opts.token ? { token: this.opts.token } : {}),
+      ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
+      timeoutMs: this.opts.timeoutMs ?? 2000,
+    });
+    const interval = Math.max(100, opts.intervalMs ?? 2000);
+    const deadline = Date.now() + Math.max(0, opts.timeoutMs);
+    let last: ApprovalView | undefined;
+    let problem = "";
+    for (;;) {
+      const r = await client.get(id);
+      if (r.ok && r.value.id !== id) problem = `the server answered approval ${r.value.id}`;
+      else if (r.ok) {
+        last = r.value;
+        if (last.status !== "pending") return last;
+      } else if (r.status === 400 || r.status === 401 || r.status === 403 || r.status === 404) {
+        throw new ApprovalLookupError(`waitForApproval ${id}: ${r.message}`, r.status, r.code);
+      } else problem = r.message;
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await new Promise((ok) => setTimeout(ok, Math.min(interval, left)));
+    }
+    if (last) return last;
+    throw new Error(`waitForApproval ${id}: no answer read within ${opts.timeoutMs} ms (last: ${problem})`);
   }
 
   async check(request: object): Promise<Decision> {
