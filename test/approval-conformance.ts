@@ -25,7 +25,7 @@ export const APPROVAL_ENV: Record<string, string> = {
 
 export interface Answer {
   status: number;
-  body: Record<string, any>;  
+  body: Record<string, any>;
 }
 
 export type Send = (method: "GET" | "POST", path: string, token: string | undefined, body?: unknown) => Promise<Answer>;
