@@ -108,6 +108,19 @@ export function approvalConformance(send: () => Send): void {
     expect((await s("GET", `/v1/approvals/${id}`, AGENT)).body).toMatchObject({ status: "used" });
   });
 
+  it("the identical request after its approval, not naming it (as the Claude Code hook retries), is allowed once", async () => {
+    const s = send();
+    const id = (await check(s, apply("h1"))).body.approval.id;
+    await s("POST", `/v1/approvals/${id}`, APPROVER, { decision: "approve" });
+    const used = await check(s, { ...apply("h1"), context: { tool_use_id: "toolu_2" } });
+    expect(used.body).toMatchObject({ decision: "allow", approval: { id, status: "used" } });
+    const next = await check(s, apply("h1"));
+    expect(next.body).toMatchObject({ decision: "require_approval", approval: { status: "pending" } });
+    expect(next.body.approval.id).not.toBe(id);
+    // another agent's identical command does not find it
+    expect((await check(s, apply("h1"), OTHER_AGENT)).body.decision).toBe("require_approval");
+  });
+
   it("rejected: the retry is denied with the approver's reason", async () => {
     const s = send();
     const id = (await check(s, apply("e1"))).body.approval.id;
@@ -128,7 +141,7 @@ export function approvalConformance(send: () => Send): void {
     const flipped = `${p}.${payload}.${sig!.startsWith("A") ? "B" : "A"}${sig!.slice(1)}`;
     expect((await check(s, { ...apply("f1"), grant: flipped })).body).toMatchObject({ decision: "deny", error: "grant_invalid" });
     const claims = JSON.parse(Buffer.from(payload!, "base64url").toString());
-    const foreign = signGrant({ id: claims.id, h: claims.h, by: "mallory", exp: claims.exp }, FOREIGN_KEY);
+    const foreign = signGrant({ id: claims.id, h: claims.h, r: claims.r, by: "mallory", exp: claims.exp }, FOREIGN_KEY);
     expect((await check(s, { ...apply("f1"), grant: foreign })).body.reason).toContain("does not accept");
     expect((await check(s, { ...apply("f1"), grant: "sc1.garbage" })).body).toMatchObject({ decision: "deny", error: "grant_invalid" });
     expect((await check(s, { ...apply("f1"), grant })).body).toMatchObject({ decision: "allow", approval: { id, status: "used" } });

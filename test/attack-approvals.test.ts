@@ -19,9 +19,10 @@ import { MOTO_AVAILABLE, useMoto } from "./moto.js";
 
 /**
  * Attacks on the approval round trip and the store-backed rate limits
- * (issue 15). A test marked `it.fails` shows a hole that is open today (the
- * comment above it says how to close it); a plain `it` shows an attack that
- * is already turned away and must stay so.
+ * (issue 15), by an attacker helper. Seven tests were holes when written
+ * (marked "Was open" above them, with the fix that closed it; each test's
+ * name says what the hole was, its assertions what must hold now); the rest
+ * are attacks that were turned away from the start. All must stay so.
  */
 const POLICY = `
 version: 1
@@ -95,55 +96,46 @@ async function deployment(
 }
 
 describe("using one approval for a different request", () => {
-  // FIX: bind the approval to the rule that asked (and grants too): in ApprovalService.useApproval refuse when `a.rule !== d.rule` (put `rule` in the grant claims).
-  it.fails(
-    "an approval asked under one rule is used where the policy asks under another (context.session_id is left out of the identity, yet rules can test it)",
-    async () => {
-      const d = await deployment();
-      const routine = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "release-42" } });
-      expect(routine).toMatchObject({ decision: "require_approval", rule: "ask-routine" });
-      const id = routine.approval.id;
-      // the approver sees rule ask-routine, "routine deploy from the release pipeline", and approves
-      expect((await d.call("GET", `/v1/approvals/${id}`, undefined, "appr")).body).toMatchObject({ rule: "ask-routine" });
-      await d.decide(id);
-      // the retry comes from a session the policy treats as unknown: another rule, another reason, the same approval
-      const retry = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "who-knows" }, approval: id });
-      expect(retry.rule).toBe("ask-unknown");
-      expect(retry).toMatchObject({ decision: "deny", error: "approval_invalid" });
-    },
-  );
+  // Was open; fixed as suggested: bind the approval to the rule that asked (and grants too): in ApprovalService.useApproval refuse when `a.rule !== d.rule` (put `rule` in the grant claims).
+  it("an approval asked under one rule is used where the policy asks under another (context.session_id is left out of the identity, yet rules can test it)", async () => {
+    const d = await deployment();
+    const routine = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "release-42" } });
+    expect(routine).toMatchObject({ decision: "require_approval", rule: "ask-routine" });
+    const id = routine.approval.id;
+    // the approver sees rule ask-routine, "routine deploy from the release pipeline", and approves
+    expect((await d.call("GET", `/v1/approvals/${id}`, undefined, "appr")).body).toMatchObject({ rule: "ask-routine" });
+    await d.decide(id);
+    // the retry comes from a session the policy treats as unknown: another rule, another reason, the same approval
+    const retry = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "who-knows" }, approval: id });
+    expect(retry.rule).toBe("ask-unknown");
+    expect(retry).toMatchObject({ decision: "deny", error: "approval_invalid" });
+  });
 
-  // FIX: build requestIdentity's `out`/`ctx` (and Gatekeeper's `rest`, withoutTransport's `out`) with Object.create(null), so an own `__proto__` key is kept as data.
-  it.fails(
-    "`context.__proto__` (a key the policy can test, as context.__proto__.<key>) is dropped from the request identity: two requests share one approval",
-    async () => {
-      const d = await deployment();
-      const asked = await d.check({ ...APPLY, context: JSON.parse('{"__proto__": {"change": "CHG-1 (staging)"}}') });
-      expect(asked.decision).toBe("require_approval");
-      // a second request, different in what the policy sees, joins the first one's pending approval
-      const other = await d.call(
-        "POST",
-        "/v1/check",
-        `{"action":"shell.execute","command":"terraform apply","context":{"__proto__":{"change":"none (prod)"}}}`,
-        "ci",
-      );
-      expect(other.body.approval.id).not.toBe(asked.approval.id);
-    },
-  );
+  // Was open; fixed as suggested: build requestIdentity's `out`/`ctx` (and Gatekeeper's `rest`, withoutTransport's `out`) with Object.create(null), so an own `__proto__` key is kept as data.
+  it("`context.__proto__` (a key the policy can test, as context.__proto__.<key>) is dropped from the request identity: two requests share one approval", async () => {
+    const d = await deployment();
+    const asked = await d.check({ ...APPLY, context: JSON.parse('{"__proto__": {"change": "CHG-1 (staging)"}}') });
+    expect(asked.decision).toBe("require_approval");
+    // a second request, different in what the policy sees, joins the first one's pending approval
+    const other = await d.call(
+      "POST",
+      "/v1/check",
+      `{"action":"shell.execute","command":"terraform apply","context":{"__proto__":{"change":"none (prod)"}}}`,
+      "ci",
+    );
+    expect(other.body.approval.id).not.toBe(asked.approval.id);
+  });
 
-  // FIX: Gatekeeper's namedApproval builds `rest` with Object.create(null) (an own `__proto__` stays a field, which the engine refuses), the same root cause as above.
-  it.fails(
-    "a top-level `__proto__`, refused as an unknown field in a plain request, is let through (as a prototype) when the request names an approval",
-    async () => {
-      const d = await deployment();
-      const id = (await d.check(APPLY)).approval.id;
-      await d.decide(id);
-      const body = (extra: string) => `{"action":"shell.execute","command":"terraform apply","__proto__":{"command":"ls"}${extra}}`;
-      expect((await d.call("POST", "/v1/check", body(""), "ci")).body).toMatchObject({ decision: "deny", error: "invalid_request" });
-      const smuggled = await d.call("POST", "/v1/check", body(`,"approval":"${id}"`), "ci");
-      expect(smuggled.body).toMatchObject({ decision: "deny", error: "invalid_request" });
-    },
-  );
+  // Was open; fixed as suggested: Gatekeeper's namedApproval builds `rest` with Object.create(null) (an own `__proto__` stays a field, which the engine refuses), the same root cause as above.
+  it("a top-level `__proto__`, refused as an unknown field in a plain request, is let through (as a prototype) when the request names an approval", async () => {
+    const d = await deployment();
+    const id = (await d.check(APPLY)).approval.id;
+    await d.decide(id);
+    const body = (extra: string) => `{"action":"shell.execute","command":"terraform apply","__proto__":{"command":"ls"}${extra}}`;
+    expect((await d.call("POST", "/v1/check", body(""), "ci")).body).toMatchObject({ decision: "deny", error: "invalid_request" });
+    const smuggled = await d.call("POST", "/v1/check", body(`,"approval":"${id}"`), "ci");
+    expect(smuggled.body).toMatchObject({ decision: "deny", error: "invalid_request" });
+  });
 
   it("a deny still denies: an approved compound command with a denied part, and spelling variants of the approved command", async () => {
     const d = await deployment();
@@ -234,8 +226,8 @@ describe("principals", () => {
     expect((await d.call("GET", `/v1/approvals/${id}`, undefined, "appr")).body.status).toBe("pending");
   });
 
-  // FIX: in approval-routes GET /v1/approvals/:id, an agent principal without a name gets 404 for an approval whose `agent` is a named token's (pass create-app's `owned` set in).
-  it.fails("an unnamed agent token reads a named agent's approval, grant included", async () => {
+  // Was open; fixed as suggested: in approval-routes GET /v1/approvals/:id, an agent principal without a name gets 404 for an approval whose `agent` is a named token's (pass create-app's `owned` set in).
+  it("an unnamed agent token reads a named agent's approval, grant included", async () => {
     const d = await deployment();
     const id = (await d.check(APPLY, "ci")).approval.id;
     await d.decide(id);
@@ -262,8 +254,8 @@ describe("the Lambda handler's direct invocations", () => {
     return createLambdaHandler({ bundle, env, log: () => undefined, state: new MemoryStateStore() });
   }
 
-  // FIX: create-lambda-handler's direct path applies create-app's `owned` rule (a body `agent` naming a token's agent is refused, agent_mismatch), as a bare token's request is.
-  it.fails("a direct event claims the agent of a named token (over HTTP a bare token is refused with 403 for that)", async () => {
+  // Was open; fixed as suggested: create-lambda-handler's direct path applies create-app's `owned` rule (a body `agent` naming a token's agent is refused, agent_mismatch), as a bare token's request is.
+  it("a direct event claims the agent of a named token (over HTTP a bare token is refused with 403 for that)", async () => {
     const h = await handler();
     const d = (await h({ ...APPLY, agent: "ci-bot" })) as Record<string, unknown>;
     expect(d).toMatchObject({ decision: "deny", error: "agent_mismatch" });
@@ -312,8 +304,8 @@ describe("rate limits", () => {
 });
 
 describe("the trail", () => {
-  // FIX: ApprovalService.decide records first and refuses (503 audit_unavailable, no transition) when the record cannot be queued, as a decision is refused.
-  it.fails("an approval decided while the audit queue is full answers 200 and leaves no `approved` record; its later use is recorded without it", async () => {
+  // Was open; fixed as suggested: ApprovalService.decide records first and refuses (503 audit_unavailable, no transition) when the record cannot be queued, as a decision is refused.
+  it("an approval decided while the audit queue is full answers 200 and leaves no `approved` record; its later use is recorded without it", async () => {
     let broken = false;
     const lines: string[] = [];
     const line = createLineSink((l) => void lines.push(l));
@@ -356,22 +348,18 @@ describe.skipIf(!MOTO_AVAILABLE)("the DynamoDB store (moto_server)", () => {
     return TableName;
   }
 
-  // FIX: add "expiresAt" to CHANGING in src/runtime/lambda/dynamodb-items.ts (the approve transition moves it; the store drops the change). test/state-store-dynamodb.test.ts fails on it today.
-  it.fails(
-    "an approval approved a minute after it was asked stays usable for the rest of the pending hour, not the 10-minute use window",
-    async () => {
-      const state = new DynamoDbStateStore({ table: await table(), config: dynamoDbConfig(moto.env()) });
-      const d = await deployment({ state });
-      const id = (await d.check(APPLY)).approval.id;
-      d.clock.now += 60_000;
-      const approved = await d.decide(id);
-      d.clock.now += 30 * 60_000; // 30 minutes after the approval: 20 minutes past its use window
-      expect(await d.check({ ...APPLY, approval: id })).toMatchObject({ decision: "deny", error: "approval_invalid" });
-      // (the view says why: expiresAt is still createdAt + 1 h, where the memory store says decidedAt + 10 min)
-      expect(Date.parse(approved.body.expiresAt)).toBe(T0 + 60_000 + 600_000);
-    },
-    30_000,
-  );
+  // Was open; fixed as suggested: add "expiresAt" to CHANGING in src/runtime/lambda/dynamodb-items.ts (the approve transition moves it; the store drops the change). test/state-store-dynamodb.test.ts fails on it today.
+  it("an approval approved a minute after it was asked stays usable for the rest of the pending hour, not the 10-minute use window", async () => {
+    const state = new DynamoDbStateStore({ table: await table(), config: dynamoDbConfig(moto.env()) });
+    const d = await deployment({ state });
+    const id = (await d.check(APPLY)).approval.id;
+    d.clock.now += 60_000;
+    const approved = await d.decide(id);
+    d.clock.now += 30 * 60_000; // 30 minutes after the approval: 20 minutes past its use window
+    expect(await d.check({ ...APPLY, approval: id })).toMatchObject({ decision: "deny", error: "approval_invalid" });
+    // (the view says why: expiresAt is still createdAt + 1 h, where the memory store says decidedAt + 10 min)
+    expect(Date.parse(approved.body.expiresAt)).toBe(T0 + 60_000 + 600_000);
+  }, 30_000);
 
   it("racing uses of one approval across two stores on the table: one allow", async () => {
     const t = await table();

@@ -65,6 +65,19 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
       expect(third.approval.id).not.toBe(later.approval.id);
     });
 
+    it("an approved, unused approval is what the same request finds; once used, the request gets a new one", async () => {
+      const s = await makeStore();
+      const h = "e".repeat(64);
+      const a = (await s.createApproval(approval({ requestHash: h }), T0)).approval;
+      await s.transition(a.id, "pending", { status: "approved", decidedBy: "alice", decidedAt: T0 + 1, expiresAt: T0 + 600_000 });
+      const again = await s.createApproval(approval({ requestHash: h, createdAt: T0 + 2 }), T0 + 2);
+      expect(again).toMatchObject({ created: false, approval: { id: a.id, status: "approved" } });
+      await s.transition(a.id, "approved", { status: "used", usedAt: T0 + 3 });
+      const fresh = await s.createApproval(approval({ requestHash: h, createdAt: T0 + 4 }), T0 + 4);
+      expect(fresh.created).toBe(true);
+      expect(fresh.approval.id).not.toBe(a.id);
+    });
+
     it("a transition happens only from the status it names; the loser sees the winner's result", async () => {
       const s = await makeStore();
       const a = (await s.createApproval(approval({ requestHash: "5".repeat(64) }), T0)).approval;

@@ -51,7 +51,13 @@ export interface NamedApproval {
 
 export type DecideResult =
   | { ok: true; approval: StoredApproval }
-  | { ok: false; status: 404 | 409 | 503; code: "not_found" | "already_decided" | "expired" | "state_unavailable"; message: string; approval?: StoredApproval };
+  | {
+      ok: false;
+      status: 404 | 409 | 503;
+      code: "not_found" | "already_decided" | "expired" | "state_unavailable" | "audit_unavailable";
+      message: string;
+      approval?: StoredApproval;
+    };
 
 export class ApprovalService {
   readonly state: StateStore;
@@ -120,9 +126,22 @@ export class ApprovalService {
         input.decision === "approve"
           ? { status: "approved" as const, decidedBy: input.by, decidedAt: now, expiresAt: now + this.settings.useTtlMs }
           : { status: "rejected" as const, decidedBy: input.by, decidedAt: now };
+      // Recorded before it takes effect: a decision the trail cannot hold (queue full) is not made at all.
+      const event = input.decision === "approve" ? "approved" : "rejected";
+      if (!this.record(event, a, input.reason ?? `${input.decision}d`, { by: input.by })) {
+        return {
+          ok: false,
+          status: 503,
+          code: "audit_unavailable",
+          message: "the audit trail cannot take the decision's record now (queue full); nothing was decided, try again",
+        };
+      }
       const t = await this.state.transition(id, "pending", input.reason !== undefined ? { ...change, decisionReason: input.reason } : change);
       if (!t.ok || !t.approval) {
         const current = t.approval;
+        this.record("refused", a, `the ${event} record before this one did not take effect: ${current ? alreadyDecided(current) : "the approval is gone"}`, {
+          by: input.by,
+        });
         return {
           ok: false,
           status: 409,
@@ -131,7 +150,6 @@ export class ApprovalService {
           ...(current ? { approval: current } : {}),
         };
       }
-      this.record(input.decision === "approve" ? "approved" : "rejected", t.approval, input.reason ?? `${input.decision}d`, { by: input.by });
       return { ok: true, approval: t.approval };
     } catch (e) {
       if (!(e instanceof StateUnavailableError)) throw e;
@@ -145,7 +163,7 @@ export class ApprovalService {
     const key = this.settings.signingKey;
     const grant =
       key && a.status === "approved" && effectiveStatus(a, now) === "approved"
-        ? signGrant({ id: a.id, h: a.requestHash, by: a.decidedBy ?? "", exp: a.expiresAt }, key)
+        ? signGrant({ id: a.id, h: a.requestHash, r: a.rule, by: a.decidedBy ?? "", exp: a.expiresAt }, key)
         : undefined;
     return approvalView(a, now, grant);
   }
@@ -177,6 +195,8 @@ export class ApprovalService {
     if (agent !== undefined) stored.agent = agent;
     if (d.action !== undefined) stored.action = d.action;
     const r = await this.state.createApproval(stored, now);
+    // The identical request after its approval (an integration that cannot name it, such as the Claude Code hook): used as if named.
+    if (!r.created && effectiveStatus(r.approval, now) === "approved") return this.consume(d, r.approval, now);
     if (r.created) {
       this.record("created", r.approval, d.reason);
       this.onCreated?.(this.view(r.approval));
@@ -210,6 +230,7 @@ export class ApprovalService {
         `denied: approval ${id} is for a different request (${summary(a.request)}); send exactly the approved request, or send this one without \`approval\` to ask for its own`,
       );
     }
+    if (a.rule !== d.rule) return refused(d, "approval_invalid", ruleMoved(id, a.rule, d.rule));
     const ref = approvalRef(a, now);
     switch (effectiveStatus(a, now)) {
       case "pending":
@@ -232,8 +253,15 @@ export class ApprovalService {
       case "used":
         return refused(d, "approval_invalid", usedReason(a), ref);
       case "approved":
-        break;
+        return this.consume(d, a, now);
     }
+  }
+
+  /** Uses an approved approval for the request it approved (checked by the caller): once. */
+  private async consume(d: Decision, a: StoredApproval, now: number): Promise<Decision> {
+    const id = a.id;
+    if (a.rule !== d.rule) return refused(d, "approval_invalid", ruleMoved(id, a.rule, d.rule));
+    const ref = approvalRef(a, now);
     // One use, whichever way it arrives: the grant's mark is taken first, so neither the id nor the grant can be used after the other here.
     if (!(await this.state.markOnce(grantMark(id), a.expiresAt, now))) return refused(d, "approval_invalid", usedReason(a), ref);
     const t = await this.state.transition(id, "approved", { status: "used", usedAt: now });
@@ -255,6 +283,7 @@ export class ApprovalService {
     const c = g.claims;
     if (c.h !== hash)
       return refused(d, "grant_invalid", `denied: the grant (approval ${show(c.id)}) is for a different request; send exactly the approved request`);
+    if (c.r !== d.rule) return refused(d, "grant_invalid", ruleMoved(`(grant) ${show(c.id)}`, c.r, d.rule));
     if (!(await this.state.markOnce(grantMark(c.id), c.exp, now))) {
       return refused(d, "grant_invalid", `denied: the grant for approval ${show(c.id)} was already used (a grant allows one request)`);
     }
@@ -294,7 +323,8 @@ export class ApprovalService {
     return t.approval ?? a;
   }
 
-  private record(event: ApprovalEvent, a: StoredApproval, reason: string, extra: { by?: string | undefined; via?: "approval" | "grant" } = {}): void {
+  /** Queues the step's record; false when the queue is full (counted in the log's own notice). */
+  private record(event: ApprovalEvent, a: StoredApproval, reason: string, extra: { by?: string | undefined; via?: "approval" | "grant" } = {}): boolean {
     const body: RecordBody<ApprovalRecord> = {
       type: "approval",
       event,
@@ -308,15 +338,17 @@ export class ApprovalService {
     if (a.action !== undefined) body.action = a.action;
     if (extra.by !== undefined) body.by = cap(extra.by, 128);
     if (extra.via !== undefined) body.via = extra.via;
-    this.put(body);
+    return this.put(body);
   }
 
-  private put(body: RecordBody<ApprovalRecord>): void {
+  private put(body: RecordBody<ApprovalRecord>): boolean {
     try {
       this.audit?.record(body);
+      return true;
     } catch (e) {
-      // A full queue is counted in the log's own notice; the decision after it is refused for the same reason.
+      // A full queue is counted in the log's own notice; a decision recorded after it is refused for the same reason.
       if (!(e instanceof AuditOverflowError)) throw e;
+      return false;
     }
   }
 }
@@ -344,10 +376,14 @@ function grantMark(id: string): string {
   return `grant:${id}`;
 }
 
+/** Object.fromEntries defines each key as data, so an own `__proto__` stays a field (never a prototype). */
 function withoutTransport(request: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(request)) if (k !== "id" && k !== "approval" && k !== "grant") out[k] = v;
-  return out;
+  return Object.fromEntries(Object.entries(request).filter(([k]) => k !== "id" && k !== "approval" && k !== "grant"));
+}
+
+function ruleMoved(id: string, was: string | null, now: string | null): string {
+  const name = (r: string | null) => (r === null ? "the default" : `rule ${r}`);
+  return `denied: approval ${id} was given where ${name(was)} asked for it, and this request is now asked for by ${name(now)}; send it without \`approval\` to ask under the rule that applies now`;
 }
 
 function alreadyDecided(a: StoredApproval): string {

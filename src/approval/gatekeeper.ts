@@ -71,8 +71,8 @@ function namedApproval(request: unknown): Named | undefined {
   if (typeof v !== "string" || v === "" || v.length > MAX_NAMED_LENGTH) {
     return bad(`\`${field}\` must be a non-empty string of at most ${MAX_NAMED_LENGTH} characters (the id or grant an approval gave)`, field);
   }
-  const rest: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(r)) if (k !== field) rest[k] = x;
+  // fromEntries defines each key as data: an own `__proto__` stays a field the engine refuses, never a prototype.
+  const rest: Record<string, unknown> = Object.fromEntries(Object.entries(r).filter(([k]) => k !== field));
   return { request: rest, named: hasApproval ? { approval: v } : { grant: v } };
 }
 

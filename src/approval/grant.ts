@@ -4,8 +4,8 @@ import { fromBase64, keyId, toBase64, type SigningKey } from "../audit/signing.j
 /**
  * A grant: an approval in a form any region can check without asking a store.
  * `sc1.<payload>.<signature>`, both base64url: the payload is JSON
- * `{v:1, id, h, by, exp, kid}` (approval id, request hash, approver, expiry in
- * epoch ms, signing key id) and the signature is Ed25519 over the bytes
+ * `{v:1, id, h, r, by, exp, kid}` (approval id, request hash, the rule that
+ * asked for approval, approver, expiry in epoch ms, signing key id) and the signature is Ed25519 over the bytes
  * `sc1.<payload>`. Whoever holds the public key accepts it for the request
  * whose hash it names until `exp`; single use is enforced where a store is
  * (a mark per approval id until `exp`), and bounded by `exp` elsewhere.
@@ -16,6 +16,8 @@ export interface GrantClaims {
   id: string;
   /** request hash */
   h: string;
+  /** the rule that asked for the approval (null: the policy's default) */
+  r: string | null;
   by: string;
   /** epoch ms */
   exp: number;
@@ -28,7 +30,7 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
 export function signGrant(claims: Omit<GrantClaims, "v" | "kid">, key: SigningKey): string {
-  const full: GrantClaims = { v: 1, id: claims.id, h: claims.h, by: claims.by, exp: claims.exp, kid: key.id };
+  const full: GrantClaims = { v: 1, id: claims.id, h: claims.h, r: claims.r, by: claims.by, exp: claims.exp, kid: key.id };
   const payload = b64url(encoder.encode(JSON.stringify(full)));
   const sig = ed.sign(encoder.encode(PREFIX + payload), key.secret);
   return `${PREFIX}${payload}.${b64url(sig)}`;
@@ -83,6 +85,7 @@ function isClaims(c: unknown): c is GrantClaims {
     typeof o.id === "string" &&
     typeof o.h === "string" &&
     /^[0-9a-f]{64}$/.test(o.h) &&
+    (o.r === null || typeof o.r === "string") &&
     typeof o.by === "string" &&
     typeof o.exp === "number" &&
     Number.isSafeInteger(o.exp) &&

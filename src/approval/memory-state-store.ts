@@ -29,25 +29,31 @@ export interface MemoryStateSnapshot {
 
 /** Bounds, so that a flood of distinct requests cannot grow the process without end. */
 const MAX_APPROVALS = 10_000;
+/** and by the size of what they hold: 10,000 requests of 64 KB would be 640 MB */
+const MAX_APPROVAL_BYTES = 32 * 1024 * 1024;
 const MAX_MARKS = 100_000;
 
 export class MemoryStateStore implements StateStore {
   readonly kind: string = "memory";
   private readonly approvals = new Map<string, StoredApproval>();
-  /** requestHash -> id of the approval pending for it */
+  /** requestHash -> id of the approval pending (or approved and not yet used) for it */
   private readonly pending = new Map<string, string>();
   private readonly marks = new Map<string, number>();
   private readonly limits = new MemoryRateLimitStore();
+  /** the approximate size of the approvals held (their JSON), bounded by MAX_APPROVAL_BYTES */
+  private bytes = 0;
 
   /** called after every change (the Node server writes the snapshot to its file) */
   onChange: (() => void) | undefined;
 
   async createApproval(a: StoredApproval, nowMs: number): Promise<{ created: boolean; approval: StoredApproval }> {
-    const waiting = this.pending.get(a.requestHash);
-    const current = waiting === undefined ? undefined : this.approvals.get(waiting);
-    if (current && effectiveStatus(current, nowMs) === "pending") return { created: false, approval: copy(current) };
-    if (this.approvals.size >= MAX_APPROVALS) this.evict(nowMs);
+    const pointed = this.pending.get(a.requestHash);
+    const current = pointed === undefined ? undefined : this.approvals.get(pointed);
+    if (current && waiting(effectiveStatus(current, nowMs))) return { created: false, approval: copy(current) };
+    const size = sizeOf(a);
+    if (this.approvals.size >= MAX_APPROVALS || this.bytes + size > MAX_APPROVAL_BYTES) this.evict(nowMs, size);
     const stored = copy({ ...a, status: "pending" });
+    this.bytes += size;
     this.approvals.set(stored.id, stored);
     this.pending.set(stored.requestHash, stored.id);
     this.changed();
@@ -72,7 +78,7 @@ export class MemoryStateStore implements StateStore {
     const a = this.approvals.get(id);
     if (!a || a.status !== from) return { ok: false, approval: a && copy(a) };
     Object.assign(a, change);
-    if (a.status !== "pending" && this.pending.get(a.requestHash) === id) this.pending.delete(a.requestHash);
+    if (!waiting(a.status) && this.pending.get(a.requestHash) === id) this.pending.delete(a.requestHash);
     this.changed();
     return { ok: true, approval: copy(a) };
   }
@@ -101,26 +107,41 @@ export class MemoryStateStore implements StateStore {
   restore(s: MemoryStateSnapshot): void {
     for (const a of s.approvals) {
       this.approvals.set(a.id, copy(a));
-      if (a.status === "pending") this.pending.set(a.requestHash, a.id);
+      this.bytes += sizeOf(a);
+      if (waiting(a.status)) this.pending.set(a.requestHash, a.id);
     }
     for (const [k, t] of s.marks) this.marks.set(k, t);
   }
 
   /** Makes room: decided and expired approvals go first, oldest first; pending ones are never dropped for a new one. */
-  private evict(nowMs: number): void {
+  private evict(nowMs: number, incoming: number): void {
     const done = [...this.approvals.values()].filter((a) => effectiveStatus(a, nowMs) !== "pending" && effectiveStatus(a, nowMs) !== "approved");
     done.sort((a, b) => a.createdAt - b.createdAt);
     for (const a of done.slice(0, Math.max(1, done.length >> 1))) {
       this.approvals.delete(a.id);
+      this.bytes -= sizeOf(a);
       if (this.pending.get(a.requestHash) === a.id) this.pending.delete(a.requestHash);
     }
-    if (this.approvals.size >= MAX_APPROVALS)
-      throw new StateUnavailableError(`${MAX_APPROVALS} approvals are pending or approved in this process; decide some before asking for more`);
+    if (this.approvals.size >= MAX_APPROVALS || this.bytes + incoming > MAX_APPROVAL_BYTES) {
+      throw new StateUnavailableError(
+        `the approvals pending or approved in this process hold ${MAX_APPROVALS} approvals or ${MAX_APPROVAL_BYTES >> 20} MiB; decide some before asking for more`,
+      );
+    }
   }
 
   private changed(): void {
     this.onChange?.();
   }
+}
+
+/** What an approval costs the process, about: its JSON (the request is nearly all of it). */
+function sizeOf(a: StoredApproval): number {
+  return JSON.stringify(a).length;
+}
+
+/** Pending, or approved and not yet used: what asking for the same request again is answered with. */
+function waiting(status: string): boolean {
+  return status === "pending" || status === "approved";
 }
 
 function copy(a: StoredApproval): StoredApproval {

@@ -14,18 +14,18 @@ const NOT_IDENTITY = new Set(["id", "approval", "grant"]);
 const CONTEXT_NOT_IDENTITY = new Set(["session_id", "tool_use_id"]);
 
 export function requestIdentity(request: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // Built with Object.fromEntries, which defines every key as data: an own `__proto__` (a field the policy can test) stays in the identity.
+  const entries: Array<[string, unknown]> = [];
   for (const [k, v] of Object.entries(request)) {
     if (NOT_IDENTITY.has(k)) continue;
     if (k === "context" && v !== null && typeof v === "object" && !Array.isArray(v)) {
-      const ctx: Record<string, unknown> = {};
-      for (const [ck, cv] of Object.entries(v)) if (!CONTEXT_NOT_IDENTITY.has(ck)) ctx[ck] = cv;
-      if (Object.keys(ctx).length > 0) out[k] = ctx;
+      const ctx = Object.entries(v).filter(([ck]) => !CONTEXT_NOT_IDENTITY.has(ck));
+      if (ctx.length > 0) entries.push([k, Object.fromEntries(ctx)]);
       continue;
     }
-    out[k] = v;
+    entries.push([k, v]);
   }
-  return out;
+  return Object.fromEntries(entries);
 }
 
 /** sha256 hex of the canonical JSON (RFC 8785) of the request's identity. */

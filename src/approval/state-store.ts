@@ -62,9 +62,11 @@ export interface StateStore {
   readonly kind: string;
   /**
    * Stores `a` (status pending) unless an approval for the same requestHash is
-   * still pending and unexpired at nowMs: then that one is returned and
-   * nothing is written (`created: false`). Repeating a request while it waits
-   * does not flood approvers.
+   * still pending, or approved and not yet used, and unexpired at nowMs: then
+   * that one is returned and nothing is written (`created: false`). Repeating
+   * a request while it waits does not flood approvers, and the identical
+   * request after an approval finds it (integrations that cannot name the
+   * approval, such as the Claude Code hook, retry exactly so).
    */
   createApproval(a: StoredApproval, nowMs: number): Promise<{ created: boolean; approval: StoredApproval }>;
   getApproval(id: string): Promise<StoredApproval | undefined>;

@@ -79,6 +79,11 @@ export class ApprovalWebhook {
     return p;
   }
 
+  /** Notifications not yet settled (a runtime that freezes between requests waits for them, briefly). */
+  get busy(): boolean {
+    return this.pending.size > 0;
+  }
+
   /** Settles when every notification started so far has (for a clean shutdown). */
   async idle(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);

@@ -17,6 +17,8 @@ export type Principal = { role: "approver"; name: string | undefined } | { role:
 export interface ApprovalRouteDeps {
   approvals: ApprovalService;
   approverAuth: BearerCheck | undefined;
+  /** agent names a named token stands for: a token without a name may not read their approvals */
+  owned: ReadonlySet<string>;
   policy: string;
   /** the request id (the caller's or a fresh one) and the common headers */
   begin(c: Context): string;
@@ -95,7 +97,9 @@ export function approvalRoutes(app: Hono, deps: ApprovalRouteDeps): void {
       return unavailable(c, e, who, approvalId);
     }
     // An agent sees its own approvals only; another's is "not found", not "forbidden" (ids are not confirmed to strangers).
-    if (!a || (who.role === "agent" && who.agent !== undefined && a.agent !== who.agent)) {
+    // A token without a name sees self-asserted agents' approvals, never those of an agent a named token is (nor their grants).
+    const foreign = who.role === "agent" && (who.agent !== undefined ? a?.agent !== who.agent : a?.agent !== undefined && deps.owned.has(a.agent));
+    if (!a || foreign) {
       return refuse(c, 404, "not_found", `no approval ${approvalId}`, approvalId, who);
     }
     await deps.settle();

@@ -156,6 +156,7 @@ export function createApp(deps: AppDeps): Hono {
     approvalRoutes(app, {
       approvals: deps.engine.approvals,
       approverAuth: deps.approvers && deps.approvers.length > 0 ? bearerCheck(deps.approvers) : undefined,
+      owned,
       policy: deps.policy.digest,
       begin,
       stamp,

@@ -1,4 +1,5 @@
 import { DEFAULT_APPROVAL_SETTINGS, type ApprovalSettings } from "../approval/approval-service.js";
+import { ApprovalWebhook, parseWebhookSettings, WebhookSettingsError, type WebhookSettings } from "../approval/webhook.js";
 import { parsePublicKey, parseSigningKey } from "../audit/signing.js";
 import type { ApiToken } from "../http/bearer.js";
 import { parseDuration } from "../policy/duration.js";
@@ -14,11 +15,15 @@ import { ConfigError, parseTokens } from "./runtime-config.js";
  * - SAFECLAW_APPROVAL_SIGNING_KEY: the Ed25519 key grants are signed with
  *   (32 bytes of base64, as `safeclaw audit keygen` prints);
  * - SAFECLAW_APPROVAL_PUBLIC_KEYS: comma-separated public keys of other
- *   deployments whose grants are accepted here.
+ *   deployments whose grants are accepted here;
+ * - SAFECLAW_APPROVAL_WEBHOOK (https, or http to loopback) and
+ *   SAFECLAW_APPROVAL_WEBHOOK_SECRET (HMAC key, 16+ characters): where a new
+ *   approval is announced (approval/webhook.ts).
  */
 export interface ApprovalConfig {
   approvers: ApiToken[];
   settings: ApprovalSettings;
+  webhook?: WebhookSettings;
 }
 
 const MAX_TTL_MS = 7 * 86_400_000;
@@ -58,7 +63,19 @@ export function approvalConfig(env: Record<string, unknown>, agentTokens: readon
       throw new ConfigError("SAFECLAW_APPROVAL_PUBLIC_KEYS", `SAFECLAW_APPROVAL_PUBLIC_KEYS entry ${i + 1}: ${(e as Error).message}`);
     }
   });
-  return { approvers, settings };
+  let webhook: WebhookSettings | undefined;
+  try {
+    webhook = parseWebhookSettings(text(env, "SAFECLAW_APPROVAL_WEBHOOK"), text(env, "SAFECLAW_APPROVAL_WEBHOOK_SECRET"));
+  } catch (e) {
+    if (e instanceof WebhookSettingsError) throw new ConfigError("SAFECLAW_APPROVAL_WEBHOOK", e.message);
+    throw e;
+  }
+  return webhook ? { approvers, settings, webhook } : { approvers, settings };
+}
+
+/** The webhook of a configuration, when it has one. */
+export function approvalWebhook(config: ApprovalConfig, log: (line: string) => void): ApprovalWebhook | undefined {
+  return config.webhook && new ApprovalWebhook({ ...config.webhook, log });
 }
 
 function ttl(env: Record<string, unknown>, name: string, fallback: number): number {

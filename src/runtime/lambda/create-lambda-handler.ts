@@ -1,13 +1,15 @@
 import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
 import { AuditOverflowError, type AuditLog } from "../../audit/audit-log.js";
-import { auditedCheckAll } from "../../audit/audited-check.js";
+import { auditedCheckAll, type Checker } from "../../audit/audited-check.js";
 import { loadBundle } from "../../engine/bundle.js";
 import { deny, type Decision } from "../../engine/decision.js";
 import { Gatekeeper } from "../../approval/gatekeeper.js";
 import type { StateStore } from "../../approval/state-store.js";
 import { stateStoreFor } from "./lambda-state.js";
-import { approvalConfig } from "../approval-settings.js";
+import { approvalConfig, approvalWebhook } from "../approval-settings.js";
+import type { ApprovalView } from "../../approval/approval-view.js";
+import type { ApprovalWebhook } from "../../approval/webhook.js";
 import { createApp } from "../../http/create-app.js";
 import { createNodeAuditLog } from "../node/audit-config.js";
 import { policyInfo, runtimeConfig } from "../runtime-config.js";
@@ -37,8 +39,29 @@ type HttpHandler = (event: never, ctx?: never) => Promise<unknown>;
 
 interface Ready {
   engine: Gatekeeper;
+  /** what decides direct invocations: the engine, refusing claims of an agent a named token is */
+  direct: Checker;
   audit: AuditLog | undefined;
   http: HttpHandler;
+  webhook: ApprovalWebhook | undefined;
+}
+
+/**
+ * Lambda freezes the environment when the handler returns, and a webhook
+ * call in flight then waits for the next invocation (or is lost with the
+ * environment). So an invocation that announced a new approval waits for the
+ * announcement, at most this long, before it answers; the answer it delays
+ * is a require_approval, which waits for a human anyway.
+ */
+const NOTIFY_WAIT_MS = 2000;
+
+async function afterNotifications<T>(r: Ready, answer: T): Promise<T> {
+  if (r.webhook?.busy) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([r.webhook.idle(), new Promise<void>((done) => (timer = setTimeout(done, NOTIFY_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+  return answer;
 }
 
 export const MAX_DIRECT_BATCH = 100;
@@ -87,7 +110,13 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
         log,
       }));
     const approvals = approvalConfig(env, config.tokens);
-    const engine = new Gatekeeper(policy, { state: opts.state ?? stateStoreFor(env), settings: approvals.settings, ...(audit ? { audit } : {}) });
+    const webhook = approvalWebhook(approvals, log);
+    const engine = new Gatekeeper(policy, {
+      state: opts.state ?? stateStoreFor(env),
+      settings: approvals.settings,
+      ...(audit ? { audit } : {}),
+      ...(webhook ? { onCreated: (v: ApprovalView) => void webhook.notify(v) } : {}),
+    });
     const app = createApp({
       engine,
       ...(approvals.approvers.length > 0 ? { approvers: approvals.approvers } : {}),
@@ -102,7 +131,25 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
       },
       log,
     });
-    return { engine, audit, http: handle(app) };
+    // A direct invocation carries no token (IAM let it in): like a token without a name, it may not claim an agent a named token is.
+    const owned = new Set(config.tokens.flatMap((t) => (t.agent !== undefined ? [t.agent] : [])));
+    const direct: Checker =
+      owned.size === 0
+        ? engine
+        : {
+            check: (q, o) => {
+              const claimed = q !== null && typeof q === "object" && Object.hasOwn(q, "agent") ? (q as { agent: unknown }).agent : undefined;
+              if (typeof claimed === "string" && owned.has(claimed)) {
+                return deny(
+                  "agent_mismatch",
+                  `refused: agent is \`${claimed}\`, the identity of a bearer token; a direct invocation names no token: call the HTTP API with that agent's token`,
+                  { policy: policy.digest, field: "agent" },
+                );
+              }
+              return engine.check(q, o);
+            },
+          };
+    return { engine, direct, audit, http: handle(app), webhook };
   };
 
   return async (event: unknown, context?: LambdaContextLike): Promise<unknown> => {
@@ -116,7 +163,7 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
       log(`safeclaw: cannot start: ${(e as Error).message}`);
       return misconfigured(event, context, reason);
     }
-    if (!isDirectEvent(event)) return r.http(event as never, context as never);
+    if (!isDirectEvent(event)) return afterNotifications(r, await r.http(event as never, context as never));
     const { many, requests } = directRequests(event);
     const requestId = context?.awsRequestId;
     if (requests.length > MAX_DIRECT_BATCH) {
@@ -130,14 +177,14 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
       return requests.map(() => ({ ...d }));
     }
     const decisions: Decision[] = r.audit
-      ? await auditedCheckAll(r.engine, r.audit, requests, requestId ? { requestId } : {})
-      : await checkEach(r.engine, requests);
-    return many ? decisions : decisions[0];
+      ? await auditedCheckAll(r.direct, r.audit, requests, requestId ? { requestId } : {})
+      : await checkEach(r.direct, requests);
+    return afterNotifications(r, many ? decisions : decisions[0]);
   };
 }
 
 /** Unaudited: each request decided in order (a Gatekeeper may answer asynchronously). */
-async function checkEach(engine: Gatekeeper, requests: readonly unknown[]): Promise<Decision[]> {
+async function checkEach(engine: Checker, requests: readonly unknown[]): Promise<Decision[]> {
   const out: Decision[] = [];
   for (const q of requests) out.push(await engine.check(q));
   return out;

@@ -19,7 +19,7 @@ import { sha256HexSync } from "../../crypto/sha256.js";
 export type Item = Record<string, AttributeValue>;
 
 /** What a transition may set, stored outside `data`. */
-const CHANGING = ["status", "decidedBy", "decidedAt", "decisionReason", "usedAt"] as const;
+const CHANGING = ["status", "decidedBy", "decidedAt", "decisionReason", "usedAt", "expiresAt"] as const;
 
 export const keys = {
   approval: (id: string) => `approval#${id}`,

@@ -122,7 +122,8 @@ export class DynamoDbStateStore implements StateStore {
           current = await this.get(op, keys.approval(id));
         }
         const cur = current && approvalFrom(current);
-        if (cur && effectiveStatus(cur, nowMs) === "pending") return { created: false, approval: cur };
+        const status = cur && effectiveStatus(cur, nowMs);
+        if (cur && (status === "pending" || status === "approved")) return { created: false, approval: cur };
       }
       // Expired or decided (both final): replace the pointer only while it still names that one.
       replacing = id;
@@ -156,9 +157,10 @@ export class DynamoDbStateStore implements StateStore {
         filter += " AND #status = :pending AND #expiresAt > :now";
         values[":pending"] = S("pending");
       } else if (q.status === "expired") {
-        filter += " AND (#status = :expired OR (#status = :pending AND #expiresAt <= :now))";
+        filter += " AND (#status = :expired OR ((#status = :pending OR #status = :approved) AND #expiresAt <= :now))";
         values[":expired"] = S("expired");
         values[":pending"] = S("pending");
+        values[":approved"] = S("approved");
       } else {
         filter += " AND #status = :status";
         values[":status"] = S(q.status);

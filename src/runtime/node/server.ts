@@ -5,7 +5,8 @@ import type { AuditLog } from "../../audit/audit-log.js";
 import { batchLines } from "../../audit/lines.js";
 import { Gatekeeper } from "../../approval/gatekeeper.js";
 import type { MemoryStateStore } from "../../approval/memory-state-store.js";
-import { approvalConfig, type ApprovalConfig } from "../approval-settings.js";
+import { approvalConfig, approvalWebhook, type ApprovalConfig } from "../approval-settings.js";
+import type { ApprovalView } from "../../approval/approval-view.js";
 import { nodeStateStore } from "./file-state.js";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import type { Context } from "hono";
@@ -131,8 +132,14 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     if (e instanceof ConfigError) throw new ServeError(e.message);
     throw e;
   }
+  const webhook = approvalWebhook(approvals, log);
   const app = createApp({
-    engine: new Gatekeeper(policy, { state, settings: approvals.settings, ...(audit ? { audit } : {}) }),
+    engine: new Gatekeeper(policy, {
+      state,
+      settings: approvals.settings,
+      ...(audit ? { audit } : {}),
+      ...(webhook ? { onCreated: (v: ApprovalView) => void webhook.notify(v) } : {}),
+    }),
     ...(approvals.approvers.length > 0 ? { approvers: approvals.approvers } : {}),
     policy: policyInfo(policy, builtAt),
     ...(audit ? { audit } : {}),

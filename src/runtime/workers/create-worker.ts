@@ -8,7 +8,8 @@ import { Gatekeeper } from "../../approval/gatekeeper.js";
 import type { DurableObjectNamespaceLike } from "./durable-rpc.js";
 import { stateStoreForWorker } from "./state-store-for-worker.js";
 import type { StateStore } from "../../approval/state-store.js";
-import { approvalConfig } from "../approval-settings.js";
+import { approvalConfig, approvalWebhook } from "../approval-settings.js";
+import type { ApprovalWebhook } from "../../approval/webhook.js";
 import { createApp } from "../../http/create-app.js";
 import { loadBundle } from "../../engine/bundle.js";
 import { ConfigError, policyInfo, runtimeConfig, type AuditConfig } from "../runtime-config.js";
@@ -36,6 +37,8 @@ export interface WorkerEnv {
   SAFECLAW_APPROVAL_USE_TTL?: string;
   SAFECLAW_APPROVAL_SIGNING_KEY?: string;
   SAFECLAW_APPROVAL_PUBLIC_KEYS?: string;
+  SAFECLAW_APPROVAL_WEBHOOK?: string;
+  SAFECLAW_APPROVAL_WEBHOOK_SECRET?: string;
   AUDIT_BUCKET?: R2BucketLike;
   /** the SafeClawState Durable Object namespace: approvals and rate limits shared by every isolate (else per isolate) */
   SAFECLAW_STATE?: DurableObjectNamespaceLike;
@@ -52,6 +55,7 @@ export interface ExecutionContextLike {
 interface Ready {
   fetch: (req: Request) => Response | Promise<Response>;
   audit: AuditLog;
+  webhook: ApprovalWebhook | undefined;
 }
 
 function sinkFor(env: WorkerEnv, config: AuditConfig): AuditSink {
@@ -99,8 +103,9 @@ export function createWorker(bundle: unknown, opts: { state?: (env: WorkerEnv) =
     });
     const approvals = approvalConfig(env as Record<string, unknown>, config.tokens);
     const state = (opts.state ?? stateStoreForWorker)(env);
+    const webhook = approvalWebhook(approvals, (m) => console.error(m));
     const app = createApp({
-      engine: new Gatekeeper(policy, { state, settings: approvals.settings, audit }),
+      engine: new Gatekeeper(policy, { state, settings: approvals.settings, audit, ...(webhook ? { onCreated: (v) => void webhook.notify(v) } : {}) }),
       ...(approvals.approvers.length > 0 ? { approvers: approvals.approvers } : {}),
       policy: policyInfo(policy, builtAt),
       audit,
@@ -109,7 +114,7 @@ export function createWorker(bundle: unknown, opts: { state?: (env: WorkerEnv) =
       // Cloudflare sets it on every request, replacing whatever the client sent
       clientAddress: (c) => c.req.header("cf-connecting-ip"),
     });
-    return { fetch: (req) => app.fetch(req), audit };
+    return { fetch: (req) => app.fetch(req), audit, webhook };
   };
 
   return {
@@ -124,6 +129,7 @@ export function createWorker(bundle: unknown, opts: { state?: (env: WorkerEnv) =
       }
       const res = await r.fetch(request);
       ctx.waitUntil(r.audit.flush()); // `allow` mode writes here; in `deny` mode the batch is already out
+      if (r.webhook?.busy) ctx.waitUntil(r.webhook.idle()); // a new approval's announcement, after the answer
       return res;
     },
   };

@@ -42,9 +42,9 @@ export class ApprovalIndex {
     await this.load();
     const under = this.creating.get(a.requestHash);
     if (under) return { created: false, approval: await under };
-    const waiting = this.pending.get(a.requestHash);
-    const current = waiting === undefined ? undefined : this.copies.get(waiting);
-    if (current && effectiveStatus(current.a, nowMs) === "pending") return { created: false, approval: current.a };
+    const pointed = this.pending.get(a.requestHash);
+    const current = pointed === undefined ? undefined : this.copies.get(pointed);
+    if (current && waiting(effectiveStatus(current.a, nowMs))) return { created: false, approval: current.a };
     const making = this.make({ ...a, status: "pending" }, nowMs);
     this.creating.set(a.requestHash, making);
     try {
@@ -88,10 +88,10 @@ export class ApprovalIndex {
   private remember(rec: Revised): void {
     const a = rec.a;
     this.copies.set(a.id, rec);
-    if (a.status === "pending") {
+    if (waiting(a.status)) {
       // Loading lists keys in id order, not age: of two pending for one hash (the older one expired), the newer one waits.
       const other = this.copies.get(this.pending.get(a.requestHash) ?? "");
-      if (!other || other.a.status !== "pending" || other.a.createdAt <= a.createdAt) this.pending.set(a.requestHash, a.id);
+      if (!other || !waiting(other.a.status) || other.a.createdAt <= a.createdAt) this.pending.set(a.requestHash, a.id);
     } else if (this.pending.get(a.requestHash) === a.id) this.pending.delete(a.requestHash);
   }
 
@@ -107,4 +107,9 @@ export class ApprovalIndex {
     for (let i = 0; i < gone.length; i += DELETE_BATCH) await this.storage.delete(gone.slice(i, i + DELETE_BATCH).map((a) => PREFIX + a.id));
     if (this.copies.size >= MAX_APPROVALS) throw new Error(`${MAX_APPROVALS} approvals are pending or approved; decide some before asking for more`);
   }
+}
+
+/** Pending or approved and not used: what asking for the same request again is answered with. */
+function waiting(status: string): boolean {
+  return status === "pending" || status === "approved";
 }
