@@ -143,10 +143,10 @@ describe("what refusals say about the approval", () => {
     expect(m).toContain(`Approval ${ID} is pending until ${EXPIRES}`);
     expect(m).toContain(`safeclaw approvals approve ${ID}`);
     expect(m).toContain(`POST /v1/approvals/${ID}`);
-    expect(m).toContain(`retry the same request with "approval": "${ID}"`);
+    expect(m).toContain(`retry exactly the same request (allowed once; a caller that sends JSON may add "approval": "${ID}")`);
     const r = denialMessage(REJECTED);
     expect(r).toContain(`rejected by bob: not on a Friday. It was not run. Approval ${ID} is rejected by bob. Do not retry`);
-    expect(r).not.toContain("retry the same request with");
+    expect(r).not.toContain("retry exactly the same request");
     // Without an approval (a local gate) the old text stands.
     const { approval: _a, ...local } = PENDING;
     expect(denialMessage(local)).toContain("Ask the user to approve it; do not retry it on your own.");

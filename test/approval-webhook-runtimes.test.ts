@@ -88,7 +88,7 @@ describe("the Node server announces new approvals", () => {
       env: { ...process.env, SAFECLAW_AUDIT_SINK: "", SAFECLAW_APPROVAL_WEBHOOK: "http://hooks.example.com/x" },
     });
     let err = "";
-    bad.stderr!.on("data", (d: Buffer) => (err += d));
+    bad.stderr.on("data", (d: Buffer) => (err += d));
     const code = await new Promise<number | null>((done) => bad.once("exit", done));
     expect(code).not.toBe(0);
     expect(err).toContain("SAFECLAW_APPROVAL_WEBHOOK must be an https:// URL");

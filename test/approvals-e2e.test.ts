@@ -51,7 +51,7 @@ describe("approval clients against `safeclaw serve`", () => {
     expect(asked).toMatchObject({ decision: "require_approval", rule: "approve-infra", approval: { status: "pending" } });
     const id = asked.approval!.id;
     expect(denialMessage(asked)).toContain(`safeclaw approvals approve ${id}`);
-    expect(denialMessage(asked)).toContain(`retry the same request with "approval": "${id}"`);
+    expect(denialMessage(asked)).toContain(`"approval": "${id}"`);
 
     const list = await cli(["list", "--status", "pending"]);
     expect(list.code).toBe(0);

@@ -6,8 +6,9 @@ import { clip, visible } from "../approval/target-summary.js";
  * `approval`), in the words of whoever reads it:
  * - "agent": the model or program that asked. A pending approval: its id,
  *   until when it waits, how an approver approves it, and that the same
- *   request sent again with `"approval": "<id>"` once approved is allowed
- *   (once). Until then retrying only asks again.
+ *   request sent again once approved is allowed (once): as it was, or with
+ *   `"approval": "<id>"` where the caller can add a field. Until then
+ *   retrying only asks again.
  * - "user": the person a host asks (Claude Code's "ask"): the id, the
  *   expiry and the approver's command; the retry is not theirs to make.
  * A decided one (rejected, expired, used): its id, status and who decided.
@@ -22,7 +23,7 @@ export function approvalNote(d: Pick<Decision, "approval">, reader: "agent" | "u
     if (reader === "user") return ` Approval ${a.id} is pending until ${a.expiresAt}: ${approve}.`;
     return (
       ` Approval ${a.id} is pending until ${a.expiresAt}; ${approve}.` +
-      ` Once it is approved, retry the same request with "approval": "${a.id}" (allowed once); until then do not retry it.`
+      ` Once it is approved, retry exactly the same request (allowed once; a caller that sends JSON may add "approval": "${a.id}"); until then do not retry it.`
     );
   }
   const by = a.decidedBy ? ` by ${clip(visible(a.decidedBy), 64)}` : "";
