@@ -9,7 +9,7 @@
 // What this shows is what the store adds per hit on top of its two (or one) requests.
 //
 // Command: npm run build && node test/bench/state-latency.mjs   (knob: BENCH_STATE_HITS, default 2000)
-import { spawn } from "node:child_process";
+import { startMoto } from "./moto-process.mjs";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -19,27 +19,6 @@ const { DynamoDbStateStore } = await import(root + "dist/runtime/lambda/dynamodb
 const HITS = Number(process.env.BENCH_STATE_HITS ?? 2000);
 const WARMUP = 200;
 const T0 = Date.now();
-
-function startMoto() {
-  const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const onData = (d) => {
-      out += d;
-      const m = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) {
-        proc.stdout.resume();
-        proc.stderr.resume();
-        proc.stdout.off("data", onData);
-        proc.stderr.off("data", onData);
-        resolve({ proc, endpoint: `http://127.0.0.1:${m[1]}` });
-      }
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", onData);
-    proc.once("exit", (code) => reject(new Error(`moto_server exited (${code}): ${out}`)));
-  });
-}
 
 /** Times `n` calls of `call(i)` one at a time, after `WARMUP` untimed ones; microseconds. */
 async function timeEach(n, call) {

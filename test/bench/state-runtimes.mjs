@@ -11,7 +11,7 @@
 // table shows is the cost of the round trips the store makes, relative to the same runtime.
 //
 // Command: npm run build && node test/bench/state-runtimes.mjs   (knob: BENCH_STATE_CALLS, default 1000)
-import { spawn } from "node:child_process";
+import { startMoto } from "./moto-process.mjs";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -67,21 +67,6 @@ async function timePair(call) {
 
 const pct = (s, p) => s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 const fmt = (us) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`);
-
-function startMoto() {
-  const proc = spawn("moto_server", ["-H", "127.0.0.1", "-p", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    const onData = (d) => {
-      out += d;
-      const m = /Running on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-      if (m) resolve({ proc, endpoint: `http://127.0.0.1:${m[1]}` });
-    };
-    proc.stdout.on("data", onData);
-    proc.stderr.on("data", onData);
-    proc.once("exit", (code) => reject(new Error(`moto_server exited (${code}): ${out}`)));
-  });
-}
 
 const rows = [];
 const dir = mkdtempSync(join(tmpdir(), "safeclaw-state-bench-"));
