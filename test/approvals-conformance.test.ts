@@ -2,7 +2,6 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeBundle } from "../src/engine/bundle.js";
@@ -11,6 +10,7 @@ import { createLambdaHandler } from "../src/runtime/lambda/create-lambda-handler
 import { dynamoDbConfig } from "../src/runtime/lambda/lambda-state.js";
 import { AGENT, APPROVAL_ENV, approvalConformance, type Send } from "./approval-conformance.js";
 import { MOTO_AVAILABLE, portFromOutput, useMoto } from "./moto.js";
+import { workerScript } from "./worker-script.js";
 
 /**
  * The approval round trip, one table (test/approval-conformance.ts), on each
@@ -100,18 +100,7 @@ describe("approvals on the Worker in workerd (Miniflare), state in Durable Objec
   let mf: Miniflare | undefined;
   const workers: Send[] = [];
   beforeAll(async () => {
-    const out = await build({
-      entryPoints: [join(ROOT, "test/fixtures/approvals-worker.ts")],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      mainFields: ["module", "main"],
-      conditions: ["workerd", "worker", "browser"],
-      define: { __APPROVALS_BUNDLE__: JSON.stringify(await approvalsBundle()) },
-      write: false,
-      logLevel: "silent",
-    });
-    const script = out.outputFiles[0]!.text;
+    const script = await workerScript("test/fixtures/approvals-worker.ts", { __APPROVALS_BUNDLE__: JSON.stringify(await approvalsBundle()) });
     const bindings = { ...APPROVAL_ENV, SAFECLAW_AUDIT_SINK: "r2://trail" };
     // Two Worker scripts = two isolates; the objects live in the first and are shared with the second.
     mf = new Miniflare({

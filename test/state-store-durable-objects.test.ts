@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newApprovalId, StateUnavailableError, type StateStore } from "../src/approval/state-store.js";
 import { approval, stateStoreContract } from "./state-store-contract.js";
+import { workerScript } from "./worker-script.js";
 
 /**
  * The Durable Objects store running where it runs in production: inside
@@ -14,22 +14,11 @@ import { approval, stateStoreContract } from "./state-store-contract.js";
  * method over fetch; the store here forwards each call to it, so the
  * contract suite, its races included, runs against the real objects.
  */
-const ROOT = new URL("../", import.meta.url).pathname;
 const COMPAT = "2024-09-23";
 let script = "";
 
 beforeAll(async () => {
-  const out = await build({
-    entryPoints: [join(ROOT, "test/fixtures/durable-state-worker.ts")],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    mainFields: ["module", "main"],
-    conditions: ["workerd", "worker", "browser"],
-    write: false,
-    logLevel: "silent",
-  });
-  script = out.outputFiles[0]!.text;
+  script = await workerScript("test/fixtures/durable-state-worker.ts");
 });
 
 const OBJECTS = { SAFECLAW_STATE: "SafeClawState", THROWS: "ThrowingState", FAILS: "FailingState", GARBAGE: "GarbageState" };
