@@ -208,7 +208,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       (server as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise((resolve) => setTimeout(resolve, 20)); // the cut requests' handlers record their refusals
       tally?.flush(); // the 401s counted but not yet told
+      // Announcements of new approvals still in flight get what is left of the wait beside the audit queue (they are not spilled: the approval is in the store and the list).
+      const announced = webhook ? within(webhook.idle(), Math.max(0, until - Date.now())) : undefined;
       if (audit) await audit.close({ waitMs: Math.max(0, until - Date.now()) });
+      await announced;
       return spill();
     })());
   return { url, audit, shutdownWaitMs: settings.shutdownWaitMs, shutdown, spill, close: async () => void (await shutdown()) };
