@@ -23,7 +23,7 @@ import { listenOnFreePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
  * Second attack round on approvals (issue 15), after round one's fixes
  * (test/attack-approvals.test.ts): the identical retry that finds its
  * approval without naming it, the rule binding, direct Lambda events claiming
- * agents, the webhook and the trail. Each `it.fails` is a hole when written
+ * agents, the webhook and the trail. Each test marked "was open" below was a hole when written
  * (the fix suggested above it); each plain `it` an attack that is turned away.
  */
 const POLICY = `
@@ -156,26 +156,25 @@ describe("the identical request after its approval, not naming it", () => {
     expect((await d.check(retry)).approval.id).not.toBe(id);
   });
 
-  // Suggested fix: key the pending pointer by rule as well (memory `pending`, DynamoDB `pending#<hash>#<rule>`, the DO index), so a request another rule asks for gets its own approval.
-  it.fails(
-    "a request another rule asks for (only context.session_id differs) is answered with the first rule's pending approval, not one of its own",
-    async () => {
-      const d = await deployment();
-      const routine = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "release-1" } });
-      expect(routine).toMatchObject({ decision: "require_approval", rule: "ask-routine" });
-      const unknown = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "who-knows" } });
-      expect(unknown.rule).toBe("ask-unknown");
-      // the approver is never shown this request under its own rule: it waits on ask-routine's approval
-      expect(unknown.approval.id).not.toBe(routine.approval.id);
-    },
-  );
+  // Was open; fixed by hashing the rule with the request (approval/request-hash.ts), so a request another rule asks for gets its own approval.
+  it("a request another rule asks for (only context.session_id differs) is answered with the first rule's pending approval, not one of its own", async () => {
+    const d = await deployment();
+    const routine = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "release-1" } });
+    expect(routine).toMatchObject({ decision: "require_approval", rule: "ask-routine" });
+    const unknown = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "who-knows" } });
+    expect(unknown.rule).toBe("ask-unknown");
+    // the approver is never shown this request under its own rule: it waits on ask-routine's approval
+    expect(unknown.approval.id).not.toBe(routine.approval.id);
+  });
 
   it("the request another rule asks for cannot use the first rule's approval without naming it either", async () => {
     const d = await deployment();
     const routine = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "release-1" } });
     await d.decide(routine.approval.id);
     const unknown = await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "who-knows" } });
-    expect(unknown).toMatchObject({ decision: "deny", error: "approval_invalid", rule: "ask-unknown" });
+    // its own approval, under its own rule (the request hash covers the rule that asks)
+    expect(unknown).toMatchObject({ decision: "require_approval", rule: "ask-unknown", approval: { status: "pending" } });
+    expect(unknown.approval.id).not.toBe(routine.approval.id);
     // and the approval stays for the request it was given to
     expect((await d.check({ action: "shell.execute", command: "deploy", context: { session_id: "release-9" } })).decision).toBe("allow");
   });
@@ -247,8 +246,8 @@ describe("the Lambda handler's direct invocations and agent spellings", () => {
 });
 
 describe("the webhook", () => {
-  // Suggested fix: in ApprovalWebhook.deliver, pass the text and the view's request through audit/redact.ts (as the trail does) before they leave for the receiver.
-  it.fails("a secret in the command, which the trail redacts, is posted in clear to the webhook (a Slack channel)", async () => {
+  // Was open; fixed: in ApprovalWebhook.deliver, pass the text and the view's request through audit/redact.ts (as the trail does) before they leave for the receiver.
+  it("a secret in the command, which the trail redacts, is posted in clear to the webhook (a Slack channel)", async () => {
     const r = await receiver();
     const hook = new ApprovalWebhook({ url: r.url, log: () => undefined });
     const d = await deployment({ onCreated: (v) => void hook.notify(v) });
@@ -263,8 +262,8 @@ describe("the webhook", () => {
     expect(r.bodies[0]).not.toContain(secret);
   });
 
-  // Suggested fix: in target-summary.ts `visible`, escape Unicode format characters too (/\p{Cf}/u: bidi overrides and isolates, zero-width characters), as the control characters are.
-  it.fails("bidi overrides and zero-width characters in the command reach the Slack text raw (what the approver reads is not what runs)", async () => {
+  // Was open; fixed: in target-summary.ts `visible`, escape Unicode format characters too (/\p{Cf}/u: bidi overrides and isolates, zero-width characters), as the control characters are.
+  it("bidi overrides and zero-width characters in the command reach the Slack text raw (what the approver reads is not what runs)", async () => {
     const r = await receiver();
     const hook = new ApprovalWebhook({ url: r.url, log: () => undefined });
     const d = await deployment({ onCreated: (v) => void hook.notify(v) });
@@ -303,31 +302,27 @@ describe("the webhook", () => {
     expect(body.approval.id).toBe(id);
   });
 
-  // Suggested fix: in create-lambda-handler.ts, wait only for the notifications this invocation started (count ApprovalWebhook.notify promises made during it), not `webhook.busy`.
-  it.fails(
-    "on Lambda a decision that created nothing waits for another invocation's notification (a slow or dead webhook slows every decision up to 2 s)",
-    async () => {
-      const r = await receiver({ hold: true });
-      const bundle = await makeBundle((await compiled()).ir, "2026-12-02T00:00:00.000Z");
-      const env = { SAFECLAW_API_TOKENS: "ci-bot:agent-secret", SAFECLAW_AUDIT_SINK: "", SAFECLAW_APPROVAL_WEBHOOK: r.url };
-      const h = createLambdaHandler({ bundle, env, log: () => undefined, state: new MemoryStateStore() });
-      // an agent asks for something that needs approval; the receiver takes its time
-      expect((await h({ ...APPLY, agent: "other" })) as Record<string, unknown>).toMatchObject({ decision: "require_approval" });
-      expect(r.held).toHaveLength(1);
-      // a plain decision on the same environment: it should answer while the receiver still holds the notification
-      let answeredWhileHeld: boolean | undefined;
-      const plain = Promise.resolve(h({ ...PLAIN, agent: "other" })).then((d) => {
-        answeredWhileHeld = r.held.length === 1;
-        return d;
-      });
-      const releaseLater = setTimeout(() => r.release(), 1500); // before the handler's own 2 s bound
-      expect(await plain).toMatchObject({ decision: "allow" });
-      clearTimeout(releaseLater);
-      r.release();
-      expect(answeredWhileHeld).toBe(true);
-    },
-    15_000,
-  );
+  // Was open; fixed: in create-lambda-handler.ts, wait only for the notifications this invocation started (count ApprovalWebhook.notify promises made during it), not `webhook.busy`.
+  it("on Lambda a decision that created nothing waits for another invocation's notification (a slow or dead webhook slows every decision up to 2 s)", async () => {
+    const r = await receiver({ hold: true });
+    const bundle = await makeBundle((await compiled()).ir, "2026-12-02T00:00:00.000Z");
+    const env = { SAFECLAW_API_TOKENS: "ci-bot:agent-secret", SAFECLAW_AUDIT_SINK: "", SAFECLAW_APPROVAL_WEBHOOK: r.url };
+    const h = createLambdaHandler({ bundle, env, log: () => undefined, state: new MemoryStateStore() });
+    // an agent asks for something that needs approval; the receiver takes its time
+    expect((await h({ ...APPLY, agent: "other" })) as Record<string, unknown>).toMatchObject({ decision: "require_approval" });
+    expect(r.held).toHaveLength(1);
+    // a plain decision on the same environment: it should answer while the receiver still holds the notification
+    let answeredWhileHeld: boolean | undefined;
+    const plain = Promise.resolve(h({ ...PLAIN, agent: "other" })).then((d) => {
+      answeredWhileHeld = r.held.length === 1;
+      return d;
+    });
+    const releaseLater = setTimeout(() => r.release(), 1500); // before the handler's own 2 s bound
+    expect(await plain).toMatchObject({ decision: "allow" });
+    clearTimeout(releaseLater);
+    r.release();
+    expect(answeredWhileHeld).toBe(true);
+  }, 15_000);
 });
 
 describe("the trail", () => {
@@ -367,20 +362,16 @@ describe.skipIf(!MOTO_AVAILABLE)("the DynamoDB store (moto_server)", () => {
     return TableName;
   }
 
-  // Suggested fix: in DynamoDbStateStore, move the pointer's `pexp` (and `ttl`) to the new expiresAt when an approval is approved (or treat a pointer whose approval is approved and unexpired as live whatever pexp says).
-  it.fails(
-    "approved late in the pending hour, the identical request gets a new pending approval once the pointer's pexp passes, inside the use window (memory allows it)",
-    async () => {
-      const state = new DynamoDbStateStore({ table: await table(), config: dynamoDbConfig(moto.env()) });
-      const d = await deployment({ state });
-      const id = (await d.check(APPLY)).approval.id;
-      d.clock.now += 55 * 60_000;
-      expect((await d.decide(id)).status).toBe(200);
-      d.clock.now += 6 * 60_000; // past pexp (createdAt + 1 h), 6 of the 10 minutes of use gone
-      expect(await d.check(APPLY)).toMatchObject({ decision: "allow", approval: { id } });
-    },
-    30_000,
-  );
+  // Was open; fixed: in DynamoDbStateStore, move the pointer's `pexp` (and `ttl`) to the new expiresAt when an approval is approved (or treat a pointer whose approval is approved and unexpired as live whatever pexp says).
+  it("approved late in the pending hour, the identical request gets a new pending approval once the pointer's pexp passes, inside the use window (memory allows it)", async () => {
+    const state = new DynamoDbStateStore({ table: await table(), config: dynamoDbConfig(moto.env()) });
+    const d = await deployment({ state });
+    const id = (await d.check(APPLY)).approval.id;
+    d.clock.now += 55 * 60_000;
+    expect((await d.decide(id)).status).toBe(200);
+    d.clock.now += 6 * 60_000; // past pexp (createdAt + 1 h), 6 of the 10 minutes of use gone
+    expect(await d.check(APPLY)).toMatchObject({ decision: "allow", approval: { id } });
+  }, 30_000);
 
   it("racing the identical retry, the named retry and the grant across two stores on one table: one allow, one `used` record", async () => {
     const t = await table();
@@ -415,32 +406,28 @@ describe.skipIf(!MOTO_AVAILABLE)("the DynamoDB store (moto_server)", () => {
     expect([...a.records(), ...b.records()].filter((x) => x.event === "created")).toHaveLength(1);
   }, 30_000);
 
-  // Suggested fix: in DynamoDbStateStore.createApproval, when the pointer read back names `stored.id` (our own write, its answer lost and retried by the SDK), return created: true.
-  it.fails(
-    "a pointer write whose answer is lost and retried by the SDK creates the approval without a `created` record or a notification",
-    async () => {
-      const client = new DynamoDBClient(dynamoDbConfig(moto.env()));
-      let lose = true;
-      // What the SDK's retry does after a timeout on a request that did reach the table: the same PutItem again.
-      client.middlewareStack.add(
-        (next, ctx) => async (args) => {
-          const input = args.input as { Item?: { pk?: { S?: string } } };
-          if (lose && ctx.commandName === "PutItemCommand" && input.Item?.pk?.S?.startsWith("pending#")) {
-            lose = false;
-            await next(args);
-          }
-          return next(args);
-        },
-        { step: "initialize", name: "lose-first-answer" },
-      );
-      const created: string[] = [];
-      const d = await deployment({ state: new DynamoDbStateStore({ table: await table(), client }), onCreated: (v) => void created.push(v.id) });
-      const asked = await d.check(APPLY);
-      expect(asked.decision).toBe("require_approval");
-      expect(lose).toBe(false);
-      expect(d.records().filter((x) => x.event === "created")).toHaveLength(1);
-      expect(created).toEqual([asked.approval.id]);
-    },
-    30_000,
-  );
+  // Was open; fixed: in DynamoDbStateStore.createApproval, when the pointer read back names `stored.id` (our own write, its answer lost and retried by the SDK), return created: true.
+  it("a pointer write whose answer is lost and retried by the SDK creates the approval without a `created` record or a notification", async () => {
+    const client = new DynamoDBClient(dynamoDbConfig(moto.env()));
+    let lose = true;
+    // What the SDK's retry does after a timeout on a request that did reach the table: the same PutItem again.
+    client.middlewareStack.add(
+      (next, ctx) => async (args) => {
+        const input = args.input as { Item?: { pk?: { S?: string } } };
+        if (lose && ctx.commandName === "PutItemCommand" && input.Item?.pk?.S?.startsWith("pending#")) {
+          lose = false;
+          await next(args);
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "lose-first-answer" },
+    );
+    const created: string[] = [];
+    const d = await deployment({ state: new DynamoDbStateStore({ table: await table(), client }), onCreated: (v) => void created.push(v.id) });
+    const asked = await d.check(APPLY);
+    expect(asked.decision).toBe("require_approval");
+    expect(lose).toBe(false);
+    expect(d.records().filter((x) => x.event === "created")).toHaveLength(1);
+    expect(created).toEqual([asked.approval.id]);
+  }, 30_000);
 });

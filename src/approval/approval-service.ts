@@ -85,7 +85,7 @@ export class ApprovalService {
    */
   async settle(d: Decision, request: Record<string, unknown>, named: NamedApproval): Promise<Decision> {
     const now = this.clock();
-    const hash = requestHash(request);
+    const hash = requestHash(request, d.rule);
     const agent = typeof request.agent === "string" ? request.agent : undefined;
     try {
       if (named.approval !== undefined) return await this.useApproval(d, named.approval, hash, agent, now);
@@ -223,6 +223,7 @@ export class ApprovalService {
     if (a.agent !== agent) {
       return refused(d, "approval_invalid", `denied: approval ${id} was asked for ${who(a.agent)}, and this request is from ${who(agent)}`);
     }
+    if (a.rule !== d.rule) return refused(d, "approval_invalid", ruleMoved(id, a.rule, d.rule));
     if (a.requestHash !== hash) {
       return refused(
         d,
@@ -230,7 +231,6 @@ export class ApprovalService {
         `denied: approval ${id} is for a different request (${summary(a.request)}); send exactly the approved request, or send this one without \`approval\` to ask for its own`,
       );
     }
-    if (a.rule !== d.rule) return refused(d, "approval_invalid", ruleMoved(id, a.rule, d.rule));
     const ref = approvalRef(a, now);
     switch (effectiveStatus(a, now)) {
       case "pending":
@@ -281,9 +281,9 @@ export class ApprovalService {
     const g = verifyGrant(token, this.keys, now);
     if (!g.ok) return refused(d, "grant_invalid", `denied: ${g.problem}`);
     const c = g.claims;
+    if (c.r !== d.rule) return refused(d, "grant_invalid", ruleMoved(`(grant) ${show(c.id)}`, c.r, d.rule));
     if (c.h !== hash)
       return refused(d, "grant_invalid", `denied: the grant (approval ${show(c.id)}) is for a different request; send exactly the approved request`);
-    if (c.r !== d.rule) return refused(d, "grant_invalid", ruleMoved(`(grant) ${show(c.id)}`, c.r, d.rule));
     if (!(await this.state.markOnce(grantMark(c.id), c.exp, now))) {
       return refused(d, "grant_invalid", `denied: the grant for approval ${show(c.id)} was already used (a grant allows one request)`);
     }

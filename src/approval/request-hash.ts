@@ -28,7 +28,12 @@ export function requestIdentity(request: Readonly<Record<string, unknown>>): Rec
   return Object.fromEntries(entries);
 }
 
-/** sha256 hex of the canonical JSON (RFC 8785) of the request's identity. */
-export function requestHash(request: Readonly<Record<string, unknown>>): string {
-  return sha256HexSync(canonicalJson(requestIdentity(request)));
+/**
+ * sha256 hex of the canonical JSON (RFC 8785) of the request's identity and
+ * the rule that asks for approval: the same request asked for by another
+ * rule (the policy tells them apart by a field the identity leaves out) is
+ * another approval, with a reason of its own for the approver.
+ */
+export function requestHash(request: Readonly<Record<string, unknown>>, rule: string | null): string {
+  return sha256HexSync(canonicalJson({ request: requestIdentity(request), rule }));
 }

@@ -20,9 +20,13 @@ export function targetSummary(request: Record<string, unknown>, max = 80): strin
 
 const SHORT: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-/** Control and line-breaking characters as escapes (a newline in a command is `\n`, not a new line). */
+/**
+ * Control, line-breaking and format characters as escapes: a newline in a
+ * command is `\n`, not a new line, and a bidi override or zero-width character
+ * (Unicode category Cf) is shown, so what an approver reads is what runs.
+ */
 export function visible(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]|\p{Cf}/gu, (c) => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 export function clip(text: string, max: number): string {

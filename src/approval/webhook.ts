@@ -1,3 +1,4 @@
+import { redact } from "../audit/redact.js";
 import type { ApprovalView } from "./approval-view.js";
 import { clip, targetSummary, visible } from "./target-summary.js";
 
@@ -90,7 +91,9 @@ export class ApprovalWebhook {
   }
 
   private async deliver(view: ApprovalView): Promise<void> {
-    const body = JSON.stringify({ text: approvalText(view, this.opts.endpoint), approval: view });
+    // A chat channel is a wider audience than the approvals API: secrets in the request are redacted as the trail redacts them.
+    const shown = redactStrings(view) as ApprovalView;
+    const body = JSON.stringify({ text: approvalText(shown, this.opts.endpoint), approval: shown });
     const attempts = Math.max(1, this.opts.maxAttempts ?? 5);
     let problem = "";
     for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -230,4 +233,12 @@ export function parseWebhookSettings(url: string | undefined, secret: string | u
 
 function isLoopback(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** Every string in a JSON value through the trail's redaction (api keys, bearer tokens, passwords in URLs). */
+function redactStrings(v: unknown): unknown {
+  if (typeof v === "string") return redact(v);
+  if (Array.isArray(v)) return v.map(redactStrings);
+  if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redactStrings(x)]));
+  return v;
 }

@@ -9,7 +9,6 @@ import type { StateStore } from "../../approval/state-store.js";
 import { stateStoreFor } from "./lambda-state.js";
 import { approvalConfig, approvalWebhook } from "../approval-settings.js";
 import type { ApprovalView } from "../../approval/approval-view.js";
-import type { ApprovalWebhook } from "../../approval/webhook.js";
 import { createApp } from "../../http/create-app.js";
 import { createNodeAuditLog } from "../node/audit-config.js";
 import { policyInfo, runtimeConfig } from "../runtime-config.js";
@@ -43,7 +42,8 @@ interface Ready {
   direct: Checker;
   audit: AuditLog | undefined;
   http: HttpHandler;
-  webhook: ApprovalWebhook | undefined;
+  /** the announcements this invocation started (one invocation at a time runs in an environment) */
+  announcing: Array<Promise<void>>;
 }
 
 /**
@@ -56,9 +56,10 @@ interface Ready {
 const NOTIFY_WAIT_MS = 2000;
 
 async function afterNotifications<T>(r: Ready, answer: T): Promise<T> {
-  if (r.webhook?.busy) {
+  if (r.announcing.length > 0) {
+    const mine = r.announcing.splice(0);
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([r.webhook.idle(), new Promise<void>((done) => (timer = setTimeout(done, NOTIFY_WAIT_MS)))]);
+    await Promise.race([Promise.all(mine), new Promise<void>((done) => (timer = setTimeout(done, NOTIFY_WAIT_MS)))]);
     clearTimeout(timer);
   }
   return answer;
@@ -111,11 +112,12 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
       }));
     const approvals = approvalConfig(env, config.tokens);
     const webhook = approvalWebhook(approvals, log);
+    const announcing: Array<Promise<void>> = [];
     const engine = new Gatekeeper(policy, {
       state: opts.state ?? stateStoreFor(env),
       settings: approvals.settings,
       ...(audit ? { audit } : {}),
-      ...(webhook ? { onCreated: (v: ApprovalView) => void webhook.notify(v) } : {}),
+      ...(webhook ? { onCreated: (v: ApprovalView) => void announcing.push(webhook.notify(v)) } : {}),
     });
     const app = createApp({
       engine,
@@ -149,7 +151,7 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
               return engine.check(q, o);
             },
           };
-    return { engine, direct, audit, http: handle(app), webhook };
+    return { engine, direct, audit, http: handle(app), announcing };
   };
 
   return async (event: unknown, context?: LambdaContextLike): Promise<unknown> => {

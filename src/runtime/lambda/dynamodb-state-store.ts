@@ -115,6 +115,11 @@ export class DynamoDbStateStore implements StateStore {
         continue;
       }
       const id = str(ptr, "approvalId");
+      if (id === stored.id) {
+        // Our own write, whose answer was lost and retried by the SDK (the retry met its own condition): we created it.
+        await this.materialize(op, stored);
+        return { created: true, approval: structuredClone(stored) };
+      }
       if (num(ptr, "pexp") > nowMs) {
         let current = await this.get(op, keys.approval(id));
         if (!current) {
@@ -219,8 +224,27 @@ export class DynamoDbStateStore implements StateStore {
         }),
       ),
     );
-    if (r !== CONFLICT) return { ok: true, approval: approvalFrom(r.Attributes ?? {}) };
-    return { ok: false, approval: await this.getApproval(id) };
+    if (r === CONFLICT) return { ok: false, approval: await this.getApproval(id) };
+    const approval = approvalFrom(r.Attributes ?? {});
+    // Approved: the pointer must find it until its use window ends (the identical retry uses it), not only until the pending one did.
+    if (change.status === "approved" && change.expiresAt !== undefined) await this.extendPointer(approval, change.expiresAt);
+    return { ok: true, approval };
+  }
+
+  /** Moves the pending pointer's expiry to `expiresMs` while it still names `a` (else another approval owns the request now). */
+  private async extendPointer(a: StoredApproval, expiresMs: number): Promise<void> {
+    await this.call("transition", (c, s) =>
+      c.send(
+        new s.UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: S(keys.pending(a.requestHash)) },
+          UpdateExpression: "SET #pexp = :pexp, #ttl = :ttl",
+          ConditionExpression: "#approvalId = :id",
+          ExpressionAttributeNames: { "#pexp": "pexp", "#ttl": "ttl", "#approvalId": "approvalId" },
+          ExpressionAttributeValues: { ":pexp": N(expiresMs), ":ttl": ttlOf(expiresMs), ":id": S(a.id) },
+        }),
+      ),
+    );
   }
 
   async markOnce(key: string, expiresMs: number, nowMs: number): Promise<boolean> {
