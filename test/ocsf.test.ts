@@ -65,6 +65,19 @@ async function ocsfTrail(): Promise<string[]> {
     retryMinMs: 0, // a flush after the sink is back retries at once (no backoff to wait out)
   });
   for (const { request, id } of REQUESTS) await auditedCheck(engine, log, request, { flush: true, ...(id ? { requestId: id } : {}) });
+  // the steps of an approval, as approval-service.ts records them
+  const step = {
+    approval: "apr_0123456789abcdefghjkmnpqrs",
+    requestHash: "a".repeat(64),
+    rule: "ask-write",
+    agent: "ci-bot",
+    action: "file.write",
+    policy: engine.policy.digest,
+  };
+  log.record({ type: "approval", event: "created", reason: "needs a human", ...step });
+  log.record({ type: "approval", event: "approved", by: "alice", reason: "change ticket 42", ...step });
+  log.record({ type: "approval", event: "used", by: "alice", via: "grant", reason: "used by the request it approved", ...step });
+  await log.flush();
   // the sink fails: the next records wait, a full queue refuses, and the trail says both in notices
   state.fail = true;
   for (let i = 0; i < 3; i++) await auditedCheck(engine, log, { action: "file.read", path: "/app/b" }, { flush: true });
@@ -98,6 +111,9 @@ describe("OCSF output", () => {
       "checkpoint",
       "notice.audit-write-failed",
       "notice.requests-refused-unrecorded",
+      "approval.created",
+      "approval.approved",
+      "approval.used",
       "file.read allow",
       "file.write require_approval",
       "file.delete deny",
