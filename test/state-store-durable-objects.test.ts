@@ -67,6 +67,32 @@ stateStoreContract("durable objects (workerd)", async () => {
 });
 
 describe("the Durable Objects store in workerd", () => {
+  it("the index holds at most 32 MiB of pending approvals: past it a new one fails closed (state unavailable), the object keeps answering", async () => {
+    const mf = new Miniflare({ modules: true, script, compatibilityDate: COMPAT, durableObjects: OBJECTS });
+    try {
+      const s = remoteStore(callVia(mfFetch(mf)));
+      const big = "x".repeat(60_000);
+      let made = 0;
+      let refused: unknown;
+      const T = 1_700_000_000_000;
+      for (let i = 0; i < 700 && refused === undefined; i++) {
+        try {
+          await s.createApproval(approval({ requestHash: i.toString(16).padStart(64, "0"), request: { action: "shell.execute", command: big } }), T);
+          made++;
+        } catch (e) {
+          refused = e;
+        }
+      }
+      expect(refused).toBeInstanceOf(StateUnavailableError);
+      expect(made).toBeGreaterThan(500);
+      expect(made).toBeLessThan(600);
+      expect(await s.hit("still-answering", { maxRequests: 1, windowMs: 60_000, per: "rule" }, T)).toBe(true);
+      expect((await s.listApprovals({ limit: 1 }, T)).approvals).toHaveLength(1);
+    } finally {
+      await mf.dispose();
+    }
+  }, 120_000);
+
   it("is what stateStoreForWorker makes with a SAFECLAW_STATE binding; without one it is memory (per isolate)", async () => {
     const mf = new Miniflare({ modules: true, script, compatibilityDate: COMPAT, durableObjects: OBJECTS });
     try {

@@ -18,6 +18,8 @@ import { callObject, type DurableNamespaceGetter, type DurableStorageLike } from
 const PREFIX = "a:";
 /** Bounded like the in-process store; decided and expired ones leave the index first (their own objects keep them). */
 const MAX_APPROVALS = 10_000;
+/** and by the size of the copies, well inside an object's 128 MB: a flood of large requests fails closed instead of exhausting it */
+const MAX_APPROVAL_BYTES = 32 * 1024 * 1024;
 const DELETE_BATCH = 128;
 
 export class ApprovalIndex {
@@ -26,6 +28,8 @@ export class ApprovalIndex {
   /** requestHash -> id of the approval pending for it */
   private readonly pending = new Map<string, string>();
   private readonly creating = new Map<string, Promise<StoredApproval>>();
+  /** the approximate size of the copies (their JSON) */
+  private bytes = 0;
 
   constructor(
     private readonly storage: DurableStorageLike,
@@ -55,7 +59,8 @@ export class ApprovalIndex {
   }
 
   private async make(a: StoredApproval, nowMs: number): Promise<StoredApproval> {
-    if (this.copies.size >= MAX_APPROVALS) await this.evict(nowMs);
+    const size = sizeOf(a);
+    if (this.copies.size >= MAX_APPROVALS || this.bytes + size > MAX_APPROVAL_BYTES) await this.evict(nowMs, size);
     const stored = (await callObject(this.namespace(), `approval:${a.id}`, "approval/init", a, "createApproval")) as StoredApproval;
     const rec: Revised = { a: stored, rev: 0 };
     this.remember(rec);
@@ -87,6 +92,9 @@ export class ApprovalIndex {
 
   private remember(rec: Revised): void {
     const a = rec.a;
+    const old = this.copies.get(a.id);
+    if (old) this.bytes -= sizeOf(old.a);
+    this.bytes += sizeOf(a);
     this.copies.set(a.id, rec);
     if (waiting(a.status)) {
       // Loading lists keys in id order, not age: of two pending for one hash (the older one expired), the newer one waits.
@@ -96,20 +104,29 @@ export class ApprovalIndex {
   }
 
   /** Makes room as the in-process store does: pending and approved ones are never dropped for a new one. */
-  private async evict(nowMs: number): Promise<void> {
+  private async evict(nowMs: number, incoming: number): Promise<void> {
     const done = [...this.copies.values()].map((r) => r.a).filter((a) => !["pending", "approved"].includes(effectiveStatus(a, nowMs)));
     done.sort((x, y) => x.createdAt - y.createdAt);
     const gone = done.slice(0, Math.max(1, done.length >> 1));
     for (const a of gone) {
       this.copies.delete(a.id);
+      this.bytes -= sizeOf(a);
       if (this.pending.get(a.requestHash) === a.id) this.pending.delete(a.requestHash);
     }
     for (let i = 0; i < gone.length; i += DELETE_BATCH) await this.storage.delete(gone.slice(i, i + DELETE_BATCH).map((a) => PREFIX + a.id));
-    if (this.copies.size >= MAX_APPROVALS) throw new Error(`${MAX_APPROVALS} approvals are pending or approved; decide some before asking for more`);
+    if (this.copies.size >= MAX_APPROVALS || this.bytes + incoming > MAX_APPROVAL_BYTES) {
+      throw new Error(
+        `the approvals pending or approved hold ${MAX_APPROVALS} approvals or ${MAX_APPROVAL_BYTES >> 20} MiB; decide some before asking for more`,
+      );
+    }
   }
 }
 
 /** Pending or approved and not used: what asking for the same request again is answered with. */
 function waiting(status: string): boolean {
   return status === "pending" || status === "approved";
+}
+
+function sizeOf(a: StoredApproval): number {
+  return JSON.stringify(a).length;
 }
