@@ -11,6 +11,7 @@ import { loadPolicy } from "../src/engine/load-policy.js";
 import type { ApprovalSettings } from "../src/approval/approval-service.js";
 import type { ApprovalView } from "../src/approval/approval-view.js";
 import { asLines } from "./audit-helpers.js";
+import { appCaller } from "./app-caller.js";
 
 /**
  * The round trip in process, where the clock can be moved: expiry of pending
@@ -73,14 +74,7 @@ async function deployment(
     policy: { digest: r.policy.digest, rules: r.policy.rules.length, defaultAction: "deny", sources: ["p.yaml"] },
     log: () => undefined,
   });
-  const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const res = await app.request(path, {
-      method,
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const call = appCaller(app);
   const check = (req: object) => call("POST", "/v1/check", req).then((a) => a.body);
   const decide = (id: string, decision: string, reason?: string) => call("POST", `/v1/approvals/${id}`, { decision, ...(reason ? { reason } : {}) }, "appr");
   const records = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((x) => x.type === "approval");

@@ -18,6 +18,7 @@ import { createLambdaHandler } from "../src/runtime/lambda/create-lambda-handler
 import { DynamoDbStateStore } from "../src/runtime/lambda/dynamodb-state-store.js";
 import { dynamoDbConfig } from "../src/runtime/lambda/lambda-state.js";
 import { listenOnFreePort, MOTO_AVAILABLE, useMoto } from "./moto.js";
+import { appCaller } from "./app-caller.js";
 
 /**
  * Second attack round on approvals (issue 15), after round one's fixes
@@ -84,14 +85,7 @@ async function deployment(opts: { state?: StateStore; clock?: { now: number }; o
     policy: { digest: policy.digest, rules: policy.rules.length, defaultAction: "deny", sources: ["p.yaml"] },
     log: () => undefined,
   });
-  const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const res = await app.request(path, {
-      method,
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const call = appCaller(app);
   const check = (req: object, token = "ci") => call("POST", "/v1/check", req, token).then((a) => a.body);
   const decide = (id: string, decision = "approve") => call("POST", `/v1/approvals/${id}`, { decision }, "appr");
   const all = () => lines.map((l) => JSON.parse(l) as Record<string, any>);

@@ -16,6 +16,7 @@ import { createLambdaHandler } from "../src/runtime/lambda/create-lambda-handler
 import { DynamoDbStateStore } from "../src/runtime/lambda/dynamodb-state-store.js";
 import { dynamoDbConfig } from "../src/runtime/lambda/lambda-state.js";
 import { MOTO_AVAILABLE, useMoto } from "./moto.js";
+import { appCaller } from "./app-caller.js";
 
 /**
  * Attacks on the approval round trip and the store-backed rate limits
@@ -81,14 +82,7 @@ async function deployment(
     policy: { digest: policy.digest, rules: policy.rules.length, defaultAction: "deny", sources: ["p.yaml"] },
     log: () => undefined,
   });
-  const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const res = await app.request(path, {
-      method,
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body !== undefined ? { body: typeof body === "string" ? body : JSON.stringify(body) } : {}),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
+  const call = appCaller(app);
   const check = (req: object, token = "ci") => call("POST", "/v1/check", req, token).then((a) => a.body);
   const decide = (id: string, decision = "approve") => call("POST", `/v1/approvals/${id}`, { decision }, "appr");
   const records = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((x) => x.type === "approval");
