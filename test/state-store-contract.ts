@@ -161,3 +161,22 @@ export function stateStoreContract(name: string, makeStore: () => Promise<StateS
     });
   });
 }
+
+/**
+ * The size bound of a store that holds approvals in one memory (the
+ * in-process store, the Durable Objects index): pending approvals of ~60 KB
+ * each until one is refused. 32 MiB holds between 500 and 600 of them.
+ */
+export async function floodUntilRefused(s: StateStore): Promise<{ made: number; refused: unknown }> {
+  const big = "x".repeat(60_000);
+  let made = 0;
+  for (let i = 0; i < 700; i++) {
+    try {
+      await s.createApproval(approval({ requestHash: i.toString(16).padStart(64, "0"), request: { action: "shell.execute", command: big } }), T0);
+      made++;
+    } catch (e) {
+      return { made, refused: e };
+    }
+  }
+  return { made, refused: undefined };
+}

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newApprovalId, StateUnavailableError, type StateStore } from "../src/approval/state-store.js";
-import { approval, stateStoreContract } from "./state-store-contract.js";
+import { approval, floodUntilRefused, stateStoreContract } from "./state-store-contract.js";
 import { workerScript } from "./worker-script.js";
 
 /**
@@ -71,18 +71,8 @@ describe("the Durable Objects store in workerd", () => {
     const mf = new Miniflare({ modules: true, script, compatibilityDate: COMPAT, durableObjects: OBJECTS });
     try {
       const s = remoteStore(callVia(mfFetch(mf)));
-      const big = "x".repeat(60_000);
-      let made = 0;
-      let refused: unknown;
       const T = 1_700_000_000_000;
-      for (let i = 0; i < 700 && refused === undefined; i++) {
-        try {
-          await s.createApproval(approval({ requestHash: i.toString(16).padStart(64, "0"), request: { action: "shell.execute", command: big } }), T);
-          made++;
-        } catch (e) {
-          refused = e;
-        }
-      }
+      const { made, refused } = await floodUntilRefused(s);
       expect(refused).toBeInstanceOf(StateUnavailableError);
       expect(made).toBeGreaterThan(500);
       expect(made).toBeLessThan(600);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryStateStore } from "../src/approval/memory-state-store.js";
 import { StateUnavailableError } from "../src/approval/state-store.js";
-import { approval, stateStoreContract } from "./state-store-contract.js";
+import { approval, floodUntilRefused, stateStoreContract } from "./state-store-contract.js";
 
 const T0 = 1_700_000_000_000;
 
@@ -11,16 +11,7 @@ describe("the in-process store's bounds", () => {
   it("holds at most 32 MiB of pending approvals: past it a new one is refused (state unavailable), decided ones make room", async () => {
     const s = new MemoryStateStore();
     const big = "x".repeat(60_000);
-    let made = 0;
-    let refused: unknown;
-    for (let i = 0; i < 700 && refused === undefined; i++) {
-      try {
-        await s.createApproval(approval({ requestHash: i.toString(16).padStart(64, "0"), request: { action: "shell.execute", command: big } }), T0);
-        made++;
-      } catch (e) {
-        refused = e;
-      }
-    }
+    const { made, refused } = await floodUntilRefused(s);
     expect(refused).toBeInstanceOf(StateUnavailableError);
     expect(made).toBeGreaterThan(500);
     expect(made).toBeLessThan(600);

@@ -2,9 +2,11 @@ import { MemoryRateLimitStore } from "../engine/rate-limit.js";
 import type { RateLimit } from "../policy/ir.js";
 import {
   afterCursor,
-  cursorOf,
+  approvalSize,
+  awaitingUse,
   effectiveStatus,
   listOrder,
+  pageOf,
   StateUnavailableError,
   type ApprovalChange,
   type ApprovalQuery,
@@ -49,8 +51,8 @@ export class MemoryStateStore implements StateStore {
   async createApproval(a: StoredApproval, nowMs: number): Promise<{ created: boolean; approval: StoredApproval }> {
     const pointed = this.pending.get(a.requestHash);
     const current = pointed === undefined ? undefined : this.approvals.get(pointed);
-    if (current && waiting(effectiveStatus(current, nowMs))) return { created: false, approval: copy(current) };
-    const size = sizeOf(a);
+    if (current && awaitingUse(effectiveStatus(current, nowMs))) return { created: false, approval: copy(current) };
+    const size = approvalSize(a);
     if (this.approvals.size >= MAX_APPROVALS || this.bytes + size > MAX_APPROVAL_BYTES) this.evict(nowMs, size);
     const stored = copy({ ...a, status: "pending" });
     this.bytes += size;
@@ -70,15 +72,16 @@ export class MemoryStateStore implements StateStore {
     const all = [...this.approvals.values()]
       .filter((a) => (q.status === undefined || effectiveStatus(a, nowMs) === q.status) && (cursor === undefined || afterCursor(a, cursor)))
       .sort(listOrder);
-    const page = all.slice(0, q.limit).map(copy);
-    return all.length > q.limit ? { approvals: page, next: cursorOf(page[page.length - 1]!) } : { approvals: page };
+    const page = pageOf(all, q.limit);
+    page.approvals = page.approvals.map(copy);
+    return page;
   }
 
   async transition(id: string, from: ApprovalStatus, change: ApprovalChange): Promise<{ ok: boolean; approval: StoredApproval | undefined }> {
     const a = this.approvals.get(id);
     if (!a || a.status !== from) return { ok: false, approval: a && copy(a) };
     Object.assign(a, change);
-    if (!waiting(a.status) && this.pending.get(a.requestHash) === id) this.pending.delete(a.requestHash);
+    if (!awaitingUse(a.status) && this.pending.get(a.requestHash) === id) this.pending.delete(a.requestHash);
     this.changed();
     return { ok: true, approval: copy(a) };
   }
@@ -107,8 +110,8 @@ export class MemoryStateStore implements StateStore {
   restore(s: MemoryStateSnapshot): void {
     for (const a of s.approvals) {
       this.approvals.set(a.id, copy(a));
-      this.bytes += sizeOf(a);
-      if (waiting(a.status)) this.pending.set(a.requestHash, a.id);
+      this.bytes += approvalSize(a);
+      if (awaitingUse(a.status)) this.pending.set(a.requestHash, a.id);
     }
     for (const [k, t] of s.marks) this.marks.set(k, t);
   }
@@ -119,7 +122,7 @@ export class MemoryStateStore implements StateStore {
     done.sort((a, b) => a.createdAt - b.createdAt);
     for (const a of done.slice(0, Math.max(1, done.length >> 1))) {
       this.approvals.delete(a.id);
-      this.bytes -= sizeOf(a);
+      this.bytes -= approvalSize(a);
       if (this.pending.get(a.requestHash) === a.id) this.pending.delete(a.requestHash);
     }
     if (this.approvals.size >= MAX_APPROVALS || this.bytes + incoming > MAX_APPROVAL_BYTES) {
@@ -132,16 +135,6 @@ export class MemoryStateStore implements StateStore {
   private changed(): void {
     this.onChange?.();
   }
-}
-
-/** What an approval costs the process, about: its JSON (the request is nearly all of it). */
-function sizeOf(a: StoredApproval): number {
-  return JSON.stringify(a).length;
-}
-
-/** Pending, or approved and not yet used: what asking for the same request again is answered with. */
-function waiting(status: string): boolean {
-  return status === "pending" || status === "approved";
 }
 
 function copy(a: StoredApproval): StoredApproval {

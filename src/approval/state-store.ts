@@ -134,3 +134,19 @@ export function afterCursor(a: StoredApproval, cursor: string): boolean {
   const at = Number(m[1]);
   return a.createdAt < at || (a.createdAt === at && a.id < m[2]!);
 }
+
+/** One page of a listing already filtered and in listOrder: at most `limit`, and the cursor to the rest. */
+export function pageOf(sorted: readonly StoredApproval[], limit: number): { approvals: StoredApproval[]; next?: string } {
+  const page = sorted.slice(0, limit);
+  return sorted.length > limit ? { approvals: page, next: cursorOf(page[page.length - 1]!) } : { approvals: page };
+}
+
+/** Pending, or approved and not yet used: what asking for the same request again is answered with (createApproval). */
+export function awaitingUse(status: ApprovalStatus): boolean {
+  return status === "pending" || status === "approved";
+}
+
+/** What an approval costs to hold, about: its JSON (the request is nearly all of it), for the stores' size bounds. */
+export function approvalSize(a: StoredApproval): number {
+  return JSON.stringify(a).length;
+}

@@ -32,15 +32,24 @@ export async function auditedCheckAll(
   requests: readonly unknown[],
   opts: { explain?: boolean; requestId?: string } = {},
 ): Promise<Decision[]> {
-  // Decided one after another (an approval asked twice in one batch is the same approval), then recorded in order.
-  const decided: Decision[] = [];
-  for (const r of requests) {
-    const d = engine.check(r, { explain: opts.explain === true });
-    decided.push(d instanceof Promise ? await d : d);
-  }
+  const decided = await decideEach(engine, requests, opts.explain === true);
   const pending = requests.map((r, i) => recordDecided(decided[i]!, log, r, { ...opts, ...(opts.requestId ? { requestId: `${opts.requestId}#${i}` } : {}) }));
   await log.flush();
   return Promise.all(pending.map((p) => settleDecision(p, log)));
+}
+
+/**
+ * Decides requests one after another, in order (an approval asked twice in
+ * one batch is the same approval; a Gatekeeper may answer asynchronously),
+ * without recording them.
+ */
+export async function decideEach(engine: Checker, requests: readonly unknown[], explain = false): Promise<Decision[]> {
+  const out: Decision[] = [];
+  for (const r of requests) {
+    const d = engine.check(r, { explain });
+    out.push(d instanceof Promise ? await d : d);
+  }
+  return out;
 }
 
 export interface PendingDecision {

@@ -1,6 +1,6 @@
 import { Hono, type Context } from "hono";
 import { AuditOverflowError, type AuditLog } from "../audit/audit-log.js";
-import { auditedCheck, auditedCheckAll } from "../audit/audited-check.js";
+import { auditedCheck, auditedCheckAll, decideEach } from "../audit/audited-check.js";
 import { decisionBody, type RecordBody } from "../audit/record.js";
 import { deny, statusOf, type Decision, type DecisionErrorCode } from "../engine/decision.js";
 import type { Engine } from "../engine/engine.js";
@@ -212,7 +212,7 @@ export function createApp(deps: AppDeps): Hono {
     const explain = c.req.query("explain") === "true";
     const decisions = deps.audit
       ? await auditedCheckAll(deps.engine, deps.audit, items, { explain, requestId: id })
-      : await checkEach(deps.engine, items, explain);
+      : await decideEach(deps.engine, items, explain);
     return c.json({ decisions });
   });
 
@@ -359,13 +359,6 @@ function asAgent(
   if (claimed === agent) return { ok: true, request };
   const shown = typeof claimed === "string" ? `\`${JSON.stringify(claimed.slice(0, 128)).slice(1, -1)}\`` : `a ${claimed === null ? "null" : typeof claimed}`;
   return { ok: false, message: `${at}agent is ${shown} but the bearer token is agent \`${agent}\`; omit \`agent\` or send \`${agent}\`` };
-}
-
-/** Unaudited batch: each request decided in order (an approval asked twice in one batch is one approval). */
-async function checkEach(engine: Engine | Gatekeeper, items: readonly unknown[], explain: boolean): Promise<Decision[]> {
-  const out: Decision[] = [];
-  for (const r of items) out.push(await engine.check(r, { explain }));
-  return out;
 }
 
 function error(c: Context, status: 401 | 404 | 405, code: string, message: string) {

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { handle } from "hono/aws-lambda";
 import { AuditOverflowError, type AuditLog } from "../../audit/audit-log.js";
-import { auditedCheckAll, type Checker } from "../../audit/audited-check.js";
+import { auditedCheckAll, decideEach, type Checker } from "../../audit/audited-check.js";
 import { loadBundle } from "../../engine/bundle.js";
 import { deny, type Decision } from "../../engine/decision.js";
 import { Gatekeeper } from "../../approval/gatekeeper.js";
@@ -180,16 +180,9 @@ export function createLambdaHandler(opts: LambdaHandlerOptions) {
     }
     const decisions: Decision[] = r.audit
       ? await auditedCheckAll(r.direct, r.audit, requests, requestId ? { requestId } : {})
-      : await checkEach(r.direct, requests);
+      : await decideEach(r.direct, requests);
     return afterNotifications(r, many ? decisions : decisions[0]);
   };
-}
-
-/** Unaudited: each request decided in order (a Gatekeeper may answer asynchronously). */
-async function checkEach(engine: Checker, requests: readonly unknown[]): Promise<Decision[]> {
-  const out: Decision[] = [];
-  for (const q of requests) out.push(await engine.check(q));
-  return out;
 }
 
 /** A refusal goes into the trail like any decision, flushed before the answer; a full queue is counted by the log's own notice. */

@@ -1,9 +1,10 @@
 import type { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import {
   afterCursor,
-  cursorOf,
+  awaitingUse,
   effectiveStatus,
   listOrder,
+  pageOf,
   StateUnavailableError,
   type ApprovalChange,
   type ApprovalQuery,
@@ -127,8 +128,7 @@ export class DynamoDbStateStore implements StateStore {
           current = await this.get(op, keys.approval(id));
         }
         const cur = current && approvalFrom(current);
-        const status = cur && effectiveStatus(cur, nowMs);
-        if (cur && (status === "pending" || status === "approved")) return { created: false, approval: cur };
+        if (cur && awaitingUse(effectiveStatus(cur, nowMs))) return { created: false, approval: cur };
       }
       // Expired or decided (both final): replace the pointer only while it still names that one.
       replacing = id;
@@ -195,8 +195,7 @@ export class DynamoDbStateStore implements StateStore {
     const all = found
       .filter((a) => (q.status === undefined || effectiveStatus(a, nowMs) === q.status) && (cursor === undefined || afterCursor(a, cursor)))
       .sort(listOrder);
-    const page = all.slice(0, q.limit);
-    return all.length > q.limit ? { approvals: page, next: cursorOf(page[page.length - 1]!) } : { approvals: page };
+    return pageOf(all, q.limit);
   }
 
   /** One UpdateItem conditioned on the status it names; the loser reads what won (consistently). */

@@ -1,4 +1,13 @@
-import { afterCursor, cursorOf, effectiveStatus, listOrder, type ApprovalQuery, type StoredApproval } from "../../approval/state-store.js";
+import {
+  afterCursor,
+  approvalSize,
+  awaitingUse,
+  effectiveStatus,
+  listOrder,
+  pageOf,
+  type ApprovalQuery,
+  type StoredApproval,
+} from "../../approval/state-store.js";
 import type { Revised } from "./durable-approval.js";
 import { callObject, type DurableNamespaceGetter, type DurableStorageLike } from "./durable-rpc.js";
 
@@ -48,7 +57,7 @@ export class ApprovalIndex {
     if (under) return { created: false, approval: await under };
     const pointed = this.pending.get(a.requestHash);
     const current = pointed === undefined ? undefined : this.copies.get(pointed);
-    if (current && waiting(effectiveStatus(current.a, nowMs))) return { created: false, approval: current.a };
+    if (current && awaitingUse(effectiveStatus(current.a, nowMs))) return { created: false, approval: current.a };
     const making = this.make({ ...a, status: "pending" }, nowMs);
     this.creating.set(a.requestHash, making);
     try {
@@ -59,7 +68,7 @@ export class ApprovalIndex {
   }
 
   private async make(a: StoredApproval, nowMs: number): Promise<StoredApproval> {
-    const size = sizeOf(a);
+    const size = approvalSize(a);
     if (this.copies.size >= MAX_APPROVALS || this.bytes + size > MAX_APPROVAL_BYTES) await this.evict(nowMs, size);
     const stored = (await callObject(this.namespace(), `approval:${a.id}`, "approval/init", a, "createApproval")) as StoredApproval;
     const rec: Revised = { a: stored, rev: 0 };
@@ -86,20 +95,19 @@ export class ApprovalIndex {
       .map((r) => r.a)
       .filter((a) => (q.status === undefined || effectiveStatus(a, nowMs) === q.status) && (cursor === undefined || afterCursor(a, cursor)))
       .sort(listOrder);
-    const page = all.slice(0, q.limit);
-    return all.length > q.limit ? { approvals: page, next: cursorOf(page[page.length - 1]!) } : { approvals: page };
+    return pageOf(all, q.limit);
   }
 
   private remember(rec: Revised): void {
     const a = rec.a;
     const old = this.copies.get(a.id);
-    if (old) this.bytes -= sizeOf(old.a);
-    this.bytes += sizeOf(a);
+    if (old) this.bytes -= approvalSize(old.a);
+    this.bytes += approvalSize(a);
     this.copies.set(a.id, rec);
-    if (waiting(a.status)) {
+    if (awaitingUse(a.status)) {
       // Loading lists keys in id order, not age: of two pending for one hash (the older one expired), the newer one waits.
       const other = this.copies.get(this.pending.get(a.requestHash) ?? "");
-      if (!other || !waiting(other.a.status) || other.a.createdAt <= a.createdAt) this.pending.set(a.requestHash, a.id);
+      if (!other || !awaitingUse(other.a.status) || other.a.createdAt <= a.createdAt) this.pending.set(a.requestHash, a.id);
     } else if (this.pending.get(a.requestHash) === a.id) this.pending.delete(a.requestHash);
   }
 
@@ -110,7 +118,7 @@ export class ApprovalIndex {
     const gone = done.slice(0, Math.max(1, done.length >> 1));
     for (const a of gone) {
       this.copies.delete(a.id);
-      this.bytes -= sizeOf(a);
+      this.bytes -= approvalSize(a);
       if (this.pending.get(a.requestHash) === a.id) this.pending.delete(a.requestHash);
     }
     for (let i = 0; i < gone.length; i += DELETE_BATCH) await this.storage.delete(gone.slice(i, i + DELETE_BATCH).map((a) => PREFIX + a.id));
@@ -120,13 +128,4 @@ export class ApprovalIndex {
       );
     }
   }
-}
-
-/** Pending or approved and not used: what asking for the same request again is answered with. */
-function waiting(status: string): boolean {
-  return status === "pending" || status === "approved";
-}
-
-function sizeOf(a: StoredApproval): number {
-  return JSON.stringify(a).length;
 }
